@@ -1,0 +1,71 @@
+"""Shared fixtures: one user per role, two teams, and customers owned across them.
+
+Team 华东 (east): manager ``mgr_east``, sales ``rep_east1`` and ``rep_east2``.
+Team 华南 (south): manager ``mgr_south``, sales ``rep_south``.
+Plus ``admin``, ``service`` (masked), ``service_reveal`` (masked, may reveal), ``marketing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tiercard.accounts.models import Role, Team, User
+from tiercard.customers.models import Customer
+from tiercard.customers.services import customer_create
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def teams(db: None) -> dict[str, Team]:
+    return {
+        "east": Team.objects.create(name="华东"),
+        "south": Team.objects.create(name="华南"),
+    }
+
+
+@pytest.fixture
+def users(teams: dict[str, Team]) -> dict[str, User]:
+    spec: list[tuple[str, str, str | None, bool]] = [
+        ("admin", Role.ADMIN, None, False),
+        ("mgr_east", Role.MANAGER, "east", False),
+        ("mgr_south", Role.MANAGER, "south", False),
+        ("rep_east1", Role.SALES, "east", False),
+        ("rep_east2", Role.SALES, "east", False),
+        ("rep_south", Role.SALES, "south", False),
+        ("service", Role.SERVICE, None, False),
+        ("service_reveal", Role.SERVICE, None, True),
+        ("marketing", Role.MARKETING, None, False),
+    ]
+    made = {}
+    for username, role, team, reveal in spec:
+        made[username] = User.objects.create_user(
+            username, password=PASSWORD, role=role,
+            team=teams[team] if team else None, can_reveal_pii=reveal,
+        )
+    return made
+
+
+@pytest.fixture
+def make_customer(users: dict[str, User]) -> Callable[..., Customer]:
+    """Create a customer through the service, owned by ``owner`` (a username)."""
+
+    def make(owner: str = "rep_east1", **data: Any) -> Customer:
+        data.setdefault("name", "张三")
+        return customer_create(actor=users[owner], data=data)
+
+    return make
+
+
+@pytest.fixture
+def book(make_customer: Callable[..., Customer]) -> dict[str, Customer]:
+    """One customer per sales rep, with phones, so every scope has something to see."""
+    return {
+        "east1": make_customer("rep_east1", name="张三", phones="13812345678"),
+        "east2": make_customer("rep_east2", name="李四", phones="13912345679"),
+        "south": make_customer("rep_south", name="王五", phones="13712345670",
+                               emails="wangwu@example.com"),
+    }

@@ -1,0 +1,1 @@
+"""Shared kernel: errors, money, time, text and contact normalisation. No concrete models."""

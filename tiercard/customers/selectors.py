@@ -1,0 +1,130 @@
+"""Reads of customer data. Row-level visibility lives here and only here.
+
+:func:`visible_customers` is the single scoping rule; every list, detail, search, export,
+report, API and import path starts from it. A customer outside the viewer's scope is reported
+as *not found*, never as *forbidden*, so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from tiercard.accounts.models import Role, User
+from tiercard.accounts.policy import is_active
+from tiercard.core.errors import NotFound
+from tiercard.core.text import clean_text, fold_width
+from tiercard.customers.models import Customer, CustomerStatus
+
+
+def visible_customers(viewer: User) -> QuerySet[Customer]:
+    """All customers the viewer may see, archived ones included. Inactive users see none."""
+    qs = Customer.objects.all()
+    if not is_active(viewer):
+        return qs.none()
+    if viewer.role in {Role.ADMIN, Role.SERVICE, Role.MARKETING}:
+        return qs
+    if viewer.role == Role.MANAGER:
+        if viewer.team_id is None:
+            return qs.filter(owner=viewer)
+        return qs.filter(Q(team_id=viewer.team_id) | Q(owner=viewer))
+    if viewer.role == Role.SALES:
+        return qs.filter(owner=viewer)
+    return qs.none()
+
+
+def customer_get(*, viewer: User, customer_id: int | str) -> Customer:
+    """One customer in the viewer's scope, or :class:`NotFound`."""
+    try:
+        pk = int(customer_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    customer = (
+        visible_customers(viewer)
+        .select_related("owner", "team", "merged_into")
+        .prefetch_related("tags", "contact_points", "contacts")
+        .filter(pk=pk)
+        .first()
+    )
+    if customer is None:
+        raise NotFound()
+    return customer
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    q: str = ""
+    status: str = ""  # "" = all but archived; "all" = everything
+    kind: str = ""
+    owner_id: int | None = None
+    team_id: int | None = None
+    city: str = ""
+    tag: str = ""
+    min_spend: Decimal | None = None
+    max_spend: Decimal | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+SORTS = {
+    "recent": ("-registered_on", "-id"),
+    "name": ("name_pinyin", "id"),
+    "spend": ("-total_spend", "-id"),
+    "last_purchase": ("-last_purchase_at", "-id"),
+    "orders": ("-order_count", "-id"),
+}
+
+
+def search_condition(query: str) -> Q:
+    """Chinese substring, pinyin / initials prefix, phone tail, company, email, external id."""
+    text = clean_text(fold_width(query)).lower()
+    if not text:
+        return Q()
+    compact = re.sub(r"\s+", "", text)
+    cond = Q(name__icontains=compact) | Q(company_name__icontains=compact)
+    if re.fullmatch(r"[a-z]+", compact):
+        cond |= Q(name_pinyin__startswith=compact) | Q(name_initials__startswith=compact)
+        cond |= Q(search_text__contains=" " + compact)
+    if re.fullmatch(r"\d{4}", compact):
+        cond |= Q(phone_tail=compact)
+    elif re.fullmatch(r"\+?\d{5,15}", compact):
+        cond |= Q(primary_phone__contains=compact.lstrip("+"))
+    if "@" in compact:
+        cond |= Q(primary_email__iexact=compact) | Q(contact_points__normalized__iexact=compact)
+    cond |= Q(external_id=compact) | Q(name_en__icontains=compact)
+    return cond
+
+
+def customer_list(
+    *, viewer: User, filters: CustomerFilters | None = None, sort: str = "recent"
+) -> QuerySet[Customer]:
+    """The viewer's customers, filtered and ordered; archived ones only when asked for."""
+    f = filters or CustomerFilters()
+    qs = visible_customers(viewer)
+    if f.status == "all":
+        pass
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    else:
+        qs = qs.exclude(status=CustomerStatus.ARCHIVED)
+    if f.q:
+        qs = qs.filter(search_condition(f.q))
+        if "@" in f.q:
+            qs = qs.distinct()
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.owner_id:
+        qs = qs.filter(owner_id=f.owner_id)
+    if f.team_id:
+        qs = qs.filter(team_id=f.team_id)
+    if f.city:
+        qs = qs.filter(city=f.city)
+    if f.tag:
+        qs = qs.filter(tags__name=f.tag)
+    if f.min_spend is not None:
+        qs = qs.filter(total_spend__gte=f.min_spend)
+    if f.max_spend is not None:
+        qs = qs.filter(total_spend__lte=f.max_spend)
+    return qs.select_related("owner").order_by(*SORTS.get(sort, SORTS["recent"]))

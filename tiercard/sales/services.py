@@ -1,0 +1,200 @@
+"""Recording purchases. The only writer of ``Purchase`` and of the customer's purchase totals.
+
+Idempotency: a purchase with an ``external_ref`` is recorded at most once. Replaying the same
+purchase (same customer and amount) returns the stored one with ``created=False``; reusing the
+reference for a different purchase is a validation error on ``external_ref``. The database's
+unique constraint settles concurrent replays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tiercard.accounts import policy
+from tiercard.accounts.models import User
+from tiercard.audit.models import AuditAction
+from tiercard.audit.services import audit_record
+from tiercard.core.errors import FieldErrors, NotFound, PermissionDenied, ValidationFailed
+from tiercard.core.money import parse_amount, quantize
+from tiercard.core.text import clean_text
+from tiercard.customers import validation as v
+from tiercard.customers.models import Customer
+from tiercard.customers.selectors import visible_customers
+from tiercard.sales.models import PaymentMethod, Purchase, PurchaseLine, SalesChannel
+
+MAX_LINES = 500
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LINE_KEYS = frozenset({"sku", "item_name", "quantity", "unit_price", "discount"})
+PURCHASE_KEYS = frozenset({"occurred_at", "external_ref", "channel", "store", "sales_rep_id",
+                           "payment_method", "discount", "note", "lines"})
+
+
+@dataclass(frozen=True)
+class RecordedPurchase:
+    purchase: Purchase
+    created: bool
+
+
+def _clean_quantity(raw: object, errors: FieldErrors, field: str) -> Decimal | None:
+    try:
+        qty = parse_amount(raw if raw not in (None, "") else "1")
+    except ValueError:
+        errors.add(field, _("“%(value)s” is not a quantity.") % {"value": raw})
+        return None
+    if qty <= 0:
+        errors.add(field, _("The quantity must be greater than zero."))
+        return None
+    if qty != qty.quantize(Decimal("0.001")) or qty >= Decimal("10000000"):
+        errors.add(field, _("The quantity is out of range."))
+        return None
+    return qty
+
+
+def _clean_lines(raw_lines: object, errors: FieldErrors) -> list[PurchaseLine]:
+    if not isinstance(raw_lines, Sequence) or isinstance(raw_lines, str) or not raw_lines:
+        errors.add("lines", _("A purchase needs at least one item."))
+        return []
+    if len(raw_lines) > MAX_LINES:
+        errors.add("lines", _("A purchase has at most %(n)d items.") % {"n": MAX_LINES})
+        return []
+    lines: list[PurchaseLine] = []
+    for i, raw in enumerate(raw_lines):
+        prefix = f"lines.{i}."
+        if not isinstance(raw, Mapping):
+            errors.add(f"lines.{i}", _("Each item must be an object."))
+            continue
+        for key in sorted(set(raw) - LINE_KEYS):
+            errors.add(prefix + key, _("Unknown field."))
+        qty = _clean_quantity(raw.get("quantity"), errors, prefix + "quantity")
+        price = v.clean_money(raw.get("unit_price"), errors, prefix + "unit_price",
+                              allow_empty=False)
+        discount = v.clean_money(raw.get("discount"), errors, prefix + "discount") or Decimal(0)
+        line = PurchaseLine(sku=clean_text(str(raw.get("sku") or "")),
+                            item_name=clean_text(str(raw.get("item_name") or "")),
+                            quantity=qty or Decimal(1), unit_price=price or Decimal(0),
+                            discount=discount, amount=Decimal(0))
+        if qty is not None and price is not None:
+            gross = quantize(qty * price)
+            if discount > gross:
+                errors.add(prefix + "discount", _("The discount exceeds the item amount."))
+            line.amount = max(gross - discount, Decimal(0))
+        try:
+            line.full_clean(exclude=["purchase"], validate_constraints=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    errors.add(prefix + name, message)
+        lines.append(line)
+    return lines
+
+
+def _build(actor: User, customer: Customer, data: Mapping[str, Any]) -> tuple[Purchase,
+                                                                             list[PurchaseLine]]:
+    errors = FieldErrors()
+    for key in sorted(set(data) - PURCHASE_KEYS):
+        errors.add(key, _("Unknown field."))
+    now = timezone.now()
+    occurred = now
+    if data.get("occurred_at") not in (None, ""):
+        try:
+            occurred = v.parse_datetime_local(data["occurred_at"])
+        except ValueError:
+            errors.add("occurred_at", _("“%(value)s” is not a valid date and time.")
+                       % {"value": data["occurred_at"]})
+        else:
+            if occurred > now + v.FUTURE_TOLERANCE:
+                errors.add("occurred_at", _("The purchase time cannot be in the future."))
+            elif occurred < EARLIEST:
+                errors.add("occurred_at", _("The purchase time cannot be before 2000."))
+    channel = str(data.get("channel") or SalesChannel.STORE)
+    payment = str(data.get("payment_method") or PaymentMethod.WECHAT_PAY)
+    rep = None
+    if data.get("sales_rep_id") not in (None, ""):
+        rep = User.objects.filter(pk=int(str(data["sales_rep_id"]))
+                                  if str(data["sales_rep_id"]).isdigit() else -1,
+                                  is_active=True).first()
+        if rep is None:
+            errors.add("sales_rep_id", _("Unknown sales rep."))
+    lines = _clean_lines(data.get("lines"), errors)
+    discount = v.clean_money(data.get("discount"), errors, "discount") or Decimal(0)
+    subtotal = sum((line.amount for line in lines), Decimal(0))
+    if discount > subtotal and lines:
+        errors.add("discount", _("The discount exceeds the purchase amount."))
+    purchase = Purchase(
+        customer=customer, occurred_at=occurred,
+        external_ref=clean_text(str(data.get("external_ref") or "")), channel=channel,
+        store=clean_text(str(data.get("store") or "")), sales_rep=rep or actor,
+        payment_method=payment, subtotal=subtotal, discount=discount,
+        total=max(subtotal - discount, Decimal(0)), note=clean_text(str(data.get("note") or "")),
+        created_by=actor,
+    )
+    try:
+        purchase.full_clean(exclude=["customer", "sales_rep", "created_by"],
+                            validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                errors.add(name, message)
+    errors.raise_if_any()
+    return purchase, lines
+
+
+def _replay(purchase: Purchase, existing: Purchase) -> RecordedPurchase:
+    if existing.customer_id == purchase.customer_id and existing.total == purchase.total:
+        return RecordedPurchase(existing, created=False)
+    raise ValidationFailed(fields={"external_ref": [
+        _("This reference was already used for a different purchase.")]},
+        code="duplicate_external_ref")
+
+
+def purchase_record(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> RecordedPurchase:
+    """Record a purchase with its lines and update the customer's purchase totals atomically.
+
+    Raises NotFound for customers outside the actor's scope, PermissionDenied for roles that
+    may not record purchases, ValidationFailed (naming each field, lines as ``lines.N.field``).
+    """
+    customer = visible_customers(actor).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound()
+    if not policy.can_record_purchase(actor):
+        raise PermissionDenied()
+    purchase, lines = _build(actor, customer, data)
+    if purchase.external_ref:
+        existing = Purchase.objects.filter(external_ref=purchase.external_ref).first()
+        if existing is not None:
+            return _replay(purchase, existing)
+    try:
+        with transaction.atomic():
+            purchase.save()
+            for line in lines:
+                line.purchase = purchase
+            PurchaseLine.objects.bulk_create(lines)
+            when = Value(purchase.occurred_at)
+            Customer.objects.filter(pk=customer.pk).update(
+                order_count=F("order_count") + 1,
+                total_spend=F("total_spend") + purchase.total,
+                first_purchase_at=Least(Coalesce("first_purchase_at", when), when),
+                last_purchase_at=Greatest(Coalesce("last_purchase_at", when), when),
+            )
+            audit_record(actor=actor, action=AuditAction.CREATE, obj=purchase,
+                         customer_id=customer.pk,
+                         changes={"total": str(purchase.total), "lines": len(lines),
+                                  "external_ref": purchase.external_ref})
+    except IntegrityError:
+        # Lost a race with a concurrent replay of the same external reference.
+        existing = Purchase.objects.filter(external_ref=purchase.external_ref).first()
+        if existing is None:
+            raise
+        return _replay(purchase, existing)
+    return RecordedPurchase(purchase, created=True)
