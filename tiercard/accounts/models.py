@@ -34,12 +34,18 @@ class Team(models.Model):
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.SALES)
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="members",
     )
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
     language = models.CharField(
-        _("language"), max_length=10, blank=True,
+        _("language"),
+        max_length=10,
+        blank=True,
         choices=[("zh-hans", "简体中文"), ("en", "English")],
     )
     # Roles that see masked phones may still be granted the right to reveal them (logged).

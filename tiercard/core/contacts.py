@@ -112,7 +112,9 @@ def normalize_credit_code(raw: str) -> str:
     text = fold_width(raw).strip().upper()
     if len(text) != 18 or any(ch not in _USCC_ALPHABET for ch in text):
         raise ValueError("invalid_credit_code")
-    total = sum(_USCC_ALPHABET.index(ch) * w for ch, w in zip(text[:17], _USCC_WEIGHTS, strict=True))
+    total = sum(
+        _USCC_ALPHABET.index(ch) * w for ch, w in zip(text[:17], _USCC_WEIGHTS, strict=True)
+    )
     check = (31 - total % 31) % 31
     if _USCC_ALPHABET[check] != text[17]:
         raise ValueError("invalid_credit_code")

@@ -33,7 +33,9 @@ class DomainError(Exception):
         self.message = message if message is not None else self.default_message
         if code:
             self.code = code
-        self.fields: dict[str, list[str | Promise]] = {k: list(v) for k, v in (fields or {}).items()}
+        self.fields: dict[str, list[str | Promise]] = {
+            k: list(v) for k, v in (fields or {}).items()
+        }
         self.params = dict(params or {})
         super().__init__(str(self.message))
 

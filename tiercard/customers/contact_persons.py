@@ -20,8 +20,18 @@ from tiercard.customers import validation as v
 from tiercard.customers.models import Contact
 from tiercard.customers.selectors import visible_customers
 
-CONTACT_FIELDS = ("name", "title", "department", "mobile", "phone", "email", "wechat",
-                  "is_decision_maker", "is_primary", "notes")
+CONTACT_FIELDS = (
+    "name",
+    "title",
+    "department",
+    "mobile",
+    "phone",
+    "email",
+    "wechat",
+    "is_decision_maker",
+    "is_primary",
+    "notes",
+)
 
 
 def _apply(contact: Contact, data: Mapping[str, Any], errors: FieldErrors) -> None:
@@ -29,8 +39,13 @@ def _apply(contact: Contact, data: Mapping[str, Any], errors: FieldErrors) -> No
         errors.add(key, _("Unknown field."))
     for key in ("name", "title", "department", "notes"):
         if key in data:
-            setattr(contact, key, clean_text(str(data[key] or "")) if key != "notes"
-                    else str(data[key] or "").strip())
+            setattr(
+                contact,
+                key,
+                clean_text(str(data[key] or ""))
+                if key != "notes"
+                else str(data[key] or "").strip(),
+            )
     for key in ("mobile", "phone"):
         if key in data:
             phones = v.clean_phones(data[key], errors, field=key)
@@ -42,8 +57,13 @@ def _apply(contact: Contact, data: Mapping[str, Any], errors: FieldErrors) -> No
         contact.wechat = v.clean_wechat(data["wechat"], errors)
     for key in ("is_decision_maker", "is_primary"):
         if key in data:
-            setattr(contact, key, str(data[key]).lower() in {"1", "true", "on", "yes"}
-                    if isinstance(data[key], str) else bool(data[key]))
+            setattr(
+                contact,
+                key,
+                str(data[key]).lower() in {"1", "true", "on", "yes"}
+                if isinstance(data[key], str)
+                else bool(data[key]),
+            )
     try:
         contact.full_clean(exclude=["customer"], validate_constraints=False)
     except ValidationError as exc:
@@ -70,11 +90,16 @@ def contact_add(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Co
     with transaction.atomic():
         if contact.is_primary:
             Contact.objects.filter(customer_id=customer_id, is_primary=True).update(
-                is_primary=False)
+                is_primary=False
+            )
         contact.save()
-        audit_record(actor=actor, action=AuditAction.CREATE, obj=contact,
-                     customer_id=customer_id,
-                     changes=field_diff({}, {k: getattr(contact, k) for k in CONTACT_FIELDS}))
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=contact,
+            customer_id=customer_id,
+            changes=field_diff({}, {k: getattr(contact, k) for k in CONTACT_FIELDS}),
+        )
     return contact
 
 
@@ -90,12 +115,18 @@ def contact_update(*, actor: User, contact_id: int, data: Mapping[str, Any]) -> 
     with transaction.atomic():
         if contact.is_primary and not before["is_primary"]:
             Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).update(
-                is_primary=False)
+                is_primary=False
+            )
         contact.save()
         changes = field_diff(before, {k: getattr(contact, k) for k in CONTACT_FIELDS})
         if changes:
-            audit_record(actor=actor, action=AuditAction.UPDATE, obj=contact,
-                         customer_id=contact.customer_id, changes=changes)
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                obj=contact,
+                customer_id=contact.customer_id,
+                changes=changes,
+            )
     return contact
 
 
@@ -105,6 +136,11 @@ def contact_remove(*, actor: User, contact_id: int) -> None:
         raise NotFound()
     _editable_customer(actor, contact.customer_id)
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.DELETE, obj=contact,
-                     customer_id=contact.customer_id, note=contact.name)
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            obj=contact,
+            customer_id=contact.customer_id,
+            note=contact.name,
+        )
         contact.delete()

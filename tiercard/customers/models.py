@@ -109,8 +109,9 @@ class Tag(models.Model):
 
 
 class Customer(models.Model):
-    kind = models.CharField(_("type"), max_length=10, choices=CustomerKind.choices,
-                            default=CustomerKind.PERSON)
+    kind = models.CharField(
+        _("type"), max_length=10, choices=CustomerKind.choices, default=CustomerKind.PERSON
+    )
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     name_pinyin = models.CharField(max_length=200, blank=True, editable=False)
@@ -119,11 +120,14 @@ class Customer(models.Model):
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
 
     # Personal
-    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True,
-                              default=Gender.UNKNOWN)
+    gender = models.CharField(
+        _("gender"), max_length=8, choices=Gender.choices, blank=True, default=Gender.UNKNOWN
+    )
     birthday = models.DateField(_("birthday (solar)"), null=True, blank=True)
     birthday_calendar = models.CharField(
-        _("birthday calendar"), max_length=8, choices=BirthdayCalendar.choices,
+        _("birthday calendar"),
+        max_length=8,
+        choices=BirthdayCalendar.choices,
         default=BirthdayCalendar.SOLAR,
     )
     lunar_birth_month = models.PositiveSmallIntegerField(_("lunar month"), null=True, blank=True)
@@ -147,21 +151,26 @@ class Customer(models.Model):
 
     # Business information (企业客户)
     industry = models.CharField(_("industry"), max_length=60, blank=True)
-    company_size = models.CharField(_("company size"), max_length=12,
-                                    choices=CompanySize.choices, blank=True, default="")
+    company_size = models.CharField(
+        _("company size"), max_length=12, choices=CompanySize.choices, blank=True, default=""
+    )
     business_scope = models.TextField(_("business scope"), max_length=2000, blank=True)
     main_products = models.TextField(_("main products"), max_length=2000, blank=True)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
 
     # Financial information
-    credit_rating = models.CharField(_("credit rating"), max_length=4,
-                                     choices=CreditRating.choices, blank=True, default="")
-    credit_limit = models.DecimalField(_("credit limit"), max_digits=12, decimal_places=2,
-                                       null=True, blank=True)
-    payment_terms = models.CharField(_("payment terms"), max_length=12,
-                                     choices=PaymentTerms.choices, blank=True, default="")
-    payment_capacity = models.CharField(_("payment capacity"), max_length=8,
-                                        choices=PaymentCapacity.choices, blank=True, default="")
+    credit_rating = models.CharField(
+        _("credit rating"), max_length=4, choices=CreditRating.choices, blank=True, default=""
+    )
+    credit_limit = models.DecimalField(
+        _("credit limit"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    payment_terms = models.CharField(
+        _("payment terms"), max_length=12, choices=PaymentTerms.choices, blank=True, default=""
+    )
+    payment_capacity = models.CharField(
+        _("payment capacity"), max_length=8, choices=PaymentCapacity.choices, blank=True, default=""
+    )
     credit_notes = models.TextField(_("credit record"), max_length=2000, blank=True)
 
     # Profile
@@ -172,19 +181,30 @@ class Customer(models.Model):
     notes = models.TextField(_("notes"), max_length=5000, blank=True)
 
     # Relationship
-    source_channel = models.CharField(_("source channel"), max_length=12,
-                                      choices=SourceChannel.choices, blank=True, default="")
+    source_channel = models.CharField(
+        _("source channel"), max_length=12, choices=SourceChannel.choices, blank=True, default=""
+    )
     registered_on = models.DateField(_("registration date"), default=business_today)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("account manager"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="owned_customers",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_customers",
     )
-    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="customers")
-    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True,
-                                  related_name="customers")
-    status = models.CharField(_("status"), max_length=10, choices=CustomerStatus.choices,
-                              default=CustomerStatus.ACTIVE)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+    status = models.CharField(
+        _("status"), max_length=10, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
+    )
 
     # Consent (PIPL): what the customer agreed to, and when.
     consent_data = models.BooleanField(_("consents to data processing"), default=False)
@@ -195,39 +215,65 @@ class Customer(models.Model):
 
     # Purchase aggregates, kept current by sales.services on every purchase.
     order_count = models.PositiveIntegerField(_("orders"), default=0, editable=False)
-    total_spend = models.DecimalField(_("total spend"), max_digits=14, decimal_places=2,
-                                      default=Decimal("0.00"), editable=False)
+    total_spend = models.DecimalField(
+        _("total spend"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False
+    )
     first_purchase_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True,
-                                            editable=False)
-    last_interaction_at = models.DateTimeField(_("last contact"), null=True, blank=True,
-                                               editable=False)
+    last_purchase_at = models.DateTimeField(
+        _("last purchase"), null=True, blank=True, editable=False
+    )
+    last_interaction_at = models.DateTimeField(
+        _("last contact"), null=True, blank=True, editable=False
+    )
 
     # Set when this card was merged into another; the survivor holds the history.
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="merged_from", editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        editable=False,
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+", editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         constraints = [
-            models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""),
-                                    name="customer_external_id_unique"),
-            models.UniqueConstraint(fields=["credit_code"], condition=~Q(credit_code=""),
-                                    name="customer_credit_code_unique"),
-            models.CheckConstraint(condition=Q(kind__in=CustomerKind.values),
-                                   name="customer_kind_valid"),
-            models.CheckConstraint(condition=Q(status__in=CustomerStatus.values),
-                                   name="customer_status_valid"),
-            models.CheckConstraint(condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0),
-                                   name="customer_credit_limit_non_negative"),
-            models.CheckConstraint(condition=Q(total_spend__gte=0),
-                                   name="customer_total_spend_non_negative"),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="customer_external_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="customer_credit_code_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=CustomerKind.values), name="customer_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CustomerStatus.values), name="customer_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0),
+                name="customer_credit_limit_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_spend__gte=0), name="customer_total_spend_non_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(lunar_birth_month__isnull=True)
                 | Q(lunar_birth_month__gte=1, lunar_birth_month__lte=12),
@@ -272,8 +318,7 @@ class ContactPointKind(models.TextChoices):
 class ContactPoint(models.Model):
     """A phone, email or messenger id of a customer, raw and normalised."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE,
-                                 related_name="contact_points")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
     kind = models.CharField(_("type"), max_length=8, choices=ContactPointKind.choices)
     value = models.CharField(_("value"), max_length=254)
     normalized = models.CharField(max_length=254)
@@ -287,12 +332,17 @@ class ContactPoint(models.Model):
         verbose_name_plural = _("contact points")
         ordering = ["-is_primary", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["customer", "kind", "normalized"],
-                                    name="contact_point_unique_per_customer"),
-            models.UniqueConstraint(fields=["customer", "kind"], condition=Q(is_primary=True),
-                                    name="contact_point_one_primary_per_kind"),
-            models.CheckConstraint(condition=Q(kind__in=ContactPointKind.values),
-                                   name="contact_point_kind_valid"),
+            models.UniqueConstraint(
+                fields=["customer", "kind", "normalized"], name="contact_point_unique_per_customer"
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "kind"],
+                condition=Q(is_primary=True),
+                name="contact_point_one_primary_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ContactPointKind.values), name="contact_point_kind_valid"
+            ),
         ]
         indexes = [models.Index(fields=["kind", "normalized"], name="contact_point_lookup")]
 
@@ -321,8 +371,11 @@ class Contact(models.Model):
         verbose_name_plural = _("contact persons")
         ordering = ["-is_primary", "-is_decision_maker", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["customer"], condition=Q(is_primary=True),
-                                    name="contact_one_primary_per_customer"),
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(is_primary=True),
+                name="contact_one_primary_per_customer",
+            ),
         ]
 
     def __str__(self) -> str:

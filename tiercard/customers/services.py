@@ -40,27 +40,78 @@ from tiercard.customers.selectors import visible_customers
 
 # Plain fields a caller may set; everything else on the model is derived or system-owned.
 TEXT_FIELDS = (
-    "name", "name_en", "external_id", "occupation", "company_name", "position", "province",
-    "city", "district", "address", "postal_code", "industry", "business_scope",
-    "main_products", "credit_notes", "needs", "interests", "preferences", "special_needs",
-    "notes", "consent_source",
+    "name",
+    "name_en",
+    "external_id",
+    "occupation",
+    "company_name",
+    "position",
+    "province",
+    "city",
+    "district",
+    "address",
+    "postal_code",
+    "industry",
+    "business_scope",
+    "main_products",
+    "credit_notes",
+    "needs",
+    "interests",
+    "preferences",
+    "special_needs",
+    "notes",
+    "consent_source",
 )
 CHOICE_FIELDS = (
-    "kind", "gender", "company_size", "credit_rating", "payment_terms", "payment_capacity",
-    "source_channel", "status",
+    "kind",
+    "gender",
+    "company_size",
+    "credit_rating",
+    "payment_terms",
+    "payment_capacity",
+    "source_channel",
+    "status",
 )
 CONTACT_KEYS = ("phones", "emails", "wechat", "qq")
 ALL_KEYS = frozenset(
-    TEXT_FIELDS + CHOICE_FIELDS + CONTACT_KEYS + (
-        "birthday", "birthday_calendar", "lunar_birth_year", "lunar_birth_month",
-        "lunar_birth_day", "lunar_birth_leap", "registered_on", "credit_limit", "credit_code",
-        "owner_id", "tags", "consent_data", "consent_marketing",
+    TEXT_FIELDS
+    + CHOICE_FIELDS
+    + CONTACT_KEYS
+    + (
+        "birthday",
+        "birthday_calendar",
+        "lunar_birth_year",
+        "lunar_birth_month",
+        "lunar_birth_day",
+        "lunar_birth_leap",
+        "registered_on",
+        "credit_limit",
+        "credit_code",
+        "owner_id",
+        "tags",
+        "consent_data",
+        "consent_marketing",
     )
 )
-AUDITED = TEXT_FIELDS + CHOICE_FIELDS + (
-    "birthday", "birthday_calendar", "lunar_birth_month", "lunar_birth_day", "lunar_birth_leap",
-    "registered_on", "credit_limit", "credit_code", "owner_id", "team_id", "consent_data",
-    "consent_marketing", "primary_phone", "primary_email",
+AUDITED = (
+    TEXT_FIELDS
+    + CHOICE_FIELDS
+    + (
+        "birthday",
+        "birthday_calendar",
+        "lunar_birth_month",
+        "lunar_birth_day",
+        "lunar_birth_leap",
+        "registered_on",
+        "credit_limit",
+        "credit_code",
+        "owner_id",
+        "team_id",
+        "consent_data",
+        "consent_marketing",
+        "primary_phone",
+        "primary_email",
+    )
 )
 
 
@@ -78,8 +129,9 @@ def _resolve_owner(actor: User, owner_id: object, errors: FieldErrors) -> User |
     """The owner an actor may assign: sales only themselves, managers their team, admin all."""
     if owner_id in (None, ""):
         return None
-    owner = User.objects.filter(pk=int(str(owner_id)) if str(owner_id).isdigit() else -1,
-                                is_active=True).first()
+    owner = User.objects.filter(
+        pk=int(str(owner_id)) if str(owner_id).isdigit() else -1, is_active=True
+    ).first()
     if owner is None:
         errors.add("owner_id", _("Unknown account manager."))
         return None
@@ -92,7 +144,11 @@ def _resolve_owner(actor: User, owner_id: object, errors: FieldErrors) -> User |
 
 
 def _apply_values(
-    customer: Customer, data: Mapping[str, Any], actor: User, errors: FieldErrors, *,
+    customer: Customer,
+    data: Mapping[str, Any],
+    actor: User,
+    errors: FieldErrors,
+    *,
     creating: bool,
 ) -> dict[str, Any]:
     """Validate ``data`` onto ``customer`` (unsaved). Returns the contact/tag changes to write."""
@@ -103,8 +159,13 @@ def _apply_values(
     for name in TEXT_FIELDS:
         if name in data:
             raw = data[name]
-            setattr(customer, name, "" if raw is None else
-                    (clean_text(str(raw)) if name not in _MULTILINE else str(raw).strip()))
+            setattr(
+                customer,
+                name,
+                ""
+                if raw is None
+                else (clean_text(str(raw)) if name not in _MULTILINE else str(raw).strip()),
+            )
     for name in CHOICE_FIELDS:
         if name in data:
             setattr(customer, name, "" if data[name] is None else str(data[name]).strip())
@@ -154,27 +215,44 @@ def _apply_values(
     return writes
 
 
-_MULTILINE = frozenset({"business_scope", "main_products", "credit_notes", "needs", "interests",
-                        "preferences", "special_needs", "notes", "address"})
+_MULTILINE = frozenset(
+    {
+        "business_scope",
+        "main_products",
+        "credit_notes",
+        "needs",
+        "interests",
+        "preferences",
+        "special_needs",
+        "notes",
+        "address",
+    }
+)
 
 
-def _apply_birthday(customer: Customer, data: Mapping[str, Any], errors: FieldErrors,
-                    today: dt.date) -> None:
+def _apply_birthday(
+    customer: Customer, data: Mapping[str, Any], errors: FieldErrors, today: dt.date
+) -> None:
     calendar = data.get("birthday_calendar", customer.birthday_calendar) or BirthdayCalendar.SOLAR
     if calendar not in BirthdayCalendar.values:
         errors.add("birthday_calendar", _("Choose solar or lunar."))
         return
     lunar_keys = {"lunar_birth_year", "lunar_birth_month", "lunar_birth_day"}
-    if calendar == BirthdayCalendar.LUNAR and (lunar_keys & set(data) or
-                                               "birthday_calendar" in data):
+    if calendar == BirthdayCalendar.LUNAR and (
+        lunar_keys & set(data) or "birthday_calendar" in data
+    ):
         if not data.get("lunar_birth_month") and not data.get("lunar_birth_day"):
             if "birthday_calendar" in data and not customer.lunar_birth_month:
                 errors.add("lunar_birth_month", _("Enter the lunar month (1–12) and day (1–30)."))
             return
         leap = _to_bool(data.get("lunar_birth_leap", False))
         solar, month, day = v.clean_lunar_birthday(
-            data.get("lunar_birth_year"), data.get("lunar_birth_month"),
-            data.get("lunar_birth_day"), leap, errors, today,
+            data.get("lunar_birth_year"),
+            data.get("lunar_birth_month"),
+            data.get("lunar_birth_day"),
+            leap,
+            errors,
+            today,
         )
         customer.birthday_calendar = BirthdayCalendar.LUNAR
         customer.birthday, customer.lunar_birth_month, customer.lunar_birth_day = solar, month, day
@@ -194,9 +272,11 @@ def _full_clean(customer: Customer, errors: FieldErrors) -> None:
     stored or silently cut.
     """
     try:
-        customer.full_clean(exclude=["owner", "team", "created_by", "merged_into",
-                                     "registered_on"], validate_unique=False,
-                            validate_constraints=False)
+        customer.full_clean(
+            exclude=["owner", "team", "created_by", "merged_into", "registered_on"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             for message in messages:
@@ -209,17 +289,22 @@ def _check_unique(customer: Customer, errors: FieldErrors) -> None:
     if customer.external_id and others.filter(external_id=customer.external_id).exists():
         errors.add("external_id", _("Another customer already has this external id."))
     if customer.credit_code and others.filter(credit_code=customer.credit_code).exists():
-        errors.add("credit_code",
-                   _("Another customer already has this unified social credit code."))
+        errors.add(
+            "credit_code", _("Another customer already has this unified social credit code.")
+        )
 
 
 def _refresh_derived(customer: Customer, contact_values: list[str]) -> None:
     roman = name_romanisations(customer.name)
     customer.name_pinyin = roman.pinyin[:200]
     customer.name_initials = roman.initials[:40]
-    words = [roman.pinyin, roman.initials, *roman.variants,
-             *(name_romanisations(customer.name_en).pinyin for _ in [0] if customer.name_en),
-             *contact_values]
+    words = [
+        roman.pinyin,
+        roman.initials,
+        *roman.variants,
+        *(name_romanisations(customer.name_en).pinyin for _ in [0] if customer.name_en),
+        *contact_values,
+    ]
     customer.search_text = " " + " ".join(w.lower() for w in words if w) + " "
 
 
@@ -227,23 +312,29 @@ def _write_contact_points(customer: Customer, writes: dict[str, Any]) -> None:
     """Replace the contact points of each kind present in ``writes``; first one is primary."""
     kinds: dict[str, list[tuple[str, str]]] = {}
     if "phones" in writes:
-        mobiles = [(p, contacts.national_digits(p)) for p in writes["phones"] if contacts.is_mobile(p)]
-        lands = [(p, contacts.national_digits(p)) for p in writes["phones"]
-                 if not contacts.is_mobile(p)]
+        mobiles = [
+            (p, contacts.national_digits(p)) for p in writes["phones"] if contacts.is_mobile(p)
+        ]
+        lands = [
+            (p, contacts.national_digits(p)) for p in writes["phones"] if not contacts.is_mobile(p)
+        ]
         kinds[ContactPointKind.MOBILE] = mobiles
         kinds[ContactPointKind.PHONE] = lands
     if "emails" in writes:
         kinds[ContactPointKind.EMAIL] = [(e, e) for e in writes["emails"]]
     if "wechat" in writes:
-        kinds[ContactPointKind.WECHAT] = [(writes["wechat"], writes["wechat"])] if writes["wechat"] else []
+        kinds[ContactPointKind.WECHAT] = (
+            [(writes["wechat"], writes["wechat"])] if writes["wechat"] else []
+        )
     if "qq" in writes:
         kinds[ContactPointKind.QQ] = [(writes["qq"], writes["qq"])] if writes["qq"] else []
     if not kinds:
         return
     ContactPoint.objects.filter(customer=customer, kind__in=list(kinds)).delete()
     ContactPoint.objects.bulk_create(
-        ContactPoint(customer=customer, kind=kind, normalized=normalized, value=shown,
-                     is_primary=(i == 0))
+        ContactPoint(
+            customer=customer, kind=kind, normalized=normalized, value=shown, is_primary=(i == 0)
+        )
         for kind, values in kinds.items()
         for i, (normalized, shown) in enumerate(values)
     )
@@ -307,10 +398,16 @@ def customer_create(*, actor: User, data: Mapping[str, Any]) -> Customer:
         _write_contact_points(customer, writes)
         if "tags" in writes:
             _write_tags(customer, writes["tags"])
-        audit_record(actor=actor, action=AuditAction.CREATE, obj=customer,
-                     customer_id=customer.pk,
-                     changes=field_diff({}, {k: val for k, val in _snapshot(customer).items()
-                                             if val not in ("", None, False)}))
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=customer,
+            customer_id=customer.pk,
+            changes=field_diff(
+                {},
+                {k: val for k, val in _snapshot(customer).items() if val not in ("", None, False)},
+            ),
+        )
     return customer
 
 
@@ -357,8 +454,13 @@ def customer_update(
             if sorted(writes["tags"]) != before_tags:
                 changes["tags"] = [before_tags, sorted(writes["tags"])]
         if changes:
-            audit_record(actor=actor, action=AuditAction.UPDATE, obj=customer,
-                         customer_id=customer.pk, changes=changes)
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                obj=customer,
+                customer_id=customer.pk,
+                changes=changes,
+            )
     return customer
 
 
@@ -378,9 +480,14 @@ def customer_archive(*, actor: User, customer_id: int, reason: str = "") -> Cust
         customer.updated_at = timezone.now()
         customer.save(update_fields=["status", "version", "updated_at"])
         customer.refresh_from_db(fields=["version"])
-        audit_record(actor=actor, action=AuditAction.ARCHIVE, obj=customer,
-                     customer_id=customer.pk, changes={"status": [old, customer.status]},
-                     note=reason)
+        audit_record(
+            actor=actor,
+            action=AuditAction.ARCHIVE,
+            obj=customer,
+            customer_id=customer.pk,
+            changes={"status": [old, customer.status]},
+            note=reason,
+        )
     return customer
 
 
@@ -399,9 +506,13 @@ def customer_restore(*, actor: User, customer_id: int) -> Customer:
         customer.updated_at = timezone.now()
         customer.save(update_fields=["status", "version", "updated_at"])
         customer.refresh_from_db(fields=["version"])
-        audit_record(actor=actor, action=AuditAction.RESTORE, obj=customer,
-                     customer_id=customer.pk,
-                     changes={"status": [CustomerStatus.ARCHIVED, CustomerStatus.ACTIVE]})
+        audit_record(
+            actor=actor,
+            action=AuditAction.RESTORE,
+            obj=customer,
+            customer_id=customer.pk,
+            changes={"status": [CustomerStatus.ARCHIVED, CustomerStatus.ACTIVE]},
+        )
     return customer
 
 
@@ -416,17 +527,22 @@ def customer_reveal_pii(*, actor: User, customer_id: int) -> dict[str, list[str]
     for point in points:
         revealed.setdefault(point.kind, []).append(point.value)
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.REVEAL, object_type="customers.customer",
-                     object_id=str(customer_id), customer_id=customer_id,
-                     changes={"fields": sorted(revealed)})
+        audit_record(
+            actor=actor,
+            action=AuditAction.REVEAL,
+            object_type="customers.customer",
+            object_id=str(customer_id),
+            customer_id=customer_id,
+            changes={"fields": sorted(revealed)},
+        )
     return revealed
 
 
 def customer_touch_counts(*, customer_id: int, interaction_at: dt.datetime) -> None:
     """Advance ``last_interaction_at`` (never moves backwards). Called inside a transaction."""
-    Customer.objects.filter(pk=customer_id).filter(
-        last_interaction_at__isnull=True
-    ).update(last_interaction_at=interaction_at)
+    Customer.objects.filter(pk=customer_id).filter(last_interaction_at__isnull=True).update(
+        last_interaction_at=interaction_at
+    )
     Customer.objects.filter(pk=customer_id, last_interaction_at__lt=interaction_at).update(
         last_interaction_at=interaction_at
     )

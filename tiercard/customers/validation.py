@@ -68,8 +68,13 @@ def clean_wechat(raw: object, errors: FieldErrors, field: str = "wechat") -> str
     try:
         return contacts.normalize_wechat(value)
     except ValueError:
-        errors.add(field, _("A WeChat id has 6–20 letters, digits, _ or -, starting with a "
-                            "letter, or is a phone number."))
+        errors.add(
+            field,
+            _(
+                "A WeChat id has 6–20 letters, digits, _ or -, starting with a "
+                "letter, or is a phone number."
+            ),
+        )
         return ""
 
 
@@ -80,8 +85,10 @@ def clean_credit_code(raw: object, errors: FieldErrors) -> str:
     try:
         return contacts.normalize_credit_code(value)
     except ValueError:
-        errors.add("credit_code", _("A unified social credit code has 18 characters and a valid "
-                                    "check digit."))
+        errors.add(
+            "credit_code",
+            _("A unified social credit code has 18 characters and a valid check digit."),
+        )
         return ""
 
 
@@ -105,8 +112,7 @@ def clean_date(raw: object, errors: FieldErrors, field: str) -> dt.date | None:
     try:
         return parse_date(raw)
     except ValueError:
-        errors.add(field, _("“%(value)s” is not a valid date (e.g. 2024-05-01).")
-                   % {"value": raw})
+        errors.add(field, _("“%(value)s” is not a valid date (e.g. 2024-05-01).") % {"value": raw})
         return None
 
 
@@ -155,8 +161,14 @@ def clean_lunar_birthday(
     return solar, m, d
 
 
-def clean_money(raw: object, errors: FieldErrors, field: str, *, allow_empty: bool = True,
-                allow_zero: bool = True) -> Decimal | None:
+def clean_money(
+    raw: object,
+    errors: FieldErrors,
+    field: str,
+    *,
+    allow_empty: bool = True,
+    allow_zero: bool = True,
+) -> Decimal | None:
     if raw in (None, ""):
         if not allow_empty:
             errors.add(field, _("This field is required."))
@@ -192,14 +204,28 @@ def parse_datetime_local(raw: object) -> dt.datetime:
         text = re.sub(r"(\d{4})年(\d{1,2})月(\d{1,2})日", r"\1-\2-\3", text)
         match = re.fullmatch(
             r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
-            r"(Z|[+-]\d{2}:?\d{2})?", text)
+            r"(Z|[+-]\d{2}:?\d{2})?",
+            text,
+        )
         if not match:
             raise ValueError("invalid_datetime")
         y, mo, d, h, mi, s, tz = match.groups()
-        value = dt.datetime(int(y), int(mo), int(d), int(h) if h is not None else 12,
-                            int(mi or 0), int(s or 0))
-        if tz:
-            value = dt.datetime.fromisoformat(value.isoformat() + ("+00:00" if tz == "Z" else tz))
+        zone: dt.tzinfo = business_tz()
+        if tz == "Z":
+            zone = dt.UTC
+        elif tz:
+            sign = 1 if tz[0] == "+" else -1
+            hours, minutes = int(tz[1:3]), int(tz[-2:])
+            zone = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+        value = dt.datetime(
+            int(y),
+            int(mo),
+            int(d),
+            int(h) if h is not None else 12,
+            int(mi or 0),
+            int(s or 0),
+            tzinfo=zone,
+        )
     if timezone.is_naive(value):
         value = value.replace(tzinfo=business_tz())
     return value

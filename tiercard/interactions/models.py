@@ -33,13 +33,26 @@ class Interaction(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
     kind = models.CharField(_("type"), max_length=10, choices=InteractionKind.choices)
     occurred_at = models.DateTimeField(_("time"), default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="+")
-    contact = models.ForeignKey(Contact, verbose_name=_("contact person"), null=True,
-                                blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     summary = models.TextField(_("summary"), max_length=4000)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=InteractionOutcome.choices,
-                               blank=True, default="")
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=InteractionOutcome.choices, blank=True, default=""
+    )
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
     next_step_due = models.DateField(_("next step due"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -49,8 +62,9 @@ class Interaction(models.Model):
         verbose_name_plural = _("interactions")
         ordering = ["-occurred_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=InteractionKind.values),
-                                   name="interaction_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=InteractionKind.values), name="interaction_kind_valid"
+            ),
             models.CheckConstraint(condition=~Q(summary=""), name="interaction_summary_not_blank"),
         ]
         indexes = [

@@ -23,8 +23,9 @@ from tiercard.customers.selectors import visible_customers
 from tiercard.customers.services import customer_touch_counts
 from tiercard.interactions.models import Interaction
 
-KEYS = frozenset({"kind", "occurred_at", "contact_id", "summary", "outcome", "next_step",
-                  "next_step_due"})
+KEYS = frozenset(
+    {"kind", "occurred_at", "contact_id", "summary", "outcome", "next_step", "next_step_due"}
+)
 
 
 def interaction_log(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Interaction:
@@ -45,8 +46,10 @@ def interaction_log(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
         try:
             occurred = v.parse_datetime_local(data["occurred_at"])
         except ValueError:
-            errors.add("occurred_at", _("“%(value)s” is not a valid date and time.")
-                       % {"value": data["occurred_at"]})
+            errors.add(
+                "occurred_at",
+                _("“%(value)s” is not a valid date and time.") % {"value": data["occurred_at"]},
+            )
         else:
             if occurred > now + v.FUTURE_TOLERANCE:
                 errors.add("occurred_at", _("An interaction cannot be logged in the future."))
@@ -54,22 +57,26 @@ def interaction_log(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
     if data.get("contact_id") not in (None, ""):
         contact = Contact.objects.filter(
             pk=int(str(data["contact_id"])) if str(data["contact_id"]).isdigit() else -1,
-            customer_id=customer_id).first()
+            customer_id=customer_id,
+        ).first()
         if contact is None:
             errors.add("contact_id", _("This contact person does not belong to the customer."))
     due = v.clean_date(data.get("next_step_due"), errors, "next_step_due")
     if due and due < business_today():
         errors.add("next_step_due", _("The next step cannot be due in the past."))
     interaction = Interaction(
-        customer_id=customer_id, kind=str(data.get("kind") or ""), occurred_at=occurred,
-        actor=actor, contact=contact, summary=str(data.get("summary") or "").strip(),
-        outcome=str(data.get("outcome") or ""), next_step=clean_text(str(data.get("next_step")
-                                                                           or "")),
+        customer_id=customer_id,
+        kind=str(data.get("kind") or ""),
+        occurred_at=occurred,
+        actor=actor,
+        contact=contact,
+        summary=str(data.get("summary") or "").strip(),
+        outcome=str(data.get("outcome") or ""),
+        next_step=clean_text(str(data.get("next_step") or "")),
         next_step_due=due,
     )
     try:
-        interaction.full_clean(exclude=["customer", "actor", "contact"],
-                               validate_constraints=False)
+        interaction.full_clean(exclude=["customer", "actor", "contact"], validate_constraints=False)
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             for message in messages:
@@ -78,6 +85,11 @@ def interaction_log(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
     with transaction.atomic():
         interaction.save()
         customer_touch_counts(customer_id=customer_id, interaction_at=occurred)
-        audit_record(actor=actor, action=AuditAction.CREATE, obj=interaction,
-                     customer_id=customer_id, changes={"kind": interaction.kind})
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=interaction,
+            customer_id=customer_id,
+            changes={"kind": interaction.kind},
+        )
     return interaction

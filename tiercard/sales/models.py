@@ -42,35 +42,52 @@ class Purchase(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="purchases")
     occurred_at = models.DateTimeField(_("time"), default=timezone.now)
     external_ref = models.CharField(_("reference"), max_length=64, blank=True)
-    channel = models.CharField(_("channel"), max_length=10, choices=SalesChannel.choices,
-                               default=SalesChannel.STORE)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=SalesChannel.choices, default=SalesChannel.STORE
+    )
     store = models.CharField(_("store"), max_length=60, blank=True)
-    sales_rep = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("sales rep"),
-                                  null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
-    payment_method = models.CharField(_("payment method"), max_length=12,
-                                      choices=PaymentMethod.choices, default=PaymentMethod.WECHAT_PAY)
+    sales_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales rep"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    payment_method = models.CharField(
+        _("payment method"),
+        max_length=12,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.WECHAT_PAY,
+    )
     subtotal = models.DecimalField(_("subtotal"), max_digits=12, decimal_places=2)
-    discount = models.DecimalField(_("order discount"), max_digits=12, decimal_places=2,
-                                   default=Decimal("0.00"))
+    discount = models.DecimalField(
+        _("order discount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
     total = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("purchase")
         verbose_name_plural = _("purchases")
         ordering = ["-occurred_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["external_ref"], condition=~Q(external_ref=""),
-                                    name="purchase_external_ref_unique"),
+            models.UniqueConstraint(
+                fields=["external_ref"],
+                condition=~Q(external_ref=""),
+                name="purchase_external_ref_unique",
+            ),
             models.CheckConstraint(condition=Q(subtotal__gte=0), name="purchase_subtotal_gte_0"),
             models.CheckConstraint(condition=Q(discount__gte=0), name="purchase_discount_gte_0"),
             models.CheckConstraint(condition=Q(total__gte=0), name="purchase_total_gte_0"),
-            models.CheckConstraint(condition=Q(total=models.F("subtotal") - models.F("discount")),
-                                   name="purchase_total_is_subtotal_less_discount"),
+            models.CheckConstraint(
+                condition=Q(total=models.F("subtotal") - models.F("discount")),
+                name="purchase_total_is_subtotal_less_discount",
+            ),
         ]
         indexes = [models.Index(fields=["customer", "-occurred_at"], name="purchase_customer_at")]
 
@@ -84,8 +101,9 @@ class PurchaseLine(models.Model):
     item_name = models.CharField(_("item"), max_length=120)
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=3)
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
-    discount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2,
-                                   default=Decimal("0.00"))
+    discount = models.DecimalField(
+        _("discount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
 
     class Meta:
@@ -94,8 +112,12 @@ class PurchaseLine(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="purchase_line_quantity_gt_0"),
-            models.CheckConstraint(condition=Q(unit_price__gte=0), name="purchase_line_price_gte_0"),
-            models.CheckConstraint(condition=Q(discount__gte=0), name="purchase_line_discount_gte_0"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="purchase_line_price_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0), name="purchase_line_discount_gte_0"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="purchase_line_amount_gte_0"),
         ]
 

@@ -18,9 +18,11 @@ def purchase_list(*, viewer: User, customer_id: int | None = None) -> QuerySet[P
     qs = visible_purchases(viewer)
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
-    return qs.select_related("customer", "sales_rep").prefetch_related(
-        Prefetch("lines", queryset=PurchaseLine.objects.order_by("id"))
-    ).order_by("-occurred_at", "-id")
+    return (
+        qs.select_related("customer", "sales_rep")
+        .prefetch_related(Prefetch("lines", queryset=PurchaseLine.objects.order_by("id")))
+        .order_by("-occurred_at", "-id")
+    )
 
 
 def purchase_get(*, viewer: User, purchase_id: int) -> Purchase:

@@ -36,8 +36,19 @@ from tiercard.sales.models import PaymentMethod, Purchase, PurchaseLine, SalesCh
 MAX_LINES = 500
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LINE_KEYS = frozenset({"sku", "item_name", "quantity", "unit_price", "discount"})
-PURCHASE_KEYS = frozenset({"occurred_at", "external_ref", "channel", "store", "sales_rep_id",
-                           "payment_method", "discount", "note", "lines"})
+PURCHASE_KEYS = frozenset(
+    {
+        "occurred_at",
+        "external_ref",
+        "channel",
+        "store",
+        "sales_rep_id",
+        "payment_method",
+        "discount",
+        "note",
+        "lines",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -77,13 +88,18 @@ def _clean_lines(raw_lines: object, errors: FieldErrors) -> list[PurchaseLine]:
         for key in sorted(set(raw) - LINE_KEYS):
             errors.add(prefix + key, _("Unknown field."))
         qty = _clean_quantity(raw.get("quantity"), errors, prefix + "quantity")
-        price = v.clean_money(raw.get("unit_price"), errors, prefix + "unit_price",
-                              allow_empty=False)
+        price = v.clean_money(
+            raw.get("unit_price"), errors, prefix + "unit_price", allow_empty=False
+        )
         discount = v.clean_money(raw.get("discount"), errors, prefix + "discount") or Decimal(0)
-        line = PurchaseLine(sku=clean_text(str(raw.get("sku") or "")),
-                            item_name=clean_text(str(raw.get("item_name") or "")),
-                            quantity=qty or Decimal(1), unit_price=price or Decimal(0),
-                            discount=discount, amount=Decimal(0))
+        line = PurchaseLine(
+            sku=clean_text(str(raw.get("sku") or "")),
+            item_name=clean_text(str(raw.get("item_name") or "")),
+            quantity=qty or Decimal(1),
+            unit_price=price or Decimal(0),
+            discount=discount,
+            amount=Decimal(0),
+        )
         if qty is not None and price is not None:
             gross = quantize(qty * price)
             if discount > gross:
@@ -99,8 +115,9 @@ def _clean_lines(raw_lines: object, errors: FieldErrors) -> list[PurchaseLine]:
     return lines
 
 
-def _build(actor: User, customer: Customer, data: Mapping[str, Any]) -> tuple[Purchase,
-                                                                             list[PurchaseLine]]:
+def _build(
+    actor: User, customer: Customer, data: Mapping[str, Any]
+) -> tuple[Purchase, list[PurchaseLine]]:
     errors = FieldErrors()
     for key in sorted(set(data) - PURCHASE_KEYS):
         errors.add(key, _("Unknown field."))
@@ -110,8 +127,10 @@ def _build(actor: User, customer: Customer, data: Mapping[str, Any]) -> tuple[Pu
         try:
             occurred = v.parse_datetime_local(data["occurred_at"])
         except ValueError:
-            errors.add("occurred_at", _("“%(value)s” is not a valid date and time.")
-                       % {"value": data["occurred_at"]})
+            errors.add(
+                "occurred_at",
+                _("“%(value)s” is not a valid date and time.") % {"value": data["occurred_at"]},
+            )
         else:
             if occurred > now + v.FUTURE_TOLERANCE:
                 errors.add("occurred_at", _("The purchase time cannot be in the future."))
@@ -121,9 +140,10 @@ def _build(actor: User, customer: Customer, data: Mapping[str, Any]) -> tuple[Pu
     payment = str(data.get("payment_method") or PaymentMethod.WECHAT_PAY)
     rep = None
     if data.get("sales_rep_id") not in (None, ""):
-        rep = User.objects.filter(pk=int(str(data["sales_rep_id"]))
-                                  if str(data["sales_rep_id"]).isdigit() else -1,
-                                  is_active=True).first()
+        rep = User.objects.filter(
+            pk=int(str(data["sales_rep_id"])) if str(data["sales_rep_id"]).isdigit() else -1,
+            is_active=True,
+        ).first()
         if rep is None:
             errors.add("sales_rep_id", _("Unknown sales rep."))
     lines = _clean_lines(data.get("lines"), errors)
@@ -132,16 +152,25 @@ def _build(actor: User, customer: Customer, data: Mapping[str, Any]) -> tuple[Pu
     if discount > subtotal and lines:
         errors.add("discount", _("The discount exceeds the purchase amount."))
     purchase = Purchase(
-        customer=customer, occurred_at=occurred,
-        external_ref=clean_text(str(data.get("external_ref") or "")), channel=channel,
-        store=clean_text(str(data.get("store") or "")), sales_rep=rep or actor,
-        payment_method=payment, subtotal=subtotal, discount=discount,
-        total=max(subtotal - discount, Decimal(0)), note=clean_text(str(data.get("note") or "")),
+        customer=customer,
+        occurred_at=occurred,
+        external_ref=clean_text(str(data.get("external_ref") or "")),
+        channel=channel,
+        store=clean_text(str(data.get("store") or "")),
+        sales_rep=rep or actor,
+        payment_method=payment,
+        subtotal=subtotal,
+        discount=discount,
+        total=max(subtotal - discount, Decimal(0)),
+        note=clean_text(str(data.get("note") or "")),
         created_by=actor,
     )
     try:
-        purchase.full_clean(exclude=["customer", "sales_rep", "created_by"],
-                            validate_unique=False, validate_constraints=False)
+        purchase.full_clean(
+            exclude=["customer", "sales_rep", "created_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             for message in messages:
@@ -153,9 +182,10 @@ def _build(actor: User, customer: Customer, data: Mapping[str, Any]) -> tuple[Pu
 def _replay(purchase: Purchase, existing: Purchase) -> RecordedPurchase:
     if existing.customer_id == purchase.customer_id and existing.total == purchase.total:
         return RecordedPurchase(existing, created=False)
-    raise ValidationFailed(fields={"external_ref": [
-        _("This reference was already used for a different purchase.")]},
-        code="duplicate_external_ref")
+    raise ValidationFailed(
+        fields={"external_ref": [_("This reference was already used for a different purchase.")]},
+        code="duplicate_external_ref",
+    )
 
 
 def purchase_record(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> RecordedPurchase:
@@ -187,10 +217,17 @@ def purchase_record(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
                 first_purchase_at=Least(Coalesce("first_purchase_at", when), when),
                 last_purchase_at=Greatest(Coalesce("last_purchase_at", when), when),
             )
-            audit_record(actor=actor, action=AuditAction.CREATE, obj=purchase,
-                         customer_id=customer.pk,
-                         changes={"total": str(purchase.total), "lines": len(lines),
-                                  "external_ref": purchase.external_ref})
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=purchase,
+                customer_id=customer.pk,
+                changes={
+                    "total": str(purchase.total),
+                    "lines": len(lines),
+                    "external_ref": purchase.external_ref,
+                },
+            )
     except IntegrityError:
         # Lost a race with a concurrent replay of the same external reference.
         existing = Purchase.objects.filter(external_ref=purchase.external_ref).first()
