@@ -8,6 +8,7 @@ Every knob is an environment variable with a safe development default. Productio
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -116,10 +117,11 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
+    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -131,7 +133,12 @@ else:
                     "PRAGMA cache_size=-65536;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("TIERCARD_SQLITE_TEST_PATH") or None},
+            # A file, not :memory:, so concurrency tests see real locking (WAL, busy timeout);
+            # one per process so parallel test runs never share a database.
+            "TEST": {
+                "NAME": os.environ.get("TIERCARD_SQLITE_TEST_PATH")
+                or str(Path(tempfile.gettempdir()) / f"tiercard-test-{os.getpid()}.sqlite3")
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +14,7 @@ from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record, field_diff
 from tiercard.core import contacts
 from tiercard.core.errors import FieldErrors, NotFound, PermissionDenied
+from tiercard.core.modelcheck import full_clean_into
 from tiercard.core.text import clean_text
 from tiercard.customers import validation as v
 from tiercard.customers.models import Contact
@@ -64,12 +64,7 @@ def _apply(contact: Contact, data: Mapping[str, Any], errors: FieldErrors) -> No
                 if isinstance(data[key], str)
                 else bool(data[key]),
             )
-    try:
-        contact.full_clean(exclude=["customer"], validate_constraints=False)
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            for message in messages:
-                errors.add(name, message)
+    full_clean_into(contact, errors, exclude=["customer"])
 
 
 def _editable_customer(actor: User, customer_id: int) -> int:

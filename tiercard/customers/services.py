@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,6 +24,7 @@ from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record, field_diff
 from tiercard.core import contacts
 from tiercard.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
+from tiercard.core.modelcheck import full_clean_into
 from tiercard.core.text import clean_text, name_romanisations
 from tiercard.core.timeutils import business_today
 from tiercard.customers import validation as v
@@ -266,22 +266,9 @@ def _apply_birthday(
 
 
 def _full_clean(customer: Customer, errors: FieldErrors) -> None:
-    """Model-level shape checks (lengths, choices, blanks), merged into ``errors``.
-
-    SQLite does not enforce ``max_length``; this is what keeps over-long text from being
-    stored or silently cut.
-    """
-    try:
-        customer.full_clean(
-            exclude=["owner", "team", "created_by", "merged_into", "registered_on"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            for message in messages:
-                if name not in errors.errors or message not in errors.errors[name]:
-                    errors.add(name, message)
+    full_clean_into(
+        customer, errors, exclude=["owner", "team", "created_by", "merged_into", "registered_on"]
+    )
 
 
 def _check_unique(customer: Customer, errors: FieldErrors) -> None:

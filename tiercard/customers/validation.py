@@ -131,7 +131,7 @@ def clean_birthday(raw: object, errors: FieldErrors, today: dt.date) -> dt.date 
 
 def lunar_to_solar(year: int, month: int, day: int, leap: bool) -> dt.date:
     """Solar date of a lunar date; ValueError when the lunar date does not exist."""
-    return LunarDate(year, month, day, leap).toSolarDate()
+    return LunarDate(year, month, day, leap).to_solar_date()
 
 
 def clean_lunar_birthday(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +14,7 @@ from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
 from tiercard.core.errors import FieldErrors, NotFound, PermissionDenied
+from tiercard.core.modelcheck import full_clean_into
 from tiercard.core.text import clean_text
 from tiercard.core.timeutils import business_today
 from tiercard.customers import validation as v
@@ -75,12 +75,7 @@ def interaction_log(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
         next_step=clean_text(str(data.get("next_step") or "")),
         next_step_due=due,
     )
-    try:
-        interaction.full_clean(exclude=["customer", "actor", "contact"], validate_constraints=False)
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            for message in messages:
-                errors.add(name, message)
+    full_clean_into(interaction, errors, exclude=["customer", "actor", "contact"])
     errors.raise_if_any()
     with transaction.atomic():
         interaction.save()

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest, Least
@@ -26,6 +25,7 @@ from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
 from tiercard.core.errors import FieldErrors, NotFound, PermissionDenied, ValidationFailed
+from tiercard.core.modelcheck import full_clean_into
 from tiercard.core.money import parse_amount, quantize
 from tiercard.core.text import clean_text
 from tiercard.customers import validation as v
@@ -105,12 +105,7 @@ def _clean_lines(raw_lines: object, errors: FieldErrors) -> list[PurchaseLine]:
             if discount > gross:
                 errors.add(prefix + "discount", _("The discount exceeds the item amount."))
             line.amount = max(gross - discount, Decimal(0))
-        try:
-            line.full_clean(exclude=["purchase"], validate_constraints=False)
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                for message in messages:
-                    errors.add(prefix + name, message)
+        full_clean_into(line, errors, exclude=["purchase"], prefix=prefix)
         lines.append(line)
     return lines
 
@@ -165,16 +160,7 @@ def _build(
         note=clean_text(str(data.get("note") or "")),
         created_by=actor,
     )
-    try:
-        purchase.full_clean(
-            exclude=["customer", "sales_rep", "created_by"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            for message in messages:
-                errors.add(name, message)
+    full_clean_into(purchase, errors, exclude=["customer", "sales_rep", "created_by"])
     errors.raise_if_any()
     return purchase, lines
 
