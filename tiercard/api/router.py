@@ -1,5 +1,116 @@
-"""The REST API root: /api/v1/."""
+"""The REST API root: /api/v1/.
 
-from ninja import NinjaAPI
+Authentication is a bearer API token or the browser session (with CSRF) on every operation
+but the OpenAPI document and docs. Each area lives in its own module; this file wires them,
+the error handlers and the response headers together.
+"""
 
-api = NinjaAPI(title="tiercard API", version="1", urls_namespace="api")
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI, Router
+
+from tiercard.api import contacts, customers, interactions, me, purchases
+from tiercard.api.auth import API_AUTH
+from tiercard.api.errors import error_body, install_exception_handlers
+from tiercard.api.parser import DecimalJSONParser, UTF8JSONRenderer
+from tiercard.core.errors import NotFound
+
+DESCRIPTION = """\
+REST API of tiercard (分级客户管理卡系统).
+
+**Authentication**: `Authorization: Bearer tc_…` with an API token, or the browser session of
+a logged-in user (unsafe methods then need the `X-CSRFToken` header).
+
+**Errors**: every error answers `{"code", "message"}`; invalid input (422) adds `fields`,
+a map of field name to messages. `code` is stable; `message` follows `Accept-Language`
+(`zh-CN` by default, `en`). Records outside the caller's scope answer 404 like missing ones.
+
+**Money** is a string with two decimals (`"1234.50"`); times are ISO 8601 with an offset.
+Lists page by cursor: pass `next` back as `cursor`.
+"""
+
+
+class TiercardAPI(NinjaAPI):
+    """NinjaAPI with the headers every API response carries and JSON 405s."""
+
+    def create_response(
+        self,
+        request: HttpRequest,
+        data: Any,
+        *,
+        status: int | None = None,
+        temporal_response: HttpResponse | None = None,
+    ) -> HttpResponse:
+        response = super().create_response(
+            request, data, status=status, temporal_response=temporal_response
+        )
+        # Responses carry personal data: never cache them anywhere.
+        response["Cache-Control"] = "no-store"
+        response["Content-Language"] = translation.get_language() or ""
+        return response
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = self._json_not_allowed(pattern.callback)
+        return urls
+
+    def _json_not_allowed(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        """ninja answers an unsupported method with a plain-text 405; give it our shape."""
+
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            response = view(request, *args, **kwargs)
+            if getattr(response, "status_code", None) == 405 and not response.get(
+                "Content-Type", ""
+            ).startswith("application/json"):
+                body = error_body("method_not_allowed", _("This method is not allowed here."))
+                replacement = self.create_response(request, body, status=405)
+                replacement["Allow"] = response.get("Allow", "")
+                return replacement
+            return response
+
+        return wrapper
+
+
+api = TiercardAPI(
+    title="tiercard API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=API_AUTH,
+    parser=DecimalJSONParser(),
+    renderer=UTF8JSONRenderer(),
+)
+install_exception_handlers(api)
+
+api.add_router("", me.router)
+api.add_router("", customers.router)
+api.add_router("", contacts.router)
+api.add_router("", purchases.router)
+api.add_router("", interactions.router)
+
+# Last, so it only sees paths no operation matched: unknown routes answer our 404 shape.
+fallback = Router()
+
+
+@fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    "/{path:rest}",
+    auth=None,
+    include_in_schema=False,
+)
+def unknown_route(request: HttpRequest, rest: str) -> None:
+    raise NotFound()
+
+
+api.add_router("", fallback)

@@ -1,0 +1,232 @@
+"""Customer cards: list, detail, create, update, archive, restore, reveal, timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router, Status
+
+from tiercard.api.auth import viewer
+from tiercard.api.errors import error_responses
+from tiercard.api.paging import KeySpec, page_size, paginate
+from tiercard.api.schemas import (
+    ArchiveIn,
+    CustomerCreateIn,
+    CustomerOut,
+    CustomerPage,
+    CustomerPatchIn,
+    RevealOut,
+    TimelinePage,
+)
+from tiercard.api.serializers import customer_list_item, customer_out, timeline_entry_out
+from tiercard.cards.timeline import KINDS as TIMELINE_KINDS
+from tiercard.cards.timeline import card_timeline
+from tiercard.core.errors import FieldErrors
+from tiercard.core.money import parse_amount
+from tiercard.core.timeutils import business_tz
+from tiercard.customers import services
+from tiercard.customers.models import CustomerKind, CustomerStatus
+from tiercard.customers.selectors import SORTS, CustomerFilters, customer_get, customer_list
+
+router = Router(tags=["customers"])
+
+# How each sort of ``customers.selectors.SORTS`` pages by keyset.
+CUSTOMER_KEYS: dict[str, KeySpec] = {
+    "recent": KeySpec("registered_on", descending=True, kind="date"),
+    "name": KeySpec("name_pinyin", descending=False, kind="str"),
+    "spend": KeySpec("total_spend", descending=True, kind="decimal"),
+    "last_purchase": KeySpec("last_purchase_at", descending=True, kind="datetime", nullable=True),
+    "orders": KeySpec("order_count", descending=True, kind="int"),
+}
+if set(CUSTOMER_KEYS) != set(SORTS):  # a sort added to the selector needs its keyset here
+    raise ImproperlyConfigured("tiercard.api.customers.CUSTOMER_KEYS does not match SORTS")
+
+
+def _amount_filter(raw: str | None, name: str, errors: FieldErrors) -> Any:
+    if raw in (None, ""):
+        return None
+    try:
+        return parse_amount(raw)
+    except ValueError:
+        errors.add(name, _("“%(value)s” is not an amount of money.") % {"value": raw})
+        return None
+
+
+@router.get("/customers", response={200: CustomerPage, **error_responses()})
+def list_customers(
+    request: HttpRequest,
+    q: Annotated[
+        str, Query(max_length=100, description="Name, pinyin, initials, phone tail…")
+    ] = "",
+    status: Annotated[
+        str,
+        Query(
+            description="One of "
+            + ", ".join(CustomerStatus.values)
+            + ", or `all`. Archived cards are left out unless asked for.",
+        ),
+    ] = "",
+    kind: Annotated[str, Query(description=" or ".join(CustomerKind.values))] = "",
+    owner_id: int | None = None,
+    city: Annotated[str, Query(max_length=30)] = "",
+    tag: Annotated[str, Query(max_length=40)] = "",
+    min_spend: Annotated[str | None, Query(max_length=40)] = None,
+    max_spend: Annotated[str | None, Query(max_length=40)] = None,
+    sort: Annotated[str, Query(description="One of " + ", ".join(SORTS) + ".")] = "recent",
+    limit: Annotated[int | None, Query(ge=1, description="Capped at the server maximum.")] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    with_count: bool = False,
+) -> dict[str, Any]:
+    """The caller's customers, newest first by default. Page with `next` as `cursor`.
+
+    No total is computed unless `with_count=true` (a COUNT over a large book is not free).
+    """
+    user = viewer(request)
+    errors = FieldErrors()
+    if sort not in SORTS:
+        errors.add("sort", _("Choose one of: %(expected)s.") % {"expected": ", ".join(SORTS)})
+    if status not in {"", "all", *CustomerStatus.values}:
+        errors.add("status", _("Unknown status."))
+    if kind not in {"", *CustomerKind.values}:
+        errors.add("kind", _("Unknown customer type."))
+    low = _amount_filter(min_spend, "min_spend", errors)
+    high = _amount_filter(max_spend, "max_spend", errors)
+    errors.raise_if_any()
+    filters = CustomerFilters(
+        q=q,
+        status=status,
+        kind=kind,
+        owner_id=owner_id,
+        city=city,
+        tag=tag,
+        min_spend=low,
+        max_spend=high,
+    )
+    qs = customer_list(viewer=user, filters=filters, sort=sort).prefetch_related("tags")
+    page = paginate(
+        qs,
+        name=f"customers:{sort}",
+        spec=CUSTOMER_KEYS[sort],
+        limit=limit,
+        cursor=cursor,
+        offset=offset,
+        with_count=with_count,
+    )
+    return {
+        "items": [customer_list_item(user, c) for c in page.items],
+        "next": page.next,
+        "count": page.count,
+    }
+
+
+def _card(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    user = viewer(request)
+    return customer_out(user, customer_get(viewer=user, customer_id=customer_id))
+
+
+@router.get("/customers/{int:customer_id}", response={200: CustomerOut, **error_responses(404)})
+def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    """The full card. Phones and emails are masked for roles that see masked data."""
+    return _card(request, customer_id)
+
+
+@router.post(
+    "/customers", response={201: CustomerOut, **error_responses(403)}, summary="Create customer"
+)
+def create_customer(request: HttpRequest, payload: CustomerCreateIn) -> Status:
+    user = viewer(request)
+    customer = services.customer_create(actor=user, data=payload.model_dump(exclude_unset=True))
+    return Status(201, _card(request, customer.pk))
+
+
+@router.patch(
+    "/customers/{int:customer_id}",
+    response={200: CustomerOut, **error_responses(403, 404, 409)},
+)
+def update_customer(
+    request: HttpRequest, customer_id: int, payload: CustomerPatchIn
+) -> dict[str, Any]:
+    """Change the fields sent, nothing else. Send `version` to refuse a stale overwrite."""
+    data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version", None)
+    services.customer_update(
+        actor=viewer(request), customer_id=customer_id, data=data, expected_version=version
+    )
+    return _card(request, customer_id)
+
+
+@router.post(
+    "/customers/{int:customer_id}/archive",
+    response={200: CustomerOut, **error_responses(403, 404)},
+)
+def archive_customer(
+    request: HttpRequest, customer_id: int, payload: ArchiveIn | None = None
+) -> dict[str, Any]:
+    reason = payload.reason if payload is not None else ""
+    services.customer_archive(actor=viewer(request), customer_id=customer_id, reason=reason)
+    return _card(request, customer_id)
+
+
+@router.post(
+    "/customers/{int:customer_id}/restore",
+    response={200: CustomerOut, **error_responses(403, 404)},
+)
+def restore_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    services.customer_restore(actor=viewer(request), customer_id=customer_id)
+    return _card(request, customer_id)
+
+
+@router.post(
+    "/customers/{int:customer_id}/reveal",
+    response={200: RevealOut, **error_responses(403, 404)},
+)
+def reveal_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    """Unmasked contact values. Every call is written to the audit log."""
+    revealed = services.customer_reveal_pii(actor=viewer(request), customer_id=customer_id)
+    return {"customer_id": customer_id, "contact_points": revealed}
+
+
+@router.get(
+    "/customers/{int:customer_id}/timeline",
+    response={200: TimelinePage, **error_responses(404)},
+)
+def customer_timeline(
+    request: HttpRequest,
+    customer_id: int,
+    kinds: Annotated[
+        str,
+        Query(
+            max_length=100,
+            description=f"Comma-separated subset of: {', '.join(TIMELINE_KINDS)}.",
+        ),
+    ] = "",
+    before: dt.datetime | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    """Purchases, interactions and card changes, newest first."""
+    user = viewer(request)
+    wanted = {k.strip() for k in kinds.split(",") if k.strip()}
+    unknown = wanted - set(TIMELINE_KINDS)
+    if unknown:
+        errors = FieldErrors()
+        errors.add("kinds", _("Unknown kind: %(kinds)s.") % {"kinds": ", ".join(sorted(unknown))})
+        errors.raise_if_any()
+    if before is not None and timezone.is_naive(before):
+        before = before.replace(tzinfo=business_tz())
+    page = card_timeline(
+        viewer=user,
+        customer_id=customer_id,
+        kinds=wanted or None,
+        before=before,
+        limit=page_size(limit),
+    )
+    return {
+        "items": [timeline_entry_out(user, e) for e in page.entries],
+        "next_before": page.next_before,
+    }

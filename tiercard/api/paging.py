@@ -1,0 +1,159 @@
+"""Keyset (cursor) paging: one indexed range scan per page, no COUNT(*), stable under inserts.
+
+A cursor is an opaque token carrying the sort name and the sort key of the last row served.
+The next page is "rows after that key" in the queryset's own order, so a page costs the same
+at row 20 as at row 900,000. Offsets are still accepted for small jumps, within a cap.
+
+NULL placement in descending order differs by database (PostgreSQL puts NULLs first,
+SQLite last); ``connection.features.nulls_order_largest`` tells which, so the selectors'
+orderings (and their indexes) are used unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from tiercard.core.errors import ValidationFailed
+
+M = TypeVar("M", bound=Model)
+
+MAX_OFFSET = 10_000
+DEFAULT_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """Ordering of one list: a leading column (``field``), then ``id`` in the same direction."""
+
+    field: str
+    descending: bool
+    kind: str  # "date" | "datetime" | "decimal" | "int" | "str"
+    nullable: bool = False
+
+    def encode(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if self.kind in {"date", "datetime"}:
+            return value.isoformat()
+        if self.kind == "decimal":
+            return str(value)
+        return value
+
+    def decode(self, raw: Any) -> Any:
+        if raw is None:
+            if not self.nullable:
+                raise ValueError("null key")
+            return None
+        if self.kind == "date":
+            return dt.date.fromisoformat(str(raw))
+        if self.kind == "datetime":
+            value = dt.datetime.fromisoformat(str(raw))
+            if value.tzinfo is None:
+                raise ValueError("naive datetime")
+            return value
+        if self.kind == "decimal":
+            return Decimal(str(raw))
+        if self.kind == "int":
+            if not isinstance(raw, int) or isinstance(raw, bool):
+                raise ValueError("not an int")
+            return raw
+        if not isinstance(raw, str):
+            raise ValueError("not a str")
+        return raw
+
+    def after(self, value: Any, pk: int) -> Q:
+        """Rows strictly after (value, pk) in this ordering."""
+        f = self.field
+        if not self.descending:
+            # Ascending keys in use are never NULL (names); keep it simple.
+            return Q(**{f"{f}__gt": value}) | Q(**{f: value, "id__gt": pk})
+        nulls_first = bool(connection.features.nulls_order_largest)
+        if value is None:
+            same_null = Q(**{f"{f}__isnull": True, "id__lt": pk})
+            return (same_null | Q(**{f"{f}__isnull": False})) if nulls_first else same_null
+        cond = Q(**{f"{f}__lt": value}) | Q(**{f: value, "id__lt": pk})
+        if self.nullable and not nulls_first:
+            cond |= Q(**{f"{f}__isnull": True})
+        return cond
+
+
+def encode_cursor(name: str, spec: KeySpec, obj: Model) -> str:
+    payload = {"s": name, "k": spec.encode(getattr(obj, spec.field)), "id": obj.pk}
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _bad_cursor() -> ValidationFailed:
+    return ValidationFailed(fields={"cursor": [_("This cursor is invalid or expired.")]})
+
+
+def decode_cursor(token: str, name: str, spec: KeySpec) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        payload = json.loads(raw)
+        if not isinstance(payload, dict) or payload.get("s") != name:
+            raise ValueError("cursor of another list")
+        pk = payload["id"]
+        if not isinstance(pk, int) or isinstance(pk, bool):
+            raise ValueError("bad id")
+        return spec.decode(payload.get("k")), pk
+    except (ValueError, KeyError, TypeError, InvalidOperation, binascii.Error) as exc:
+        raise _bad_cursor() from exc
+
+
+def page_size(limit: int | None) -> int:
+    """The requested page size, capped at ``TIERCARD_API_MAX_PAGE_SIZE``."""
+    cap = int(settings.TIERCARD_API_MAX_PAGE_SIZE)
+    if limit is None:
+        return min(DEFAULT_LIMIT, cap)
+    return max(1, min(limit, cap))
+
+
+@dataclass(frozen=True)
+class Page(Generic[M]):
+    items: list[M]
+    next: str | None
+    count: int | None
+
+
+def paginate(
+    qs: QuerySet[M],
+    *,
+    name: str,
+    spec: KeySpec,
+    limit: int | None,
+    cursor: str | None = None,
+    offset: int = 0,
+    with_count: bool = False,
+) -> Page[M]:
+    """One page of ``qs`` (already ordered by ``spec`` then id) plus the next cursor.
+
+    Fetches ``limit + 1`` rows to learn whether there is a next page; counts only on request.
+    """
+    size = page_size(limit)
+    if offset < 0 or offset > MAX_OFFSET:
+        raise ValidationFailed(
+            fields={"offset": [_("Use the cursor to page beyond %(n)d rows.") % {"n": MAX_OFFSET}]}
+        )
+    count = qs.count() if with_count else None
+    window = qs
+    if cursor:
+        value, pk = decode_cursor(cursor, name, spec)
+        window = qs.filter(spec.after(value, pk))
+        offset = 0
+    rows = list(window[offset : offset + size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = encode_cursor(name, spec, rows[-1]) if has_more and rows else None
+    return Page(rows, next_cursor, count)

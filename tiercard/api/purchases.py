@@ -1,0 +1,90 @@
+"""Purchases (消费记录): list, read, and idempotent recording."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Header, Query, Router, Status
+
+from tiercard.api.auth import viewer
+from tiercard.api.errors import error_responses
+from tiercard.api.paging import KeySpec, paginate
+from tiercard.api.schemas import PurchaseIn, PurchaseOut, PurchasePage
+from tiercard.api.serializers import purchase_out
+from tiercard.core.errors import ValidationFailed
+from tiercard.core.text import clean_text
+from tiercard.customers.selectors import customer_get
+from tiercard.sales.selectors import purchase_get, purchase_list
+from tiercard.sales.services import purchase_record
+
+router = Router(tags=["purchases"])
+
+BY_TIME = KeySpec("occurred_at", descending=True, kind="datetime")
+
+
+@router.get(
+    "/customers/{int:customer_id}/purchases",
+    response={200: PurchasePage, **error_responses(404)},
+)
+def list_purchases(
+    request: HttpRequest,
+    customer_id: int,
+    limit: Annotated[int | None, Query(ge=1, description="Capped at the server maximum.")] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+) -> dict[str, Any]:
+    """The customer's purchases, newest first, with their lines."""
+    user = viewer(request)
+    customer_get(viewer=user, customer_id=customer_id)  # out of scope → 404, not an empty list
+    page = paginate(
+        purchase_list(viewer=user, customer_id=customer_id),
+        name="purchases",
+        spec=BY_TIME,
+        limit=limit,
+        cursor=cursor,
+    )
+    return {"items": [purchase_out(p) for p in page.items], "next": page.next}
+
+
+@router.get("/purchases/{int:purchase_id}", response={200: PurchaseOut, **error_responses(404)})
+def get_purchase(request: HttpRequest, purchase_id: int) -> dict[str, Any]:
+    return purchase_out(purchase_get(viewer=viewer(request), purchase_id=purchase_id))
+
+
+@router.post(
+    "/customers/{int:customer_id}/purchases",
+    response={201: PurchaseOut, 200: PurchaseOut, **error_responses(403, 404)},
+)
+def record_purchase(
+    request: HttpRequest,
+    customer_id: int,
+    payload: PurchaseIn,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=64,
+            description="Used as external_ref when the body has none.",
+        ),
+    ] = None,
+) -> Status:
+    """Record a purchase and update the customer's totals.
+
+    Idempotent on `external_ref` (or the `Idempotency-Key` header): the first call answers
+    201; replaying the same purchase answers 200 with the stored one; reusing the reference
+    for a different purchase is 422 naming `external_ref`.
+    """
+    user = viewer(request)
+    data = payload.model_dump(exclude_unset=True)
+    key = clean_text(idempotency_key or "")
+    body_ref = clean_text(str(data.get("external_ref") or ""))
+    if key and body_ref and key != body_ref:
+        raise ValidationFailed(
+            fields={"external_ref": [_("The Idempotency-Key header and external_ref differ.")]}
+        )
+    if key and not body_ref:
+        data["external_ref"] = key
+    recorded = purchase_record(actor=user, customer_id=customer_id, data=data)
+    purchase = purchase_get(viewer=user, purchase_id=recorded.purchase.pk)
+    return Status(201 if recorded.created else 200, purchase_out(purchase))
