@@ -19,6 +19,13 @@ from tiercard.customers.services import customer_create
 PASSWORD = "correct-horse-battery-staple"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests hash passwords with a fast hasher: Argon2 costs ~0.5 s per user by design."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def teams(db: None) -> dict[str, Team]:
     return {
@@ -43,8 +50,11 @@ def users(teams: dict[str, Team]) -> dict[str, User]:
     made = {}
     for username, role, team, reveal in spec:
         made[username] = User.objects.create_user(
-            username, password=PASSWORD, role=role,
-            team=teams[team] if team else None, can_reveal_pii=reveal,
+            username,
+            password=PASSWORD,
+            role=role,
+            team=teams[team] if team else None,
+            can_reveal_pii=reveal,
         )
     return made
 
@@ -66,6 +76,7 @@ def book(make_customer: Callable[..., Customer]) -> dict[str, Customer]:
     return {
         "east1": make_customer("rep_east1", name="张三", phones="13812345678"),
         "east2": make_customer("rep_east2", name="李四", phones="13912345679"),
-        "south": make_customer("rep_south", name="王五", phones="13712345670",
-                               emails="wangwu@example.com"),
+        "south": make_customer(
+            "rep_south", name="王五", phones="13712345670", emails="wangwu@example.com"
+        ),
     }
