@@ -21,4 +21,7 @@ def main(argv: list[str] | None = None) -> None:
         joined = f"{args[0]}_{args[1]}"
         if joined in get_commands():
             args = [joined, *args[2:]]
-    execute_from_command_line(["tiercard", *args])
+    from tiercard.core.context import interface
+
+    with interface("cli"):
+        execute_from_command_line(["tiercard", *args])
