@@ -1,4 +1,4 @@
-"""Web-edge middleware: language choice and the audit interface marker."""
+"""Web-edge middleware: language and time zone of pages, and the audit interface marker."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
 from tiercard.core.context import interface
+from tiercard.core.timeutils import business_tz
 
 LANGUAGE_COOKIE = settings.LANGUAGE_COOKIE_NAME
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -42,7 +43,8 @@ class LanguageMiddleware:
     A browser's Accept-Language is deliberately ignored for pages (an English-language
     browser in a Chinese shop should still get Chinese); API clients may ask for a language
     with Accept-Language, which is how they choose the language of error messages.
-    Must run after AuthenticationMiddleware.
+    Pages also show times in the business time zone (stored times are UTC); API responses
+    carry aware timestamps and are left alone. Must run after AuthenticationMiddleware.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -58,7 +60,11 @@ class LanguageMiddleware:
         lang = lang or settings.LANGUAGE_CODE
         translation.activate(lang)
         request.LANGUAGE_CODE = lang
-        response = self.get_response(request)
+        if request.path.startswith("/api/"):
+            response = self.get_response(request)
+        else:
+            with timezone.override(business_tz()):
+                response = self.get_response(request)
         response.headers.setdefault("Content-Language", lang)
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response

@@ -1,5 +1,40 @@
+"""URL map of the web interface (namespace ``web``)."""
+
 from django.urls import path
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView
+
+from tiercard.web.views import account, card, contacts, customers
 
 app_name = "web"
-urlpatterns = [path("", TemplateView.as_view(template_name="base.html"), name="customer_list")]
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="web:customer_list"), name="home"),
+    path("login/", account.LoginView.as_view(), name="login"),
+    path("logout/", account.LogoutView.as_view(), name="logout"),
+    path("language/", account.set_language, name="set_language"),
+    path("customers/", customers.customer_list_view, name="customer_list"),
+    path("customers/new/", customers.customer_create_view, name="customer_create"),
+    path("customers/<int:pk>/", card.customer_detail_view, name="customer_detail"),
+    path("customers/<int:pk>/edit/", customers.customer_edit_view, name="customer_edit"),
+    path("customers/<int:pk>/archive/", customers.customer_archive_view, name="customer_archive"),
+    path("customers/<int:pk>/restore/", customers.customer_restore_view, name="customer_restore"),
+    path("customers/<int:pk>/reveal/", card.customer_reveal_view, name="customer_reveal"),
+    path("customers/<int:pk>/timeline/", card.customer_timeline_view, name="customer_timeline"),
+    path("customers/<int:pk>/purchases/new/", card.purchase_new_view, name="purchase_new"),
+    path("customers/<int:pk>/purchases/line/", card.purchase_line_view, name="purchase_line"),
+    path(
+        "customers/<int:pk>/interactions/new/",
+        card.interaction_new_view,
+        name="interaction_new",
+    ),
+    path("customers/<int:pk>/contacts/new/", contacts.contact_new_view, name="contact_new"),
+    path(
+        "customers/<int:pk>/contacts/<int:contact_id>/edit/",
+        contacts.contact_edit_view,
+        name="contact_edit",
+    ),
+    path(
+        "customers/<int:pk>/contacts/<int:contact_id>/remove/",
+        contacts.contact_remove_view,
+        name="contact_remove",
+    ),
+]

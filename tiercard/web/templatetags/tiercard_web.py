@@ -1,0 +1,39 @@
+"""Formatting filters for templates. They format; they never decide or query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import template
+from django.utils import timezone
+
+from tiercard.web import display
+
+register = template.Library()
+
+
+@register.filter
+def money(value: Decimal | None) -> str:
+    """``¥1,234.50`` (two decimals, grouped), or a dash."""
+    return display.money(value)
+
+
+@register.filter
+def when(value: dt.datetime | None) -> str:
+    """A date and time in the business time zone, in the page's language."""
+    return display.datetime(value)
+
+
+@register.filter
+def day(value: dt.date | dt.datetime | None) -> str:
+    """A long date in the page's language (``2024年5月1日`` / ``May 1, 2024``)."""
+    if isinstance(value, dt.datetime):
+        return display.date(timezone.localtime(value).date())
+    return display.date(value)
+
+
+@register.filter
+def monogram(name: str) -> str:
+    """The first character of a name, for the avatar circle."""
+    return (name or "?").strip()[:1].upper()

@@ -1,0 +1,87 @@
+"""Contact persons (联系人) of a customer: add, edit, remove."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from tiercard.accounts import policy
+from tiercard.core.errors import NotFound, PermissionDenied, ValidationFailed
+from tiercard.customers.contact_persons import contact_add, contact_remove, contact_update
+from tiercard.customers.models import Contact, Customer
+from tiercard.customers.selectors import customer_get
+from tiercard.web import forms
+from tiercard.web.errors import web_view
+from tiercard.web.requests import posted, viewer
+
+FORM = "web/contacts/form.html"
+
+
+def _editable(request: HttpRequest, pk: int) -> Customer:
+    user = viewer(request)
+    customer = customer_get(viewer=user, customer_id=pk)
+    if not policy.can_update_customers(user):
+        raise PermissionDenied()
+    return customer
+
+
+def _contact_of(customer: Customer, contact_id: int) -> Contact:
+    """The contact person, only if it belongs to this (visible) customer."""
+    for contact in customer.contacts.all():
+        if contact.pk == contact_id:
+            return contact
+    raise NotFound()
+
+
+def _back(customer: Customer) -> HttpResponse:
+    return redirect(reverse("web:customer_detail", args=[customer.pk]) + "#contacts")
+
+
+@web_view
+@require_http_methods(["GET", "POST"])
+def contact_new_view(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _editable(request, pk)
+    form = forms.ContactForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact_add(actor=viewer(request), customer_id=customer.pk, data=form.cleaned_data)
+        except ValidationFailed as error:
+            forms.apply_errors(form, error.fields)
+        else:
+            messages.success(request, _("Contact person added."))
+            return _back(customer)
+    return render(request, FORM, {"form": form, "customer": customer, "contact": None})
+
+
+@web_view
+@require_http_methods(["GET", "POST"])
+def contact_edit_view(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+    customer = _editable(request, pk)
+    contact = _contact_of(customer, contact_id)
+    form = forms.ContactForm(posted(request), initial=forms.contact_initial(contact))
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact_update(actor=viewer(request), contact_id=contact.pk, data=form.cleaned_data)
+        except ValidationFailed as error:
+            forms.apply_errors(form, error.fields)
+        else:
+            messages.success(request, _("Contact person saved."))
+            return _back(customer)
+    return render(request, FORM, {"form": form, "customer": customer, "contact": contact})
+
+
+@web_view
+@require_http_methods(["GET", "POST"])
+def contact_remove_view(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+    customer = _editable(request, pk)
+    contact = _contact_of(customer, contact_id)
+    if request.method == "POST":
+        contact_remove(actor=viewer(request), contact_id=contact.pk)
+        messages.success(request, _("Contact person removed."))
+        return _back(customer)
+    context = {"customer": customer, "contact": contact}
+    return render(request, "web/contacts/confirm_remove.html", context)
