@@ -328,3 +328,31 @@ def test_reveal_of_a_customer_outside_scope_is_not_found(users, book):
     with pytest.raises(NotFound):
         customer_reveal_pii(actor=users["rep_east1"], customer_id=book["south"].pk)
     assert not AuditEvent.objects.filter(action="reveal").exists()
+
+
+def test_contact_changes_are_audited_masked(users, book):
+    customer = book["east1"]
+    customer_update(
+        actor=users["rep_east1"],
+        customer_id=customer.pk,
+        data={"phones": "13812345678, 13998765432", "emails": "zs@qq.com"},
+    )
+    event = AuditEvent.objects.get(customer_id=customer.pk, action="update")
+    assert event.changes["contacts.mobile"] == [["138****5678"], ["138****5678", "139****5432"]]
+    assert event.changes["contacts.email"] == [[], ["z***@qq.com"]]
+    assert "13998765432" not in str(event.changes)
+    created = AuditEvent.objects.get(customer_id=customer.pk, action="create")
+    assert created.changes["contacts.mobile"] == [[], ["138****5678"]]
+
+
+def test_a_no_op_update_keeps_the_version(users, book):
+    customer = book["east1"]
+    same = customer_update(
+        actor=users["rep_east1"],
+        customer_id=customer.pk,
+        data={"name": "张三", "phones": "13812345678"},
+        expected_version=1,
+    )
+    assert same.version == 1
+    customer.refresh_from_db()
+    assert customer.version == 1

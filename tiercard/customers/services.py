@@ -109,14 +109,44 @@ AUDITED = (
         "team_id",
         "consent_data",
         "consent_marketing",
-        "primary_phone",
-        "primary_email",
     )
 )
 
 
 def _snapshot(customer: Customer) -> dict[str, Any]:
     return {name: getattr(customer, name) for name in AUDITED}
+
+
+def _masked(kind: str, value: str) -> str:
+    """Audit rows keep contact values masked: the log must not become a second PII store."""
+    if kind in {ContactPointKind.MOBILE, ContactPointKind.PHONE}:
+        return contacts.mask_phone(value)
+    if kind == ContactPointKind.EMAIL:
+        return contacts.mask_email(value)
+    return contacts.mask_generic(value)
+
+
+def _contact_lists(customer_id: int | None) -> dict[str, list[str]]:
+    lists: dict[str, list[str]] = {kind: [] for kind in ContactPointKind.values}
+    if customer_id is not None:
+        for kind, value in (
+            ContactPoint.objects.filter(customer_id=customer_id)
+            .order_by("-is_primary", "id")
+            .values_list("kind", "normalized")
+        ):
+            lists[kind].append(value)
+    return lists
+
+
+def _contact_diff(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, Any]:
+    return {
+        f"contacts.{kind}": [
+            [_masked(kind, v) for v in before[kind]],
+            [_masked(kind, v) for v in after[kind]],
+        ]
+        for kind in after
+        if before[kind] != after[kind]
+    }
 
 
 def _to_bool(value: object) -> bool:
@@ -295,26 +325,28 @@ def _refresh_derived(customer: Customer, contact_values: list[str]) -> None:
     customer.search_text = " " + " ".join(w.lower() for w in words if w) + " "
 
 
-def _write_contact_points(customer: Customer, writes: dict[str, Any]) -> None:
-    """Replace the contact points of each kind present in ``writes``; first one is primary."""
+def _contact_values_by_kind(writes: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """(normalized, shown) per contact kind present in ``writes``; first one is primary."""
     kinds: dict[str, list[tuple[str, str]]] = {}
     if "phones" in writes:
-        mobiles = [
-            (p, contacts.national_digits(p)) for p in writes["phones"] if contacts.is_mobile(p)
+        phones = writes["phones"]
+        kinds[ContactPointKind.MOBILE] = [
+            (p, contacts.national_digits(p)) for p in phones if contacts.is_mobile(p)
         ]
-        lands = [
-            (p, contacts.national_digits(p)) for p in writes["phones"] if not contacts.is_mobile(p)
+        kinds[ContactPointKind.PHONE] = [
+            (p, contacts.national_digits(p)) for p in phones if not contacts.is_mobile(p)
         ]
-        kinds[ContactPointKind.MOBILE] = mobiles
-        kinds[ContactPointKind.PHONE] = lands
     if "emails" in writes:
         kinds[ContactPointKind.EMAIL] = [(e, e) for e in writes["emails"]]
-    if "wechat" in writes:
-        kinds[ContactPointKind.WECHAT] = (
-            [(writes["wechat"], writes["wechat"])] if writes["wechat"] else []
-        )
-    if "qq" in writes:
-        kinds[ContactPointKind.QQ] = [(writes["qq"], writes["qq"])] if writes["qq"] else []
+    for key, kind in (("wechat", ContactPointKind.WECHAT), ("qq", ContactPointKind.QQ)):
+        if key in writes:
+            kinds[kind] = [(writes[key], writes[key])] if writes[key] else []
+    return kinds
+
+
+def _write_contact_points(customer: Customer, writes: dict[str, Any]) -> None:
+    """Replace the contact points of each kind present in ``writes``."""
+    kinds = _contact_values_by_kind(writes)
     if not kinds:
         return
     ContactPoint.objects.filter(customer=customer, kind__in=list(kinds)).delete()
@@ -385,15 +417,17 @@ def customer_create(*, actor: User, data: Mapping[str, Any]) -> Customer:
         _write_contact_points(customer, writes)
         if "tags" in writes:
             _write_tags(customer, writes["tags"])
+        initial = {k: val for k, val in _snapshot(customer).items() if val not in ("", None, False)}
+        changes = field_diff({}, initial)
+        changes.update(_contact_diff(_contact_lists(None), _contact_lists(customer.pk)))
+        if writes.get("tags"):
+            changes["tags"] = [[], sorted(set(writes["tags"]))]
         audit_record(
             actor=actor,
             action=AuditAction.CREATE,
             obj=customer,
             customer_id=customer.pk,
-            changes=field_diff(
-                {},
-                {k: val for k, val in _snapshot(customer).items() if val not in ("", None, False)},
-            ),
+            changes=changes,
         )
     return customer
 
@@ -424,22 +458,29 @@ def customer_update(
             raise Conflict()
         before = _snapshot(customer)
         before_tags = sorted(customer.tags.values_list("name", flat=True))
+        before_contacts = _contact_lists(customer.pk)
         errors = FieldErrors()
         writes = _apply_values(customer, data, actor, errors, creating=False)
         _full_clean(customer, errors)
         _check_unique(customer, errors)
         errors.raise_if_any()
         _refresh_derived(customer, _sync_contact_summary(customer, writes))
+        changes = field_diff(before, _snapshot(customer))
+        after_contacts = dict(before_contacts)
+        for kind, values in _contact_values_by_kind(writes).items():
+            after_contacts[kind] = [normalized for normalized, _shown in values]
+        changes.update(_contact_diff(before_contacts, after_contacts))
+        if "tags" in writes and sorted(set(writes["tags"])) != before_tags:
+            changes["tags"] = [before_tags, sorted(set(writes["tags"]))]
+        if not changes:
+            return customer  # nothing to write: no version bump, no audit row
         customer.version = F("version") + 1
         customer.updated_at = timezone.now()
         _save(customer)
         customer.refresh_from_db(fields=["version"])
         _write_contact_points(customer, writes)
-        changes = field_diff(before, _snapshot(customer))
         if "tags" in writes:
             _write_tags(customer, writes["tags"])
-            if sorted(writes["tags"]) != before_tags:
-                changes["tags"] = [before_tags, sorted(writes["tags"])]
         if changes:
             audit_record(
                 actor=actor,
