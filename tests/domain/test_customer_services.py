@@ -356,3 +356,16 @@ def test_a_no_op_update_keeps_the_version(users, book):
     assert same.version == 1
     customer.refresh_from_db()
     assert customer.version == 1
+
+
+def test_age_is_derived_in_business_time(users, time_machine):
+    # 2026-05-01 00:30 in Shanghai is still 30 April in UTC
+    time_machine.move_to("2026-04-30T16:30:00+00:00")
+    customer = customer_create(
+        actor=users["rep_east1"], data={"name": "张三", "birthday": "2012-05-01"}
+    )
+    assert customer.age == 14 and not customer.is_minor_under_14
+    young = customer_create(
+        actor=users["rep_east1"], data={"name": "李四", "birthday": "2012-05-02"}
+    )
+    assert young.age == 13 and young.is_minor_under_14

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import Team
-from tiercard.core.timeutils import business_today
+from tiercard.core.timeutils import age_on, business_today
 
 
 class CustomerKind(models.TextChoices):
@@ -305,6 +305,19 @@ class Customer(models.Model):
     @property
     def is_company(self) -> bool:
         return self.kind == CustomerKind.COMPANY
+
+    @property
+    def age(self) -> int | None:
+        """Whole years today (business time zone); None when the birth year is unknown."""
+        if self.birthday is None:
+            return None
+        return age_on(self.birthday, business_today())
+
+    @property
+    def is_minor_under_14(self) -> bool:
+        """PIPL treats personal data of children under 14 as sensitive."""
+        age = self.age
+        return age is not None and age < 14
 
 
 class ContactPointKind(models.TextChoices):
