@@ -369,3 +369,11 @@ def test_age_is_derived_in_business_time(users, time_machine):
         actor=users["rep_east1"], data={"name": "李四", "birthday": "2012-05-02"}
     )
     assert young.age == 13 and young.is_minor_under_14
+
+
+def test_domain_messages_are_chinese_by_default(users):
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as exc:
+        customer_create(actor=users["rep_east1"], data={"name": "张三", "phones": "12345"})
+    body = exc.value.as_dict()
+    assert body["message"] == "部分字段填写有误。"
+    assert body["fields"]["phones"] == ["“12345”不是有效的电话号码。"]
