@@ -45,6 +45,12 @@ class ApiClient:
         return self._send("delete", path, **headers)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 costs seconds per test for the nine fixture users; these tests need no strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def token_for(users: dict[str, User]) -> Callable[[str], str]:
     def make(username: str) -> str:
