@@ -141,3 +141,24 @@ def test_timeline_masks_contact_values_of_older_audit_rows(
     )
     assert changes["primary_phone"] == [MASKED, "138****0000"]
     assert changes["primary_email"] == ["", "w***@example.com"]
+
+
+def test_reveals_are_rate_limited_per_user(
+    south: Customer, api: Callable[..., ApiClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tiercard.api.throttles import reveal_throttle
+
+    monkeypatch.setattr(reveal_throttle, "num_requests", 2)
+    client = api("service_reveal")
+    path = f"/customers/{south.pk}/reveal"
+    assert [client.post(path).status_code for _ in range(2)] == [200, 200]
+    logged = AuditEvent.objects.filter(action=AuditAction.REVEAL).count()
+
+    refused = client.post(path)
+
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled"
+    assert int(refused["Retry-After"]) > 0
+    assert FULL_PHONE not in refused.content.decode()
+    assert AuditEvent.objects.filter(action=AuditAction.REVEAL).count() == logged
+    assert api("admin").post(path).status_code == 200  # another user has their own budget

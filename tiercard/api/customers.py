@@ -24,6 +24,7 @@ from tiercard.api.schemas import (
     TimelinePage,
 )
 from tiercard.api.serializers import customer_list_item, customer_out, timeline_entry_out
+from tiercard.api.throttles import reveal_throttle
 from tiercard.cards.timeline import KINDS as TIMELINE_KINDS
 from tiercard.cards.timeline import card_timeline
 from tiercard.core.errors import FieldErrors
@@ -184,10 +185,11 @@ def restore_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 
 @router.post(
     "/customers/{int:customer_id}/reveal",
-    response={200: RevealOut, **error_responses(403, 404)},
+    response={200: RevealOut, **error_responses(403, 404, 429)},
+    throttle=[reveal_throttle],
 )
 def reveal_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    """Unmasked contact values. Every call is written to the audit log."""
+    """Unmasked contact values. Every call is written to the audit log; rate-limited per user."""
     revealed = services.customer_reveal_pii(actor=viewer(request), customer_id=customer_id)
     return {"customer_id": customer_id, "contact_points": revealed}
 

@@ -43,6 +43,7 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     404: "Unknown route, or a record that does not exist or is outside the caller's scope",
     409: "Stale version or a concurrent conflicting change",
     422: "Invalid input; `fields` names each bad field",
+    429: "Too many requests; retry after the Retry-After header's seconds",
 }
 
 
