@@ -12,7 +12,9 @@ from django.test.utils import override_settings
 
 from tests.api.conftest import ApiClient, snapshot
 from tiercard.accounts.models import User
+from tiercard.api.customers import CUSTOMER_KEYS
 from tiercard.customers.models import Customer
+from tiercard.customers.selectors import SORTS
 from tiercard.sales.services import purchase_record
 
 pytestmark = pytest.mark.django_db
@@ -224,6 +226,23 @@ def test_filters(
     items = api("rep_east1").get("/customers", {**params, "limit": 100}).json()["items"]
 
     assert {i["name"] for i in items} == expected
+
+
+@pytest.mark.parametrize("sort", sorted(SORTS))
+def test_keyset_specs_match_the_selector_orderings(sort: str) -> None:
+    spec = CUSTOMER_KEYS[sort]
+    sign = "-" if spec.descending else ""
+
+    assert SORTS[sort] == (sign + spec.field, sign + "id")
+
+
+def test_team_filter(
+    book: dict[str, Customer], users: dict[str, User], api: Callable[..., ApiClient]
+) -> None:
+    team_id = users["rep_south"].team_id
+    items = api("admin").get("/customers", {"team_id": team_id}).json()["items"]
+
+    assert [i["id"] for i in items] == [book["south"].pk]
 
 
 def test_owner_filter(

@@ -28,23 +28,14 @@ logger = logging.getLogger("tiercard.api")
 
 
 class ErrorOut(Schema):
-    """Every non-2xx body. ``code`` is stable; ``message`` is for people."""
+    """Every error body. ``code`` is stable (``unauthorized``, ``permission_denied``,
+    ``csrf_failed``, ``not_found``, ``conflict``, ``validation_error``, ``throttled``,
+    ``server_error``…); ``message`` is for people, in the request's language; ``fields``
+    (422 only) maps each invalid field to its messages."""
 
     code: str
     message: str
     fields: dict[str, list[str]] | None = None
-
-
-# Error statuses and what they mean, for the OpenAPI description of each operation.
-ERROR_DESCRIPTIONS: dict[int, str] = {
-    400: "Malformed request (body is not JSON)",
-    401: "Missing, invalid, revoked or expired credentials",
-    403: "Authenticated but not allowed (or CSRF check failed for a session)",
-    404: "Unknown route, or a record that does not exist or is outside the caller's scope",
-    409: "Stale version or a concurrent conflicting change",
-    422: "Invalid input; `fields` names each bad field",
-    429: "Too many requests; retry after the Retry-After header's seconds",
-}
 
 
 def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:

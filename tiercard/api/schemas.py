@@ -45,7 +45,8 @@ def _text(model: type[models.Model], name: str, **extra: Any) -> Any:
 
 
 def _choice(choices: type[models.TextChoices], **extra: Any) -> Any:
-    return Field(None, json_schema_extra={"enum": list(choices.values)}, **extra)
+    # null is accepted too (it clears the field); the service validates the value.
+    return Field(None, json_schema_extra={"enum": [*choices.values, None]}, **extra)
 
 
 class InputSchema(Schema):
