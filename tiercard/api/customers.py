@@ -13,7 +13,7 @@ from ninja import Query, Router, Status
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import KeySpec, page_size, paginate
+from tiercard.api.paging import MAX_DB_INT, KeySpec, page_size, paginate
 from tiercard.api.schemas import (
     ArchiveIn,
     CustomerCreateIn,
@@ -73,8 +73,8 @@ def list_customers(
         ),
     ] = "",
     kind: Annotated[str, Query(description=" or ".join(CustomerKind.values))] = "",
-    owner_id: int | None = None,
-    team_id: int | None = None,
+    owner_id: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
+    team_id: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
     city: Annotated[str, Query(max_length=30)] = "",
     tag: Annotated[str, Query(max_length=40)] = "",
     min_spend: Annotated[str | None, Query(max_length=40)] = None,

@@ -30,6 +30,8 @@ M = TypeVar("M", bound=Model)
 
 MAX_OFFSET = 10_000
 DEFAULT_LIMIT = 20
+MAX_DB_INT = 2**63 - 1  # what a 64-bit integer column holds; larger values overflow drivers
+MAX_DECIMAL = Decimal(10) ** 12  # the widest money column: 14 digits, 2 of them decimals
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,12 @@ class KeySpec:
                 raise ValueError("naive datetime")
             return value
         if self.kind == "decimal":
-            return Decimal(str(raw))
+            amount = Decimal(str(raw))
+            if not amount.is_finite() or abs(amount) >= MAX_DECIMAL:
+                raise ValueError("decimal out of range")
+            return amount
         if self.kind == "int":
-            if not isinstance(raw, int) or isinstance(raw, bool):
+            if not isinstance(raw, int) or isinstance(raw, bool) or abs(raw) > MAX_DB_INT:
                 raise ValueError("not an int")
             return raw
         if not isinstance(raw, str):
@@ -105,7 +110,7 @@ def decode_cursor(token: str, name: str, spec: KeySpec) -> tuple[Any, int]:
         if not isinstance(payload, dict) or payload.get("s") != name:
             raise ValueError("cursor of another list")
         pk = payload["id"]
-        if not isinstance(pk, int) or isinstance(pk, bool):
+        if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk <= MAX_DB_INT:
             raise ValueError("bad id")
         return spec.decode(payload.get("k")), pk
     except (ValueError, KeyError, TypeError, InvalidOperation, binascii.Error) as exc:

@@ -33,6 +33,12 @@ from tiercard.sales.models import PaymentMethod, Purchase, PurchaseLine, SalesCh
 from tiercard.sales.services import MAX_LINES
 
 RAW_PHONE_LENGTH = 40  # input as typed ("+86 138-1234-5678"); the service normalises it
+MAX_DB_INT = 2**63 - 1
+
+
+def _id(**extra: Any) -> Any:
+    """An optional reference by id; beyond 64 bits it could only overflow the database driver."""
+    return Field(None, ge=1, le=MAX_DB_INT, **extra)
 
 
 def _max_length(model: type[models.Model], name: str) -> int | None:
@@ -102,7 +108,7 @@ class CustomerFields(InputSchema):
     notes: str | None = _text(Customer, "notes")
     source_channel: str | None = _choice(SourceChannel)
     registered_on: str | None = Field(None, max_length=40, description="A date, as birthday.")
-    owner_id: int | None = Field(None, description="Account manager; defaults to the caller.")
+    owner_id: int | None = _id(description="Account manager; defaults to the caller.")
     status: str | None = _choice(CustomerStatus)
     tags: TextOrList | None = None
     consent_data: bool | None = None
@@ -116,8 +122,8 @@ class CustomerCreateIn(CustomerFields):
 
 class CustomerPatchIn(CustomerFields):
     name: str | None = _text(Customer, "name")
-    version: int | None = Field(
-        None, description="The version you edited; a stale one is refused with 409 conflict."
+    version: int | None = _id(
+        description="The version you edited; a stale one is refused with 409 conflict."
     )
 
 
@@ -292,7 +298,7 @@ class PurchaseIn(InputSchema):
     )
     channel: str | None = _choice(SalesChannel)
     store: str | None = _text(Purchase, "store")
-    sales_rep_id: int | None = None
+    sales_rep_id: int | None = _id()
     payment_method: str | None = _choice(PaymentMethod)
     discount: AmountIn | None = None
     note: str | None = _text(Purchase, "note")
@@ -337,7 +343,7 @@ class PurchasePage(Schema):
 class InteractionIn(InputSchema):
     kind: str | None = _choice(InteractionKind)
     occurred_at: str | None = Field(None, max_length=40)
-    contact_id: int | None = None
+    contact_id: int | None = _id()
     summary: str | None = _text(Interaction, "summary")
     outcome: str | None = _choice(InteractionOutcome)
     next_step: str | None = _text(Interaction, "next_step")
