@@ -179,3 +179,20 @@ def test_default_language_is_chinese(api: Callable[..., ApiClient]) -> None:
 
     assert response.json() == {"code": "not_found", "message": "未找到。"}
     assert response["Content-Language"] == "zh-hans"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("zh-CN,zh;q=0.9", "未找到。"),
+        ("en-US,en;q=0.9", "Not found."),
+        ("fr-FR, en;q=0.5", "Not found."),
+        ("de-DE", "未找到。"),
+    ],
+)
+def test_accept_language_chooses_the_message_language(
+    api: Callable[..., ApiClient], header: str, expected: str
+) -> None:
+    response = api("rep_east1", lang=header).get("/customers/999999")
+
+    assert response.json()["message"] == expected

@@ -189,3 +189,35 @@ def test_purchase_detail(book: dict[str, Customer], api: Callable[..., ApiClient
     assert response.status_code == 200
     assert response.json() == created
     assert client.get(f"/purchases/{created['id'] + 100}").status_code == 404
+
+
+def test_purchase_and_interaction_lists_cost_a_fixed_number_of_queries(
+    book: dict[str, Customer],
+    api: Callable[..., ApiClient],
+    django_assert_max_num_queries: Callable[..., object],
+) -> None:
+    customer = book["east1"]
+    client = api("rep_east1")
+    client.get("/me")  # the token's first use stamps last_used_at
+
+    def grow(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            client.post(f"/customers/{customer.pk}/purchases", _purchase(f"Q{i}"))
+            client.post(
+                f"/customers/{customer.pk}/interactions", {"kind": "note", "summary": f"{i}"}
+            )
+
+    grow(2, 0)
+    counts = []
+    for size in (2, 12):
+        if size > 2:
+            grow(10, 2)
+        for path in ("purchases", "interactions", "timeline"):
+            with django_assert_max_num_queries(10) as captured:
+                response = client.get(f"/customers/{customer.pk}/{path}", {"limit": 50})
+            assert response.status_code == 200
+            counts.append((path, len(captured.captured_queries)))  # type: ignore[attr-defined]
+        with django_assert_max_num_queries(6):
+            assert client.get(f"/customers/{customer.pk}").status_code == 200
+
+    assert counts[:3] == counts[3:], counts  # 2 rows or 12: the same number of queries

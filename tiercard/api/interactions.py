@@ -11,8 +11,8 @@ from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
 from tiercard.api.paging import KeySpec, paginate
 from tiercard.api.schemas import InteractionIn, InteractionOut, InteractionPage
+from tiercard.api.scope import require_visible_customer
 from tiercard.api.serializers import interaction_out
-from tiercard.customers.selectors import customer_get
 from tiercard.interactions.selectors import interaction_list
 from tiercard.interactions.services import interaction_log
 
@@ -32,7 +32,7 @@ def list_interactions(
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> dict[str, Any]:
     user = viewer(request)
-    customer_get(viewer=user, customer_id=customer_id)  # out of scope → 404
+    require_visible_customer(user, customer_id)
     page = paginate(
         interaction_list(viewer=user, customer_id=customer_id),
         name="interactions",

@@ -12,10 +12,10 @@ from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
 from tiercard.api.paging import KeySpec, paginate
 from tiercard.api.schemas import PurchaseIn, PurchaseOut, PurchasePage
+from tiercard.api.scope import require_visible_customer
 from tiercard.api.serializers import purchase_out
 from tiercard.core.errors import ValidationFailed
 from tiercard.core.text import clean_text
-from tiercard.customers.selectors import customer_get
 from tiercard.sales.selectors import purchase_get, purchase_list
 from tiercard.sales.services import purchase_record
 
@@ -36,7 +36,7 @@ def list_purchases(
 ) -> dict[str, Any]:
     """The customer's purchases, newest first, with their lines."""
     user = viewer(request)
-    customer_get(viewer=user, customer_id=customer_id)  # out of scope → 404, not an empty list
+    require_visible_customer(user, customer_id)
     page = paginate(
         purchase_list(viewer=user, customer_id=customer_id),
         name="purchases",
