@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -53,12 +54,9 @@ class SessionWithCsrf(APIKeyCookie):
     present, so an anonymous request gets 401 rather than a CSRF failure.
     """
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
 
     def __init__(self) -> None:
-        from django.conf import settings
-
-        self.param_name = settings.SESSION_COOKIE_NAME
         super().__init__(csrf=True)
 
     def __call__(self, request: HttpRequest) -> Any:
