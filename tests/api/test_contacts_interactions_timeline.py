@@ -132,7 +132,7 @@ def test_timeline_merges_kinds_and_filters(
     assert "kinds" in bad.json()["fields"]
 
 
-def test_timeline_pages_with_before(
+def test_timeline_pages_with_a_cursor(
     book: dict[str, Customer], api: Callable[..., ApiClient]
 ) -> None:
     customer = book["east1"]
@@ -148,9 +148,9 @@ def test_timeline_pages_with_before(
     ).json()
     second = client.get(
         f"/customers/{customer.pk}/timeline",
-        {"kinds": "interaction", "limit": 2, "before": first["next_before"]},
+        {"kinds": "interaction", "limit": 2, "cursor": first["next"]},
     ).json()
 
     assert [e["details"]["summary"] for e in first["items"]] == ["第5条", "第4条"]
     assert [e["details"]["summary"] for e in second["items"]] == ["第3条", "第2条"]
-    assert first["next_before"] is not None
+    assert first["next"] is not None

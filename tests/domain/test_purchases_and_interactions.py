@@ -233,11 +233,11 @@ def test_timeline_merges_kinds_newest_first_and_pages(users, book):
     page = card_timeline(viewer=users["rep_east1"], customer_id=customer.pk, limit=4)
     times = [e.at for e in page.entries]
     assert times == sorted(times, reverse=True) and len(times) == 4
-    assert page.has_more and page.next_before == times[-1]
+    assert page.has_more and page.next_cursor is not None
     seen = list(page.entries)
     while page.has_more:
         page = card_timeline(
-            viewer=users["rep_east1"], customer_id=customer.pk, limit=4, before=page.next_before
+            viewer=users["rep_east1"], customer_id=customer.pk, limit=4, cursor=page.next_cursor
         )
         seen += page.entries
     kinds = [e.kind for e in seen]
@@ -269,3 +269,39 @@ def test_timeline_query_count_does_not_grow_with_history(
         for entry in page.entries:
             if entry.kind == "purchase":
                 list(entry.obj.lines.all())
+
+
+def test_timeline_never_skips_entries_that_share_a_timestamp(users, book):
+    customer = book["east1"]
+    instant = timezone.now() - dt.timedelta(days=1)
+    for i in range(7):
+        interaction_log(
+            actor=users["rep_east1"],
+            customer_id=customer.pk,
+            data={"kind": "note", "summary": f"同一时刻{i}", "occurred_at": instant},
+        )
+        purchase_record(
+            actor=users["rep_east1"],
+            customer_id=customer.pk,
+            data={"occurred_at": instant, "lines": [TEA]},
+        )
+    seen, cursor = [], None
+    while True:
+        page = card_timeline(
+            viewer=users["rep_east1"], customer_id=customer.pk, limit=3, cursor=cursor
+        )
+        seen += [(e.kind, e.obj.pk) for e in page.entries]
+        if not page.has_more:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == len(set(seen)) == 15  # 7 notes + 7 purchases + the card's creation
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["garbage", "2024-01-01~9~1", "2024-01-01T00:00:00~1~1", "2024-01-01T00:00:00+00:00~1~-5"],
+)
+def test_timeline_refuses_a_malformed_cursor(users, book, cursor):
+    with pytest.raises(ValidationFailed) as exc:
+        card_timeline(viewer=users["rep_east1"], customer_id=book["east1"].pk, cursor=cursor)
+    assert "cursor" in exc.value.fields

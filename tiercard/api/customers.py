@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Status
 
@@ -29,7 +27,6 @@ from tiercard.cards.timeline import KINDS as TIMELINE_KINDS
 from tiercard.cards.timeline import card_timeline
 from tiercard.core.errors import FieldErrors
 from tiercard.core.money import parse_amount
-from tiercard.core.timeutils import business_tz
 from tiercard.customers import services
 from tiercard.customers.models import CustomerKind, CustomerStatus
 from tiercard.customers.selectors import SORTS, CustomerFilters, customer_get, customer_list
@@ -210,10 +207,10 @@ def customer_timeline(
             description=f"Comma-separated subset of: {', '.join(TIMELINE_KINDS)}.",
         ),
     ] = "",
-    before: dt.datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=80)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
-    """Purchases, interactions and card changes, newest first."""
+    """Purchases, interactions and card changes, newest first; page with ``cursor``."""
     user = viewer(request)
     wanted = {k.strip() for k in kinds.split(",") if k.strip()}
     unknown = wanted - set(TIMELINE_KINDS)
@@ -221,16 +218,14 @@ def customer_timeline(
         errors = FieldErrors()
         errors.add("kinds", _("Unknown kind: %(kinds)s.") % {"kinds": ", ".join(sorted(unknown))})
         errors.raise_if_any()
-    if before is not None and timezone.is_naive(before):
-        before = before.replace(tzinfo=business_tz())
     page = card_timeline(
         viewer=user,
         customer_id=customer_id,
         kinds=wanted or None,
-        before=before,
+        cursor=cursor,
         limit=page_size(limit),
     )
     return {
         "items": [timeline_entry_out(user, e) for e in page.entries],
-        "next_before": page.next_before,
+        "next": page.next_cursor,
     }

@@ -383,8 +383,8 @@ class TimelineEntryOut(Schema):
 
 class TimelinePage(Schema):
     items: list[TimelineEntryOut]
-    next_before: LocalDateTime | None = Field(
-        description="Pass as `before` to get the next page; null on the last page."
+    next: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
     )
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from tiercard.accounts.models import User
-from tiercard.core.errors import NotFound
-from tiercard.customers.selectors import visible_customers
+from tiercard.customers.selectors import customer_ensure_visible
 
 
 def require_visible_customer(user: User, customer_id: int) -> None:
@@ -12,5 +11,4 @@ def require_visible_customer(user: User, customer_id: int) -> None:
 
     Lists under a customer use it so that an out-of-scope id is 404, not an empty list.
     """
-    if not visible_customers(user).filter(pk=customer_id).exists():
-        raise NotFound()
+    customer_ensure_visible(viewer=user, customer_id=customer_id)

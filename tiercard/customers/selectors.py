@@ -36,6 +36,16 @@ def visible_customers(viewer: User) -> QuerySet[Customer]:
     return qs.none()
 
 
+def customer_ensure_visible(*, viewer: User, customer_id: int) -> None:
+    """NotFound unless the customer is in the viewer's scope: one EXISTS query.
+
+    For reads of records under a customer (purchases, timeline), where loading the whole
+    card would be wasted work.
+    """
+    if not visible_customers(viewer).filter(pk=customer_id).exists():
+        raise NotFound()
+
+
 def customer_get(*, viewer: User, customer_id: int | str) -> Customer:
     """One customer in the viewer's scope, or :class:`NotFound`."""
     try:

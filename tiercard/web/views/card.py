@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tiercard.accounts import policy
 from tiercard.accounts.models import User
-from tiercard.cards.timeline import KINDS, card_timeline
+from tiercard.cards.timeline import KINDS, card_timeline, decode_cursor
 from tiercard.core.errors import PermissionDenied, ValidationFailed
 from tiercard.customers.models import Customer
 from tiercard.customers.selectors import customer_get
@@ -33,38 +32,37 @@ TIMELINE_PAGE = 20
 PURCHASE_ROWS = 3
 
 
-def _timeline_args(request: HttpRequest) -> tuple[str, dt.datetime | None]:
+def _timeline_args(request: HttpRequest) -> tuple[str, str | None]:
     kind = request.GET.get("kind", "")
     if kind not in KINDS:
         kind = ""
+    cursor = request.GET.get("cursor", "")[:80]
     try:
-        before = dt.datetime.fromisoformat(request.GET.get("before", ""))
-    except ValueError:
-        before = None
-    if before is not None and before.tzinfo is None:
-        before = None
-    return kind, before
+        decode_cursor(cursor)
+    except ValidationFailed:
+        cursor = ""  # a hand-edited link shows the newest page instead of an error
+    return kind, cursor or None
 
 
 def _timeline_context(
-    user: User, customer: Customer, kind: str = "", before: dt.datetime | None = None
+    user: User, customer: Customer, kind: str = "", cursor: str | None = None
 ) -> dict[str, Any]:
     page = card_timeline(
         viewer=user,
         customer_id=customer.pk,
         kinds={kind} if kind else None,
-        before=before,
+        cursor=cursor,
         limit=TIMELINE_PAGE,
     )
     more = ""
-    if page.has_more and page.next_before is not None:
-        more = urlencode({"kind": kind, "before": page.next_before.isoformat()})
+    if page.has_more and page.next_cursor is not None:
+        more = urlencode({"kind": kind, "cursor": page.next_cursor})
     base = reverse("web:customer_detail", args=[customer.pk])
     return {
         "entries": presenters.timeline_entries(page.entries, user),
         "timeline_kind": kind,
         "timeline_kinds": [("", _("All")), *KINDS.items()],
-        "timeline_paged": before is not None,
+        "timeline_paged": cursor is not None,
         "more_query": more,
         "newest_href": base + (f"?{urlencode({'kind': kind})}" if kind else "") + "#timeline",
     }
@@ -101,7 +99,7 @@ def card_context(
 ) -> dict[str, Any]:
     """Everything the card page shows."""
     user = viewer(request)
-    kind, before = _timeline_args(request) if request.method == "GET" else ("", None)
+    kind, cursor = _timeline_args(request) if request.method == "GET" else ("", None)
     return {
         **_base_context(request, customer),
         "contact_values": presenters.contact_values(customer, user, revealed),
@@ -113,7 +111,7 @@ def card_context(
         "age": presenters.age_text(customer),
         **_purchase_context(),
         **_interaction_context(customer),
-        **_timeline_context(user, customer, kind, before),
+        **_timeline_context(user, customer, kind, cursor),
     }
 
 
@@ -134,9 +132,9 @@ def customer_timeline_view(request: HttpRequest, pk: int) -> HttpResponse:
         query = request.GET.urlencode()
         url = reverse("web:customer_detail", args=[customer.pk])
         return redirect(f"{url}?{query}#timeline" if query else f"{url}#timeline")
-    kind, before = _timeline_args(request)
-    context = {"customer": customer, **_timeline_context(user, customer, kind, before)}
-    partial = "timeline-page" if before is not None else "timeline"
+    kind, cursor = _timeline_args(request)
+    context = {"customer": customer, **_timeline_context(user, customer, kind, cursor)}
+    partial = "timeline-page" if cursor is not None else "timeline"
     return render(request, f"{DETAIL}#{partial}", context)
 
 
