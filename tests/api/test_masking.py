@@ -162,3 +162,31 @@ def test_reveals_are_rate_limited_per_user(
     assert FULL_PHONE not in refused.content.decode()
     assert AuditEvent.objects.filter(action=AuditAction.REVEAL).count() == logged
     assert api("admin").post(path).status_code == 200  # another user has their own budget
+
+
+@pytest.mark.django_db
+def test_contact_person_values_are_revealed_only_with_the_right_and_logged(
+    users: dict[str, User], make_customer: Callable[..., Customer], api: Callable[..., ApiClient]
+) -> None:
+    company = make_customer("rep_east1", name="华为", kind="company")
+    person = contact_add(
+        actor=users["rep_east1"],
+        customer_id=company.pk,
+        data={"name": "刘经理", "mobile": "13800000001", "email": "liu@hw.cn"},
+    )
+    masked = api("service").get(f"/customers/{company.pk}/contacts").json()
+    assert masked[0]["mobile"] == "138****0001"
+
+    refused = api("service").post(f"/contacts/{person.pk}/reveal", {})
+    assert refused.status_code == 403
+    assert not AuditEvent.objects.filter(action="reveal").exists()
+
+    shown = api("service_reveal").post(f"/contacts/{person.pk}/reveal", {})
+    assert shown.status_code == 200
+    assert shown.json()["values"] == {"mobile": "13800000001", "email": "liu@hw.cn"}
+    event = AuditEvent.objects.get(action="reveal")
+    assert event.customer_id == company.pk and event.actor == users["service_reveal"]
+
+    foreign = api("rep_south").post(f"/contacts/{person.pk}/reveal", {})
+    assert foreign.status_code == 404
+    assert AuditEvent.objects.filter(action="reveal").count() == 1

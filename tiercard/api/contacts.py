@@ -9,8 +9,9 @@ from ninja import Router, Status
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
-from tiercard.api.schemas import ContactCreateIn, ContactOut, ContactPatchIn
+from tiercard.api.schemas import ContactCreateIn, ContactOut, ContactPatchIn, ContactRevealOut
 from tiercard.api.serializers import contact_out
+from tiercard.api.throttles import reveal_throttle
 from tiercard.customers import contact_persons
 from tiercard.customers.selectors import customer_get
 
@@ -52,3 +53,14 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatchI
 def delete_contact(request: HttpRequest, contact_id: int) -> Status:
     contact_persons.contact_remove(actor=viewer(request), contact_id=contact_id)
     return Status(204, None)
+
+
+@router.post(
+    "/contacts/{int:contact_id}/reveal",
+    response={200: ContactRevealOut, **error_responses(403, 404)},
+    throttle=[reveal_throttle],
+)
+def reveal_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    """Unmasked phone, email and WeChat of a contact person; audit-logged."""
+    revealed = contact_persons.contact_reveal_pii(actor=viewer(request), contact_id=contact_id)
+    return {"contact_id": contact_id, "values": revealed}

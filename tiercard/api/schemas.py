@@ -256,6 +256,11 @@ class RevealOut(Schema):
 # --- contact persons ---------------------------------------------------------------------------
 
 
+class ContactRevealOut(Schema):
+    contact_id: int
+    values: dict[str, str] = Field(description="Unmasked mobile, phone, email and WeChat.")
+
+
 class ContactFields(InputSchema):
     title: str | None = _text(Contact, "title")
     department: str | None = _text(Contact, "department")

@@ -139,3 +139,26 @@ def contact_remove(*, actor: User, contact_id: int) -> None:
             note=contact.name,
         )
         contact.delete()
+
+
+def contact_reveal_pii(*, actor: User, contact_id: int) -> dict[str, str]:
+    """Unmasked phone, email and WeChat of a contact person; every reveal is audit-logged."""
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None or not visible_customers(actor).filter(pk=contact.customer_id).exists():
+        raise NotFound()
+    if not policy.can_reveal_pii(actor):
+        raise PermissionDenied()
+    revealed = {
+        key: getattr(contact, key)
+        for key in ("mobile", "phone", "email", "wechat")
+        if getattr(contact, key)
+    }
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.REVEAL,
+            obj=contact,
+            customer_id=contact.customer_id,
+            changes={"fields": sorted(revealed)},
+        )
+    return revealed
