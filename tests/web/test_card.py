@@ -308,7 +308,7 @@ def test_card_query_count_is_bounded_and_independent_of_history(
         contact_add(actor=users["rep_east1"], customer_id=customer.pk, data={"name": name})
     _history(customer, purchases=5, interactions=5)
     client = login(username)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(14):
         client.get(f"/customers/{customer.pk}/")
     few = _card_queries(client, customer)
     _history(customer, purchases=25, interactions=25)
@@ -336,3 +336,16 @@ def test_buttons_follow_the_policy(login: Callable[[str], Client], book: dict) -
     assert f"/customers/{pk}/edit/" not in marketing
     assert 'id="purchase-panel"' not in marketing
     assert 'id="interaction-panel"' in marketing
+
+
+def test_refusals_to_htmx_requests_land_in_the_flash_area(
+    login: Callable[[str], Client], book: dict
+) -> None:
+    response = login("service").post(
+        f"/customers/{book['east1'].pk}/reveal/",
+        headers={"HX-Request": "true", "HX-Target": "contact-values"},
+    )
+    assert response.status_code == 403
+    assert response["HX-Retarget"] == "#flash"
+    assert response.content.decode().strip().startswith('<div class="alert alert--error"')
+    assert reveals() == 0

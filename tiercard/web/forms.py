@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.customers.models import (
@@ -53,7 +54,7 @@ def _max(field_name: str) -> int:
 
 def _text(field_name: str, *, rows: int = 0, **kwargs: Any) -> forms.CharField:
     """A free-text field as long as the model column, labelled with the model's name."""
-    label = kwargs.pop("label", display.customer_field(field_name).verbose_name)
+    label = kwargs.pop("label", capfirst(display.customer_field(field_name).verbose_name))
     widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput()
     return forms.CharField(
         label=label, max_length=_max(field_name), required=False, widget=widget, **kwargs
@@ -63,7 +64,7 @@ def _text(field_name: str, *, rows: int = 0, **kwargs: Any) -> forms.CharField:
 def _choice(
     field_name: str, choices: Iterable[tuple[str, Any]], **kwargs: Any
 ) -> forms.ChoiceField:
-    label = kwargs.pop("label", display.customer_field(field_name).verbose_name)
+    label = kwargs.pop("label", capfirst(display.customer_field(field_name).verbose_name))
     return forms.ChoiceField(label=label, choices=list(choices), required=False, **kwargs)
 
 
@@ -348,9 +349,20 @@ class CustomerForm(forms.Form):
         if not editing:
             del self.fields["expected_version"]
 
-    def sections(self) -> list[tuple[str, Promise, list[forms.BoundField]]]:
+    WIDE = frozenset({"address"})
+
+    def sections(self) -> list[tuple[str, Promise, list[tuple[forms.BoundField, bool]]]]:
+        """(key, title, [(field, spans the whole row)]) in the order the page shows them."""
         return [
-            (key, title, [self[name] for name in names if name in self.fields])
+            (
+                key,
+                title,
+                [
+                    (self[name], name in self.WIDE or self[name].widget_type == "textarea")
+                    for name in names
+                    if name in self.fields
+                ],
+            )
             for key, title, names in self.SECTIONS
         ]
 

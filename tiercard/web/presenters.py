@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts import policy
@@ -167,7 +168,7 @@ class ContactValue:
 
 
 def _label(name: str) -> str | Promise:
-    return display.customer_field(name).verbose_name
+    return capfirst(display.customer_field(name).verbose_name)
 
 
 def _row(customer: Customer, name: str, value: object = None, **kwargs: Any) -> Row:
@@ -513,7 +514,7 @@ def _field_label(name: str) -> str:
     if name == "tags":
         return str(_("Tags"))
     try:
-        return str(display.customer_field(name.removesuffix("_id")).verbose_name)
+        return str(capfirst(display.customer_field(name.removesuffix("_id")).verbose_name))
     except FieldDoesNotExist:  # an old audit row may name a field that is gone
         return name
 
