@@ -10,7 +10,7 @@ from django.test import Client
 
 from tests.web.conftest import errors_of
 from tiercard.accounts.models import User
-from tiercard.audit.models import AuditEvent
+from tiercard.audit.models import AuditAction, AuditEvent
 from tiercard.customers.contact_persons import contact_add
 from tiercard.customers.models import Contact, Customer
 
@@ -146,3 +146,58 @@ def test_dates_and_money_follow_the_language(
     english = client.get(f"/customers/{customer.pk}/").content.decode()
     assert "May 1, 2024" in english
     assert "¥1,234,567.50" in english
+
+
+def test_contact_person_reveal_unmasks_one_person_and_is_audited(
+    login: Callable[[str], Client], company: Customer, users: dict
+) -> None:
+    person = contact_add(
+        actor=users["rep_east1"],
+        customer_id=company.pk,
+        data={"name": "周婷", "mobile": "13900001234", "email": "zt@example.com"},
+    )
+    client = login("service_reveal")
+    card = client.get(f"/customers/{company.pk}/").content.decode()
+    assert "139****1234" in card and "13900001234" not in card
+    url = f"/customers/{company.pk}/contacts/{person.pk}/reveal/"
+    assert url in card
+    response = client.post(url, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<article class="person" id="person-{person.pk}"')
+    assert "13900001234" in html and "zt@example.com" in html
+    event = AuditEvent.objects.get(action=AuditAction.REVEAL)
+    assert (event.actor, event.customer_id) == (users["service_reveal"], company.pk)
+
+
+def test_contact_person_reveal_is_refused_without_the_right(
+    login: Callable[[str], Client], company: Customer, users: dict
+) -> None:
+    person = contact_add(
+        actor=users["rep_east1"],
+        customer_id=company.pk,
+        data={"name": "周婷", "mobile": "13900001234"},
+    )
+    client = login("service")
+    assert "/reveal/" not in client.get(f"/customers/{company.pk}/").content.decode()
+    response = client.post(f"/customers/{company.pk}/contacts/{person.pk}/reveal/")
+    assert response.status_code == 403
+    assert "13900001234" not in response.content.decode()
+    assert not AuditEvent.objects.filter(action=AuditAction.REVEAL).exists()
+
+
+def test_contact_person_reveal_through_another_card_is_404(
+    login: Callable[[str], Client],
+    company: Customer,
+    make_customer: Callable[..., Customer],
+    users: dict,
+) -> None:
+    other = make_customer("rep_south", name="华南公司", kind="company")
+    person = contact_add(
+        actor=users["rep_south"],
+        customer_id=other.pk,
+        data={"name": "李雷", "mobile": "13900005678"},
+    )
+    response = login("service_reveal").post(f"/customers/{company.pk}/contacts/{person.pk}/reveal/")
+    assert response.status_code == 404
+    assert "13900005678" not in response.content.decode()
+    assert not AuditEvent.objects.filter(action=AuditAction.REVEAL).exists()

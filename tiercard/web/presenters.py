@@ -25,6 +25,7 @@ from tiercard.core.timeutils import age_on, business_today
 from tiercard.customers import masking
 from tiercard.customers.models import (
     BirthdayCalendar,
+    Contact,
     ContactPointKind,
     Customer,
     CustomerStatus,
@@ -219,7 +220,8 @@ def birthday_text(customer: Customer) -> str:
             customer.lunar_birth_leap,
         )
         if customer.birthday:
-            text += f"（{display.date(customer.birthday)}）"
+            solar = display.date(customer.birthday)
+            text += f"（{solar}）" if display.chinese_ui() else f" ({solar})"
         return text
     return display.date(customer.birthday) if customer.birthday else ""
 
@@ -358,26 +360,46 @@ class ContactPersonView:
     is_decision_maker: bool
     is_primary: bool
     notes: str
+    masked: bool = False
+    revealed: bool = False
 
 
-def contact_persons(customer: Customer, viewer: User) -> list[ContactPersonView]:
-    masked = masking.masks_for(viewer)
-    return [
-        ContactPersonView(
-            pk=p.pk,
-            name=p.name,
-            title=p.title,
-            department=p.department,
-            mobile=masking.display_plain_phone(viewer, p.mobile),
-            phone=masking.display_plain_phone(viewer, p.phone),
-            email=masking.display_email(viewer, p.email),
-            wechat=contacts.mask_generic(p.wechat) if masked and p.wechat else p.wechat,
-            is_decision_maker=p.is_decision_maker,
-            is_primary=p.is_primary,
-            notes=p.notes,
-        )
-        for p in customer.contacts.all()
-    ]
+def contact_persons(
+    customer: Customer, viewer: User, revealed: dict[int, dict[str, str]] | None = None
+) -> list[ContactPersonView]:
+    """Contact persons as this viewer may see them; ``revealed`` maps a person's id to the
+    unmasked values ``contact_reveal_pii`` returned."""
+    return [contact_person(p, viewer, (revealed or {}).get(p.pk)) for p in customer.contacts.all()]
+
+
+def contact_person(
+    person: Contact, viewer: User, revealed: dict[str, str] | None = None
+) -> ContactPersonView:
+    masked = masking.masks_for(viewer) and revealed is None
+    has_values = any((person.mobile, person.phone, person.email, person.wechat))
+    if revealed is not None:
+        shown = {key: revealed.get(key, "") for key in ("mobile", "phone", "email", "wechat")}
+    else:
+        shown = {
+            "mobile": masking.display_plain_phone(viewer, person.mobile),
+            "phone": masking.display_plain_phone(viewer, person.phone),
+            "email": masking.display_email(viewer, person.email),
+            "wechat": contacts.mask_generic(person.wechat)
+            if masked and person.wechat
+            else person.wechat,
+        }
+    return ContactPersonView(
+        pk=person.pk,
+        name=person.name,
+        title=person.title,
+        department=person.department,
+        is_decision_maker=person.is_decision_maker,
+        is_primary=person.is_primary,
+        notes=person.notes,
+        masked=masked and has_values,
+        revealed=revealed is not None,
+        **shown,
+    )
 
 
 def is_archived(customer: Customer) -> bool:

@@ -37,4 +37,9 @@ urlpatterns = [
         contacts.contact_remove_view,
         name="contact_remove",
     ),
+    path(
+        "customers/<int:pk>/contacts/<int:contact_id>/reveal/",
+        contacts.contact_reveal_view,
+        name="contact_reveal",
+    ),
 ]

@@ -95,9 +95,13 @@ def _base_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
 
 
 def card_context(
-    request: HttpRequest, customer: Customer, *, revealed: dict[str, list[str]] | None = None
+    request: HttpRequest,
+    customer: Customer,
+    *,
+    revealed: dict[str, list[str]] | None = None,
+    revealed_persons: dict[int, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """Everything the card page shows."""
+    """Everything the card page shows (with some contact data unmasked after a reveal)."""
     user = viewer(request)
     kind, cursor = _timeline_args(request) if request.method == "GET" else ("", None)
     return {
@@ -106,7 +110,7 @@ def card_context(
         "revealed": revealed is not None,
         "sections": presenters.card_sections(customer),
         "totals": presenters.totals(customer),
-        "persons": presenters.contact_persons(customer, user),
+        "persons": presenters.contact_persons(customer, user, revealed_persons),
         "birthday": presenters.birthday_text(customer),
         "age": presenters.age_text(customer),
         **_purchase_context(),

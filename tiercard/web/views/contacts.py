@@ -7,16 +7,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tiercard.accounts import policy
 from tiercard.core.errors import NotFound, PermissionDenied, ValidationFailed
-from tiercard.customers.contact_persons import contact_add, contact_remove, contact_update
+from tiercard.customers.contact_persons import (
+    contact_add,
+    contact_remove,
+    contact_reveal_pii,
+    contact_update,
+)
 from tiercard.customers.models import Contact, Customer
 from tiercard.customers.selectors import customer_get
-from tiercard.web import forms
+from tiercard.web import forms, presenters
 from tiercard.web.errors import web_view
-from tiercard.web.requests import posted, viewer
+from tiercard.web.requests import is_htmx, posted, viewer
+from tiercard.web.views.card import DETAIL, card_context
 
 FORM = "web/contacts/form.html"
 
@@ -85,3 +91,22 @@ def contact_remove_view(request: HttpRequest, pk: int, contact_id: int) -> HttpR
         return _back(customer)
     context = {"customer": customer, "contact": contact}
     return render(request, "web/contacts/confirm_remove.html", context)
+
+
+@web_view
+@require_POST
+def contact_reveal_view(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+    """Unmask one contact person for a permitted viewer; the service logs the reveal."""
+    user = viewer(request)
+    customer = customer_get(viewer=user, customer_id=pk)
+    contact = _contact_of(customer, contact_id)
+    revealed = contact_reveal_pii(actor=user, contact_id=contact.pk)
+    if is_htmx(request):
+        context = {
+            "customer": customer,
+            "can": presenters.Abilities.of(user),
+            "p": presenters.contact_person(contact, user, revealed),
+        }
+        return render(request, f"{DETAIL}#person", context)
+    context = card_context(request, customer, revealed_persons={contact.pk: revealed})
+    return render(request, DETAIL, context)
