@@ -331,3 +331,41 @@ def test_marketing_may_not_edit(login: Callable[[str], Client], book: dict) -> N
     assert response.status_code == 403
     customer.refresh_from_db()
     assert customer.city == ""
+
+
+def test_editing_an_archived_card_cannot_bring_it_back(
+    login: Callable[[str], Client], book: dict, users: dict
+) -> None:
+    from tiercard.customers.services import customer_archive
+
+    customer = book["east1"]
+    customer_archive(actor=users["mgr_east"], customer_id=customer.pk)
+    customer.refresh_from_db()
+    client = login("rep_east1")
+    assert 'name="status"' not in client.get(f"/customers/{customer.pk}/edit/").content.decode()
+    client.post(f"/customers/{customer.pk}/edit/", edit_data(customer, status="active", notes="x"))
+    customer.refresh_from_db()
+    assert (customer.status, customer.notes) == ("archived", "x")
+
+
+def test_lunar_birthday_is_prefilled_and_kept_when_other_fields_change(
+    login: Callable[[str], Client], make_customer: Callable[..., Customer]
+) -> None:
+    customer = make_customer(
+        "rep_east1",
+        birthday_calendar="lunar",
+        lunar_birth_year="1985",
+        lunar_birth_month="4",
+        lunar_birth_day="8",
+    )
+    client = login("rep_east1")
+    form = client.get(f"/customers/{customer.pk}/edit/").context["form"]
+    assert form["lunar_birth_year"].value() == 1985
+    assert str(form["lunar_birth_month"].value()) == "4"
+    client.post(f"/customers/{customer.pk}/edit/", edit_data(customer, notes="x"))
+    customer.refresh_from_db()
+    assert (customer.lunar_birth_month, customer.lunar_birth_day, customer.notes) == (4, 8, "x")
+    client.post(f"/customers/{customer.pk}/edit/", edit_data(customer, lunar_birth_day="9"))
+    customer.refresh_from_db()
+    assert customer.lunar_birth_day == 9
+    assert customer.birthday is not None and customer.birthday.isoformat() == "1985-05-28"

@@ -327,10 +327,14 @@ class CustomerForm(forms.Form):
         owners: Sequence[tuple[int, str]] | None = None,
         owner_optional: bool = False,
         editing: bool = False,
+        archived: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.editing = editing
+        if archived:
+            # An archived card comes back only through "restore", which has its own right.
+            del self.fields["status"]
         if owners is None:
             del self.fields["owner_id"]
         else:

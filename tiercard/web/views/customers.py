@@ -94,7 +94,11 @@ def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         owner = (customer.owner_id, presenters.user_label(customer.owner))
         options["owners"] = [owner, *options["owners"]]
     form = forms.CustomerForm(
-        posted(request), initial=forms.customer_initial(customer), editing=True, **options
+        posted(request),
+        initial=forms.customer_initial(customer),
+        editing=True,
+        archived=presenters.is_archived(customer),
+        **options,
     )
     status = 200
     if request.method == "POST" and form.is_valid():
