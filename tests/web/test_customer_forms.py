@@ -369,3 +369,15 @@ def test_lunar_birthday_is_prefilled_and_kept_when_other_fields_change(
     customer.refresh_from_db()
     assert customer.lunar_birth_day == 9
     assert customer.birthday is not None and customer.birthday.isoformat() == "1985-05-28"
+
+
+def test_saving_an_unchanged_form_writes_nothing(
+    login: Callable[[str], Client], book: dict
+) -> None:
+    customer = book["east1"]
+    before = counts()
+    response = login("rep_east1").post(f"/customers/{customer.pk}/edit/", edit_data(customer))
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.version == 1
+    assert counts() == before

@@ -195,3 +195,10 @@ def test_list_query_count_is_bounded_and_independent_of_rows(
         make_customer("rep_east1", name=f"户{i}", tags="新客户", phones=f"1390000{i:04d}")
     assert len(client.get("/customers/").context["rows"]) == 25
     assert _list_queries(client) == few
+
+
+def test_every_sort_the_selector_knows_is_offered() -> None:
+    from tiercard.customers.selectors import SORTS
+    from tiercard.web.forms import SORT_CHOICES
+
+    assert {key for key, _label in SORT_CHOICES} == set(SORTS)

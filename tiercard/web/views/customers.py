@@ -101,6 +101,9 @@ def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         **options,
     )
     status = 200
+    if request.method == "POST" and form.is_valid() and not form.service_data():
+        messages.info(request, _("Nothing was changed."))
+        return redirect("web:customer_detail", pk=customer.pk)
     if request.method == "POST" and form.is_valid():
         try:
             customer_update(
