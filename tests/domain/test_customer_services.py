@@ -377,3 +377,41 @@ def test_domain_messages_are_chinese_by_default(users):
     body = exc.value.as_dict()
     assert body["message"] == "部分字段填写有误。"
     assert body["fields"]["phones"] == ["“12345”不是有效的电话号码。"]
+
+
+def test_an_archived_card_is_restored_only_by_the_restore_action(users, book):
+    customer = book["east1"]
+    customer_archive(actor=users["mgr_east"], customer_id=customer.pk)
+    with pytest.raises(ValidationFailed) as exc:
+        customer_update(actor=users["mgr_east"], customer_id=customer.pk, data={"status": "active"})
+    assert "status" in exc.value.fields
+    customer.refresh_from_db()
+    assert customer.status == "archived"
+
+
+def test_clearing_the_lunar_birthday(users):
+    customer = customer_create(
+        actor=users["rep_east1"],
+        data={
+            "name": "张三",
+            "birthday_calendar": "lunar",
+            "lunar_birth_year": "1990",
+            "lunar_birth_month": "8",
+            "lunar_birth_day": "15",
+        },
+    )
+    cleared = customer_update(
+        actor=users["rep_east1"],
+        customer_id=customer.pk,
+        data={
+            "birthday_calendar": "lunar",
+            "lunar_birth_year": "",
+            "lunar_birth_month": "",
+            "lunar_birth_day": "",
+        },
+    )
+    assert (cleared.birthday, cleared.lunar_birth_month, cleared.lunar_birth_day) == (
+        None,
+        None,
+        None,
+    )

@@ -305,3 +305,27 @@ def test_timeline_refuses_a_malformed_cursor(users, book, cursor):
     with pytest.raises(ValidationFailed) as exc:
         card_timeline(viewer=users["rep_east1"], customer_id=book["east1"].pk, cursor=cursor)
     assert "cursor" in exc.value.fields
+
+
+def test_no_new_purchases_on_an_archived_card_but_replays_still_answer(users, book):
+    from tiercard.core.errors import Conflict
+    from tiercard.customers.services import customer_archive
+
+    customer = book["east1"]
+    first = purchase_record(
+        actor=users["rep_east1"],
+        customer_id=customer.pk,
+        data={"external_ref": "POS-A", "lines": [TEA]},
+    )
+    customer_archive(actor=users["mgr_east"], customer_id=customer.pk)
+    replay = purchase_record(
+        actor=users["rep_east1"],
+        customer_id=customer.pk,
+        data={"external_ref": "POS-A", "lines": [TEA]},
+    )
+    assert replay.purchase.pk == first.purchase.pk and not replay.created
+    before = counts()
+    with pytest.raises(Conflict) as exc:
+        purchase_record(actor=users["rep_east1"], customer_id=customer.pk, data={"lines": [TEA]})
+    assert exc.value.code == "customer_archived"
+    assert counts() == before

@@ -112,7 +112,6 @@ def test_writes_respect_scope_and_rights(users, book, role, target):
             CAN_UPDATE,
             lambda: customer_update(actor=actor, customer_id=customer.pk, data={"city": "苏州"}),
         ),
-        ("archive", CAN_ARCHIVE, lambda: customer_archive(actor=actor, customer_id=customer.pk)),
         (
             "purchase",
             CAN_PURCHASE,
@@ -129,6 +128,8 @@ def test_writes_respect_scope_and_rights(users, book, role, target):
                 actor=actor, customer_id=customer.pk, data={"kind": "call", "summary": "回访"}
             ),
         ),
+        # archive last: an archived card takes no new purchases
+        ("archive", CAN_ARCHIVE, lambda: customer_archive(actor=actor, customer_id=customer.pk)),
     ]
     for _name, allowed, attempt in attempts:
         before = state()

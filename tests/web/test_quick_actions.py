@@ -337,7 +337,7 @@ def test_posting_to_another_reps_customer_changes_nothing(
     login: Callable[[str], Client], book: dict, path: str, data: dict[str, Any]
 ) -> None:
     target = book["south"]
-    audits = AuditEvent.objects.count()
+    audits = AuditEvent.objects.exclude(action=AuditAction.LOGIN).count()
     for username in ("rep_east1", "mgr_east"):
         response = login(username).post(f"/customers/{target.pk}/{path}", data)
         assert response.status_code == 404, (username, path)
@@ -351,4 +351,4 @@ def test_posting_to_another_reps_customer_changes_nothing(
     )
     assert Purchase.objects.count() == Interaction.objects.count() == 0
     assert target.contacts.count() == 0
-    assert AuditEvent.objects.count() == audits
+    assert AuditEvent.objects.exclude(action=AuditAction.LOGIN).count() == audits

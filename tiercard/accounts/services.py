@@ -81,3 +81,8 @@ def api_token_authenticate(secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def audit_login(sender: object, request: object, user: User, **kwargs: object) -> None:
+    """Receiver of ``user_logged_in``: one audit row per sign-in, with the interface."""
+    audit_record(actor=user, action=AuditAction.LOGIN, obj=user)

@@ -17,7 +17,7 @@ from tiercard.accounts.models import Role, User
 from tiercard.accounts.policy import is_active
 from tiercard.core.errors import NotFound
 from tiercard.core.text import clean_text, fold_width
-from tiercard.customers.models import Customer, CustomerStatus
+from tiercard.customers.models import Customer, CustomerStatus, Tag
 
 
 def visible_customers(viewer: User) -> QuerySet[Customer]:
@@ -137,4 +137,13 @@ def customer_list(
         qs = qs.filter(total_spend__gte=f.min_spend)
     if f.max_spend is not None:
         qs = qs.filter(total_spend__lte=f.max_spend)
-    return qs.select_related("owner").order_by(*SORTS.get(sort, SORTS["recent"]))
+    return (
+        qs.select_related("owner", "team")
+        .prefetch_related("tags")
+        .order_by(*SORTS.get(sort, SORTS["recent"]))
+    )
+
+
+def tag_list() -> QuerySet[Tag]:
+    """All tags, for pickers and filters. Tags are shared labels, not customer data."""
+    return Tag.objects.order_by("name")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts import policy
 from tiercard.accounts.models import Role, User
+from tiercard.accounts.selectors import assignable_owners
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record, field_diff
 from tiercard.core import contacts
@@ -156,21 +157,18 @@ def _to_bool(value: object) -> bool:
 
 
 def _resolve_owner(actor: User, owner_id: object, errors: FieldErrors) -> User | None:
-    """The owner an actor may assign: sales only themselves, managers their team, admin all."""
+    """The owner an actor may assign (see ``accounts.selectors.assignable_owners``)."""
     if owner_id in (None, ""):
         return None
-    owner = User.objects.filter(
-        pk=int(str(owner_id)) if str(owner_id).isdigit() else -1, is_active=True
-    ).first()
+    pk = int(str(owner_id)) if str(owner_id).isdigit() and len(str(owner_id)) < 19 else -1
+    owner = User.objects.filter(pk=pk, is_active=True).first()
     if owner is None:
         errors.add("owner_id", _("Unknown account manager."))
         return None
-    if owner.pk == actor.pk or actor.role == Role.ADMIN:
-        return owner
-    if actor.role == Role.MANAGER and actor.team_id and owner.team_id == actor.team_id:
-        return owner
-    errors.add("owner_id", _("You may not assign customers to this account manager."))
-    return None
+    if not assignable_owners(actor).filter(pk=owner.pk).exists():
+        errors.add("owner_id", _("You may not assign customers to this account manager."))
+        return None
+    return owner
 
 
 def _apply_values(
@@ -196,11 +194,14 @@ def _apply_values(
                 if raw is None
                 else (clean_text(str(raw)) if name not in _MULTILINE else str(raw).strip()),
             )
+    if "status" in data and not creating:
+        if data["status"] == CustomerStatus.ARCHIVED and customer.status != data["status"]:
+            errors.add("status", _("Use the archive action to archive a customer."))
+        elif customer.status == CustomerStatus.ARCHIVED and data["status"] != customer.status:
+            errors.add("status", _("Use the restore action to bring back an archived customer."))
     for name in CHOICE_FIELDS:
         if name in data:
             setattr(customer, name, "" if data[name] is None else str(data[name]).strip())
-    if "status" in data and data["status"] == CustomerStatus.ARCHIVED and not creating:
-        errors.add("status", _("Use the archive action to archive a customer."))
     if "registered_on" in data:
         registered = v.clean_date(data["registered_on"], errors, "registered_on")
         if registered and registered > today:
@@ -272,7 +273,12 @@ def _apply_birthday(
         lunar_keys & set(data) or "birthday_calendar" in data
     ):
         if not data.get("lunar_birth_month") and not data.get("lunar_birth_day"):
-            if "birthday_calendar" in data and not customer.lunar_birth_month:
+            if lunar_keys & set(data):
+                # The month and day were sent empty: the user cleared the lunar birthday.
+                customer.birthday_calendar = BirthdayCalendar.LUNAR
+                customer.birthday = customer.lunar_birth_month = customer.lunar_birth_day = None
+                customer.lunar_birth_leap = False
+            elif not customer.lunar_birth_month:
                 errors.add("lunar_birth_month", _("Enter the lunar month (1–12) and day (1–30)."))
             return
         leap = _to_bool(data.get("lunar_birth_leap", False))

@@ -15,13 +15,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from tiercard.customers.models import Contact, ContactPoint, Customer
-from tiercard.demo import writer
+from tiercard.demo import suspend, writer
 from tiercard.demo.generator import Generator, today_in
 from tiercard.demo.plan import Plan
 from tiercard.demo.records import TABLE_KEYS, ChunkRows
@@ -32,6 +33,7 @@ from tiercard.sales.models import Purchase, PurchaseLine
 
 PURCHASES_PER_CUSTOMER = 10
 INLINE_BELOW = 6  # chunks; smaller loads are generated in this process
+SUSPEND_FROM_CHUNKS = 10  # loads of 20,000 customers and more rebuild indexes at the end
 
 
 class DemoDataExists(Exception):
@@ -72,6 +74,7 @@ def load_demo(
     reset: bool = False,
     as_of: dt.date | None = None,
     workers: int | None = None,
+    suspend_indexes: bool | None = None,
     progress: Progress | None = None,
 ) -> LoadReport:
     """Write ``customers`` demo customers with ``purchases`` purchases (default 10 each).
@@ -79,34 +82,66 @@ def load_demo(
     Refuses (``DemoDataExists``) when customers exist, unless ``reset`` first empties the
     customer tables. Demo users and tags are created when missing. The same seed and ``as_of``
     date (default: today in the business time zone) give the same rows.
+
+    On PostgreSQL the whole load is one transaction. On SQLite each chunk commits on its own
+    (the packed chunks can only be attached outside a transaction). Big loads set secondary
+    indexes aside and rebuild them at the end (``suspend_indexes``, default: from
+    ``SUSPEND_FROM_CHUNKS`` chunks on).
     """
     if customers < 0 or (purchases is not None and purchases < 0):
         raise ValueError("sizes must not be negative")
     started = time.perf_counter()
     cpu_before = _cpu_seconds({})
-    if reset:
-        writer.delete_customer_data()
-    else:
-        existing = Customer.objects.count()
-        if existing:
-            raise DemoDataExists(existing)
+    suspend.restore_suspended()  # an earlier SQLite load may have been interrupted
     staff = ensure_demo_staff()
-    plan = Plan(
-        seed=seed,
-        customers=customers,
-        purchases=customers * PURCHASES_PER_CUSTOMER if purchases is None else purchases,
-        as_of=as_of or today_in(settings.TIERCARD_TIME_ZONE),
-        time_zone=settings.TIERCARD_TIME_ZONE,
-        backend=writer.backend(),
-        staff=staff.staff,
-        tag_ids=ensure_demo_tags(),
-        customer_id_base=writer.next_id(Customer),
-        purchase_id_base=writer.next_id(Purchase),
-        contact_id_base=writer.next_id(Contact),
-    )
+    tag_ids = ensure_demo_tags()
+    one_transaction = connection.vendor == "postgresql"
+    with transaction.atomic() if one_transaction else nullcontext():
+        if one_transaction:
+            _check_foreign_keys_per_statement()
+        if reset:
+            writer.delete_customer_data()
+        else:
+            existing = Customer.objects.count()
+            if existing:
+                raise DemoDataExists(existing)
+        plan = Plan(
+            seed=seed,
+            customers=customers,
+            purchases=customers * PURCHASES_PER_CUSTOMER if purchases is None else purchases,
+            as_of=as_of or today_in(settings.TIERCARD_TIME_ZONE),
+            time_zone=settings.TIERCARD_TIME_ZONE,
+            backend=writer.backend(),
+            staff=staff.staff,
+            tag_ids=tag_ids,
+            customer_id_base=writer.next_id(Customer),
+            purchase_id_base=writer.next_id(Purchase),
+            contact_id_base=writer.next_id(Contact),
+        )
+        report = LoadReport(plan=plan, created_users=staff.created)
+        report.workers = _worker_count(plan, workers)
+        if suspend_indexes is None:
+            suspend_indexes = plan.chunk_count >= SUSPEND_FROM_CHUNKS
+        _write(plan, report, started, suspend_indexes, progress)
+    writer.analyze(loaded_models())
+    report.seconds = time.perf_counter() - started
+    report.peak_rss_mb = _peak_rss_mb()
+    report.cpu_seconds = _cpu_seconds(cpu_before)
+    return report
+
+
+def loaded_models() -> list[type[models.Model]]:
+    return [Customer, Contact, ContactPoint, Purchase, PurchaseLine, Interaction, tag_link_model()]
+
+
+def _write(
+    plan: Plan,
+    report: LoadReport,
+    started: float,
+    suspend_indexes: bool,
+    progress: Progress | None,
+) -> None:
     tables = resolve_tables(connection)
-    report = LoadReport(plan=plan, created_users=staff.created)
-    report.workers = _worker_count(plan, workers)
     mode = _mode(plan, report.workers)
     sink: writer.SqliteWriter | writer.SqliteAttachWriter | writer.PostgresWriter
     if mode == "copy":
@@ -115,29 +150,30 @@ def load_demo(
         sink = writer.SqliteAttachWriter(tables)
     else:
         sink = writer.SqliteWriter(tables)
-    with _bulk_session(), sink:
-        for counts, payload in _chunks(plan, tables, report.workers, mode):
-            sink.write(payload)  # type: ignore[arg-type]
-            for key, n in counts.items():
-                report.counts[key] += n
-            report.seconds = time.perf_counter() - started
-            if progress:
-                progress(report)
-    loaded: list[type[models.Model]] = [
-        Customer,
-        Contact,
-        ContactPoint,
-        Purchase,
-        PurchaseLine,
-        Interaction,
-        tag_link_model(),
-    ]
-    writer.reset_sequences(loaded)
-    writer.analyze(loaded)
-    report.seconds = time.perf_counter() - started
-    report.peak_rss_mb = _peak_rss_mb()
-    report.cpu_seconds = _cpu_seconds(cpu_before)
-    return report
+    suspended = suspend.suspend(t.db_table for t in tables) if suspend_indexes else []
+    try:
+        with _bulk_session(), sink:
+            for counts, payload in _chunks(plan, tables, report.workers, mode):
+                sink.write(payload)  # type: ignore[arg-type]
+                for key, n in counts.items():
+                    report.counts[key] += n
+                report.seconds = time.perf_counter() - started
+                if progress:
+                    progress(report)
+    finally:
+        if connection.vendor == "postgresql":
+            if suspended:
+                suspend.restore(suspended)
+        else:
+            suspend.restore_suspended()
+    writer.reset_sequences(loaded_models())
+
+
+def _check_foreign_keys_per_statement() -> None:
+    """PostgreSQL: check foreign keys as each COPY ends instead of queueing every row's check
+    until the load commits (memory would grow with the load)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def _worker_count(plan: Plan, requested: int | None) -> int:

@@ -24,12 +24,12 @@ from tiercard.accounts import policy
 from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
-from tiercard.core.errors import FieldErrors, NotFound, PermissionDenied, ValidationFailed
+from tiercard.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from tiercard.core.modelcheck import full_clean_into
 from tiercard.core.money import parse_amount, quantize
 from tiercard.core.text import clean_text
 from tiercard.customers import validation as v
-from tiercard.customers.models import Customer
+from tiercard.customers.models import Customer, CustomerStatus
 from tiercard.customers.selectors import visible_customers
 from tiercard.sales.models import PaymentMethod, Purchase, PurchaseLine, SalesChannel
 
@@ -190,6 +190,12 @@ def purchase_record(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
         existing = Purchase.objects.filter(external_ref=purchase.external_ref).first()
         if existing is not None:
             return _replay(purchase, existing)
+    if customer.status == CustomerStatus.ARCHIVED:
+        # An archived card is closed: new business goes to a restored or surviving card.
+        raise Conflict(
+            _("This customer is archived. Restore the card before recording purchases."),
+            code="customer_archived",
+        )
     try:
         with transaction.atomic():
             purchase.save()

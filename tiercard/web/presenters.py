@@ -11,13 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts import policy
 from tiercard.accounts.models import Role, User
+from tiercard.accounts.selectors import assignable_owners, owner_filter_choices
 from tiercard.audit.models import AuditAction
 from tiercard.cards.timeline import TimelineEntry
 from tiercard.core import contacts
@@ -64,33 +64,17 @@ def user_label(user: User | None) -> str:
 
 
 def owner_choices(viewer: User) -> list[tuple[int, str]] | None:
-    """Account managers the viewer may pick, or None when the viewer cannot choose at all.
-
-    Mirrors who ``customer_create`` lets each role assign: admins anyone active, managers
-    themselves and their team. Sales always own what they create.
-    """
-    if viewer.role == Role.ADMIN:
-        users = User.objects.filter(is_active=True, role__in=[Role.SALES, Role.MANAGER, Role.ADMIN])
-    elif viewer.role == Role.MANAGER:
-        scope = Q(pk=viewer.pk)
-        if viewer.team_id:
-            scope |= Q(team_id=viewer.team_id, role__in=[Role.SALES, Role.MANAGER])
-        users = User.objects.filter(scope, is_active=True)
-    else:
-        return None
-    users = users.select_related("team").order_by("team__name", "username")
+    """Account managers the viewer may pick, or None when the viewer cannot choose at all."""
+    if viewer.role not in {Role.ADMIN, Role.MANAGER}:
+        return None  # sales own what they create; service and marketing create nothing
+    users = assignable_owners(viewer).order_by("team__name", "username")
     return [(u.pk, _labelled(u)) for u in users]
 
 
 def filter_owner_choices(viewer: User) -> list[tuple[int, str]]:
     """Owners offered by the list filter: only for viewers who see more than their own."""
-    if viewer.role == Role.SALES:
-        return []
-    if viewer.role in {Role.SERVICE, Role.MARKETING}:
-        users = User.objects.filter(is_active=True, role__in=[Role.SALES, Role.MANAGER])
-        users = users.select_related("team").order_by("team__name", "username")
-        return [(u.pk, _labelled(u)) for u in users]
-    return owner_choices(viewer) or []
+    users = owner_filter_choices(viewer).order_by("team__name", "username")
+    return [(u.pk, _labelled(u)) for u in users]
 
 
 def _labelled(user: User) -> str:
