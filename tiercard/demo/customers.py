@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from functools import cache
 from operator import itemgetter
 
 from lunardate import LunarDate
@@ -111,7 +112,6 @@ class CustomerMaker:
             name = city.name + shi + brand.text + industry.word + suffix
             size = pick(rng, SIZES, SIZE_CUM)
             channels = (pick(rng, COMPANY_CHANNELS, COMPANY_CHANNEL_CUM), *COMPANY_CHANNELS)
-            products = [p for c in industry.categories for p in pools.products[c]]
             return Profile(
                 *common,
                 name=name,
@@ -126,7 +126,7 @@ class CustomerMaker:
                 reg_instant=reg_instant,
                 activity=activity * 2.5 * span_share,
                 channels=channels,
-                products=products,
+                basket=pools.basket(industry.categories),
                 qty_scale=SIZE_QTY[size] * rng.lognormvariate(0, 0.4),
                 industry=industry,
                 size=size,
@@ -153,7 +153,7 @@ class CustomerMaker:
             reg_instant=reg_instant,
             activity=activity * span_share,
             channels=(pick(rng, PERSON_CHANNELS, PERSON_CHANNEL_CUM), *PERSON_CHANNELS),
-            products=[p for c in sorted(categories) for p in pools.products[c]],
+            basket=pools.basket(tuple(sorted(categories))),
             qty_scale=rng.lognormvariate(0, 0.3),
             surname_pinyin="".join(surname.reading),
         )
@@ -340,11 +340,12 @@ class CustomerMaker:
                 )
             else:
                 ordinal = rng.below(365)
-                row["birthday"] = _year_day(year, ordinal)
+                row["birthday"] = _year_days(year)[ordinal]
         if rng.random() < 0.6:
             row["occupation"] = rng.choice(people.OCCUPATIONS)
         if rng.random() < 0.4:
-            row["interests"] = "、".join(rng.sample(people.INTERESTS, rng.randint(1, 3)))
+            picked = {rng.choice(people.INTERESTS) for _ in range(rng.randint(1, 3))}
+            row["interests"] = "、".join(sorted(picked))
         if rng.random() < 0.25:
             row["preferences"] = rng.choice(people.PREFERENCES)
 
@@ -430,14 +431,14 @@ class CustomerMaker:
         return tags
 
 
-def _year_day(year: int, ordinal: int) -> str:
-    month = 1
-    for length in _month_lengths(year):
-        if ordinal < length:
-            return f"{year:04d}-{month:02d}-{ordinal + 1:02d}"
-        ordinal -= length
-        month += 1
-    return f"{year:04d}-12-31"
+@cache
+def _year_days(year: int) -> tuple[str, ...]:
+    """The dates of a year as text, for cheap random birthdays."""
+    return tuple(
+        f"{year:04d}-{month:02d}-{day:02d}"
+        for month, length in enumerate(_month_lengths(year), start=1)
+        for day in range(1, length + 1)
+    )
 
 
 def _month_lengths(year: int) -> tuple[int, ...]:

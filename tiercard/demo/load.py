@@ -53,6 +53,7 @@ class LoadReport:
     created_users: tuple[str, ...] = ()
     peak_rss_mb: float = 0.0
     cpu_seconds: dict[str, float] = field(default_factory=dict)  # "writer" / "generators"
+    phases: dict[str, float] = field(default_factory=dict)  # wall seconds per phase
 
     @property
     def rows(self) -> int:
@@ -122,8 +123,11 @@ def load_demo(
         report.workers = _worker_count(plan, workers)
         if suspend_indexes is None:
             suspend_indexes = plan.chunk_count >= SUSPEND_FROM_CHUNKS
+        report.phases["prepare"] = time.perf_counter() - started
         _write(plan, report, started, suspend_indexes, progress)
+    mark = time.perf_counter()
     writer.analyze(loaded_models())
+    report.phases["analyze"] = time.perf_counter() - mark
     report.seconds = time.perf_counter() - started
     report.peak_rss_mb = _peak_rss_mb()
     report.cpu_seconds = _cpu_seconds(cpu_before)
@@ -151,6 +155,7 @@ def _write(
     else:
         sink = writer.SqliteWriter(tables)
     suspended = suspend.suspend(t.db_table for t in tables) if suspend_indexes else []
+    mark = time.perf_counter()
     try:
         with _bulk_session(), sink:
             for counts, payload in _chunks(plan, tables, report.workers, mode):
@@ -161,11 +166,14 @@ def _write(
                 if progress:
                     progress(report)
     finally:
+        report.phases["rows"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         if connection.vendor == "postgresql":
             if suspended:
                 suspend.restore(suspended)
         else:
             suspend.restore_suspended()
+        report.phases["indexes"] = time.perf_counter() - mark
     writer.reset_sequences(loaded_models())
 
 

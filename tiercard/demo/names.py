@@ -53,9 +53,12 @@ def ascii_key(text: str) -> str:
 class Romaniser:
     """Fast, exact equivalent of ``name_romanisations`` with per-segment caching."""
 
+    CACHE_LIMIT = 300_000  # full names kept (common names repeat a lot)
+
     def __init__(self) -> None:
         self._segments: dict[str, list[str]] = {}
         self._readings: dict[str, list[str]] = {}
+        self._people: dict[str, Romanisation] = {}
 
     def syllables(self, text: str) -> list[str]:
         """Same result as ``core.text._syllables(text)``."""
@@ -79,6 +82,14 @@ class Romaniser:
     def person(self, surname: Surname, given: GivenName) -> Romanisation:
         """Romanise surname + given name from their precomputed readings."""
         full = surname.text + given.text
+        found = self._people.get(full)
+        if found is None:
+            found = self._person(full, surname, given)
+            if len(self._people) < self.CACHE_LIMIT:
+                self._people[full] = found
+        return found
+
+    def _person(self, full: str, surname: Surname, given: GivenName) -> Romanisation:
         if split_surname(full)[0] != surname.text:  # e.g. 单 + 于… reads as the compound 单于
             return self.name(full)
         syllables = surname.reading + given.syllables

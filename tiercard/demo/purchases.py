@@ -11,7 +11,7 @@ from bisect import bisect_right
 from tiercard.demo.calendar import Calendar
 from tiercard.demo.plan import Plan
 from tiercard.demo.pools import business, texts
-from tiercard.demo.pools.build import Pools
+from tiercard.demo.pools.build import Pools, money_text
 from tiercard.demo.rand import DemoRandom
 from tiercard.demo.records import ChunkRows, Profile, Stats
 
@@ -28,8 +28,7 @@ COMPANY_KINDS = (("visit", "meeting", "call", "email", "wechat", "note"), (20, 3
 PROMO_DAYS = {(11, 11), (6, 18), (12, 12)}
 
 
-def money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
+money = money_text
 
 
 class MoneyCache(dict[int, str]):
@@ -68,19 +67,7 @@ class PurchaseMaker:
             for kind, options in texts.INTERACTIONS.items()
         }
         self.service = plan.staff.service
-        # Catalogue items as plain tuples: (sku, name, cents, price text, is gift, is tea).
-        self.items = {
-            x.sku: (
-                x.sku,
-                x.name,
-                x.price_cents,
-                money(x.price_cents),
-                x.category == "gift",
-                x.category == "tea",
-            )
-            for x in pools.all_products
-        }
-        self.all_items = list(self.items.values())
+        self.everything = pools.everything.items
         self.money_cache = MoneyCache()
 
     def orders(self, rng: DemoRandom, p: Profile, n: int, first_id: int, out: ChunkRows) -> Stats:
@@ -94,8 +81,8 @@ class PurchaseMaker:
         last_day = cal.days - 1
         days = sorted([weighted_day(r(), lo, last_day) for _ in range(n)])
         purchases, lines = out.purchases, out.lines
-        products = [self.items[x.sku] for x in p.products]
-        everything = self.all_items
+        products = p.basket.items
+        everything = self.everything
         n_products, n_everything = len(products), len(everything)
         channels = p.channels
         n_other = len(channels) - 1
@@ -126,7 +113,7 @@ class PurchaseMaker:
                 instant = reg_instant + 600
             subtotal = 0
             x = r()
-            nlines = 1 if x < 0.55 else 2 if x < 0.85 else 3
+            nlines = 1 if x < 0.62 else 2 if x < 0.9 else 3
             has_gift = has_tea = False
             for _ in range(nlines):
                 if r() < 0.75:
@@ -234,7 +221,7 @@ class PurchaseMaker:
             kind = kinds[bisect_right(cum, rng.random() * 100)]
             summary, outcome, has_item = rng.choice(self.templates[kind])
             if has_item:
-                summary = summary.format(item=rng.choice(p.products).name)
+                summary = summary.format(item=rng.choice(p.basket.products).name)
             actor = p.owner_id
             if actor is None or (outcome == "negative" and rng.random() < 0.5):
                 actor = rng.choice(self.service) if self.service else p.owner_id

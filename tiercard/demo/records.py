@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tiercard.core.text import Romanisation
-from tiercard.demo.pools.business import Industry, Product
+from tiercard.demo.pools.build import Basket
+from tiercard.demo.pools.business import Industry
 from tiercard.demo.pools.places import City
 
 Row = tuple[object, ...]
@@ -28,7 +29,7 @@ class Profile:
     reg_instant: int
     activity: float
     channels: tuple[str, ...]  # preferred first
-    products: list[Product]  # what this customer tends to buy
+    basket: Basket  # what this customer tends to buy
     qty_scale: float
     industry: Industry | None = None
     size: str = ""

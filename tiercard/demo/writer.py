@@ -42,6 +42,7 @@ def copy_suffix(table: Table) -> str:
 
 
 def encode_copy(rows: list[Row], suffix: str) -> bytes:
+    """Rows as COPY text (``None`` as ``\\N``; the generator's texts need no escaping)."""
     null = r"\N"
     end = suffix + "\n"
     return "".join(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 from random import Random
 
@@ -18,6 +18,21 @@ class Brand:
     pinyin: str
 
 
+Item = tuple[str, str, int, str, bool, bool]  # sku, name, cents, price text, gift?, tea?
+
+
+def money_text(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+@dataclass(frozen=True)
+class Basket:
+    """What one kind of customer buys: catalogue items, ready for the purchase loop."""
+
+    products: tuple[business.Product, ...]
+    items: tuple[Item, ...]
+
+
 @dataclass
 class Pools:
     surnames: list[Surname]
@@ -30,6 +45,33 @@ class Pools:
     products: dict[str, list[business.Product]]  # by category
     all_products: list[business.Product]
     romaniser: Romaniser
+    _baskets: dict[tuple[str, ...], Basket] = field(default_factory=dict)
+
+    def basket(self, categories: tuple[str, ...]) -> Basket:
+        """The items of these categories (one shared object per combination)."""
+        found = self._baskets.get(categories)
+        if found is None:
+            products = tuple(p for c in categories for p in self.products[c])
+            found = self._baskets[categories] = Basket(products, items_of(products))
+        return found
+
+    @property
+    def everything(self) -> Basket:
+        return self.basket(tuple(sorted(self.products)))
+
+
+def items_of(products: tuple[business.Product, ...]) -> tuple[Item, ...]:
+    return tuple(
+        (
+            p.sku,
+            p.name,
+            p.price_cents,
+            money_text(p.price_cents),
+            p.category == "gift",
+            p.category == "tea",
+        )
+        for p in products
+    )
 
 
 GENERATED_GIVEN_NAMES = 700  # two-character given names per gender, beyond Faker's list

@@ -83,8 +83,9 @@ class Command(BaseCommand):
             "  " + " · ".join(f"{key.replace('_', ' ')} {n:,}" for key, n in c.items())
         )
         cpu = report.cpu_seconds
+        phases = ", ".join(f"{name} {secs:.1f} s" for name, secs in report.phases.items())
         self.stdout.write(
-            f"  CPU: writer {cpu.get('writer', 0):.1f} s, "
+            f"  Time: {phases}. CPU: writer {cpu.get('writer', 0):.1f} s, "
             f"{report.workers} generator processes {cpu.get('generators', 0):.1f} s"
         )
         users = ", ".join(u.username for u in DEMO_USERS)
