@@ -124,3 +124,9 @@ def test_parse_amount_refuses_non_numbers_and_floats(raw):
 def test_quantize_rounds_half_up():
     assert quantize(Decimal("2.345")) == Decimal("2.35")
     assert quantize(Decimal("2.344")) == Decimal("2.34")
+
+
+def test_organisation_names_read_as_phrases_not_surnames():
+    roman = name_romanisations("长沙市远禾投资管理有限公司", person=False)
+    assert roman.pinyin.startswith("changsha") and roman.initials.startswith("cs")
+    assert name_romanisations("长江", person=True).pinyin == "zhangjiang"  # a person named 长江

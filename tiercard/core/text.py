@@ -143,18 +143,26 @@ def _syllables(text: str) -> list[str]:
     return [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s.strip()]
 
 
-def name_romanisations(name: str) -> Romanisation:
-    """Pinyin and initials of a name. Non-Chinese names romanise to themselves, lower-cased."""
+def name_romanisations(name: str, *, person: bool = True) -> Romanisation:
+    """Pinyin and initials of a name. Non-Chinese names romanise to themselves, lower-cased.
+
+    A person's first character is read as a surname (单 → shan); an organisation's name is
+    read as a phrase, so 长沙… starts ``changsha``, not the surname reading ``zhang``.
+    """
     name = clean_text(name)
     if not has_cjk(name):
         word = re.sub(r"[^0-9a-z]", "", name.lower())
         initials = "".join(part[0] for part in re.findall(r"[0-9a-z]+", name.lower()))
         return Romanisation(pinyin=word, initials=initials, variants=())
     compact = re.sub(r"\s+", "", name)
+    common = _syllables(compact)
+    if not person:
+        return Romanisation(
+            pinyin="".join(common), initials="".join(s[0] for s in common if s), variants=()
+        )
     surname, given = split_surname(compact)
     surname_syllables = SURNAME_READINGS.get(surname) or _syllables(surname)
     syllables = surname_syllables + _syllables(given)
-    common = _syllables(compact)
     pinyin = "".join(syllables)
     variants = tuple({"".join(common)} - {pinyin})
     return Romanisation(

@@ -34,6 +34,7 @@ from tiercard.customers.models import (
     ContactPoint,
     ContactPointKind,
     Customer,
+    CustomerKind,
     CustomerStatus,
     Tag,
 )
@@ -318,7 +319,7 @@ def _check_unique(customer: Customer, errors: FieldErrors) -> None:
 
 
 def _refresh_derived(customer: Customer, contact_values: list[str]) -> None:
-    roman = name_romanisations(customer.name)
+    roman = name_romanisations(customer.name, person=customer.kind == CustomerKind.PERSON)
     customer.name_pinyin = roman.pinyin[:200]
     customer.name_initials = roman.initials[:40]
     words = [
