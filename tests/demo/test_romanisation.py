@@ -84,17 +84,22 @@ def test_polyphonic_and_compound_surnames(surname: str, given: str, pinyin: str)
 
 @pytest.mark.parametrize(
     "name",
-    ["重庆恒远建材有限公司", "长沙市鑫源电子科技股份有限公司", "单县华瑞商贸有限公司", "曾经理"],
+    ["重庆恒远建材有限公司", "长沙市鑫源电子科技股份有限公司", "单县华瑞商贸有限公司", "佛山中行"],
 )
 def test_company_names_match(name: str) -> None:
-    assert Romaniser().name(name) == name_romanisations(name)
+    assert Romaniser().organisation(name) == name_romanisations(name, person=False)
+
+
+def test_personal_names_outside_the_pools_match() -> None:
+    for name in ("曾经理", "单于明", "欧阳娜娜", "长孙无忌"):
+        assert Romaniser().name(name) == name_romanisations(name)
 
 
 def test_company_names_of_a_load_match(demo: LoadReport) -> None:
     companies = Customer.objects.filter(kind="company")
     assert companies.count() > 20
     for customer in companies:
-        roman = name_romanisations(customer.name)
+        roman = name_romanisations(customer.name, person=False)
         assert customer.name_pinyin == roman.pinyin
         assert customer.name_initials == roman.initials
 

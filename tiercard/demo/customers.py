@@ -115,7 +115,7 @@ class CustomerMaker:
             return Profile(
                 *common,
                 name=name,
-                roman=pools.romaniser.name(name),
+                roman=pools.romaniser.organisation(name),
                 gender="",
                 city=city,
                 district=rng.choice(city.districts),

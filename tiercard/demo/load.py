@@ -154,26 +154,27 @@ def _write(
         sink = writer.SqliteAttachWriter(tables)
     else:
         sink = writer.SqliteWriter(tables)
-    suspended = suspend.suspend(t.db_table for t in tables) if suspend_indexes else []
-    mark = time.perf_counter()
-    try:
-        with _bulk_session(), sink:
-            for counts, payload in _chunks(plan, tables, report.workers, mode):
-                sink.write(payload)  # type: ignore[arg-type]
-                for key, n in counts.items():
-                    report.counts[key] += n
-                report.seconds = time.perf_counter() - started
-                if progress:
-                    progress(report)
-    finally:
-        report.phases["rows"] = time.perf_counter() - mark
+    with _bulk_session():
+        suspended = suspend.suspend(t.db_table for t in tables) if suspend_indexes else []
         mark = time.perf_counter()
-        if connection.vendor == "postgresql":
-            if suspended:
-                suspend.restore(suspended)
-        else:
-            suspend.restore_suspended()
-        report.phases["indexes"] = time.perf_counter() - mark
+        try:
+            with sink:
+                for counts, payload in _chunks(plan, tables, report.workers, mode):
+                    sink.write(payload)  # type: ignore[arg-type]
+                    for key, n in counts.items():
+                        report.counts[key] += n
+                    report.seconds = time.perf_counter() - started
+                    if progress:
+                        progress(report)
+        finally:
+            report.phases["rows"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            if connection.vendor == "postgresql":
+                if suspended:
+                    suspend.restore(suspended)
+            else:
+                suspend.restore_suspended()
+            report.phases["indexes"] = time.perf_counter() - mark
     writer.reset_sequences(loaded_models())
 
 
@@ -216,12 +217,16 @@ class _bulk_session:
         self.active = connection.vendor == "sqlite" and not connection.in_atomic_block
         if self.active:
             with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size")
+                self.cache_size = int(cursor.fetchone()[0])
                 cursor.execute("PRAGMA synchronous=OFF")
                 cursor.execute("PRAGMA foreign_keys=OFF")
+                cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB while loading
 
     def __exit__(self, *exc: object) -> None:
         if self.active:
             with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size={self.cache_size}")
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA synchronous=NORMAL")
 

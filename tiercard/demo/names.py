@@ -5,6 +5,8 @@ Calling pypinyin once per generated row costs 25–70 µs, too slow for a millio
 - every pool entry (surname, given name) is romanised once, when the pool is built;
 - a person's pinyin and initials are the concatenation of the surname reading and the given
   name's syllables, exactly what the service computes after splitting the surname;
+- companies are read as one phrase, and every reading comes from pypinyin's segmenter with a
+  cache of per-segment readings;
 - the "common reading" variant of the whole name (曾 read as ceng in 曾经理) depends on how
   pypinyin segments the whole name into phrases, so it is assembled from pypinyin's own
   segmenter and a cache of per-segment readings. pypinyin converts each segment on its own
@@ -107,8 +109,17 @@ class Romaniser:
             variants=(common,) if common != pinyin else (),
         )
 
+    def organisation(self, name: str) -> Romanisation:
+        """A company name, read as a phrase (长沙… is changsha, not the surname zhang)."""
+        syllables = self.syllables(name)
+        return Romanisation(
+            pinyin="".join(syllables),
+            initials="".join(s[0] for s in syllables if s),
+            variants=(),
+        )
+
     def name(self, name: str) -> Romanisation:
-        """Any Chinese name (companies): the service's algorithm over cached segments."""
+        """Any Chinese personal name: the service's algorithm over cached segments."""
         surname, given = split_surname(name)
         syllables = self.surname_reading(surname) + self.syllables(given)
         pinyin = "".join(syllables)

@@ -46,7 +46,7 @@ def restore(items: Iterable[Suspended]) -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")  # sorts stay in memory
         for item in ordered:
             if item.kind == "index":
                 cursor.execute(item.definition)
