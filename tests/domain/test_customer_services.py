@@ -109,13 +109,15 @@ def test_bad_input_names_the_field_and_writes_nothing(users, data, field):
 
 
 def test_error_messages_follow_the_active_language(users):
-    with translation.override("en"), pytest.raises(ValidationFailed) as exc:
-        customer_create(actor=users["rep_east1"], data={"name": "张三", "phones": "12345"})
-    assert "is not a valid phone number" in exc.value.as_dict()["fields"]["phones"][0]
-    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as exc:
-        customer_create(actor=users["rep_east1"], data={"name": "张" * 101})
-    assert "100" in exc.value.as_dict()["fields"]["name"][0]
-    assert "字符" in exc.value.as_dict()["fields"]["name"][0]
+    with translation.override("en"):
+        with pytest.raises(ValidationFailed) as exc:
+            customer_create(actor=users["rep_east1"], data={"name": "张三", "phones": "12345"})
+        assert "is not a valid phone number" in exc.value.as_dict()["fields"]["phones"][0]
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationFailed) as exc:
+            customer_create(actor=users["rep_east1"], data={"name": "张" * 101})
+        message = exc.value.as_dict()["fields"]["name"][0]
+    assert "100" in message and "字符" in message
 
 
 def test_over_long_text_is_refused_not_truncated(users):
@@ -372,9 +374,10 @@ def test_age_is_derived_in_business_time(users, time_machine):
 
 
 def test_domain_messages_are_chinese_by_default(users):
-    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as exc:
-        customer_create(actor=users["rep_east1"], data={"name": "张三", "phones": "12345"})
-    body = exc.value.as_dict()
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationFailed) as exc:
+            customer_create(actor=users["rep_east1"], data={"name": "张三", "phones": "12345"})
+        body = exc.value.as_dict()
     assert body["message"] == "部分字段填写有误。"
     assert body["fields"]["phones"] == ["“12345”不是有效的电话号码。"]
 
