@@ -467,13 +467,15 @@ def _interaction_entry(entry: TimelineEntry) -> EntryView:
     facts = []
     if i.contact_id and i.contact:
         facts.append(str(_("with %(name)s") % {"name": i.contact.name}))
-    if i.next_step:
-        due = (
-            str(_(" (due %(date)s)") % {"date": display.date(i.next_step_due)})
-            if i.next_step_due
-            else ""
+    if i.next_step and i.next_step_due:
+        facts.append(
+            str(
+                _("Next step: %(step)s (due %(date)s)")
+                % {"step": i.next_step, "date": display.date(i.next_step_due)}
+            )
         )
-        facts.append(str(_("Next step: %(step)s") % {"step": i.next_step}) + due)
+    elif i.next_step:
+        facts.append(str(_("Next step: %(step)s") % {"step": i.next_step}))
     return EntryView(
         kind="interaction",
         at=entry.at,
