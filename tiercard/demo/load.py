@@ -100,12 +100,14 @@ def load_demo(
     with transaction.atomic() if one_transaction else nullcontext():
         if one_transaction:
             _check_foreign_keys_per_statement()
-        if reset:
-            writer.delete_customer_data()
-        else:
+        if not reset:
             existing = Customer.objects.count()
             if existing:
                 raise DemoDataExists(existing)
+        if reset or one_transaction:
+            # On PostgreSQL also when the tables are empty already: tables truncated in the
+            # loading transaction need no WAL on a server with wal_level=minimal.
+            writer.delete_customer_data()
         plan = Plan(
             seed=seed,
             customers=customers,
