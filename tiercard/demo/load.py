@@ -168,15 +168,16 @@ def _write(
                     report.seconds = time.perf_counter() - started
                     if progress:
                         progress(report)
-        finally:
             report.phases["rows"] = time.perf_counter() - mark
+        finally:
+            # SQLite has committed chunks: the indexes must come back whatever happened.
+            # PostgreSQL rolls the whole load back on an error, dropped definitions included.
             mark = time.perf_counter()
-            if connection.vendor == "postgresql":
-                if suspended:
-                    suspend.restore(suspended)
-            else:
+            if connection.vendor == "sqlite":
                 suspend.restore_suspended()
-            report.phases["indexes"] = time.perf_counter() - mark
+        if suspended and connection.vendor == "postgresql":
+            suspend.restore(suspended)
+        report.phases["indexes"] = time.perf_counter() - mark
     writer.reset_sequences(loaded_models())
 
 

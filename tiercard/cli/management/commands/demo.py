@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tiercard.demo.load import DemoDataExists, LoadReport, load_demo
+from tiercard.demo.setup import migrate_if_needed
 from tiercard.demo.staff import DEMO_PASSWORD, DEMO_USERS
 
 
@@ -31,13 +33,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        import datetime as dt
-
         try:
             as_of = dt.date.fromisoformat(options["as_of"]) if options["as_of"] else None
         except ValueError as exc:
             raise CommandError(f"--as-of: {exc}") from exc
         self._last = 0.0
+        if migrate_if_needed():
+            self.stdout.write("Database migrated.")
         try:
             report = load_demo(
                 customers=options["customers"],
