@@ -147,9 +147,9 @@ def test_console_script_end_to_end_with_generator_processes(tmp_path: Path) -> N
             exe,
             "demo",
             "--customers",
-            "7000",
+            "2100",
             "--purchases",
-            "9000",
+            "3000",
             "--workers",
             "2",
             "--as-of",
@@ -162,7 +162,7 @@ def test_console_script_end_to_end_with_generator_processes(tmp_path: Path) -> N
         text=True,
     )
     assert done.stdout.startswith("Database migrated.")
-    assert "Loaded 7,000 customers and 9,000 purchases" in done.stdout
+    assert "Loaded 2,100 customers and 3,000 purchases" in done.stdout
     assert "2 generator processes" in done.stdout
     check = subprocess.run(  # noqa: S603
         [
@@ -182,4 +182,4 @@ def test_console_script_end_to_end_with_generator_processes(tmp_path: Path) -> N
         capture_output=True,
         text=True,
     )
-    assert check.stdout.splitlines() == ["[]", "(7000, 9000)"]
+    assert check.stdout.splitlines() == ["[]", "(2100, 3000)"]

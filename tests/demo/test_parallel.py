@@ -16,14 +16,14 @@ from .conftest import AS_OF
 @pytest.mark.django_db(transaction=True)
 def test_generator_processes_write_the_same_rows_as_one_process() -> None:
     # given a load by two generator processes, outside any transaction (COPY / ATTACH path)
-    report = load_demo(customers=4500, purchases=6000, seed=4, as_of=AS_OF, workers=2)
+    report = load_demo(customers=2100, purchases=3000, seed=4, as_of=AS_OF, workers=2)
     assert report.workers == 2
     parallel = summary()
     # when the same seed is generated in this process
-    load_demo(customers=4500, purchases=6000, seed=4, as_of=AS_OF, workers=0, reset=True)
+    load_demo(customers=2100, purchases=3000, seed=4, as_of=AS_OF, workers=0, reset=True)
     # then the data is the same
     assert summary() == parallel
-    assert parallel["customers"] == 4500
+    assert parallel["customers"] == 2100
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA foreign_key_check")
