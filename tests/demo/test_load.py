@@ -240,3 +240,15 @@ def test_ids_continue_after_a_reset(demo: LoadReport) -> None:
 def test_negative_sizes_are_refused(db: None) -> None:
     with pytest.raises(ValueError, match="negative"):
         load_demo(customers=-1, seed=1)
+
+
+def test_chunks_stay_small_when_few_customers_buy_a_lot() -> None:
+    from tiercard.demo.plan import Plan, Staff
+
+    staff = Staff(reps={}, managers={}, team_ids={}, user_team={}, service=(), marketing=())
+    usual = Plan(1, 100_000, 1_000_000, AS_OF, "Asia/Shanghai", "sqlite", staff)
+    heavy = Plan(1, 1_000, 1_000_000, AS_OF, "Asia/Shanghai", "sqlite", staff)
+    assert usual.chunk_size == 2000
+    assert heavy.chunk_size == 20
+    assert heavy.chunk_purchases(0) == (0, 20_000)
+    assert sum(b - a for a, b in map(heavy.chunk_purchases, range(heavy.chunk_count))) == 1_000_000

@@ -1,8 +1,9 @@
 """What a demo load will write: sizes, seed, id ranges and the staff the rows point at.
 
 The plan is small and picklable; generator processes receive it once. Customers are generated
-in fixed-size chunks, each from its own random stream (seed, chunk number), so a chunk's rows
-do not depend on how many processes generate them or in which order they finish.
+in chunks whose size depends only on the requested sizes, each chunk from its own random
+stream (seed, chunk number), so the rows do not depend on how many processes generate them or
+in which order they finish.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-CHUNK_CUSTOMERS = 2000
+CHUNK_CUSTOMERS = 2000  # customers per chunk at the usual ten purchases each
+CHUNK_PURCHASES = 20000  # fewer customers per chunk when each buys much more
 CONTACT_ID_STRIDE = 4  # contact person ids: customer ordinal × stride + j (at most 3 each)
 
 
@@ -41,13 +43,20 @@ class Plan:
     contact_id_base: int = 1
 
     @property
+    def chunk_size(self) -> int:
+        """Customers per chunk: about 20,000 purchases, so memory stays flat at any ratio."""
+        if self.purchases <= 0:
+            return CHUNK_CUSTOMERS
+        return max(10, min(CHUNK_CUSTOMERS, CHUNK_PURCHASES * self.customers // self.purchases))
+
+    @property
     def chunk_count(self) -> int:
-        return -(-self.customers // CHUNK_CUSTOMERS)
+        return -(-self.customers // self.chunk_size)
 
     def chunk_customers(self, chunk: int) -> tuple[int, int]:
         """[start, stop) customer ordinals of a chunk."""
-        start = chunk * CHUNK_CUSTOMERS
-        return start, min(start + CHUNK_CUSTOMERS, self.customers)
+        start = chunk * self.chunk_size
+        return start, min(start + self.chunk_size, self.customers)
 
     def chunk_purchases(self, chunk: int) -> tuple[int, int]:
         """[start, stop) purchase ordinals of a chunk: the total split in proportion."""
