@@ -329,3 +329,29 @@ def test_no_new_purchases_on_an_archived_card_but_replays_still_answer(users, bo
         purchase_record(actor=users["rep_east1"], customer_id=customer.pk, data={"lines": [TEA]})
     assert exc.value.code == "customer_archived"
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("price", "discount", "total"),
+    [("100.10", "40.00", "60.10"), ("0.30", "0.10", "0.20"), ("19.99", "9.99", "10.00")],
+)
+def test_totals_that_binary_floats_cannot_hold_are_recorded(users, book, price, discount, total):
+    recorded = purchase_record(
+        actor=users["rep_east1"],
+        customer_id=book["east1"].pk,
+        data={"lines": [{"item_name": "茶", "unit_price": price}], "discount": discount},
+    )
+    recorded.purchase.refresh_from_db()
+    assert recorded.purchase.total == Decimal(total)
+
+
+def test_the_database_refuses_a_total_that_does_not_add_up(book):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Purchase.objects.create(
+            customer=book["east1"],
+            subtotal=Decimal("100.10"),
+            discount=Decimal("40.00"),
+            total=Decimal("60.00"),
+        )

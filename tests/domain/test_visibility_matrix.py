@@ -175,3 +175,18 @@ def test_archived_customers_leave_lists_but_stay_reachable(users, book):
 def test_garbage_ids_are_not_found(users, bad_id):
     with pytest.raises(NotFound):
         customer_get(viewer=users["admin"], customer_id=bad_id)
+
+
+def test_customers_without_purchases_sort_last_on_every_database(users, book):
+    from tiercard.sales.services import purchase_record
+
+    purchase_record(
+        actor=users["admin"],
+        customer_id=book["south"].pk,
+        data={"lines": [{"item_name": "茶", "unit_price": "5"}]},
+    )
+    ordered = list(
+        customer_list(viewer=users["admin"], sort="last_purchase").values_list("pk", flat=True)
+    )
+    assert ordered[0] == book["south"].pk
+    assert set(ordered[1:]) == {book["east1"].pk, book["east2"].pk}

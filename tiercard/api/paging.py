@@ -4,9 +4,8 @@ A cursor is an opaque token carrying the sort name and the sort key of the last 
 The next page is "rows after that key" in the queryset's own order, so a page costs the same
 at row 20 as at row 900,000. Offsets are still accepted for small jumps, within a cap.
 
-NULL placement in descending order differs by database (PostgreSQL puts NULLs first,
-SQLite last); ``connection.features.nulls_order_largest`` tells which, so the selectors'
-orderings (and their indexes) are used unchanged.
+The selectors order NULLs last on every database (``customers.selectors.sort_expressions``),
+so a NULL key sorts after every value in descending order.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -83,12 +81,10 @@ class KeySpec:
         if not self.descending:
             # Ascending keys in use are never NULL (names); keep it simple.
             return Q(**{f"{f}__gt": value}) | Q(**{f: value, "id__gt": pk})
-        nulls_first = bool(connection.features.nulls_order_largest)
         if value is None:
-            same_null = Q(**{f"{f}__isnull": True, "id__lt": pk})
-            return (same_null | Q(**{f"{f}__isnull": False})) if nulls_first else same_null
+            return Q(**{f"{f}__isnull": True, "id__lt": pk})
         cond = Q(**{f"{f}__lt": value}) | Q(**{f: value, "id__lt": pk})
-        if self.nullable and not nulls_first:
+        if self.nullable:
             cond |= Q(**{f"{f}__isnull": True})
         return cond
 

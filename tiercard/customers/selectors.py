@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 
 from tiercard.accounts.models import Role, User
 from tiercard.accounts.policy import is_active
@@ -140,8 +141,20 @@ def customer_list(
     return (
         qs.select_related("owner", "team")
         .prefetch_related("tags")
-        .order_by(*SORTS.get(sort, SORTS["recent"]))
+        .order_by(*sort_expressions(sort))
     )
+
+
+def sort_expressions(sort: str) -> list[OrderBy]:
+    """The ordering of a sort name; customers with no value (no purchase yet) always last.
+
+    PostgreSQL puts NULLs first in descending order and SQLite last; stating it makes every
+    database, and the API's keyset paging, agree.
+    """
+    return [
+        F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True)
+        for name in SORTS.get(sort, SORTS["recent"])
+    ]
 
 
 def tag_list() -> QuerySet[Tag]:

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.customers.models import Customer
 
+HALF_CENT = Decimal("0.005")
+
 
 class PaymentMethod(models.TextChoices):
     WECHAT_PAY = "wechat_pay", _("WeChat Pay")
@@ -84,8 +86,11 @@ class Purchase(models.Model):
             models.CheckConstraint(condition=Q(subtotal__gte=0), name="purchase_subtotal_gte_0"),
             models.CheckConstraint(condition=Q(discount__gte=0), name="purchase_discount_gte_0"),
             models.CheckConstraint(condition=Q(total__gte=0), name="purchase_total_gte_0"),
+            # Within half a cent, not equal: SQLite keeps decimals as binary floats, so
+            # 100.10 - 40.00 is not exactly 60.10 there. The service computes exact Decimals.
             models.CheckConstraint(
-                condition=Q(total=models.F("subtotal") - models.F("discount")),
+                condition=Q(total__gte=models.F("subtotal") - models.F("discount") - HALF_CENT)
+                & Q(total__lte=models.F("subtotal") - models.F("discount") + HALF_CENT),
                 name="purchase_total_is_subtotal_less_discount",
             ),
         ]
