@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -87,10 +86,6 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
     def __init__(self) -> None:
         super().__init__(format=DATETIME_LOCAL)
-
-
-def now_local() -> str:
-    return timezone.localtime().strftime(DATETIME_LOCAL)
 
 
 # --- Customer list --------------------------------------------------------------------------
@@ -414,8 +409,14 @@ class ContactForm(forms.Form):
 
 
 class PurchaseForm(forms.Form):
+    # Empty means "now" to the second: a prefilled minute would file a just-recorded sale
+    # before events of the same minute.
     occurred_at = forms.CharField(
-        label=_("Time"), required=False, max_length=40, widget=LocalDateTimeInput()
+        label=_("Time"),
+        required=False,
+        max_length=40,
+        widget=LocalDateTimeInput(),
+        help_text=_("Leave empty for now."),
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=SalesChannel.choices)
     payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
@@ -434,7 +435,6 @@ class PurchaseForm(forms.Form):
     def blank(cls) -> PurchaseForm:
         return cls(
             initial={
-                "occurred_at": now_local(),
                 "external_ref": f"web-{uuid.uuid4().hex}",
                 "channel": SalesChannel.STORE,
                 "payment_method": PaymentMethod.WECHAT_PAY,
@@ -490,7 +490,11 @@ def blank_lines(count: int, start: int = 0) -> list[PurchaseLineForm]:
 class InteractionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=InteractionKind.choices)
     occurred_at = forms.CharField(
-        label=_("Time"), required=False, max_length=40, widget=LocalDateTimeInput()
+        label=_("Time"),
+        required=False,
+        max_length=40,
+        widget=LocalDateTimeInput(),
+        help_text=_("Leave empty for now."),
     )
     contact_id = forms.ChoiceField(label=_("Contact person"), required=False)
     summary = forms.CharField(
@@ -518,9 +522,7 @@ class InteractionForm(forms.Form):
 
     @classmethod
     def blank(cls, contacts: Sequence[tuple[int, str]] = ()) -> InteractionForm:
-        return cls(
-            initial={"kind": InteractionKind.CALL, "occurred_at": now_local()}, contacts=contacts
-        )
+        return cls(initial={"kind": InteractionKind.CALL}, contacts=contacts)
 
 
 class ArchiveForm(forms.Form):
