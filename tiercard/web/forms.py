@@ -11,10 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from tiercard.accounts import login_guard
 from tiercard.customers.models import (
     BirthdayCalendar,
     CompanySize,
@@ -635,3 +637,25 @@ def contact_choices(customer: Customer) -> list[tuple[int, str]]:
 
 def contact_initial(contact: Contact) -> dict[str, Any]:
     return {name: getattr(contact, name) for name in ContactForm.base_fields}
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, refusing attempts while an account or address is backed off."""
+
+    def clean(self) -> dict[str, Any]:
+        username = str(self.data.get("username", ""))[:150]
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        wait = login_guard.seconds_blocked(username, address)
+        if wait:
+            raise forms.ValidationError(
+                _("Too many failed sign-ins. Try again in %(minutes)d minutes."),
+                code="throttled",
+                params={"minutes": max(1, (wait + 59) // 60)},
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            login_guard.record_failure(username, address)
+            raise
+        login_guard.record_success(username)
+        return cleaned

@@ -85,4 +85,9 @@ class AuditInterfaceMiddleware:
         else:
             name = "web"
         with interface(name, request.META.get("REMOTE_ADDR", "")):
-            return self.get_response(request)
+            response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            # Signed-in pages carry personal data: no shared or disk caches may keep them.
+            response["Cache-Control"] = "private, no-store"
+        return response

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from tiercard.accounts.models import User
 from tiercard.accounts.services import user_set_language
 from tiercard.core.errors import ValidationFailed
-from tiercard.web.forms import LanguageForm
+from tiercard.web.forms import LanguageForm, ThrottledAuthenticationForm
 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
@@ -21,6 +21,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+    authentication_form = ThrottledAuthenticationForm
 
 
 class LogoutView(auth_views.LogoutView):
