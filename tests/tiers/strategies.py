@@ -26,7 +26,11 @@ def leaves(draw: st.DrawFn, *, rewarding: bool = False) -> Leaf:
     ops = list(Op)
     if rewarding:
         ops = [op for op in ops if op.is_lower_bound != metric.lower_is_better]
-    return Leaf(metric, draw(st.sampled_from(ops)), draw(thresholds(metric)))
+    op = draw(st.sampled_from(ops))
+    threshold = draw(thresholds(metric))
+    if rewarding and op is Op.LT:
+        threshold = max(threshold, 1)  # "< 0 days" can never be met; ladders refuse it
+    return Leaf(metric, op, threshold)
 
 
 def trees(levels: int = MAX_DEPTH, *, rewarding: bool = False) -> st.SearchStrategy[Criterion]:

@@ -128,6 +128,12 @@ def broken(change: Any) -> dict[str, Any]:
             {"tiers[2].criteria.op": ["wrong_direction"]},
         ),
         (
+            lambda t: t[2].update(
+                criteria={"metric": "days_since_last_purchase", "op": "<", "threshold": 0}
+            ),
+            {"tiers[2].criteria.threshold": ["never_met"]},
+        ),
+        (
             lambda t: t[2].update(criteria={"all": []}),
             {"tiers[2].criteria.all": ["empty_group"]},
         ),

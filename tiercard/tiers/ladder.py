@@ -11,7 +11,8 @@ reports every problem by field path. The rules (each with its stable code):
 * criteria reward activity: spend, order count, growth value and single-order maximum are
   tested with ``>=`` or ``>``, recency (days since last purchase) with ``<=`` or ``<``
   (``wrong_direction``). This is what makes the qualified tier monotone: more activity never
-  lowers it;
+  lowers it. ``days_since_last_purchase < 0`` can never be met (``never_met``), so every
+  condition of a ladder can be met by adding spend / orders / growth or by buying today;
 * thresholds rise (``thresholds_not_rising``): for two tiers whose criteria are both *simple*
   (one leaf, or an ``all`` of leaves), every metric that both constrain must be constrained
   strictly harder by the higher tier: a larger lower bound (``spend >= 8000`` above
@@ -180,6 +181,9 @@ def _check_directions(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
                     "<= or < for days since the last purchase."
                 )
                 errors.add(join(path, "op"), "wrong_direction", message)
+            elif condition.op is Op.LT and condition.threshold == 0:
+                message = _("Fewer than 0 days can never be met.")
+                errors.add(join(path, "threshold"), "never_met", message)
 
 
 def _check_rising(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
