@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.tiers.strategies import ladders, metrics
@@ -82,30 +82,59 @@ def test_explain_of_a_tier_not_reached() -> None:
 # --- Properties ------------------------------------------------------------------------------
 
 
-@st.composite
-def more_active(draw: st.DrawFn, base: Metrics) -> Metrics:
-    """``base`` with every figure the same or better: more spend, fewer days since a purchase."""
-    gain = st.decimals(min_value=0, max_value=50_000, places=2)
-    days = base.days_since_last_purchase
-    fewer_days = st.integers(min_value=0, max_value=days if days is not None else 2_000)
-    return replace(
-        base,
-        spend=base.spend + draw(gain),
-        order_count=base.order_count + draw(st.integers(0, 50)),
-        growth_value=base.growth_value + draw(st.integers(0, 50_000)),
-        max_order=base.max_order + draw(gain),
-        days_since_last_purchase=draw(st.just(days) | fewer_days),
-    )
+@dataclass(frozen=True)
+class Better:
+    """Non-negative gains, and how many days the recency shrinks to (``None``: unchanged)."""
+
+    spend: Decimal = Decimal("0")
+    orders: int = 0
+    growth: int = 0
+    max_order: Decimal = Decimal("0")
+    days: int | None = None
+
+    def applied_to(self, base: Metrics) -> Metrics:
+        days = base.days_since_last_purchase
+        if self.days is not None and (days is None or self.days < days):
+            days = self.days  # only ever more recent
+        return replace(
+            base,
+            spend=base.spend + self.spend,
+            order_count=base.order_count + self.orders,
+            growth_value=base.growth_value + self.growth,
+            max_order=base.max_order + self.max_order,
+            days_since_last_purchase=days,
+        )
 
 
-@given(ladders, metrics, st.data())
+gains = st.decimals(min_value=0, max_value=50_000, places=2)
+betters = st.builds(
+    Better,
+    gains,
+    st.integers(0, 50),
+    st.integers(0, 50_000),
+    gains,
+    st.none() | st.integers(0, 2_000),
+)
+
+
+@settings(max_examples=300)
+@given(ladders, metrics, betters)
+@example(default_ladder(), m("9000", 5, days=None), Better(days=500))
 def test_more_activity_never_lowers_the_tier(
-    ladder: Ladder, before: Metrics, data: st.DataObject
+    ladder: Ladder, before: Metrics, better: Better
 ) -> None:
-    after = data.draw(more_active(before))
+    after = better.applied_to(before)
     assert ladder.index(qualified_tier(ladder, after)) >= ladder.index(
         qualified_tier(ladder, before)
     )
+
+
+def test_never_bought_ranks_like_bought_long_ago() -> None:
+    """Never bought counts as infinitely long ago: buying 500 days ago is more recent."""
+    never = m("9000", 5, days=None)
+    long_ago = m("9000", 5, days=500)
+    assert qualified_tier(default_ladder(), never).code == "standard"
+    assert qualified_tier(default_ladder(), long_ago).code == "standard"
 
 
 def met_by_rule(result: Result) -> bool:
