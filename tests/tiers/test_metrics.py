@@ -36,3 +36,10 @@ def test_negative_counts_are_refused(kwargs: dict[str, int]) -> None:
 def test_metric_kinds() -> None:
     assert {m for m in Metric if m.is_money} == {Metric.SPEND, Metric.MAX_ORDER}
     assert {m for m in Metric if m.lower_is_better} == {Metric.DAYS_SINCE_LAST_PURCHASE}
+
+
+def test_the_facade_exports_what_it_lists() -> None:
+    from tiercard.tiers import rules
+
+    assert all(hasattr(rules, name) for name in rules.__all__)
+    assert rules.qualified_tier(rules.default_ladder(), Metrics()).code == "basic"
