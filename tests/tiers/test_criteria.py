@@ -63,6 +63,9 @@ def test_thresholds_are_normalised() -> None:
     parsed = parse_criteria({"metric": "spend", "op": ">", "threshold": " 5000.5 "})
     assert parsed == Leaf(Metric.SPEND, Op.GT, Decimal("5000.50"))
     assert str(parsed.threshold) == "5000.50"  # type: ignore[union-attr]
+    assert parse_criteria({"metric": "spend", "op": ">=", "threshold": "7.000"}) == Leaf(
+        Metric.SPEND, Op.GE, Decimal("7.00")
+    )
     assert parse_criteria({"metric": "order_count", "op": "<", "threshold": "6.00"}) == Leaf(
         Metric.ORDER_COUNT, Op.LT, 6
     )
@@ -141,6 +144,14 @@ def test_four_levels_of_groups_are_allowed_five_are_not() -> None:
         (
             {"metric": "spend", "op": ">=", "threshold": "1.005"},
             {"criteria.threshold": ["too_many_decimals"]},
+        ),
+        (
+            {"metric": "spend", "op": ">=", "threshold": "10000000000"},
+            {"criteria.threshold": ["too_large"]},
+        ),
+        (
+            {"metric": "growth_value", "op": ">=", "threshold": 2**31},
+            {"criteria.threshold": ["too_large"]},
         ),
         (
             {"metric": "spend", "op": ">=", "threshold": 1.5},

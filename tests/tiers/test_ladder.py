@@ -163,6 +163,17 @@ def test_non_neighbours_are_compared_too() -> None:
     assert codes_of(data) == {"tiers[3].criteria.all[0].threshold": ["thresholds_not_rising"]}
 
 
+def test_every_condition_that_does_not_rise_is_reported_once() -> None:
+    data = good()
+    data["tiers"][2]["criteria"] = {"all": [spend("900"), orders(1)]}
+    data["tiers"].append(tier("platinum", 4, {"all": [spend("900"), orders(9)]}))
+    assert codes_of(data) == {
+        "tiers[2].criteria.all[0].threshold": ["thresholds_not_rising"],
+        "tiers[2].criteria.all[1].threshold": ["thresholds_not_rising"],
+        "tiers[3].criteria.all[0].threshold": ["thresholds_not_rising"],
+    }
+
+
 def test_recency_must_shrink_going_up() -> None:
     def recency(days: int) -> dict[str, Any]:
         return {"metric": "days_since_last_purchase", "op": "<=", "threshold": days}

@@ -11,8 +11,9 @@ The plain-dict form (what a ladder's JSON field or an API body holds)::
     ]}
 
 Invariants of a parsed tree: money thresholds are ``Decimal`` with exactly 2 decimals
-(dumped as strings, so money never passes through float), other thresholds are ``int``; every
-threshold is >= 0; every group has at least one child; groups nest at most ``MAX_DEPTH`` deep.
+(dumped as strings, so money never passes through float), other thresholds are ``int``;
+every threshold is >= 0 and fits its database column; every group has at least one child;
+groups nest at most ``MAX_DEPTH`` deep.
 ``parse_criteria(dump_criteria(node)) == node`` for every valid tree.
 """
 
@@ -27,7 +28,7 @@ from typing import Any, TypeVar
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from tiercard.core.money import quantize
+from tiercard.core.money import MAX_AMOUNT, quantize
 from tiercard.tiers.metrics import Metric, Metrics, Value
 from tiercard.tiers.validation import RuleErrors, join
 
@@ -35,6 +36,8 @@ MAX_DEPTH = 4
 """Groups may nest this many levels (``any`` of ``all`` of ... ); deeper trees are refused."""
 
 LEAF_KEYS = ("metric", "op", "threshold")
+MAX_COUNT = 2**31 - 1
+"""Count thresholds fit a 32-bit integer column; money ones ``MAX_AMOUNT`` (12 digits, 2 places)."""
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -232,10 +235,11 @@ def parse_threshold(metric: Metric, raw: object, path: str, errors: RuleErrors) 
     if number < 0:
         errors.add(path, "negative", _("Must be zero or more."))
         return None
-    exponent = number.as_tuple().exponent
-    assert isinstance(exponent, int)  # _to_decimal refuses NaN and infinity
+    if number > (MAX_AMOUNT if metric.is_money else MAX_COUNT):
+        errors.add(path, "too_large", _("This number is too large."))
+        return None
     if metric.is_money:
-        if exponent < -2:
+        if number != quantize(number):
             errors.add(path, "too_many_decimals", _("Use at most 2 decimal places."))
             return None
         return quantize(number)

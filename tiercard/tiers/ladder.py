@@ -188,21 +188,30 @@ def _check_directions(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
 
 def _check_rising(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
     ranked = _ranked(tiers)
+    reported: set[str] = set()
     for pos, (i, higher) in enumerate(ranked):
-        high = _simple_bounds(higher.criteria)
-        if high is None:
-            continue
         for _j, lower in ranked[:pos]:
-            low = _simple_bounds(lower.criteria)
-            for metric, (k, condition) in high.items() if low else []:
-                below = low.get(metric) if low else None
-                if below is not None and not _stricter(condition, below[1]):
-                    message = format_lazy(
-                        _("Must be stricter than in the lower tier {tier}."), tier=lower.code
-                    )
-                    path = f"tiers[{i}].criteria" + (f".all[{k}]" if k >= 0 else "")
-                    errors.add(join(path, "threshold"), "thresholds_not_rising", message)
-                    break
+            for k in _not_rising(lower.criteria, higher.criteria):
+                path = f"tiers[{i}].criteria" + (f".all[{k}]" if k >= 0 else "")
+                if path in reported:
+                    continue  # one report per condition, against the lowest tier it fails
+                reported.add(path)
+                message = format_lazy(
+                    _("Must be stricter than in the lower tier {tier}."), tier=lower.code
+                )
+                errors.add(join(path, "threshold"), "thresholds_not_rising", message)
+
+
+def _not_rising(lower: Criterion | None, higher: Criterion | None) -> list[int]:
+    """Positions in ``higher`` of bounds no stricter than ``lower``'s on the same metric."""
+    low, high = _simple_bounds(lower), _simple_bounds(higher)
+    if low is None or high is None:
+        return []
+    return [
+        k
+        for metric, (k, condition) in high.items()
+        if metric in low and not _stricter(condition, low[metric][1])
+    ]
 
 
 def _simple_bounds(criteria: Criterion | None) -> dict[Metric, tuple[int, Leaf]] | None:
