@@ -78,7 +78,9 @@ def meets(ladder: Ladder, figures: Metrics, todo: tuple[LeafGap, ...]) -> Metric
         if gap.gap is None:
             changes[name] = 0
         else:
-            changes[name] = getattr(figures, name) + gap.gap
+            # Two conditions on one metric (spend >= 100 and spend > 50): the larger need wins.
+            reached = getattr(figures, name) + gap.gap
+            changes[name] = max(reached, changes.get(name, reached))  # type: ignore[type-var]
     return Metrics(**{**figures.__dict__, **changes})  # type: ignore[arg-type]
 
 
