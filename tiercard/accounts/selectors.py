@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from tiercard.accounts.models import Role, User
+from tiercard.accounts.models import ApiToken, Role, User
 from tiercard.accounts.policy import is_active
 
 OWNER_ROLES = (Role.ADMIN, Role.MANAGER, Role.SALES)
@@ -38,3 +38,8 @@ def owner_filter_choices(viewer: User) -> QuerySet[User]:
     if viewer.role == Role.SALES:
         return User.objects.none()
     return assignable_owners(viewer)
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """A user's API tokens, newest first (the secrets themselves are never stored)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
