@@ -52,7 +52,7 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tiercard.accounts.admin_config.TiercardAdminConfig",  # django.contrib.admin, admins only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
