@@ -9,16 +9,14 @@ from ninja import Query, Router, Status
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import KeySpec, paginate
+from tiercard.api.paging import NEWEST_FIRST, paginate
 from tiercard.api.schemas import InteractionIn, InteractionOut, InteractionPage
-from tiercard.api.scope import require_visible_customer
 from tiercard.api.serializers import interaction_out
+from tiercard.customers.selectors import customer_ensure_visible
 from tiercard.interactions.selectors import interaction_list
 from tiercard.interactions.services import interaction_log
 
 router = Router(tags=["interactions"])
-
-BY_TIME = KeySpec("occurred_at", descending=True, kind="datetime")
 
 
 @router.get(
@@ -32,11 +30,11 @@ def list_interactions(
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> dict[str, Any]:
     user = viewer(request)
-    require_visible_customer(user, customer_id)
+    customer_ensure_visible(viewer=user, customer_id=customer_id)
     page = paginate(
         interaction_list(viewer=user, customer_id=customer_id),
         name="interactions",
-        spec=BY_TIME,
+        spec=NEWEST_FIRST,
         limit=limit,
         cursor=cursor,
     )

@@ -89,6 +89,10 @@ class KeySpec:
         return cond
 
 
+# Records under a customer (purchases, interactions), newest first.
+NEWEST_FIRST = KeySpec("occurred_at", descending=True, kind="datetime")
+
+
 def encode_cursor(name: str, spec: KeySpec, obj: Model) -> str:
     payload = {"s": name, "k": spec.encode(getattr(obj, spec.field)), "id": obj.pk}
     raw = json.dumps(payload, separators=(",", ":")).encode()

@@ -10,18 +10,16 @@ from ninja import Header, Query, Router, Status
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import KeySpec, paginate
+from tiercard.api.paging import NEWEST_FIRST, paginate
 from tiercard.api.schemas import PurchaseIn, PurchaseOut, PurchasePage
-from tiercard.api.scope import require_visible_customer
 from tiercard.api.serializers import purchase_out
 from tiercard.core.errors import ValidationFailed
 from tiercard.core.text import clean_text
+from tiercard.customers.selectors import customer_ensure_visible
 from tiercard.sales.selectors import purchase_get, purchase_list
 from tiercard.sales.services import purchase_record
 
 router = Router(tags=["purchases"])
-
-BY_TIME = KeySpec("occurred_at", descending=True, kind="datetime")
 
 
 @router.get(
@@ -36,11 +34,11 @@ def list_purchases(
 ) -> dict[str, Any]:
     """The customer's purchases, newest first, with their lines."""
     user = viewer(request)
-    require_visible_customer(user, customer_id)
+    customer_ensure_visible(viewer=user, customer_id=customer_id)
     page = paginate(
         purchase_list(viewer=user, customer_id=customer_id),
         name="purchases",
-        spec=BY_TIME,
+        spec=NEWEST_FIRST,
         limit=limit,
         cursor=cursor,
     )
