@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "tiercard.customers",
     "tiercard.sales",
     "tiercard.interactions",
+    "tiercard.outbox",
+    "tiercard.loyalty",
     "tiercard.demo",
     "tiercard.cards",
     "tiercard.web",

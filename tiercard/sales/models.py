@@ -1,9 +1,10 @@
 """Purchases (消费记录) and their lines.
 
-Invariants in the database: a non-blank ``external_ref`` is unique, so a retried import or API
-call can never record the same purchase twice; quantities are positive; prices, discounts and
-amounts are never negative. ``total`` equals the sum of line amounts less the order discount;
-the service computes it, and nothing else writes purchases.
+Invariants in the database: ``returned_amount`` stays within ``0..total``; a non-blank
+``external_ref`` is unique, so a retried import or API call can never record the same purchase
+twice; quantities are positive; prices, discounts and amounts are never negative. ``total``
+equals the sum of line amounts less the order discount; the service computes it, and nothing
+else writes purchases.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ class Purchase(models.Model):
         _("order discount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
     total = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    returned_amount = models.DecimalField(
+        _("returned"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
@@ -86,6 +90,11 @@ class Purchase(models.Model):
             models.CheckConstraint(condition=Q(subtotal__gte=0), name="purchase_subtotal_gte_0"),
             models.CheckConstraint(condition=Q(discount__gte=0), name="purchase_discount_gte_0"),
             models.CheckConstraint(condition=Q(total__gte=0), name="purchase_total_gte_0"),
+            models.CheckConstraint(
+                condition=Q(returned_amount__gte=0)
+                & Q(returned_amount__lte=models.F("total") + HALF_CENT),
+                name="purchase_returned_within_total",
+            ),
             # Within half a cent, not equal: SQLite keeps decimals as binary floats, so
             # 100.10 - 40.00 is not exactly 60.10 there. The service computes exact Decimals.
             models.CheckConstraint(
@@ -94,7 +103,11 @@ class Purchase(models.Model):
                 name="purchase_total_is_subtotal_less_discount",
             ),
         ]
-        indexes = [models.Index(fields=["customer", "-occurred_at"], name="purchase_customer_at")]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="purchase_customer_at"),
+            # The nightly window roll reads the purchases of the day leaving the window.
+            models.Index(fields=["occurred_at"], name="purchase_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.occurred_at:%Y-%m-%d} {self.total}"
@@ -128,3 +141,38 @@ class PurchaseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_name} × {self.quantity}"
+
+
+class PurchaseReturn(models.Model):
+    """Goods returned from a purchase: ``amount`` CNY refunded, at ``occurred_at``.
+
+    A purchase's returns never add up to more than its total (the service raises the purchase's
+    ``returned_amount`` with a conditional update). ``external_ref`` makes a retried return a
+    replay, exactly like a purchase's.
+    """
+
+    purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="returns")
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now)
+    external_ref = models.CharField(_("reference"), max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_ref"],
+                condition=~Q(external_ref=""),
+                name="purchase_return_external_ref_unique",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="purchase_return_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_id} −{self.amount}"

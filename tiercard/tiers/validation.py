@@ -39,6 +39,15 @@ class RuleErrors:
         )
 
 
+def absorb(errors: RuleErrors, exc: ValidationFailed, prefix: str = "") -> None:
+    """Copy the problems of a nested parse into ``errors``, their paths under ``prefix``."""
+    codes: dict[str, list[str]] = exc.params.get("field_codes", {})
+    for path, messages in exc.fields.items():
+        for i, message in enumerate(messages):
+            code = codes.get(path, [exc.code] * len(messages))[i]
+            errors.add(join(prefix, path) if prefix else path, code, message)
+
+
 def join(path: str, key: str) -> str:
     """``join("criteria", "all")`` -> ``criteria.all``; an empty path gives just the key."""
     return f"{path}.{key}" if path else key

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LoyaltyConfig(AppConfig):
+    name = "tiercard.loyalty"
+    label = "loyalty"
+    verbose_name = _("Tiers and points")

@@ -1,0 +1,121 @@
+"""Shared ground of the loyalty services: the active programme, the window, the membership lock.
+
+Every change to a customer's balance, figures or tier starts with ``membership_lock``: it takes
+the customer's membership row lock (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE
+transactions already serialise writers), creating the row on first use. Holding it is what
+makes ``balance_after`` a running sum and keeps concurrent redemptions from overspending.
+Callers must be inside ``transaction.atomic``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tiercard.core.timeutils import local_day_bounds
+from tiercard.loyalty.models import Membership, TierLadder, WindowState
+from tiercard.tiers.metrics import Metrics
+from tiercard.tiers.programme import Programme, parse_programme
+from tiercard.tiers.window import dump_window
+
+_cache: dict[int, Programme] = {}
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Active:
+    """The active programme version: what every new decision is made under."""
+
+    version: int
+    programme: Programme
+
+
+def programme_of(version: int) -> Programme:
+    """The parsed programme of ``version`` (versions are immutable, so parses are cached)."""
+    with _cache_lock:
+        cached = _cache.get(version)
+    if cached is not None:
+        return cached
+    rules = TierLadder.objects.values_list("rules", flat=True).get(version=version)
+    programme = parse_programme(rules)
+    with _cache_lock:
+        _cache[version] = programme
+    return programme
+
+
+def active_programme() -> Active:
+    """One indexed query; the parse is cached per version."""
+    version = TierLadder.objects.filter(is_active=True).values_list("version", flat=True).get()
+    return Active(version, programme_of(version))
+
+
+def window_state(active: Active, today: dt.date) -> WindowState:
+    """The window row, created at ``window.start(today)`` on first use.
+
+    Creating it when purchases already exist would leave their figures uncounted, so the first
+    use after an upgrade of an existing database rebuilds the figures (set-based).
+    """
+    state = WindowState.objects.filter(pk=1).first()
+    if state is not None:
+        return state
+    from tiercard.loyalty.services.window import window_rebuild
+
+    return window_rebuild(active, today)
+
+
+def window_start_instant(start: dt.date) -> dt.datetime:
+    """The first instant counted: midnight at the start of ``start`` in the business zone."""
+    return local_day_bounds(start)[0]
+
+
+def new_membership(customer_id: int, active: Active) -> Membership:
+    return Membership(
+        customer_id=customer_id,
+        tier=active.programme.ladder.lowest.code,
+        ladder_version=active.version,
+        tier_since=timezone.now(),
+    )
+
+
+def membership_lock(customer_id: int, active: Active) -> Membership:
+    """The customer's membership row, locked for this transaction; created when missing."""
+    row = Membership.objects.select_for_update().filter(pk=customer_id).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            new_membership(customer_id, active).save(force_insert=True)
+    except IntegrityError:
+        pass  # created concurrently; lock theirs
+    return Membership.objects.select_for_update().get(pk=customer_id)
+
+
+def metrics_of(row: Membership, today: dt.date) -> Metrics:
+    """The figures tier criteria are tested against, as of ``today``."""
+    days = None if row.last_purchase_on is None else max((today - row.last_purchase_on).days, 0)
+    return Metrics(
+        spend=row.win_spend,
+        order_count=row.win_orders,
+        growth_value=row.win_growth,
+        max_order=row.win_max_order,
+        days_since_last_purchase=days,
+    )
+
+
+def metrics_snapshot(metrics: Metrics) -> dict[str, object]:
+    """JSON-safe form stored on a tier change (money as strings)."""
+    return {
+        "spend": str(metrics.spend),
+        "order_count": metrics.order_count,
+        "growth_value": metrics.growth_value,
+        "max_order": str(metrics.max_order),
+        "days_since_last_purchase": metrics.days_since_last_purchase,
+    }
+
+
+def spec_of(active: Active) -> dict[str, object]:
+    return dump_window(active.programme.window)
