@@ -1,0 +1,47 @@
+"""Helpers for the grading, review, ladder and tier selector tests: memberships built directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from tiercard.accounts.models import User
+from tiercard.customers.models import Customer
+from tiercard.loyalty.models import Membership, TierLadder
+from tiercard.tiers.programme import Programme, dump_programme
+
+TODAY = dt.date(2026, 6, 15)
+
+
+def member(customer: Customer | int, tier: str = "basic", **figures: Any) -> Membership:
+    """A membership with figures given as spend=, orders=, growth=, max_order=, last=."""
+    pk = customer if isinstance(customer, int) else customer.pk
+    fields: dict[str, Any] = {
+        "win_spend": Decimal(str(figures.pop("spend", "0"))),
+        "win_orders": figures.pop("orders", 0),
+        "win_growth": figures.pop("growth", 0),
+        "win_max_order": Decimal(str(figures.pop("max_order", "0"))),
+        "last_purchase_on": figures.pop("last", None),
+        "ladder_version": figures.pop("ladder_version", active_version()),
+    }
+    fields.update(figures)
+    return Membership.objects.create(customer_id=pk, tier=tier, **fields)
+
+
+def active_version() -> int:
+    return TierLadder.objects.get(is_active=True).version
+
+
+def customers(owner: User, count: int, prefix: str = "客户") -> list[Customer]:
+    """``count`` bare customers owned by ``owner`` (bulk, no search text: not needed here)."""
+    made = Customer.objects.bulk_create(
+        [Customer(name=f"{prefix}{i}", owner=owner, team=owner.team) for i in range(count)]
+    )
+    return list(Customer.objects.filter(pk__in=[c.pk for c in made]).order_by("pk"))
+
+
+def activate(programme: Programme, version: int = 2) -> None:
+    """Make ``programme`` the active version (tests of other policies than the default)."""
+    TierLadder.objects.update(is_active=False)
+    TierLadder.objects.create(version=version, rules=dump_programme(programme), is_active=True)

@@ -1,0 +1,479 @@
+"""Tier grading: the upgrade on a purchase, and the scheduled set-based review.
+
+Rules (``tiers.policy`` is the reference, these functions apply it):
+
+* Upgrades happen at once. The checkout adds a purchase to the window figures first and then
+  calls ``tier_after_activity``, so the purchase that crosses a threshold is itself part of the
+  qualifying figures; it is called before points are earned, so that purchase earns at the
+  *new* tier's multiplier. A purchase never lowers a tier.
+* Downgrades happen only at the daily review (``tiers_review``), under the programme's
+  ``DowngradePolicy``: not while a manual lock is active (``lock_until >= today``), not within
+  ``protected_months`` of the last upgrade, not within ``grace_months`` of falling below; then
+  one step down or straight to the qualified tier. Months are whole calendar months
+  (``tier_sql.whole_months``). A review moves a customer down at most once a day.
+* Falling below starts ``below_since`` (the first review that sees it); qualifying again clears
+  it. After a one-step downgrade that still leaves the customer below their new tier,
+  ``below_since`` restarts at the day of the downgrade: each further step waits a new grace.
+* ``warning_days`` before a planned downgrade a ``downgrade_warning`` message is queued, once
+  per planned date (``warned_for`` holds the date warned about; the outbox key is unique).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+from django.db import models, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat, JSONObject
+from django.utils import timezone
+
+from tiercard.accounts.models import User
+from tiercard.audit.services import audit_record
+from tiercard.loyalty.models import ChangeReason, Membership, TierChange
+from tiercard.loyalty.services.state import Active, active_programme, metrics_of, metrics_snapshot
+from tiercard.loyalty.services.tier_sql import (
+    COLUMNS,
+    and_q,
+    at_least,
+    const,
+    day_start,
+    insert_select,
+    metrics_json,
+    months_cutoff,
+    not_q,
+)
+from tiercard.outbox.models import MessageKind, OutboxMessage
+from tiercard.sales.models import Purchase
+from tiercard.tiers.criteria import Op, leaves
+from tiercard.tiers.evaluation import qualified_tier
+from tiercard.tiers.ladder import Ladder
+from tiercard.tiers.metrics import Metric
+from tiercard.tiers.policy import Landing, after_activity
+from tiercard.tiers.sql import tier_case
+
+CHUNK = 1000
+"""Rows reviewed per transaction: row locks stay short beside live purchases."""
+
+
+# --- On a purchase ----------------------------------------------------------------------------
+
+
+def tier_after_activity(
+    *,
+    row: Membership,
+    active: Active,
+    today: dt.date,
+    actor: User | None,
+    purchase: Purchase | None,
+) -> TierChange | None:
+    """Upgrade ``row`` (locked, figures already updated) if it now qualifies higher.
+
+    Returns the ``TierChange`` written (reason ``auto_upgrade``), or ``None`` when the tier
+    stays. Queues a ``tier_upgrade`` outbox message in the same transaction.
+    """
+    ladder = active.programme.ladder
+    metrics = metrics_of(row, today)
+    qualified = qualified_tier(ladder, metrics)
+    held = row.tier if row.tier in {t.code for t in ladder.tiers} else ladder.lowest.code
+    new = after_activity(ladder, held=held, qualified=qualified.code)
+    if new.code == row.tier:
+        return None
+    now = timezone.now()
+    previous = row.tier
+    row.tier, row.tier_since, row.upgraded_at = new.code, now, now
+    row.below_since = row.warned_for = None
+    row.ladder_version, row.updated_at = active.version, now
+    row.save(
+        update_fields=[
+            "tier",
+            "tier_since",
+            "upgraded_at",
+            "below_since",
+            "warned_for",
+            "ladder_version",
+            "updated_at",
+        ]
+    )
+    change = TierChange.objects.create(
+        customer_id=row.customer_id,
+        at=now,
+        effective_on=today,
+        from_tier=previous,
+        to_tier=new.code,
+        reason=ChangeReason.AUTO_UPGRADE,
+        ladder_version=active.version,
+        metrics=metrics_snapshot(metrics),
+        purchase=purchase,
+        actor=actor if actor is not None and actor.pk else None,
+    )
+    OutboxMessage.objects.create(
+        key=f"tier_upgrade:{change.pk}",
+        kind=MessageKind.TIER_UPGRADE,
+        customer_id=row.customer_id,
+        payload={
+            "change": change.pk,
+            "from_tier": previous,
+            "to_tier": new.code,
+            "effective_on": today.isoformat(),
+            "ladder_version": active.version,
+        },
+    )
+    return change
+
+
+# --- The daily review -------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewReport:
+    """What one review run did (counts of membership rows)."""
+
+    today: dt.date
+    candidates: int = 0
+    upgraded: int = 0
+    downgraded: int = 0
+    fell_below: int = 0
+    recovered: int = 0
+    warned: int = 0
+    locks_expired: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any((self.upgraded, self.downgraded, self.warned, self.locks_expired))
+
+
+def recency_lapse_dates(ladder: Ladder, today: dt.date) -> list[dt.date]:
+    """``last_purchase_on`` values whose recency condition held yesterday and fails today.
+
+    ``days <= t`` holds while ``last >= today - t``: it lapses for ``last = today - t - 1``;
+    ``days < t`` lapses for ``last = today - t``. Only these rows can drop on the date alone.
+    """
+    days: set[dt.date] = set()
+    for tier in ladder.tiers:
+        if tier.criteria is None:
+            continue
+        for condition in leaves(tier.criteria):
+            if condition.metric is not Metric.DAYS_SINCE_LAST_PURCHASE:
+                continue
+            if condition.op.is_lower_bound:
+                continue  # "at least N days ago" only ever becomes true with time
+            extra = 1 if condition.op is Op.LE else 0
+            days.add(today - dt.timedelta(days=int(condition.threshold) + extra))
+    return sorted(days)
+
+
+def candidate_ids(active: Active, today: dt.date) -> list[int]:
+    """Rows the daily review must look at; each query runs on its own (partial) index."""
+    rows = Membership.objects.order_by()
+    ids: set[int] = set()
+    ids.update(rows.filter(review_due=True).values_list("pk", flat=True))
+    ids.update(rows.filter(below_since__isnull=False).values_list("pk", flat=True))
+    ids.update(
+        rows.filter(lock_until__isnull=False, lock_until__lt=today).values_list("pk", flat=True)
+    )
+    lapse = recency_lapse_dates(active.programme.ladder, today)
+    if lapse:
+        ids.update(rows.filter(last_purchase_on__in=lapse).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def _all_id_chunks() -> Iterator[list[int]]:
+    last = 0
+    while True:
+        chunk = list(
+            Membership.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:CHUNK]
+        )
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1]
+
+
+def tiers_review(*, today: dt.date, actor: User | None = None, full: bool = False) -> ReviewReport:
+    """The scheduled review: set-based, in chunks of ``CHUNK`` rows, one transaction each.
+
+    Candidates: rows marked ``review_due``, rows below their tier, rows whose lock expired,
+    rows whose recency condition lapses today; every row with ``full``. A second run the same
+    day changes nothing. A day the review did not run is caught up by running it with
+    ``full`` (recency lapses are only detected on the day they happen).
+    """
+    active = active_programme()
+    report = ReviewReport(today)
+    if full:
+        chunks: Iterator[list[int]] = _all_id_chunks()
+    else:
+        ids = candidate_ids(active, today)
+        chunks = iter([ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)])
+    for chunk in chunks:
+        report.candidates += len(chunk)
+        with transaction.atomic():
+            _Review(active, today, actor, chunk, report).run()
+    if report.changed:
+        changes = {k: v for k, v in asdict(report).items() if k != "today"}
+        audit_record(
+            actor=actor,
+            action="tiers_review",
+            object_type="loyalty.membership",
+            changes=changes,
+            note=today.isoformat(),
+        )
+    return report
+
+
+class _Review:
+    """One chunk of the review. Statement order matters; see ``run``."""
+
+    def __init__(
+        self,
+        active: Active,
+        today: dt.date,
+        actor: User | None,
+        ids: list[int],
+        report: ReviewReport,
+    ) -> None:
+        self.active, self.today, self.report = active, today, report
+        self.ladder = active.programme.ladder
+        self.policy = active.programme.policy
+        self.actor_id = actor.pk if actor is not None and actor.pk else None
+        self.ids = ids
+        self.now = timezone.now()
+        self.codes = [t.code for t in self.ladder.tiers]
+
+    def rows(self) -> QuerySet[Membership]:
+        return Membership.objects.filter(pk__in=self.ids)
+
+    def run(self) -> None:
+        # Lock the chunk first (PostgreSQL; SQLite's IMMEDIATE transaction already serialises
+        # writers), so a purchase committing meanwhile cannot be graded against stale figures.
+        list(self.rows().select_for_update().values_list("pk", flat=True))
+        self.expire_locks()
+        self.upgrade()
+        self.recover()
+        self.fall_below()
+        self.downgrade()
+        self.warn()
+        self.rows().filter(review_due=True).update(review_due=False)
+
+    # Each decision of ``policy.review`` as a Q over the row's held tier and figures.
+
+    def held_at_least(self, offset: int) -> Q:
+        """Rows qualifying for their held tier's index + ``offset`` or higher."""
+        q = Q(pk__in=[])
+        for i, code in enumerate(self.codes):
+            if i + offset >= len(self.codes):
+                continue
+            q |= and_q(Q(tier=code), at_least(self.ladder, i + offset, self.today))
+        return q
+
+    def up_q(self) -> Q:
+        return self.held_at_least(1) | ~Q(tier__in=self.codes)
+
+    def kept_q(self) -> Q:
+        return self.held_at_least(0) & ~self.held_at_least(1)
+
+    def below_q(self) -> Q:
+        q = Q(pk__in=[])
+        for i, code in enumerate(self.codes[1:], start=1):
+            q |= Q(tier=code) & not_q(at_least(self.ladder, i, self.today))
+        return q
+
+    def may_downgrade_on(self, day: dt.date) -> Q:
+        """Below rows that the policy lets go down on ``day`` (lock, protection, grace)."""
+        q = Q(lock_until__isnull=True) | Q(lock_until__lt=day)
+        if self.policy.protected_months:
+            cutoff = months_cutoff(day, self.policy.protected_months)
+            q &= Q(upgraded_at__isnull=True) | Q(
+                upgraded_at__lt=day_start(cutoff + dt.timedelta(days=1))
+            )
+        if self.policy.grace_months:
+            q &= Q(below_since__lte=months_cutoff(day, self.policy.grace_months))
+        return q
+
+    def landing(self) -> Case:
+        if self.policy.landing is Landing.QUALIFIED:
+            return tier_case(self.ladder, COLUMNS, today=self.today)
+        whens = [
+            When(tier=code, then=Value(self.codes[i - 1])) for i, code in enumerate(self.codes) if i
+        ]
+        return Case(*whens, default=F("tier"), output_field=models.CharField())
+
+    def change_columns(self, to_tier: Case, reason: str) -> dict[str, object]:
+        return {
+            "customer": F("customer_id"),
+            "at": const(self.now, models.DateTimeField()),
+            "effective_on": const(self.today, models.DateField()),
+            "from_tier": F("tier"),
+            "to_tier": to_tier,
+            "reason": const(reason, models.CharField()),
+            "ladder_version": const(self.active.version, models.IntegerField()),
+            "metrics": metrics_json(self.today),
+            "purchase": const(None, models.IntegerField()),
+            "actor": const(self.actor_id, models.IntegerField()),
+            "note": const("", models.CharField()),
+        }
+
+    def announce(self, reason: str, kind: str) -> None:
+        """One outbox message per change of ``reason`` just written for this chunk."""
+        changes = TierChange.objects.filter(
+            customer_id__in=self.ids, at=self.now, reason=reason, effective_on=self.today
+        )
+        insert_select(
+            OutboxMessage,
+            changes,
+            {
+                "key": Concat(Value(f"{kind}:"), Cast("id", models.CharField())),
+                "kind": const(kind, models.CharField()),
+                "customer_id": F("customer_id"),
+                "payload": JSONObject(
+                    change=F("id"),
+                    from_tier=F("from_tier"),
+                    to_tier=F("to_tier"),
+                    effective_on=Cast("effective_on", models.CharField()),
+                    ladder_version=F("ladder_version"),
+                ),
+                "status": const("pending", models.CharField()),
+                "attempts": const(0, models.IntegerField()),
+                "last_error": const("", models.CharField()),
+                "created_at": const(self.now, models.DateTimeField()),
+            },
+        )
+
+    def expire_locks(self) -> None:
+        self.report.locks_expired += (
+            self.rows()
+            .filter(lock_until__lt=self.today)
+            .update(
+                lock_until=None, override_reason="", override_by=None, override_approved_by=None
+            )
+        )
+
+    def upgrade(self) -> None:
+        qualified = tier_case(self.ladder, COLUMNS, today=self.today)
+        chosen = self.rows().filter(self.up_q())
+        columns = self.change_columns(qualified, ChangeReason.REVIEW_UPGRADE)
+        if not insert_select(TierChange, chosen, columns):
+            return
+        self.announce(ChangeReason.REVIEW_UPGRADE, MessageKind.TIER_UPGRADE)
+        self.report.upgraded += chosen.update(
+            tier=qualified,
+            tier_since=self.now,
+            upgraded_at=self.now,
+            below_since=None,
+            warned_for=None,
+            ladder_version=self.active.version,
+            updated_at=self.now,
+        )
+
+    def recover(self) -> None:
+        self.report.recovered += (
+            self.rows()
+            .filter(self.kept_q())
+            .filter(Q(below_since__isnull=False) | Q(warned_for__isnull=False))
+            .update(below_since=None, warned_for=None)
+        )
+
+    def fall_below(self) -> None:
+        self.report.fell_below += (
+            self.rows()
+            .filter(self.below_q(), below_since__isnull=True)
+            .update(below_since=self.today)
+        )
+
+    def downgrade(self) -> None:
+        stepped_today = TierChange.objects.filter(
+            customer_id=OuterRef("pk"),
+            effective_on=self.today,
+            reason=ChangeReason.REVIEW_DOWNGRADE,
+        )
+        chosen = (
+            self.rows()
+            .filter(self.below_q() & self.may_downgrade_on(self.today))
+            .filter(~Exists(stepped_today))
+        )
+        target = self.landing()
+        if not insert_select(
+            TierChange, chosen, self.change_columns(target, ChangeReason.REVIEW_DOWNGRADE)
+        ):
+            return
+        self.announce(ChangeReason.REVIEW_DOWNGRADE, MessageKind.TIER_DOWNGRADE)
+        # Still below the tier landed on: a new grace starts today (SET sees the old tier).
+        still_below = Q(pk__in=[])
+        if self.policy.landing is Landing.ONE_STEP:
+            for i, code in enumerate(self.codes[2:], start=2):
+                still_below |= Q(tier=code) & not_q(at_least(self.ladder, i - 1, self.today))
+        self.report.downgraded += (
+            self.rows()
+            .filter(
+                pk__in=TierChange.objects.filter(
+                    customer_id__in=self.ids, at=self.now, reason=ChangeReason.REVIEW_DOWNGRADE
+                ).values("customer_id")
+            )
+            .update(
+                tier=target,
+                tier_since=self.now,
+                below_since=Case(
+                    When(still_below, then=Value(self.today)),
+                    default=None,
+                    output_field=models.DateField(),
+                ),
+                warned_for=None,
+                ladder_version=self.active.version,
+                updated_at=self.now,
+            )
+        )
+
+    def warn(self) -> None:
+        days = self.active.programme.warning_days
+        if not days:
+            return
+        horizon = [self.today + dt.timedelta(days=n) for n in range(1, days + 1)]
+        planned = Case(
+            *[When(self.may_downgrade_on(day), then=Value(day)) for day in horizon],
+            default=None,
+            output_field=models.DateField(),
+        )
+        planned_text = Case(
+            *[When(self.may_downgrade_on(day), then=Value(day.isoformat())) for day in horizon],
+            default=None,
+            output_field=models.CharField(),
+        )
+        key = Concat(
+            Value("downgrade_warning:"),
+            Cast("customer_id", models.CharField()),
+            Value(":"),
+            planned_text,
+            output_field=models.CharField(),
+        )
+        unwarned = (
+            self.rows()
+            .filter(self.below_q() & self.may_downgrade_on(horizon[-1]))
+            .annotate(planned=planned, warn_key=key)
+            .filter(Q(warned_for__isnull=True) | ~Q(warned_for=F("planned")))
+        )
+        due = unwarned.filter(~Exists(OutboxMessage.objects.filter(key=OuterRef("warn_key"))))
+        written = insert_select(
+            OutboxMessage,
+            due,
+            {
+                "key": F("warn_key"),
+                "kind": const(MessageKind.DOWNGRADE_WARNING, models.CharField()),
+                "customer_id": F("customer_id"),
+                "payload": JSONObject(
+                    tier=F("tier"),
+                    to_tier=self.landing(),
+                    planned_on=planned_text,
+                    ladder_version=const(self.active.version, models.IntegerField()),
+                ),
+                "status": const("pending", models.CharField()),
+                "attempts": const(0, models.IntegerField()),
+                "last_error": const("", models.CharField()),
+                "created_at": const(self.now, models.DateTimeField()),
+            },
+        )
+        # Rows already holding a message under this key are marked too (warned once per date).
+        self.rows().filter(pk__in=unwarned.values("pk")).update(warned_for=planned)
+        self.report.warned += written
