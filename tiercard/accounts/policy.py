@@ -64,3 +64,16 @@ def can_reveal_pii(user: User) -> bool:
 
 def can_use_admin_site(user: User) -> bool:
     return is_active(user) and user.role == Role.ADMIN
+
+
+def can_adjust_points(user: User) -> bool:
+    """Manual points adjustments and cancelled redemptions: managers and admins only.
+
+    Redeeming points is a counter task and follows ``can_record_purchase``.
+    """
+    return is_active(user) and user.role in {Role.ADMIN, Role.MANAGER}
+
+
+def can_manage_rewards(user: User) -> bool:
+    """The reward catalogue is part of the programme an administrator configures."""
+    return is_active(user) and user.role == Role.ADMIN

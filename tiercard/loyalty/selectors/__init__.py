@@ -1,0 +1,1 @@
+"""Reads of loyalty state. Every read of customer data takes the viewer and is scoped."""
