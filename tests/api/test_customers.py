@@ -15,7 +15,7 @@ from tiercard.accounts.models import User
 from tiercard.api.customers import CUSTOMER_KEYS
 from tiercard.customers.models import Customer
 from tiercard.customers.selectors import SORTS
-from tiercard.sales.services import purchase_record
+from tiercard.loyalty.services.checkout import purchase_record
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from tests.api.conftest import ApiClient, snapshot
 from tiercard.accounts.models import User
 from tiercard.customers.contact_persons import contact_add
 from tiercard.customers.models import Customer
-from tiercard.sales.services import purchase_record
+from tiercard.loyalty.services.checkout import purchase_record
 
 pytestmark = pytest.mark.django_db
 

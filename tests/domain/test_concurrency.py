@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from tiercard.sales.models import Purchase
-from tiercard.sales.services import purchase_record
+from tiercard.loyalty.services.checkout import purchase_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

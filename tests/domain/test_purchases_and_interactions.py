@@ -15,7 +15,7 @@ from tiercard.customers.models import Customer
 from tiercard.interactions.models import Interaction
 from tiercard.interactions.services import interaction_log
 from tiercard.sales.models import Purchase, PurchaseLine
-from tiercard.sales.services import purchase_record
+from tiercard.loyalty.services.checkout import purchase_record
 
 pytestmark = pytest.mark.django_db
 

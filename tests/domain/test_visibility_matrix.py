@@ -22,7 +22,7 @@ from tiercard.customers.services import customer_archive, customer_update
 from tiercard.interactions.models import Interaction
 from tiercard.interactions.services import interaction_log
 from tiercard.sales.models import Purchase
-from tiercard.sales.services import purchase_record
+from tiercard.loyalty.services.checkout import purchase_record
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,7 @@ def test_garbage_ids_are_not_found(users, bad_id):
 
 
 def test_customers_without_purchases_sort_last_on_every_database(users, book):
-    from tiercard.sales.services import purchase_record
+    from tiercard.loyalty.services.checkout import purchase_record
 
     purchase_record(
         actor=users["admin"],

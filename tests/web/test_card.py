@@ -17,7 +17,7 @@ from tiercard.audit.models import AuditAction, AuditEvent
 from tiercard.customers.contact_persons import contact_add
 from tiercard.customers.models import Customer
 from tiercard.interactions.services import interaction_log
-from tiercard.sales.services import purchase_record
+from tiercard.loyalty.services.checkout import purchase_record
 
 pytestmark = pytest.mark.django_db
 

@@ -129,7 +129,7 @@ def test_paging_splits_the_book_and_keeps_the_filters(
 
 
 def test_sorting_by_total_spend(login: Callable[[str], Client], book: dict) -> None:
-    from tiercard.sales.services import purchase_record
+    from tiercard.loyalty.services.checkout import purchase_record
 
     purchase_record(
         actor=book["east2"].owner,

@@ -17,7 +17,7 @@ from tiercard.core.errors import ValidationFailed
 from tiercard.core.text import clean_text
 from tiercard.customers.selectors import customer_ensure_visible
 from tiercard.sales.selectors import purchase_get, purchase_list
-from tiercard.sales.services import purchase_record
+from tiercard.loyalty.services.checkout import purchase_record
 
 router = Router(tags=["purchases"])
 

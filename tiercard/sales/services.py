@@ -1,4 +1,9 @@
-"""Recording purchases. The only writer of ``Purchase`` and of the customer's purchase totals.
+"""Writing purchases and returns: the only writer of ``Purchase``, ``PurchaseReturn`` and the
+customer's lifetime purchase totals.
+
+Interfaces do not call these directly: ``tiercard.loyalty.services.checkout`` wraps them so that
+every purchase and return also moves the customer's window figures, growth value, points and
+tier in the same transaction.
 
 Idempotency: a purchase with an ``external_ref`` is recorded at most once. Replaying the same
 purchase (same customer and amount) returns the stored one with ``created=False``; reusing the
@@ -31,7 +36,14 @@ from tiercard.core.text import clean_text
 from tiercard.customers import validation as v
 from tiercard.customers.models import Customer, CustomerStatus
 from tiercard.customers.selectors import visible_customers
-from tiercard.sales.models import PaymentMethod, Purchase, PurchaseLine, SalesChannel
+from tiercard.sales.models import (
+    HALF_CENT,
+    PaymentMethod,
+    Purchase,
+    PurchaseLine,
+    PurchaseReturn,
+    SalesChannel,
+)
 
 MAX_LINES = 500
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -174,7 +186,7 @@ def _replay(purchase: Purchase, existing: Purchase) -> RecordedPurchase:
     )
 
 
-def purchase_record(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> RecordedPurchase:
+def purchase_write(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> RecordedPurchase:
     """Record a purchase with its lines and update the customer's purchase totals atomically.
 
     Raises NotFound for customers outside the actor's scope, PermissionDenied for roles that
@@ -227,3 +239,123 @@ def purchase_record(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
             raise
         return _replay(purchase, existing)
     return RecordedPurchase(purchase, created=True)
+
+
+RETURN_KEYS = frozenset({"amount", "occurred_at", "external_ref", "reason"})
+
+
+@dataclass(frozen=True)
+class RecordedReturn:
+    purchase_return: PurchaseReturn
+    created: bool
+    returned_before: Decimal
+    """What had been returned from the purchase before this return (for pro-rata shares)."""
+
+
+def _build_return(actor: User, purchase: Purchase, data: Mapping[str, Any]) -> PurchaseReturn:
+    errors = FieldErrors()
+    for key in sorted(set(data) - RETURN_KEYS):
+        errors.add(key, _("Unknown field."))
+    amount = v.clean_money(
+        data.get("amount"), errors, "amount", allow_empty=False, allow_zero=False
+    )
+    if amount is not None and amount != quantize(amount):
+        errors.add("amount", _("Use at most 2 decimal places."))
+    now = timezone.now()
+    occurred = now
+    if data.get("occurred_at") not in (None, ""):
+        try:
+            occurred = v.parse_datetime_local(data["occurred_at"])
+        except ValueError:
+            errors.add(
+                "occurred_at",
+                _("“%(value)s” is not a valid date and time.") % {"value": data["occurred_at"]},
+            )
+        else:
+            if occurred > now + v.FUTURE_TOLERANCE:
+                errors.add("occurred_at", _("The return time cannot be in the future."))
+            elif occurred < purchase.occurred_at:
+                errors.add("occurred_at", _("The return cannot be before the purchase."))
+    item = PurchaseReturn(
+        purchase=purchase,
+        amount=amount or Decimal(0),
+        occurred_at=occurred,
+        external_ref=clean_text(str(data.get("external_ref") or "")),
+        reason=clean_text(str(data.get("reason") or "")),
+        created_by=actor,
+    )
+    full_clean_into(item, errors, exclude=["purchase", "created_by", "amount"])
+    errors.raise_if_any()
+    return item
+
+
+def _replay_return(item: PurchaseReturn, existing: PurchaseReturn) -> RecordedReturn:
+    if existing.purchase_id == item.purchase_id and existing.amount == item.amount:
+        return RecordedReturn(existing, created=False, returned_before=Decimal(0))
+    raise ValidationFailed(
+        fields={"external_ref": [_("This reference was already used for a different return.")]},
+        code="duplicate_external_ref",
+    )
+
+
+def purchase_return_write(
+    *, actor: User, purchase_id: int, data: Mapping[str, Any]
+) -> RecordedReturn:
+    """Record goods returned from a purchase; lower the purchase's and customer's totals.
+
+    The purchase must be visible to the actor (else NotFound). The returned amount never
+    exceeds what is left of the purchase: the conditional update settles concurrent returns
+    (``return_exceeds_purchase``). A fully returned purchase no longer counts as an order.
+    Must run inside the caller's transaction (the loyalty checkout provides it).
+    """
+    purchase = (
+        Purchase.objects.filter(customer__in=visible_customers(actor), pk=purchase_id)
+        .select_related("customer")
+        .first()
+    )
+    if purchase is None:
+        raise NotFound()
+    if not policy.can_record_purchase(actor):
+        raise PermissionDenied()
+    item = _build_return(actor, purchase, data)
+    if item.external_ref:
+        existing = PurchaseReturn.objects.filter(external_ref=item.external_ref).first()
+        if existing is not None:
+            return _replay_return(item, existing)
+    left = purchase.total - purchase.returned_amount
+    if item.amount > left:
+        raise Conflict(
+            _("Only ¥%(left)s of this purchase can still be returned.") % {"left": left},
+            code="return_exceeds_purchase",
+        )
+    try:
+        with transaction.atomic():
+            moved = Purchase.objects.filter(
+                pk=purchase.pk,
+                returned_amount__lte=F("total") - item.amount + HALF_CENT,
+                returned_amount=purchase.returned_amount,
+            ).update(returned_amount=F("returned_amount") + item.amount)
+            if moved != 1:
+                raise Conflict(
+                    _("This purchase was changed at the same time. Try again."),
+                    code="concurrent_return",
+                )
+            item.save()
+            fully = purchase.returned_amount + item.amount >= purchase.total
+            Customer.objects.filter(pk=purchase.customer_id).update(
+                total_spend=F("total_spend") - item.amount,
+                order_count=F("order_count") - (1 if fully and purchase.total > 0 else 0),
+            )
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=item,
+                customer_id=purchase.customer_id,
+                changes={"purchase": purchase.pk, "amount": str(item.amount)},
+            )
+    except IntegrityError:
+        existing = PurchaseReturn.objects.filter(external_ref=item.external_ref).first()
+        if existing is None or not item.external_ref:
+            raise
+        return _replay_return(item, existing)
+    return RecordedReturn(item, created=True, returned_before=purchase.returned_amount)

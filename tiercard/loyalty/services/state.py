@@ -10,6 +10,7 @@ Callers must be inside ``transaction.atomic``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from tiercard.tiers.metrics import Metrics
 from tiercard.tiers.programme import Programme, parse_programme
 from tiercard.tiers.window import dump_window
 
-_cache: dict[int, Programme] = {}
+_cache: dict[str, Programme] = {}
 _cache_lock = threading.Lock()
 
 
@@ -34,23 +35,54 @@ class Active:
     programme: Programme
 
 
-def programme_of(version: int) -> Programme:
-    """The parsed programme of ``version`` (versions are immutable, so parses are cached)."""
+def parsed(rules: object) -> Programme:
+    """``parse_programme`` with a cache keyed by the stored document itself.
+
+    Keyed by content rather than by version number: a version number names different rules
+    in two databases (or after a test database is flushed), the document never does.
+    """
+    key = json.dumps(rules, sort_keys=True)
     with _cache_lock:
-        cached = _cache.get(version)
+        cached = _cache.get(key)
     if cached is not None:
         return cached
-    rules = TierLadder.objects.values_list("rules", flat=True).get(version=version)
     programme = parse_programme(rules)
     with _cache_lock:
-        _cache[version] = programme
+        if len(_cache) > 64:
+            _cache.clear()
+        _cache[key] = programme
     return programme
 
 
+def programme_of(version: int) -> Programme:
+    """The parsed programme of ``version``."""
+    return parsed(TierLadder.objects.values_list("rules", flat=True).get(version=version))
+
+
 def active_programme() -> Active:
-    """One indexed query; the parse is cached per version."""
-    version = TierLadder.objects.filter(is_active=True).values_list("version", flat=True).get()
-    return Active(version, programme_of(version))
+    """One indexed query; the parse is cached per version.
+
+    A database always has an active version (a migration installs the default programme);
+    should the table have been emptied (a flushed test database), the default is installed
+    again here rather than failing every purchase.
+    """
+    row = TierLadder.objects.filter(is_active=True).values_list("version", "rules").first()
+    if row is None:
+        _install_default()
+        row = TierLadder.objects.filter(is_active=True).values_list("version", "rules").get()
+    return Active(row[0], parsed(row[1]))
+
+
+def _install_default() -> None:
+    from tiercard.tiers.programme import default_programme, dump_programme
+
+    try:
+        with transaction.atomic():
+            TierLadder.objects.create(
+                version=1, rules=dump_programme(default_programme()), is_active=True
+            )
+    except IntegrityError:
+        pass  # installed concurrently
 
 
 def window_state(active: Active, today: dt.date) -> WindowState:

@@ -22,7 +22,7 @@ from tiercard.customers.models import Customer
 from tiercard.customers.selectors import customer_get
 from tiercard.customers.services import customer_reveal_pii
 from tiercard.interactions.services import interaction_log
-from tiercard.sales.services import purchase_record
+from tiercard.loyalty.services.checkout import purchase_record
 from tiercard.web import display, forms, presenters
 from tiercard.web.errors import web_view
 from tiercard.web.requests import htmx_target, is_htmx, posted, viewer

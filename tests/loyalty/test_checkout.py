@@ -1,0 +1,240 @@
+"""Purchases and returns move window figures, growth value, points and tier in one transaction.
+
+The incremental figures the checkout keeps must always equal a set-based rebuild from the
+purchases and growth entries: the strongest check that no path forgets a column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from tiercard.core.errors import Conflict, NotFound, ValidationFailed
+from tiercard.loyalty.models import GrowthEntry, Membership, PointsEntry, TierChange
+from tiercard.loyalty.services.checkout import purchase_record, purchase_return
+from tiercard.loyalty.services.state import active_programme
+from tiercard.loyalty.services.window import window_rebuild, window_roll
+from tiercard.sales.models import Purchase, PurchaseReturn
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+FIGURES = (
+    "win_spend",
+    "win_orders",
+    "win_max_order",
+    "win_growth",
+    "last_purchase_on",
+    "growth_total",
+)
+
+
+def buy(actor, customer, amount: str, *, at: str | None = None, ref: str = ""):
+    data = {"lines": [{"item_name": "茶叶", "unit_price": amount}], "external_ref": ref}
+    if at:
+        data["occurred_at"] = at
+    return purchase_record(actor=actor, customer_id=customer.pk, data=data).purchase
+
+
+def figures(customer_id: int) -> dict[str, object]:
+    row = Membership.objects.get(pk=customer_id)
+    return {name: getattr(row, name) for name in FIGURES}
+
+
+def assert_rebuild_agrees(today: dt.date) -> None:
+    """Every membership's stored figures equal a set-based rebuild from the source rows."""
+    before = {m.pk: figures(m.pk) for m in Membership.objects.all()}
+    window_rebuild(active_programme(), today)
+    after = {m.pk: figures(m.pk) for m in Membership.objects.all()}
+    assert before == after
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+def test_purchase_moves_figures_growth_and_points(users, book):
+    rep, customer = users["rep_east1"], book["east1"]
+
+    purchase = buy(rep, customer, "1200.50")
+
+    row = Membership.objects.get(pk=customer.pk)
+    assert (row.win_spend, row.win_orders, row.win_max_order) == (
+        Decimal("1200.50"),
+        1,
+        Decimal("1200.50"),
+    )
+    assert (row.win_growth, row.growth_total) == (1200, 1200)
+    assert row.last_purchase_on == dt.date(2026, 6, 15)
+    growth = GrowthEntry.objects.get(purchase=purchase)
+    assert (growth.amount, growth.key) == (1200, f"purchase:{purchase.pk}:growth")
+    earn = PointsEntry.objects.get(key=f"purchase:{purchase.pk}:earn")
+    assert earn.points == 1200 and row.points_balance == 1200 and earn.balance_after == 1200
+    assert row.tier == "basic"
+    assert_rebuild_agrees(dt.date(2026, 6, 15))
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+def test_crossing_purchase_upgrades_at_once_and_earns_at_the_new_multiplier(users, book):
+    rep, customer = users["rep_east1"], book["east1"]
+    buy(rep, customer, "1000.00")
+
+    crossing = buy(rep, customer, "1000.00")  # spend 2000, 2 orders: 标准级
+
+    row = Membership.objects.get(pk=customer.pk)
+    assert row.tier == "standard"
+    change = TierChange.objects.get(customer=customer)
+    assert (change.from_tier, change.to_tier, change.reason) == (
+        "basic",
+        "standard",
+        "auto_upgrade",
+    )
+    assert change.purchase_id == crossing.pk and change.metrics["spend"] == "2000.00"
+    earn = PointsEntry.objects.get(key=f"purchase:{crossing.pk}:earn")
+    assert earn.points == 1200  # 1000 × 1 point/¥ × 1.2 (标准级 multiplier)
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+def test_returns_take_back_growth_and_points_pro_rata_and_add_up(users, book):
+    rep, customer = users["rep_east1"], book["east1"]
+    purchase = buy(rep, customer, "100.00")  # 100 growth, 100 points
+
+    for amount in ("33.33", "33.33", "33.34"):
+        purchase_return(actor=rep, purchase_id=purchase.pk, data={"amount": amount})
+
+    row = Membership.objects.get(pk=customer.pk)
+    assert (row.win_spend, row.win_orders, row.win_max_order) == (
+        Decimal("0.00"),
+        0,
+        Decimal("0.00"),
+    )
+    assert (row.win_growth, row.growth_total, row.points_balance) == (0, 0, 0)
+    taken = [e.amount for e in GrowthEntry.objects.filter(kind="return").order_by("id")]
+    assert taken == [-33, -33, -34]
+    assert row.last_purchase_on is None  # the only purchase is fully returned
+    assert row.review_due is True
+    customer.refresh_from_db()
+    assert customer.total_spend == Decimal("0.00") and customer.order_count == 0
+    assert_rebuild_agrees(dt.date(2026, 6, 15))
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+def test_return_beyond_what_is_left_is_refused_and_writes_nothing(users, book):
+    rep, customer = users["rep_east1"], book["east1"]
+    purchase = buy(rep, customer, "100.00")
+    purchase_return(actor=rep, purchase_id=purchase.pk, data={"amount": "60.00"})
+    before = (figures(customer.pk), PointsEntry.objects.count(), PurchaseReturn.objects.count())
+
+    with pytest.raises(Conflict) as caught:
+        purchase_return(actor=rep, purchase_id=purchase.pk, data={"amount": "40.01"})
+
+    assert caught.value.code == "return_exceeds_purchase"
+    assert (
+        figures(customer.pk),
+        PointsEntry.objects.count(),
+        PurchaseReturn.objects.count(),
+    ) == before
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+@pytest.mark.parametrize("amount", ["-5", "0", "abc", "1.234"])
+def test_bad_return_amounts_are_field_errors(users, book, amount):
+    rep, customer = users["rep_east1"], book["east1"]
+    purchase = buy(rep, customer, "100.00")
+
+    with pytest.raises(ValidationFailed) as caught:
+        purchase_return(actor=rep, purchase_id=purchase.pk, data={"amount": amount})
+
+    assert "amount" in caught.value.fields
+    assert PurchaseReturn.objects.count() == 0
+    assert Purchase.objects.get(pk=purchase.pk).returned_amount == Decimal("0.00")
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+def test_returning_another_reps_purchase_is_not_found(users, book):
+    purchase = buy(users["rep_east1"], book["east1"], "100.00")
+
+    with pytest.raises(NotFound):
+        purchase_return(actor=users["rep_south"], purchase_id=purchase.pk, data={"amount": "1"})
+
+    assert PurchaseReturn.objects.count() == 0
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+def test_return_replay_by_reference_changes_nothing(users, book):
+    rep, customer = users["rep_east1"], book["east1"]
+    purchase = buy(rep, customer, "100.00")
+    data = {"amount": "10.00", "external_ref": "RMA-1"}
+    first = purchase_return(actor=rep, purchase_id=purchase.pk, data=data)
+
+    again = purchase_return(actor=rep, purchase_id=purchase.pk, data=data)
+
+    assert again.created is False and again.purchase_return.pk == first.purchase_return.pk
+    assert Purchase.objects.get(pk=purchase.pk).returned_amount == Decimal("10.00")
+    assert Membership.objects.get(pk=customer.pk).points_balance == 90
+
+
+def test_backdated_purchase_outside_the_window_counts_for_life_not_for_the_tier(users, book):
+    rep, customer = users["rep_east1"], book["east1"]
+    with time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False):
+        buy(rep, customer, "500.00", at="2025-03-01T09:00")  # before 2025-06-16: outside
+        buy(rep, customer, "300.00", at="2025-07-01T09:00")  # inside the 12 months
+
+        row = Membership.objects.get(pk=customer.pk)
+        assert (row.win_spend, row.win_orders, row.win_max_order) == (
+            Decimal("300.00"),
+            1,
+            Decimal("300.00"),
+        )
+        assert (row.win_growth, row.growth_total) == (300, 800)
+        assert row.last_purchase_on == dt.date(2025, 7, 1)
+        assert_rebuild_agrees(dt.date(2026, 6, 15))
+
+
+def test_nightly_roll_drops_the_days_leaving_the_window(users, book):
+    rep, customer = users["rep_east1"], book["east1"]
+    with time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False):
+        buy(rep, customer, "800.00", at="2025-06-20T09:00")
+        buy(rep, customer, "200.00", at="2025-06-25T09:00")
+        buy(rep, customer, "100.00", at="2026-01-05T09:00")
+    active = active_programme()
+
+    with time_machine.travel(dt.datetime(2026, 6, 21, 0, 5, tzinfo=SHANGHAI), tick=False):
+        changed = window_roll(active, dt.date(2026, 6, 21))  # window starts 2025-06-22
+
+        row = Membership.objects.get(pk=customer.pk)
+        assert changed >= 1 and row.review_due is True
+        assert (row.win_spend, row.win_orders, row.win_max_order) == (
+            Decimal("300.00"),
+            2,
+            Decimal("200.00"),
+        )
+        assert row.win_growth == 300 and row.growth_total == 1100
+        assert window_roll(active, dt.date(2026, 6, 21)) == 0  # re-run: nothing to do
+        assert_rebuild_agrees(dt.date(2026, 6, 21))
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+def test_birthday_month_doubles_points(users, make_customer):
+    rep = users["rep_east1"]
+    customer = make_customer(name="寿星", birthday=dt.date(1990, 6, 3))
+
+    purchase = buy(rep, customer, "100.00")
+
+    assert PointsEntry.objects.get(key=f"purchase:{purchase.pk}:earn").points == 200
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+def test_invalid_purchase_writes_no_membership_growth_or_points(users, book):
+    rep, customer = users["rep_east1"], book["east1"]
+
+    with pytest.raises(ValidationFailed):
+        purchase_record(
+            actor=rep,
+            customer_id=customer.pk,
+            data={"lines": [{"item_name": "x", "unit_price": "-1"}]},
+        )
+
+    assert not Membership.objects.filter(pk=customer.pk).exists()
+    assert GrowthEntry.objects.count() == 0 and PointsEntry.objects.count() == 0

@@ -1,0 +1,252 @@
+"""Purchases and returns with everything they move: the one door interfaces use to record them.
+
+``purchase_record`` — in ONE transaction: the purchase and its lines (``sales``), the customer's
+window figures, growth value (成长值), an immediate upgrade when the purchase qualifies, and the
+points earned. ``purchase_return`` — in one transaction: the return, the figures net of it, and
+the same share of growth value and points taken back (pro rata, cumulative, so returning a
+purchase in parts takes back exactly what it earned).
+
+Evaluation order on a purchase, documented because it decides edge cases: the purchase is
+added to the window figures first, so the purchase that crosses a threshold counts towards it;
+the tier is upgraded at once; then points are earned at the multiplier of the tier the customer
+holds *after* the upgrade (the qualifying purchase is the first purchase of the new tier).
+A return never changes the tier at once: it marks the membership for the next review, where the
+ladder's downgrade policy (grace, protection) applies.
+
+Lock order, the same on every path so concurrent purchases, returns and redemptions of one
+customer never deadlock: window row (shared), membership row, then the sales rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max
+from lunardate import LunarDate
+
+from tiercard.accounts.models import User
+from tiercard.core.errors import NotFound
+from tiercard.core.timeutils import business_today, local_day_bounds
+from tiercard.customers.models import BirthdayCalendar, Customer
+from tiercard.customers.selectors import visible_customers
+from tiercard.loyalty.models import GrowthEntry, GrowthKind, Membership, PointsEntry
+from tiercard.loyalty.services.grading import tier_after_activity
+from tiercard.loyalty.services.points import points_earn, points_reverse_return
+from tiercard.loyalty.services.state import (
+    Active,
+    active_programme,
+    membership_lock,
+    window_state,
+)
+from tiercard.loyalty.services.window import window_share_lock
+from tiercard.sales.models import Purchase, PurchaseReturn
+from tiercard.sales.services import (
+    RecordedPurchase,
+    RecordedReturn,
+    purchase_return_write,
+    purchase_write,
+)
+from tiercard.tiers.earning import growth_for, pro_rata
+
+
+def purchase_record(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> RecordedPurchase:
+    """Record a purchase and apply its loyalty effects atomically (see the module docstring).
+
+    Same contract as ``sales.services.purchase_write`` (NotFound outside the actor's scope,
+    PermissionDenied, ValidationFailed by field, idempotent on ``external_ref``); a replay
+    returns the stored purchase and changes nothing.
+    """
+    if not visible_customers(actor).filter(pk=customer_id).exists():
+        raise NotFound()
+    active = active_programme()
+    today = business_today()
+    with transaction.atomic():
+        state = window_state(active, today)
+        window_share_lock()
+        row = membership_lock(customer_id, active)
+        recorded = purchase_write(actor=actor, customer_id=customer_id, data=data)
+        if recorded.created:
+            _apply_purchase(row, active, state.window_start, recorded.purchase, actor, today)
+    return recorded
+
+
+def _apply_purchase(
+    row: Membership,
+    active: Active,
+    window_start: dt.date,
+    purchase: Purchase,
+    actor: User,
+    today: dt.date,
+) -> None:
+    day = business_today(purchase.occurred_at)
+    in_window = purchase.occurred_at >= local_day_bounds(window_start)[0]
+    total = purchase.total
+    growth = growth_for(active.programme.points, total)
+    if in_window:
+        row.win_spend += total
+        row.win_orders += 1 if total > 0 else 0
+        row.win_max_order = max(row.win_max_order, total)
+        row.win_growth += growth
+    if total > 0 and (row.last_purchase_on is None or day > row.last_purchase_on):
+        row.last_purchase_on = day
+    row.growth_total += growth
+    if growth:
+        GrowthEntry.objects.create(
+            customer_id=row.customer_id,
+            occurred_on=day,
+            amount=growth,
+            kind=GrowthKind.PURCHASE,
+            key=f"purchase:{purchase.pk}:growth",
+            purchase=purchase,
+            ladder_version=active.version,
+            actor=actor,
+        )
+    row.save()
+    tier_after_activity(row=row, active=active, today=today, actor=actor, purchase=purchase)
+    benefits = active.programme.benefits_of(row.tier)
+    points_earn(
+        row=row,
+        active=active,
+        purchase=purchase,
+        amount=total,
+        multiplier=benefits.points_multiplier,
+        birthday=_birthday_month(purchase.customer, day),
+        actor=actor,
+        today=today,
+    )
+
+
+def _birthday_month(customer: Customer, day: dt.date) -> bool:
+    """Whether ``day`` falls in the customer's birthday month (lunar birthdays converted)."""
+    if customer.birthday_calendar == BirthdayCalendar.LUNAR and customer.lunar_birth_month:
+        for year in (day.year, day.year - 1):  # a late-winter lunar date can fall next year
+            solar = _lunar_to_solar(year, customer.lunar_birth_month, customer.lunar_birth_day)
+            if solar is not None and (solar.year, solar.month) == (day.year, day.month):
+                return True
+        return False
+    return customer.birthday is not None and customer.birthday.month == day.month
+
+
+def _lunar_to_solar(year: int, month: int, day: int | None) -> dt.date | None:
+    for d in (day or 1, 29):  # the 30th does not exist in a short lunar month
+        try:
+            solar: dt.date = LunarDate(year, month, d).toSolarDate()
+        except ValueError:
+            continue
+        return solar
+    return None
+
+
+def purchase_return(*, actor: User, purchase_id: int, data: Mapping[str, Any]) -> RecordedReturn:
+    """Record a return against a purchase and take back growth value and points pro rata.
+
+    NotFound when the purchase is outside the actor's scope; ``return_exceeds_purchase`` when
+    more is returned than is left of it. Window figures drop at once when the purchase is in
+    the window; the tier is reviewed at the next scheduled review (``review_due``).
+    """
+    customer_id = (
+        Purchase.objects.filter(customer__in=visible_customers(actor), pk=purchase_id)
+        .values_list("customer_id", flat=True)
+        .first()
+    )
+    if customer_id is None:
+        raise NotFound()
+    active = active_programme()
+    today = business_today()
+    with transaction.atomic():
+        state = window_state(active, today)
+        window_share_lock()
+        row = membership_lock(customer_id, active)
+        recorded = purchase_return_write(actor=actor, purchase_id=purchase_id, data=data)
+        if recorded.created:
+            _apply_return(row, active, state.window_start, recorded, actor, today)
+    return recorded
+
+
+def _apply_return(
+    row: Membership,
+    active: Active,
+    window_start: dt.date,
+    recorded: RecordedReturn,
+    actor: User,
+    today: dt.date,
+) -> None:
+    item: PurchaseReturn = recorded.purchase_return
+    purchase = Purchase.objects.get(pk=item.purchase_id)  # returned_amount as now stored
+    before, amount = recorded.returned_before, item.amount
+    fully = before + amount >= purchase.total
+    day = business_today(purchase.occurred_at)
+    earned_growth = _earned_growth(purchase)
+    growth_back = pro_rata(earned_growth, purchase.total, before, amount)
+    if purchase.occurred_at >= local_day_bounds(window_start)[0]:
+        row.win_spend -= amount
+        row.win_growth -= growth_back
+        if fully and purchase.total > 0:
+            row.win_orders -= 1
+        if purchase.total - before >= row.win_max_order:
+            row.win_max_order = _window_max(row.customer_id, window_start)
+    if fully and row.last_purchase_on == day:
+        row.last_purchase_on = _last_purchase_on(row.customer_id)
+    row.growth_total -= growth_back
+    row.review_due = True
+    if growth_back:
+        GrowthEntry.objects.create(
+            customer_id=row.customer_id,
+            occurred_on=day,  # leaves the window with the purchase it reverses
+            amount=-growth_back,
+            kind=GrowthKind.RETURN,
+            key=f"return:{item.pk}:growth",
+            purchase=purchase,
+            ladder_version=active.version,
+            actor=actor,
+        )
+    row.save()
+    earned_points = _earned_points(purchase)
+    points_back = pro_rata(earned_points, purchase.total, before, amount)
+    if points_back:
+        points_reverse_return(
+            row=row,
+            active=active,
+            purchase=purchase,
+            purchase_return=item,
+            points=points_back,
+            actor=actor,
+            today=today,
+        )
+
+
+def _earned_growth(purchase: Purchase) -> int:
+    entry = GrowthEntry.objects.filter(key=f"purchase:{purchase.pk}:growth").first()
+    return entry.amount if entry is not None else 0
+
+
+def _earned_points(purchase: Purchase) -> int:
+    entry = PointsEntry.objects.filter(key=f"purchase:{purchase.pk}:earn").first()
+    return entry.points if entry is not None else 0
+
+
+def _window_max(customer_id: int, window_start: dt.date) -> Decimal:
+    since = local_day_bounds(window_start)[0]
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT MAX(total - returned_amount) FROM sales_purchase "
+            "WHERE customer_id = %s AND occurred_at >= %s",
+            [customer_id, connection.ops.adapt_datetimefield_value(since)],
+        )
+        value = cur.fetchone()[0]
+    return Decimal(str(value)).quantize(Decimal("0.01")) if value is not None else Decimal("0.00")
+
+
+def _last_purchase_on(customer_id: int) -> dt.date | None:
+    from django.db.models import F
+
+    last = (
+        Purchase.objects.filter(customer_id=customer_id, returned_amount__lt=F("total"))
+        .aggregate(at=Max("occurred_at"))
+        .get("at")
+    )
+    return None if last is None else business_today(last)

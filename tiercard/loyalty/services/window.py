@@ -1,0 +1,195 @@
+"""Window figures: building them from purchases (set-based) and rolling the window each night.
+
+Invariant kept here and by the checkout: for every membership,
+
+* ``win_spend`` = Σ (total − returned_amount), ``win_orders`` = count of purchases not fully
+  returned, ``win_max_order`` = max (total − returned_amount), over purchases with
+  ``occurred_at >= WindowState.window_start`` (business midnight);
+* ``win_growth`` = Σ growth entries with ``occurred_on >= window_start``;
+* ``last_purchase_on`` = business date of the latest purchase not fully returned (any date);
+* ``growth_total`` = Σ all growth entries.
+
+Both functions are set-based SQL (a handful of statements whatever the number of customers);
+they run on SQLite (3.33+, ``UPDATE ... FROM``) and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tiercard.core.timeutils import local_day_bounds
+from tiercard.loyalty.models import Membership, WindowState
+from tiercard.loyalty.services.state import Active, spec_of
+
+NOT_RETURNED = "p.returned_amount < p.total"
+
+
+def _local_date(expr: str) -> tuple[str, list[Any]]:
+    """SQL for the business date of a UTC timestamp expression, with its parameters."""
+    from tiercard.core.timeutils import business_tz
+
+    zone = str(business_tz())
+    if connection.vendor == "postgresql":
+        return f"(({expr}) AT TIME ZONE %s)::date", [zone]
+    # Django registers this function on every SQLite connection (the ORM's TruncDate uses it).
+    return f"django_datetime_cast_date({expr}, %s, 'UTC')", [zone]
+
+
+def _at(value: dt.datetime) -> Any:
+    """A datetime parameter in the form the backend stores (SQLite compares text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _lock_state() -> None:
+    """Take the window row for update: purchases hold it shared, so the roll waits for them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1 FROM loyalty_windowstate WHERE id = 1 FOR UPDATE")
+
+
+def window_share_lock() -> None:
+    """Held by a purchase or return while it adds to window figures (see ``window_roll``)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1 FROM loyalty_windowstate WHERE id = 1 FOR SHARE")
+
+
+def memberships_ensure(active: Active) -> int:
+    """Insert a lowest-tier membership for every customer that has none; returns how many."""
+    now = timezone.now()
+    sql = """
+        INSERT INTO loyalty_membership (
+            customer_id, tier, tier_since, upgraded_at, below_since, warned_for, lock_until,
+            override_reason, override_by_id, override_approved_by_id, ladder_version,
+            win_spend, win_orders, win_max_order, win_growth, last_purchase_on, growth_total,
+            points_balance, points_owed, review_due, updated_at)
+        SELECT c.id, %s, %s, NULL, NULL, NULL, NULL, '', NULL, NULL, %s,
+               0, 0, 0, 0, NULL, 0, 0, 0, %s, %s
+        FROM customers_customer c
+        WHERE NOT EXISTS (SELECT 1 FROM loyalty_membership m WHERE m.customer_id = c.id)
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, [active.programme.ladder.lowest.code, now, active.version, False, now])
+        return int(cur.rowcount)
+
+
+def window_rebuild(active: Active, today: dt.date) -> WindowState:
+    """Recompute every membership's figures from purchases and growth entries.
+
+    Used when the window definition changes, when the figures are first built (an existing
+    database, the bulk loader, the benchmark) and as the reference the tests compare against.
+    One transaction; tiers are not changed here (grading decides those).
+    """
+    start = active.programme.window.start(today)
+    since = local_day_bounds(start)[0]
+    with transaction.atomic():
+        _lock_state()
+        memberships_ensure(active)
+        last_day, last_params = _local_date("MAX(p.occurred_at)")
+        statements: list[tuple[str, list[Any]]] = [
+            (
+                "UPDATE loyalty_membership SET win_spend = 0, win_orders = 0, "
+                "win_max_order = 0, win_growth = 0, last_purchase_on = NULL, growth_total = 0",
+                [],
+            ),
+            (
+                f"""UPDATE loyalty_membership SET
+                    win_spend = a.spend, win_orders = a.orders, win_max_order = a.max_order
+                FROM (SELECT p.customer_id AS cid,
+                             SUM(p.total - p.returned_amount) AS spend,
+                             SUM(CASE WHEN {NOT_RETURNED} THEN 1 ELSE 0 END) AS orders,
+                             MAX(p.total - p.returned_amount) AS max_order
+                      FROM sales_purchase p WHERE p.occurred_at >= %s
+                      GROUP BY p.customer_id) a
+                WHERE loyalty_membership.customer_id = a.cid""",  # noqa: S608 (constant SQL fragments only)
+                [_at(since)],
+            ),
+            (
+                f"""UPDATE loyalty_membership SET last_purchase_on = a.last_on
+                FROM (SELECT p.customer_id AS cid, {last_day} AS last_on
+                      FROM sales_purchase p WHERE {NOT_RETURNED}
+                      GROUP BY p.customer_id) a
+                WHERE loyalty_membership.customer_id = a.cid""",  # noqa: S608 (constant SQL fragments only)
+                last_params,
+            ),
+            (
+                """UPDATE loyalty_membership SET growth_total = a.total, win_growth = a.win
+                FROM (SELECT g.customer_id AS cid, SUM(g.amount) AS total,
+                             SUM(CASE WHEN g.occurred_on >= %s THEN g.amount ELSE 0 END) AS win
+                      FROM loyalty_growthentry g GROUP BY g.customer_id) a
+                WHERE loyalty_membership.customer_id = a.cid""",
+                [start],
+            ),
+        ]
+        with connection.cursor() as cur:
+            for sql, params in statements:
+                cur.execute(sql, params)
+        state, _created = WindowState.objects.update_or_create(
+            pk=1,
+            defaults={"window_start": start, "spec": spec_of(active), "rolled_at": timezone.now()},
+        )
+    return state
+
+
+def window_roll(active: Active, today: dt.date) -> int:
+    """Advance the window to ``window.start(today)``; returns how many memberships changed.
+
+    Subtracts the purchases and growth entries dated from the old start up to (not including)
+    the new one, recomputes ``win_max_order`` for exactly the customers that lost purchases,
+    and marks those rows ``review_due`` for the daily review. Safe to re-run (a second run the
+    same day finds the window already there) and safe beside live purchases: it takes the
+    window row for update, purchases take it shared (PostgreSQL; SQLite serialises writers).
+    A changed window definition rebuilds instead.
+    """
+    state = WindowState.objects.filter(pk=1).first()
+    if state is None or state.spec != spec_of(active):
+        window_rebuild(active, today)
+        return Membership.objects.count()
+    new_start = active.programme.window.start(today)
+    with transaction.atomic():
+        _lock_state()
+        state = WindowState.objects.get(pk=1)
+        if new_start <= state.window_start:
+            return 0
+        old, new = local_day_bounds(state.window_start)[0], local_day_bounds(new_start)[0]
+        range_sql = "p.occurred_at >= %s AND p.occurred_at < %s"
+        with connection.cursor() as cur:
+            cur.execute(
+                f"""UPDATE loyalty_membership SET
+                    win_spend = win_spend - a.spend, win_orders = win_orders - a.orders,
+                    review_due = %s
+                FROM (SELECT p.customer_id AS cid,
+                             SUM(p.total - p.returned_amount) AS spend,
+                             SUM(CASE WHEN {NOT_RETURNED} THEN 1 ELSE 0 END) AS orders
+                      FROM sales_purchase p WHERE {range_sql}
+                      GROUP BY p.customer_id) a
+                WHERE loyalty_membership.customer_id = a.cid""",  # noqa: S608 (constant SQL fragments only)
+                [True, _at(old), _at(new)],
+            )
+            changed = int(cur.rowcount)
+            cur.execute(
+                f"""UPDATE loyalty_membership SET win_max_order = COALESCE(
+                        (SELECT MAX(p.total - p.returned_amount) FROM sales_purchase p
+                         WHERE p.customer_id = loyalty_membership.customer_id
+                           AND p.occurred_at >= %s), 0)
+                WHERE customer_id IN (SELECT p.customer_id FROM sales_purchase p
+                                      WHERE {range_sql})""",  # noqa: S608 (constant SQL fragments only)
+                [_at(new), _at(old), _at(new)],
+            )
+            cur.execute(
+                """UPDATE loyalty_membership SET win_growth = win_growth - a.amount,
+                    review_due = %s
+                FROM (SELECT g.customer_id AS cid, SUM(g.amount) AS amount
+                      FROM loyalty_growthentry g
+                      WHERE g.occurred_on >= %s AND g.occurred_on < %s
+                      GROUP BY g.customer_id) a
+                WHERE loyalty_membership.customer_id = a.cid""",
+                [True, state.window_start, new_start],
+            )
+            changed += int(cur.rowcount)
+        WindowState.objects.filter(pk=1).update(window_start=new_start, rolled_at=timezone.now())
+    return changed
