@@ -1,0 +1,106 @@
+"""``tiercard bench tiers`` at a small size: every figure present, positive and consistent, and
+our tier counts equal to DuckDB's. Runs on SQLite, and on PostgreSQL too when the suite does."""
+
+from __future__ import annotations
+
+import json
+import os
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+pytestmark = pytest.mark.slow
+
+CUSTOMERS, PURCHASES, CALLS = 2000, 20000, 100
+FIGURES = {
+    "full re-grade (dry run)",
+    "window figures rebuilt from purchases",
+    "grading query over memberships",
+    "first review (grades everyone)",
+    "daily review (roll + review)",
+    "one purchase p50",
+    "one purchase p99",
+    "peak memory (our services)",
+    "bulk load",
+    "Parquet export",
+    "database size",
+    "Parquet size",
+}
+
+
+@pytest.fixture(scope="module")
+def bench() -> tuple[str, dict]:
+    sqlite_before = Path(settings.DATABASES["default"]["NAME"])
+    before = sqlite_before.stat().st_mtime if sqlite_before.exists() else None
+    out = StringIO()
+    call_command(
+        "bench_tiers",
+        "--customers",
+        str(CUSTOMERS),
+        "--purchases",
+        str(PURCHASES),
+        "--purchase-calls",
+        str(CALLS),
+        "--json",
+        stdout=out,
+    )
+    after = sqlite_before.stat().st_mtime if sqlite_before.exists() else None
+    assert before == after, "the benchmark must never touch the configured database"
+    text = out.getvalue()
+    return text, json.loads(text.strip().splitlines()[-1])
+
+
+def test_the_last_line_is_one_json_object_with_every_backend(bench: tuple[str, dict]) -> None:
+    text, result = bench
+    expected = {"sqlite", "postgresql"} if os.environ.get("DATABASE_URL") else {"sqlite"}
+    assert set(result["backends"]) == expected
+    assert (result["customers"], result["purchases"]) == (CUSTOMERS, PURCHASES)
+    assert "agree: yes" in text and "one purchase p99" in text
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_our_tiers_and_totals_equal_the_duckdb_reference(
+    bench: tuple[str, dict], backend: str
+) -> None:
+    _text, result = bench
+    if backend not in result["backends"]:
+        pytest.skip("PostgreSQL runs only when DATABASE_URL is set")
+    b = result["backends"][backend]
+    assert b["agree"] is True, b["tiers"]
+    assert b["tiers"]["ours"] == b["tiers"]["reference"]
+    assert sum(b["tiers"]["ours"].values()) == CUSTOMERS
+    assert len(b["tiers"]["ours"]) > 1  # the data set reaches more than the lowest tier
+    assert b["totals"]["ours"]["spend"] == b["totals"]["reference"]["spend"]
+    assert b["totals"]["ours"]["orders"] == b["totals"]["reference"]["orders"] > 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_every_figure_is_positive_and_consistent(bench: tuple[str, dict], backend: str) -> None:
+    _text, result = bench
+    if backend not in result["backends"]:
+        pytest.skip("PostgreSQL runs only when DATABASE_URL is set")
+    b = result["backends"][backend]
+    assert set(b["missing"]) <= {"ladders.ladder_dry_run"}  # the dry run lands separately
+    figures = {f["name"]: f for f in b["figures"]}
+    assert set(figures) == FIGURES
+    for f in figures.values():
+        assert f["ours"] is not None and f["ours"] > 0, f
+        if f["reference"] is not None:
+            assert f["reference"] > 0
+            assert f["ratio"] == pytest.approx(f["ours"] / f["reference"])
+        if f["target"] is not None:
+            assert isinstance(f["pass"], bool)
+    assert figures["one purchase p50"]["ours"] <= figures["one purchase p99"]["ours"]
+    steps = b["steps"]
+    assert steps["purchase"]["calls"] == CALLS
+    daily = steps["daily_review"]
+    assert daily["seconds"] == pytest.approx(daily["roll_seconds"] + daily["review_seconds"])
+    assert steps["first_review"]["report"]["candidates"] == CUSTOMERS
+    assert b["load"]["customers"] == CUSTOMERS and b["load"]["purchases"] == PURCHASES
+    assert b["reference"]["export_rows"] == PURCHASES
+    assert b["reference"]["seconds"] == min(b["reference"]["runs"])
+    assert all(mb > 0 for mb in b["memory_mb"].values())
+    assert result["pass"] == all(x["pass"] for x in result["backends"].values())

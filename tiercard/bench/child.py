@@ -1,0 +1,131 @@
+"""One phase of the benchmark, in its own process: ``python -m tiercard.bench.child PHASE JOB``.
+
+The parent (``tiercard.bench.run``) points the settings at a scratch database through the
+environment before starting this process, so nothing here can reach the user's database, and
+each phase's peak memory is its own process's. ``JOB`` is a JSON file holding the phase's
+arguments; the phase writes its result as JSON next to it (``<JOB>.out``). Progress goes to
+standard error.
+
+Phases: ``load`` (migrate, then the bulk demo loader), ``reference`` (Parquet export and
+DuckDB) and ``ours`` (the services, see ``tiercard.bench.ours``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def say(text: str) -> None:
+    print(f"  [{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def database_bytes() -> int:
+    """Size of the scratch database: the SQLite file with its WAL, or PostgreSQL's own count."""
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            return int(cursor.fetchone()[0])
+    name = Path(str(settings.DATABASES["default"]["NAME"]))
+    return sum(p.stat().st_size for p in (name, Path(f"{name}-wal")) if p.exists())
+
+
+def phase_load(job: dict[str, Any]) -> dict[str, Any]:
+    from django.db import connection
+
+    from tiercard.demo.load import LoadReport, load_demo
+    from tiercard.demo.setup import migrate_if_needed
+
+    mark = time.perf_counter()
+    migrate_if_needed()
+    migrated = time.perf_counter() - mark
+    say(f"migrated the scratch {connection.vendor} database in {migrated:.1f} s; loading")
+    last = [0.0]
+
+    def progress(report: LoadReport) -> None:
+        if time.monotonic() - last[0] >= 15:
+            last[0] = time.monotonic()
+            c = report.counts
+            say(f"… {c['customers']:,} customers, {c['purchases']:,} purchases")
+
+    report = load_demo(
+        customers=job["customers"],
+        purchases=job["purchases"],
+        seed=job["seed"],
+        as_of=dt.date.fromisoformat(job["today"]),
+        progress=progress,
+    )
+    say(f"loaded {report.rows:,} rows in {report.seconds:.1f} s")
+    return {
+        "backend": connection.vendor,
+        "migrate_seconds": migrated,
+        "seconds": report.seconds,
+        "rows": report.rows,
+        "customers": report.counts["customers"],
+        "purchases": report.counts["purchases"],
+        "database_bytes": database_bytes(),
+    }
+
+
+def phase_reference(job: dict[str, Any]) -> dict[str, Any]:
+    from tiercard.bench.reference import export_purchases, reference_grade
+    from tiercard.customers.models import Customer
+    from tiercard.loyalty.services.state import active_programme
+
+    parquet = Path(job["parquet"])
+    export = export_purchases(parquet)
+    say(f"exported {export.rows:,} purchases to Parquet in {export.seconds:.1f} s")
+    active = active_programme()
+    ref = reference_grade(parquet, active.programme, dt.date.fromisoformat(job["today"]))
+    say(f"DuckDB graded them in {ref.seconds:.3f} s (best of {len(ref.runs)})")
+    return {
+        "export_seconds": export.seconds,
+        "export_rows": export.rows,
+        "parquet_bytes": export.bytes,
+        "seconds": ref.seconds,
+        "runs": ref.runs,
+        "tiers": ref.tiers,
+        "totals": {"spend": ref.spend, "orders": ref.orders, "growth": ref.growth},
+        "customers": Customer.objects.count(),
+    }
+
+
+def phase_ours(job: dict[str, Any]) -> dict[str, Any]:
+    from tiercard.bench.ours import run_ours
+
+    result = run_ours(dt.date.fromisoformat(job["today"]), purchase_calls=job["purchase_calls"])
+    result["database_bytes"] = database_bytes()
+    for name, step in result["steps"].items():
+        figure = step.get("seconds", step.get("p50"))
+        say(f"{name}: {step['status']}" + (f", {figure:.4f} s" if figure is not None else ""))
+    return result
+
+
+PHASES = {"load": phase_load, "reference": phase_reference, "ours": phase_ours}
+
+
+def main(argv: list[str]) -> int:
+    phase, job_path = argv
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiercard.settings")
+    import django
+
+    django.setup()
+    from tiercard.core.context import interface
+
+    job = json.loads(Path(job_path).read_text())
+    with interface("cli"):
+        result = PHASES[phase](job)
+    Path(f"{job_path}.out").write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
