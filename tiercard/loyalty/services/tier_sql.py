@@ -85,7 +85,7 @@ class MoneyText(Func):
     output_field = models.CharField()
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        template = "printf('%%.2f', %(expressions)s)"
+        template = "printf('%%%%.2f', %(expressions)s)"
         return super().as_sql(compiler, connection, template=template)
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
