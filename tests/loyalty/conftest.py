@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-# --- Points and rewards (积分) ------------------------------------------------------------------
 import dataclasses
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,10 @@ from tiercard.sales import services as sales_services
 from tiercard.sales.models import Purchase
 from tiercard.tiers.programme import dump_programme
 
+# --- Points and rewards (积分) ------------------------------------------------------------------
+
+_versions = itertools.count(1000)
+
 
 @pytest.fixture
 def points_rules(db: None) -> Callable[..., None]:
@@ -44,7 +48,10 @@ def points_rules(db: None) -> Callable[..., None]:
         programme = dataclasses.replace(current.programme, points=rules)
         TierLadder.objects.filter(is_active=True).update(is_active=False)
         TierLadder.objects.create(
-            version=current.version + 1, rules=dump_programme(programme), is_active=True
+            # A number never used before in this process: parses may be cached by version.
+            version=next(_versions),
+            rules=dump_programme(programme),
+            is_active=True,
         )
 
     return activate
