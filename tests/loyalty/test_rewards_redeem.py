@@ -26,7 +26,13 @@ pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2026, 6, 15)
-frozen = time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    """Business day 2026-06-15 for every fixture and test here (autouse: set up first)."""
+    with time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False):
+        yield
 
 
 def redeem(users, customer, code="tea", quantity=1, key="r1", actor="rep_east1"):
@@ -41,7 +47,6 @@ def give(users, customer, points, key="seed"):
     )
 
 
-@frozen
 def test_redeem_draws_lots_first_expiring_first(users, book, earn, make_reward, ledger_check):
     customer = book["east1"]
     make_reward("tea", 30)
@@ -67,7 +72,6 @@ def test_redeem_draws_lots_first_expiring_first(users, book, earn, make_reward, 
     ledger_check(customer.pk)
 
 
-@frozen
 def test_redeem_skips_lots_past_their_last_day(users, book, make_reward, points_rules):
     customer = book["east1"]
     make_reward("tea", 30)
@@ -87,7 +91,6 @@ def test_redeem_skips_lots_past_their_last_day(users, book, make_reward, points_
     assert Membership.objects.get(pk=customer.pk).points_balance == 110
 
 
-@frozen
 def test_coupon_rewards_get_an_unambiguous_code(users, book, make_reward):
     customer = book["east1"]
     make_reward("coupon50", 50, kind="coupon")
@@ -100,7 +103,6 @@ def test_coupon_rewards_get_an_unambiguous_code(users, book, make_reward):
     )
 
 
-@frozen
 def test_stock_is_taken_and_unlimited_stays_unlimited(users, book, make_reward):
     customer = book["east1"]
     make_reward("cup", 10, stock=3)
@@ -113,7 +115,6 @@ def test_stock_is_taken_and_unlimited_stays_unlimited(users, book, make_reward):
     assert dict(Reward.objects.values_list("code", "stock")) == {"cup": 1, "tea": None}
 
 
-@frozen
 def test_replay_returns_the_same_redemption_and_a_changed_replay_is_refused(
     users, book, make_reward, ledger_snapshot
 ):
@@ -145,7 +146,6 @@ def offers(users, book, make_reward):
     redeem(users, book["east1"], code="tea", quantity=1, key="used")
 
 
-@frozen
 @pytest.mark.parametrize(
     ("actor", "code", "quantity", "key", "error", "error_code"),
     [
@@ -179,7 +179,6 @@ def test_refused_redemptions_write_nothing(
     assert ledger_snapshot(customer.pk) == before
 
 
-@frozen
 def test_insufficient_points_has_a_clear_message(users, book, offers):
     with pytest.raises(Conflict) as exc:
         redeem(users, book["east1"], code="dear", key="k")
@@ -188,7 +187,6 @@ def test_insufficient_points_has_a_clear_message(users, book, offers):
     assert exc.value.params == {"available": 70, "needed": 101}
 
 
-@frozen
 def test_tier_high_enough_may_redeem(users, book, make_reward):
     customer = book["east1"]
     make_reward("gold", 10, min_tier="premium")
@@ -198,7 +196,6 @@ def test_tier_high_enough_may_redeem(users, book, make_reward):
     assert redeem(users, customer, code="gold").points == 10
 
 
-@frozen
 def test_cancel_returns_points_to_a_lot_with_the_latest_drawn_expiry(
     users, book, earn, make_reward, ledger_check
 ):
@@ -232,7 +229,6 @@ def test_cancel_returns_points_to_a_lot_with_the_latest_drawn_expiry(
     assert Reward.objects.get(code="cup").stock == 5
 
 
-@frozen
 def test_cancel_refusals(users, book, make_reward, ledger_snapshot):
     customer = book["east1"]
     make_reward("tea", 10)
