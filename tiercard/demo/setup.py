@@ -8,9 +8,11 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from tiercard.core.timeutils import business_today
 from tiercard.customers.models import Customer
 from tiercard.demo.load import LoadReport, load_demo
 from tiercard.demo.staff import DEMO_USERS, demo_password_works, ensure_demo_staff
+from tiercard.loyalty.services.bulk import loyalty_bulk_init
 
 SETUP_CUSTOMERS = 2000
 
@@ -44,6 +46,7 @@ def setup_demo(*, customers: int = SETUP_CUSTOMERS, seed: int = 1) -> SetupResul
     report = None
     if not Customer.objects.exists():
         report = load_demo(customers=customers, seed=seed)
+        loyalty_bulk_init(business_today())
     return SetupResult(
         migrated=migrated,
         loaded=report,

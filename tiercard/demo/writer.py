@@ -214,7 +214,10 @@ def customer_data_models() -> list[type[models.Model]]:
     while i < len(found):
         model = found[i]
         i += 1
-        for rel in model._meta.related_objects:
+        # include_hidden: relations declared with related_name="+" (ledgers, history) count too.
+        for rel in model._meta.get_fields(include_hidden=True):
+            if not (rel.auto_created and not rel.concrete and rel.is_relation):
+                continue
             related = rel.related_model
             if isinstance(related, type) and related not in found:
                 found.append(related)

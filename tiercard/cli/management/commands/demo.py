@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tiercard.demo.load import DemoDataExists, LoadReport, load_demo
 from tiercard.demo.setup import migrate_if_needed
 from tiercard.demo.staff import DEMO_PASSWORD, DEMO_USERS
+from tiercard.loyalty.services.bulk import loyalty_bulk_init
 
 
 class Command(BaseCommand):
@@ -59,6 +60,13 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self._summary(report)
+        mark = time.perf_counter()
+        loyalty = loyalty_bulk_init(report.plan.as_of)
+        self.stdout.write(
+            f"Loyalty state derived in {time.perf_counter() - mark:.1f} s: "
+            f"{loyalty.growth_entries:,} growth entries, {loyalty.tier_changes:,} tier upgrades, "
+            f"{loyalty.opening_balances:,} opening points balances."
+        )
 
     def _progress(self, report: LoadReport) -> None:
         now = time.monotonic()
