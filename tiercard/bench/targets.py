@@ -91,6 +91,7 @@ def assess(raw: dict[str, Any]) -> dict[str, Any]:
     p99 = purchase.get("p99")
     p50_ms = None if p50 is None else p50 * 1000
     p99_ms = None if p99 is None else p99 * 1000
+    timed_calls = None if p50 is None else f"{purchase['service']}, {purchase['calls']} calls"
     daily = _seconds(steps["daily_review"])
     memory = float(ours["peak_memory_mb"])
     figures = [
@@ -126,8 +127,22 @@ def assess(raw: dict[str, Any]) -> dict[str, Any]:
             passed=_judge(daily, 1.0),
             source=steps["daily_review"]["service"],
         ),
-        figure("one purchase p50", "ms", p50_ms, target="< 2 ms", passed=_judge(p50_ms, 2.0)),
-        figure("one purchase p99", "ms", p99_ms, target="< 10 ms", passed=_judge(p99_ms, 10.0)),
+        figure(
+            "one purchase p50",
+            "ms",
+            p50_ms,
+            target="< 2 ms",
+            passed=_judge(p50_ms, 2.0),
+            source=timed_calls,
+        ),
+        figure(
+            "one purchase p99",
+            "ms",
+            p99_ms,
+            target="< 10 ms",
+            passed=_judge(p99_ms, 10.0),
+            source=timed_calls,
+        ),
         figure(
             "peak memory (our services)",
             "MiB",
