@@ -11,6 +11,7 @@ import time_machine
 
 from tiercard.audit.models import AuditEvent
 from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tiercard.customers.services import customer_archive
 from tiercard.loyalty.models import (
     Membership,
     PointsEntry,
@@ -244,3 +245,15 @@ def test_cancel_refusals(users, book, make_reward, ledger_snapshot):
 
     assert ledger_snapshot(customer.pk) == before
     assert Redemption.objects.get().status == RedemptionStatus.ISSUED
+
+
+def test_archived_card_cannot_redeem(users, book, offers, ledger_snapshot):
+    customer = book["east1"]
+    customer_archive(actor=users["mgr_east"], customer_id=customer.pk, reason="closed")
+    before = ledger_snapshot(customer.pk)
+
+    with pytest.raises(Conflict) as exc:
+        redeem(users, customer, key="k")
+
+    assert exc.value.code == "customer_archived"
+    assert ledger_snapshot(customer.pk) == before

@@ -32,6 +32,7 @@ from tiercard.core.errors import (
 )
 from tiercard.core.text import clean_text
 from tiercard.core.timeutils import business_today
+from tiercard.customers.models import CustomerStatus
 from tiercard.customers.selectors import visible_customers
 from tiercard.loyalty.models import (
     EntryKind,
@@ -85,14 +86,21 @@ def points_redeem(
     """Redeem ``quantity`` × a reward for a customer in the actor's scope.
 
     Errors (each leaves nothing written): ``NotFound`` (customer out of scope),
-    ``PermissionDenied``, ``bad_quantity`` (1..100), ``reward_not_found``, ``reward_inactive``,
+    ``PermissionDenied``, ``customer_archived``, ``bad_quantity`` (1..100), ``reward_not_found``, ``reward_inactive``,
     ``reward_not_started``, ``reward_expired``, ``tier_too_low``, ``out_of_stock``,
     ``insufficient_points``, ``duplicate_key``.
     """
-    if not visible_customers(actor).filter(pk=customer_id).exists():
+    status = visible_customers(actor).filter(pk=customer_id).values_list("status", flat=True)
+    if not status:
         raise NotFound()
     if not policy.can_record_purchase(actor):  # the same counter roles that record purchases
         raise PermissionDenied()
+    if status[0] == CustomerStatus.ARCHIVED:
+        # Like purchases: an archived card is closed; its points wait for a restore.
+        raise Conflict(
+            _("This customer is archived. Restore the card before redeeming points."),
+            code="customer_archived",
+        )
     errors = FieldErrors()
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         quantity = 0
