@@ -1,0 +1,172 @@
+"""Manual tier overrides: a tier set by hand, with a reason, an approver and an expiry.
+
+Rules: only managers and administrators set or clear an override; the approver is an active
+manager or administrator who can see the customer (it may be the actor); a reason is
+required; the lock ends on ``until``, at most three years ahead and after today. While the
+lock holds, reviews never move the customer down (an upgrade the figures earn still happens);
+the first review after ``until`` clears the override and grades the customer normally.
+Every override writes a ``TierChange`` (reason ``manual``) when the tier changes, and an
+audit row always.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tiercard.accounts.models import Role, User
+from tiercard.accounts.policy import is_active
+from tiercard.audit.models import AuditAction
+from tiercard.audit.services import audit_record
+from tiercard.core.errors import NotFound, PermissionDenied, ValidationFailed
+from tiercard.core.timeutils import business_today
+from tiercard.customers.selectors import visible_customers
+from tiercard.loyalty.models import ChangeReason, Membership, TierChange
+from tiercard.loyalty.services.state import (
+    active_programme,
+    membership_lock,
+    metrics_of,
+    metrics_snapshot,
+)
+from tiercard.tiers.window import add_months
+
+MAX_LOCK_MONTHS = 36
+APPROVER_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+def _check_actor(actor: User, customer_id: int) -> None:
+    if not visible_customers(actor).filter(pk=customer_id).exists():
+        raise NotFound()
+    if actor.role not in APPROVER_ROLES:
+        raise PermissionDenied(code="override_not_allowed")
+
+
+def _reason(reason: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed(
+            code="reason_required", fields={"reason": [_("Give a reason for the override.")]}
+        )
+    if len(text) > 200:
+        raise ValidationFailed(
+            code="reason_too_long", fields={"reason": [_("At most 200 characters.")]}
+        )
+    return text
+
+
+def _approver(approver_id: int | None, customer_id: int) -> User:
+    approver = User.objects.filter(pk=approver_id).first() if approver_id else None
+    if (
+        approver is None
+        or not is_active(approver)
+        or approver.role not in APPROVER_ROLES
+        or not visible_customers(approver).filter(pk=customer_id).exists()
+    ):
+        message = _(
+            "The approver must be a manager or administrator responsible for this customer."
+        )
+        raise ValidationFailed(code="bad_approver", fields={"approver": [message]})
+    return approver
+
+
+def _until(until: dt.date, today: dt.date) -> dt.date:
+    if not isinstance(until, dt.date) or until <= today:
+        raise ValidationFailed(
+            code="until_not_future", fields={"until": [_("The end date must be after today.")]}
+        )
+    if until > add_months(today, MAX_LOCK_MONTHS):
+        raise ValidationFailed(
+            code="until_too_far", fields={"until": [_("An override lasts at most three years.")]}
+        )
+    return until
+
+
+def tier_override(
+    *,
+    actor: User,
+    customer_id: int,
+    tier_code: str,
+    reason: str,
+    approver_id: int | None,
+    until: dt.date,
+) -> Membership:
+    """Set the customer's tier by hand and lock it through ``until`` (see the module doc)."""
+    _check_actor(actor, customer_id)
+    today = business_today()
+    text = _reason(reason)
+    approver = _approver(approver_id, customer_id)
+    _until(until, today)
+    active = active_programme()
+    tier = active.programme.ladder.get(tier_code)  # ValidationFailed("unknown_tier")
+    with transaction.atomic():
+        row = membership_lock(customer_id, active)
+        before = {
+            "tier": row.tier,
+            "lock_until": row.lock_until,
+            "override_reason": row.override_reason,
+        }
+        now = timezone.now()
+        previous = row.tier
+        if tier.code != previous:
+            row.tier_since = now
+            TierChange.objects.create(
+                customer_id=customer_id,
+                at=now,
+                effective_on=today,
+                from_tier=previous,
+                to_tier=tier.code,
+                reason=ChangeReason.MANUAL,
+                ladder_version=active.version,
+                metrics=metrics_snapshot(metrics_of(row, today)),
+                actor=actor,
+                note=text,
+            )
+        row.tier, row.lock_until, row.override_reason = tier.code, until, text
+        row.override_by, row.override_approved_by = actor, approver
+        row.below_since = row.warned_for = None
+        row.ladder_version, row.updated_at = active.version, now
+        row.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=row,
+            customer_id=customer_id,
+            changes={
+                "tier": [before["tier"], tier.code],
+                "lock_until": [before["lock_until"], until],
+                "override_reason": [before["override_reason"], text],
+                "override_approved_by": [None, approver.username],
+            },
+            note="tier override",
+        )
+    return row
+
+
+def tier_override_clear(*, actor: User, customer_id: int, reason: str) -> Membership:
+    """End an override now; the next review grades the customer under the normal policy."""
+    _check_actor(actor, customer_id)
+    text = _reason(reason)
+    active = active_programme()
+    with transaction.atomic():
+        row = membership_lock(customer_id, active)
+        if row.lock_until is None:
+            raise ValidationFailed(
+                code="no_override", fields={"tier": [_("This customer has no tier override.")]}
+            )
+        before = row.lock_until
+        row.lock_until, row.override_reason = None, ""
+        row.override_by = row.override_approved_by = None
+        row.review_due, row.updated_at = True, timezone.now()
+        row.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=row,
+            customer_id=customer_id,
+            changes={"lock_until": [before, None]},
+            note=f"tier override cleared: {text}",
+        )
+    return row
