@@ -11,7 +11,7 @@ Steps, in order (each leaves the database as the next one expects):
 2. ``regrade``: the full re-grade dry run (``ladders.ladder_dry_run``) over the memberships;
    ``regrade_sql`` is the bare set-based ``GROUP BY`` over ``tiers.sql.tier_case``, always
    timed, whose counts are compared with the reference.
-3. ``first_review``: the first review after the build grades every member (untargeted).
+3. ``full_review``: a review of every member (``full=True``), as after a bulk load.
 4. ``daily_review``: the next day's work: ``window.window_roll`` one day on, then
    ``grading.tiers_review`` of the rows it touched.
 5. ``purchase``: ``checkout.purchase_record`` on random customers, timed one by one.
@@ -112,8 +112,16 @@ def step_regrade(active: Active, today: dt.date, actor: User) -> Step:
     dry_run = service("ladders", "ladder_dry_run")
     if dry_run is None:
         return missing("ladders.ladder_dry_run")
-    seconds, _result = timed(lambda: dry_run(actor=actor, version=active.version, today=today))
-    return {"status": "ok", "service": "ladders.ladder_dry_run", "seconds": seconds}
+    seconds, result = timed(lambda: dry_run(actor=actor, version=active.version, today=today))
+    step: Step = {"status": "ok", "service": "ladders.ladder_dry_run", "seconds": seconds}
+    matrix = getattr(result, "matrix", None)
+    if isinstance(matrix, dict):  # from-tier -> to-tier -> customers; the "to" side is graded
+        counts: dict[str, int] = {}
+        for row in matrix.values():
+            for code, n in row.items():
+                counts[code] = counts.get(code, 0) + int(n)
+        step["tiers"] = dict(sorted(counts.items()))
+    return step
 
 
 def step_regrade_sql(active: Active, today: dt.date) -> Step:
@@ -135,7 +143,7 @@ def step_reviews(active: Active, today: dt.date) -> tuple[Step, Step]:
     if review is None or roll is None:
         name = "grading.tiers_review" if review is None else "window.window_roll"
         return missing(name), missing(name)
-    first, first_report = timed(lambda: review(today=today, full=True))
+    full, full_report = timed(lambda: review(today=today, full=True))
     tomorrow = today + dt.timedelta(days=1)
     roll_seconds, touched = timed(lambda: roll(active, tomorrow))
     review_seconds, daily_report = timed(lambda: review(today=tomorrow))
@@ -143,8 +151,8 @@ def step_reviews(active: Active, today: dt.date) -> tuple[Step, Step]:
         {
             "status": "ok",
             "service": "grading.tiers_review(full)",
-            "seconds": first,
-            "report": _summary(first_report),
+            "seconds": full,
+            "report": _summary(full_report),
         },
         {
             "status": "ok",
@@ -210,7 +218,7 @@ def run_ours(today: dt.date, *, purchase_calls: int = PURCHASE_CALLS) -> dict[st
     steps["regrade"] = step_regrade(active, today, actor)
     steps["regrade_sql"] = step_regrade_sql(active, today)
     totals = figure_totals()
-    steps["first_review"], steps["daily_review"] = step_reviews(active, today)
+    steps["full_review"], steps["daily_review"] = step_reviews(active, today)
     steps["purchase"] = step_purchases(actor, calls=purchase_calls)
     return {
         "steps": steps,

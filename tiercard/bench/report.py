@@ -11,7 +11,7 @@ def _number(value: float | None, unit: str) -> str:
     if unit == "ms":
         return f"{value:.2f} ms"
     if unit == "MiB":
-        return f"{value:,.0f} MiB"
+        return f"{value:,.0f} MiB" if value >= 10 else f"{value:.1f} MiB"
     return f"{value:.3f} s" if value < 100 else f"{value:,.0f} s"
 
 
@@ -48,10 +48,12 @@ def backend_table(name: str, result: dict[str, Any]) -> list[str]:
     lines.append(f"  tier counts, ours:      {_counts(tiers['ours'])}")
     lines.append(f"  tier counts, reference: {_counts(tiers['reference'])}")
     totals = result["totals"]
-    lines.append(
-        f"  window spend / orders, ours {totals['ours']['spend']} / {totals['ours']['orders']:,}, "
-        f"reference {totals['reference']['spend']} / {totals['reference']['orders']:,}"
-    )
+    for side in ("ours", "reference"):
+        t = totals[side]
+        lines.append(
+            f"  window spend / orders / growth, {side + ':':10} "
+            f"{t['spend']} / {t['orders']:,} / {t['growth']:,}"
+        )
     lines.append(f"  agree: {agree}")
     if result["missing"]:
         lines.append(f"  not in this build yet: {', '.join(result['missing'])}")
