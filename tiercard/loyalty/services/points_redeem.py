@@ -66,13 +66,17 @@ def coupon_code() -> str:
 
 
 def _replayed(key: str, customer_id: int, reward_code: str, quantity: int) -> Redemption | None:
-    existing = Redemption.objects.select_related("reward", "entry").filter(entry__key=key).first()
-    if existing is None:
-        if PointsEntry.objects.filter(key=key).exists():
-            raise duplicate_key()
+    # The entry first, then its redemption: both commit together, so once the entry is
+    # visible the redemption is too (two reads the other way round could straddle a commit).
+    entry_id = PointsEntry.objects.filter(key=key).values_list("pk", flat=True).first()
+    if entry_id is None:
         return None
+    existing = (
+        Redemption.objects.select_related("reward", "entry").filter(entry_id=entry_id).first()
+    )
     if (
-        existing.customer_id == customer_id
+        existing is not None
+        and existing.customer_id == customer_id
         and existing.reward.code == reward_code
         and existing.quantity == quantity
     ):
@@ -86,9 +90,9 @@ def points_redeem(
     """Redeem ``quantity`` × a reward for a customer in the actor's scope.
 
     Errors (each leaves nothing written): ``NotFound`` (customer out of scope),
-    ``PermissionDenied``, ``customer_archived``, ``bad_quantity`` (1..100), ``reward_not_found``, ``reward_inactive``,
-    ``reward_not_started``, ``reward_expired``, ``tier_too_low``, ``out_of_stock``,
-    ``insufficient_points``, ``duplicate_key``.
+    ``PermissionDenied``, ``customer_archived``, ``bad_quantity`` (1..100),
+    ``reward_not_found``, ``reward_inactive``, ``reward_not_started``, ``reward_expired``,
+    ``tier_too_low``, ``out_of_stock``, ``insufficient_points``, ``duplicate_key``.
     """
     status = visible_customers(actor).filter(pk=customer_id).values_list("status", flat=True)
     if not status:
