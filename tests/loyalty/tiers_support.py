@@ -45,3 +45,15 @@ def activate(programme: Programme, version: int = 2) -> None:
     """Make ``programme`` the active version (tests of other policies than the default)."""
     TierLadder.objects.update(is_active=False)
     TierLadder.objects.create(version=version, rules=dump_programme(programme), is_active=True)
+
+
+def window_ready(today: dt.date = TODAY) -> None:
+    """A window already rolled to ``today``, so the nightly roll keeps the figures built here."""
+    from tiercard.loyalty.models import WindowState
+    from tiercard.loyalty.services.state import active_programme, spec_of
+
+    active = active_programme()
+    WindowState.objects.update_or_create(
+        pk=1,
+        defaults={"window_start": active.programme.window.start(today), "spec": spec_of(active)},
+    )
