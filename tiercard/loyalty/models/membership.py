@@ -74,6 +74,12 @@ class Membership(models.Model):
             models.Index(
                 fields=["lock_until"], condition=Q(lock_until__isnull=False), name="member_lock"
             ),
+            # The daily review finds rows whose recency condition lapses today by equality.
+            models.Index(
+                fields=["last_purchase_on"],
+                condition=Q(last_purchase_on__isnull=False),
+                name="member_last_on",
+            ),
         ]
 
     def __str__(self) -> str:
