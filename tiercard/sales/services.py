@@ -330,15 +330,17 @@ def purchase_return_write(
         )
     try:
         with transaction.atomic():
+            # Conditional on what is left, within half a cent: SQLite keeps the running sum as
+            # a binary float. Callers hold the customer's membership lock, so returns of one
+            # purchase are serialised and this only guards against a caller that does not.
             moved = Purchase.objects.filter(
                 pk=purchase.pk,
                 returned_amount__lte=F("total") - item.amount + HALF_CENT,
-                returned_amount=purchase.returned_amount,
             ).update(returned_amount=F("returned_amount") + item.amount)
             if moved != 1:
                 raise Conflict(
-                    _("This purchase was changed at the same time. Try again."),
-                    code="concurrent_return",
+                    _("Only ¥%(left)s of this purchase can still be returned.") % {"left": left},
+                    code="return_exceeds_purchase",
                 )
             item.save()
             fully = purchase.returned_amount + item.amount >= purchase.total
