@@ -17,14 +17,25 @@ from tiercard.core.timeutils import business_today
 
 def run_daily(*, today: dt.date, full: bool = False) -> dict[str, Any]:
     """The nightly sequence; returns what each step did (counts)."""
+    from tiercard.loyalty.models import WindowState
     from tiercard.loyalty.services.grading import tiers_review
+    from tiercard.loyalty.services.points_expire import points_expire
     from tiercard.loyalty.services.state import active_programme
     from tiercard.loyalty.services.window import window_roll
 
     result: dict[str, Any] = {"day": today.isoformat()}
+    # A day without a run would miss the recency lapses of that day (the daily review finds
+    # them by equality on the day they happen): after a gap, review every row once.
+    last = WindowState.objects.filter(pk=1).values_list("rolled_at", flat=True).first()
+    if last is not None and business_today(last) < today - dt.timedelta(days=1):
+        full = True
+    result["full"] = full
     # 1. Move the window: figures lose the days that left it; touched rows become review_due.
     result["window_rolled"] = window_roll(active_programme(), today)
-    # 2. Points expiry runs here, before the review (it does not change tiers).
+    # 2. Points expiry (it does not change tiers).
+    expired = points_expire(today=today)
+    result["points_expired"] = expired.points
+    result["customers_with_expired_points"] = expired.customers
     # 3. The tier review: upgrades, grace, downgrades, warnings.
     report = tiers_review(today=today, full=full)
     result.update(
@@ -44,3 +55,12 @@ def daily_review(day: str | None = None, full: bool = False) -> dict[str, Any]:
     """Queue once a day (after business midnight); ``day`` defaults to the business today."""
     today = dt.date.fromisoformat(day) if day else business_today()
     return run_daily(today=today, full=full)
+
+
+@task()
+def deliver_outbox(limit: int = 200) -> dict[str, int]:
+    """Queue every few minutes: mails pending outbox messages (at least once)."""
+    from tiercard.loyalty.services.notify import outbox_deliver
+
+    report = outbox_deliver(limit=limit)
+    return {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}

@@ -154,6 +154,9 @@ def window_roll(active: Active, today: dt.date) -> int:
         _lock_state()
         state = WindowState.objects.get(pk=1)
         if new_start <= state.window_start:
+            # Nothing left the window (a calendar period, or a re-run); note the run anyway:
+            # the daily job reads ``rolled_at`` to tell a missed day from a quiet one.
+            WindowState.objects.filter(pk=1).update(rolled_at=timezone.now())
             return 0
         old, new = local_day_bounds(state.window_start)[0], local_day_bounds(new_start)[0]
         range_sql = "p.occurred_at >= %s AND p.occurred_at < %s"
