@@ -17,7 +17,17 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Router
 
-from tiercard.api import contacts, customers, interactions, me, purchases
+from tiercard.api import (
+    contacts,
+    customers,
+    interactions,
+    loyalty_benefits,
+    loyalty_points,
+    loyalty_returns,
+    loyalty_rewards,
+    me,
+    purchases,
+)
 from tiercard.api.auth import API_AUTH
 from tiercard.api.errors import error_body, install_exception_handlers
 from tiercard.api.parser import DecimalJSONParser, UTF8JSONRenderer
@@ -98,6 +108,10 @@ api.add_router("", customers.router)
 api.add_router("", contacts.router)
 api.add_router("", purchases.router)
 api.add_router("", interactions.router)
+api.add_router("", loyalty_returns.router)
+api.add_router("", loyalty_points.router)
+api.add_router("", loyalty_rewards.router)
+api.add_router("", loyalty_benefits.router)
 
 # Last, so it only sees paths no operation matched: unknown routes answer our 404 shape.
 fallback = Router()
