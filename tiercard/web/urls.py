@@ -3,7 +3,15 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from tiercard.web.views import account, card, contacts, customers
+from tiercard.web.views import (
+    account,
+    card,
+    contacts,
+    customers,
+    loyalty_admin,
+    loyalty_card,
+    loyalty_rewards,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -42,4 +50,29 @@ urlpatterns = [
         contacts.contact_reveal_view,
         name="contact_reveal",
     ),
+    path("customers/<int:pk>/loyalty/", loyalty_card.loyalty_panels_view, name="loyalty_panels"),
+    path("customers/<int:pk>/loyalty/redeem/", loyalty_card.redeem_view, name="loyalty_redeem"),
+    path("customers/<int:pk>/loyalty/return/", loyalty_card.return_view, name="loyalty_return"),
+    path("customers/<int:pk>/loyalty/adjust/", loyalty_card.adjust_view, name="loyalty_adjust"),
+    path(
+        "customers/<int:pk>/loyalty/override/", loyalty_card.override_view, name="loyalty_override"
+    ),
+    path(
+        "customers/<int:pk>/loyalty/benefits/use/",
+        loyalty_card.benefit_use_view,
+        name="loyalty_benefit_use",
+    ),
+    path("programme/", loyalty_admin.versions_view, name="loyalty_versions"),
+    path("programme/new/", loyalty_admin.draft_view, name="loyalty_draft"),
+    path("programme/v<int:version>/", loyalty_admin.version_view, name="loyalty_version"),
+    path("programme/v<int:version>/dry-run/", loyalty_admin.dry_run_view, name="loyalty_dry_run"),
+    path("programme/v<int:version>/apply/", loyalty_admin.apply_view, name="loyalty_apply"),
+    path("programme/rewards/", loyalty_rewards.rewards_view, name="loyalty_rewards"),
+    path("programme/rewards/new/", loyalty_rewards.reward_new_view, name="loyalty_reward_new"),
+    path(
+        "programme/rewards/<int:pk>/edit/",
+        loyalty_rewards.reward_edit_view,
+        name="loyalty_reward_edit",
+    ),
+    path("programme/points/", loyalty_rewards.points_view, name="loyalty_points"),
 ]

@@ -1,0 +1,301 @@
+"""The loyalty section of the customer card: tier, points and benefits panels, and their quick
+actions (redeem points, record a return, adjust points, override the tier, use a benefit).
+
+The card page loads the section with one htmx request (``loyalty_panels_view``), so the card
+itself stays as cheap as before; without JavaScript the same section is a page of its own.
+Every action answers an htmx request with the refreshed section (retargeted to ``#loyalty``)
+and a message, or with its own form and the errors beside the fields; without htmx it
+redirects back, or shows the form with its errors on the section's page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from tiercard.accounts import policy
+from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tiercard.customers.models import Customer
+from tiercard.loyalty.services.benefits import benefit_use
+from tiercard.loyalty.services.checkout import purchase_return
+from tiercard.loyalty.services.overrides import tier_override
+from tiercard.loyalty.services.points import points_adjust
+from tiercard.loyalty.services.rewards import points_redeem
+from tiercard.loyalty.services.state import active_programme
+from tiercard.web import display, loyalty_forms, presenters
+from tiercard.web import loyalty_presenters as lp
+from tiercard.web.errors import web_view
+from tiercard.web.forms import apply_errors
+from tiercard.web.requests import htmx_target, is_htmx, viewer
+from tiercard.web.views import loyalty_context as lc
+
+PANELS = "web/loyalty/panels.html"
+PAGE = "web/loyalty/card.html"
+
+
+def _section(request: HttpRequest, customer: Customer, **forms: Any) -> dict[str, Any]:
+    return lc.section_context(viewer(request), customer, **forms)
+
+
+@web_view
+@require_GET
+def loyalty_panels_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole loyalty section: a fragment for htmx, a page otherwise."""
+    customer = lc.customer_of(viewer(request), pk)
+    context = _section(request, customer)
+    if is_htmx(request):
+        return render(request, f"{PANELS}#loyalty", context)
+    return render(request, PAGE, context)
+
+
+def _done(
+    request: HttpRequest, customer: Customer, message: str, tone: str = "success"
+) -> HttpResponse:
+    """After an action: the refreshed section and a message (htmx), or back to the card."""
+    if not is_htmx(request):
+        (messages.success if tone == "success" else messages.error)(request, message)
+        return redirect(reverse("web:customer_detail", args=[customer.pk]) + "#loyalty")
+    context = {**_section(request, customer), "flash_message": message, "flash_tone": tone}
+    response = render(request, "web/loyalty/_done.html", context)
+    return reswap(retarget(response, "#loyalty"), "outerHTML")
+
+
+def _with_errors(
+    request: HttpRequest, customer: Customer, name: str, form: Any, status: int = 200
+) -> HttpResponse:
+    """The action's form with its errors: only the form for htmx, else the section's page."""
+    context = _section(request, customer, **{f"{name}_form": form})
+    if htmx_target(request) == f"{name}-panel":
+        return render(request, f"{PANELS}#{name}-form", context, status=status)
+    return render(request, PAGE, context, status=status)
+
+
+# --- Redeem -----------------------------------------------------------------------------------
+
+REWARD_CODES = {
+    "reward_not_found",
+    "reward_inactive",
+    "reward_not_started",
+    "reward_expired",
+    "tier_too_low",
+    "out_of_stock",
+}
+
+
+@web_view
+@require_http_methods(["GET", "POST"])
+def redeem_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = viewer(request)
+    customer = lc.customer_of(user, pk)
+    if not policy.can_record_purchase(user):
+        raise PermissionDenied()
+    choices = lc.reward_choices_for(user)
+    if request.method == "GET":
+        form = loyalty_forms.RedeemForm.blank(rewards=choices)
+        return _with_errors(request, customer, "redeem", form)
+    form = loyalty_forms.RedeemForm(request.POST, rewards=choices)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            redemption = points_redeem(
+                actor=user,
+                customer_id=customer.pk,
+                reward_code=data["reward"],
+                quantity=data["quantity"],
+                key=data["key"],
+            )
+        except (ValidationFailed, Conflict, NotFound) as error:
+            if isinstance(error, NotFound) and error.code not in REWARD_CODES:
+                raise
+            _redeem_errors(form, error)
+        else:
+            reward = redemption.reward
+            message = _("Redeemed %(quantity)d × %(reward)s for %(points)s points.") % {
+                "quantity": redemption.quantity,
+                "reward": lp.localised(reward.name_zh, reward.name_en),
+                "points": lp.points_text(redemption.points),
+            }
+            if redemption.coupon_code:
+                message += " " + _("Coupon code: %(code)s") % {"code": redemption.coupon_code}
+            return _done(request, customer, message)
+    return _with_errors(request, customer, "redeem", form)
+
+
+def _redeem_errors(
+    form: loyalty_forms.RedeemForm, error: ValidationFailed | Conflict | NotFound
+) -> None:
+    """Each problem beside the field it is about; a reused key (hidden) at the top."""
+    if error.code in REWARD_CODES:
+        form.add_error("reward", str(error.message))
+    elif error.code == "insufficient_points":
+        form.add_error("quantity", str(error.message))
+    elif "quantity" in error.fields:
+        apply_errors(form, {"quantity": error.fields["quantity"]})
+    else:
+        form.add_error(None, str(error.message))
+
+
+# --- Return -----------------------------------------------------------------------------------
+
+
+@web_view
+@require_http_methods(["GET", "POST"])
+def return_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the return form, for the purchase picked in the list (``?purchase=``)."""
+    user = viewer(request)
+    customer = lc.customer_of(user, pk)
+    if not policy.can_record_purchase(user):
+        raise PermissionDenied()
+    purchases = lc.recent_purchases(user, customer.pk)
+    choices = lc.purchase_choices(purchases)
+    if request.method == "GET":
+        picked = next((p for p in purchases if str(p.pk) == request.GET.get("purchase")), None)
+        initial = {}
+        if picked is not None:
+            initial = {"purchase": picked.pk, "amount": str(picked.total - picked.returned_amount)}
+        form = loyalty_forms.ReturnForm.blank(choices, **initial)
+        return _with_errors(request, customer, "return", form)
+    form = loyalty_forms.ReturnForm(request.POST, purchases=choices)
+    if form.is_valid():
+        try:
+            recorded = purchase_return(
+                actor=user, purchase_id=form.cleaned_data["purchase"], data=form.service_data()
+            )
+        except ValidationFailed as error:
+            apply_errors(form, error.fields or {"__all__": [error.message]})
+        except Conflict as error:
+            form.add_error("amount", str(error.message))
+        else:
+            amount = display.money(recorded.purchase_return.amount)
+            message = (
+                _("Return of %(amount)s recorded.") % {"amount": amount}
+                if recorded.created
+                else _("This return was already recorded; it was not added again.")
+            )
+            return _done_with_totals(request, customer, message)
+    return _with_errors(request, customer, "return", form)
+
+
+def _done_with_totals(request: HttpRequest, customer: Customer, message: str) -> HttpResponse:
+    """A return also lowers the card's totals: refresh them out of band."""
+    response = _done(request, customer, message)
+    if is_htmx(request):
+        fresh = lc.customer_of(viewer(request), customer.pk)
+        totals = render(
+            request,
+            "web/customers/detail.html#totals",
+            {"totals": presenters.totals(fresh), "oob": True},
+        )
+        response.content += totals.content
+    return response
+
+
+# --- Adjust -----------------------------------------------------------------------------------
+
+
+@web_view
+@require_http_methods(["GET", "POST"])
+def adjust_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = viewer(request)
+    customer = lc.customer_of(user, pk)
+    if not policy.can_adjust_points(user):
+        raise PermissionDenied()
+    if request.method == "GET":
+        return _with_errors(request, customer, "adjust", loyalty_forms.AdjustForm.blank())
+    form = loyalty_forms.AdjustForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = points_adjust(
+                actor=user,
+                customer_id=customer.pk,
+                points=data["points"],
+                reason=data["reason"],
+                key=data["key"],
+            )
+        except ValidationFailed as error:
+            apply_errors(form, error.fields or {"__all__": [error.message]})
+        except Conflict as error:
+            form.add_error("points", str(error.message))
+        else:
+            message = _("Points adjusted by %(points)s; the balance is now %(balance)s.") % {
+                "points": lp.signed_points(entry.points),
+                "balance": lp.points_text(entry.balance_after),
+            }
+            return _done(request, customer, message)
+    return _with_errors(request, customer, "adjust", form)
+
+
+# --- Tier override ----------------------------------------------------------------------------
+
+
+@web_view
+@require_http_methods(["GET", "POST"])
+def override_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = viewer(request)
+    customer = lc.customer_of(user, pk)
+    if not policy.can_adjust_points(user):
+        raise PermissionDenied()
+    if request.method == "GET":
+        return _with_errors(request, customer, "override", lc.override_form(user))
+    form = lc.override_form(user, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            row = tier_override(
+                actor=user,
+                customer_id=customer.pk,
+                tier_code=data["tier"],
+                reason=data["reason"],
+                approver_id=data["approver"],
+                until=data["until"],
+            )
+        except ValidationFailed as error:
+            apply_errors(form, error.fields or {"__all__": [error.message]})
+        else:
+            ladder = active_programme().programme.ladder
+            message = _("The tier is set to %(tier)s until %(date)s.") % {
+                "tier": lp.tier_name(ladder.get(row.tier)),
+                "date": display.date(row.lock_until),
+            }
+            return _done(request, customer, message)
+    return _with_errors(request, customer, "override", form)
+
+
+# --- Benefits ---------------------------------------------------------------------------------
+
+
+@web_view
+@require_POST
+def benefit_use_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """One use of a quota benefit; the "use" buttons post here with a key rendered per button."""
+    user = viewer(request)
+    customer = lc.customer_of(user, pk)
+    form = loyalty_forms.BenefitUseForm(request.POST)
+    if not form.is_valid():
+        fields: dict[str, list[str | Promise]] = {
+            name: [str(e) for e in errors] for name, errors in form.errors.items()
+        }
+        raise ValidationFailed(fields=fields)
+    data = form.cleaned_data
+    try:
+        use = benefit_use(
+            actor=user,
+            customer_id=customer.pk,
+            code=data["code"],
+            key=data["key"],
+            note=data.get("note", ""),
+        )
+    except Conflict as error:
+        # Used up or not in the tier: the panel shows the counts as they are now.
+        return _done(request, customer, str(error.message), tone="error")
+    name = lc.quota_label(use.code)
+    return _done(request, customer, _("%(benefit)s used.") % {"benefit": name})
