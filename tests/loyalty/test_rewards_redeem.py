@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from tiercard.audit.models import AuditEvent
 from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -181,10 +182,13 @@ def test_refused_redemptions_write_nothing(
 
 
 def test_insufficient_points_has_a_clear_message(users, book, offers):
-    with pytest.raises(Conflict) as exc:
+    with translation.override("en"), pytest.raises(Conflict) as exc:
+        redeem(users, book["east1"], code="dear", key="k")
+    with translation.override("zh-hans"), pytest.raises(Conflict) as zh:
         redeem(users, book["east1"], code="dear", key="k")
 
     assert str(exc.value.message) == "Not enough points: 70 available, 101 needed."
+    assert "70" in str(zh.value.message) and "101" in str(zh.value.message)
     assert exc.value.params == {"available": 70, "needed": 101}
 
 
