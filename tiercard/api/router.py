@@ -22,9 +22,11 @@ from tiercard.api import (
     customers,
     interactions,
     loyalty_benefits,
+    loyalty_ladders,
     loyalty_points,
     loyalty_returns,
     loyalty_rewards,
+    loyalty_tiers,
     me,
     purchases,
 )
@@ -112,6 +114,8 @@ api.add_router("", loyalty_returns.router)
 api.add_router("", loyalty_points.router)
 api.add_router("", loyalty_rewards.router)
 api.add_router("", loyalty_benefits.router)
+api.add_router("", loyalty_tiers.router)
+api.add_router("", loyalty_ladders.router)
 
 # Last, so it only sees paths no operation matched: unknown routes answer our 404 shape.
 fallback = Router()
