@@ -119,7 +119,14 @@ class PointsPanel:
     more_ledger: bool
 
 
-def points_panel(summary: PointsSummary, entries: list[PointsEntry], more: bool) -> PointsPanel:
+def points_panel(
+    summary: PointsSummary,
+    entries: list[PointsEntry],
+    more: bool,
+    reward_names: dict[str, str] | None = None,
+) -> PointsPanel:
+    """``reward_names`` turns a redemption's note (the reward code) into the reward's name."""
+    names = reward_names or {}
     return PointsPanel(
         balance=points_text(summary.balance),
         usable=points_text(summary.usable),
@@ -133,13 +140,16 @@ def points_panel(summary: PointsSummary, entries: list[PointsEntry], more: bool)
         ],
         next_expiry=summary.next_expiry,
         next_expiry_points=points_text(summary.next_expiry_points),
-        ledger=[ledger_row(e) for e in entries],
+        ledger=[ledger_row(e, names) for e in entries],
         more_ledger=more,
     )
 
 
-def ledger_row(entry: PointsEntry) -> LedgerRow:
+def ledger_row(entry: PointsEntry, reward_names: dict[str, str]) -> LedgerRow:
     labels = dict(EntryKind.choices)
+    note = entry.note
+    if entry.kind == EntryKind.REDEEM:
+        note = reward_names.get(note, note)
     return LedgerRow(
         at=entry.occurred_at,
         kind=entry.kind,
@@ -147,9 +157,13 @@ def ledger_row(entry: PointsEntry) -> LedgerRow:
         points=signed_points(entry.points),
         tone="good" if entry.points > 0 else "bad",
         balance_after=points_text(entry.balance_after),
-        note=entry.note,
+        note=note,
         actor=str(entry.actor) if entry.actor_id and entry.actor else "",
     )
+
+
+def reward_names(offers: list[RewardOffer]) -> dict[str, str]:
+    return {o.reward.code: localised(o.reward.name_zh, o.reward.name_en) for o in offers}
 
 
 def reward_choices(offers: list[RewardOffer]) -> list[tuple[str, str]]:

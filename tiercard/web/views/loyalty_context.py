@@ -73,6 +73,7 @@ def section_context(user: User, customer: Customer, **forms: Any) -> dict[str, A
     can = lp.Abilities.of(user)
     summary = points_summary(viewer=user, customer_id=customer.pk, today=today)
     page = points_ledger(viewer=user, customer_id=customer.pk, limit=lp.LEDGER_ROWS)
+    offers = reward_catalogue(viewer=user, today=today) if can.redeem else []
     status = tier_status(user, customer.pk, today)
     changes = list(tier_history(user, customer.pk).select_related("actor")[:HISTORY_ROWS])
     programme = active_programme().programme
@@ -81,12 +82,14 @@ def section_context(user: User, customer: Customer, **forms: Any) -> dict[str, A
         "customer": customer,
         "lcan": can,
         "tier": lp.tier_panel(status, changes, programme.ladder, programme.window, today),
-        "points": lp.points_panel(summary, page.entries, page.next_cursor is not None),
+        "points": lp.points_panel(
+            summary, page.entries, page.next_cursor is not None, lp.reward_names(offers)
+        ),
         "benefits": lp.benefits_panel(found, status.benefits, loyalty_forms.new_key),
     }
     if can.redeem:
         context["redeem_form"] = forms.get("redeem_form") or loyalty_forms.RedeemForm.blank(
-            rewards=reward_choices_for(user)
+            rewards=lp.reward_choices(offers)
         )
     if can.record_return:
         purchases = recent_purchases(user, customer.pk)
