@@ -39,6 +39,7 @@ from tiercard.loyalty.services.tier_sql import (
     at_least,
     const,
     day_start,
+    ids_in,
     insert_select,
     metrics_json,
     months_cutoff,
@@ -53,7 +54,7 @@ from tiercard.tiers.metrics import Metric
 from tiercard.tiers.policy import Landing, after_activity
 from tiercard.tiers.sql import tier_case
 
-CHUNK = 1000
+CHUNK = 5000
 """Rows reviewed per transaction: row locks stay short beside live purchases."""
 
 
@@ -243,8 +244,8 @@ class _Review:
         self.now = timezone.now()
         self.codes = [t.code for t in self.ladder.tiers]
 
-    def rows(self) -> QuerySet[Membership]:
-        return Membership.objects.filter(pk__in=self.ids)
+    def rows(self, ids: list[int] | None = None) -> QuerySet[Membership]:
+        return Membership.objects.filter(ids_in(Membership, ids if ids is not None else self.ids))
 
     def run(self) -> None:
         # Lock the chunk first (PostgreSQL; SQLite's IMMEDIATE transaction already serialises
@@ -319,7 +320,7 @@ class _Review:
     def announce(self, reason: str, kind: str) -> None:
         """One outbox message per change of ``reason`` just written for this chunk."""
         changes = TierChange.objects.filter(
-            customer_id__in=self.ids, at=self.now, reason=reason, effective_on=self.today
+            ids_in(TierChange, self.ids), at=self.now, reason=reason, effective_on=self.today
         )
         insert_select(
             OutboxMessage,
@@ -389,41 +390,34 @@ class _Review:
             effective_on=self.today,
             reason=ChangeReason.REVIEW_DOWNGRADE,
         )
-        chosen = (
+        ids = list(
             self.rows()
             .filter(self.below_q() & self.may_downgrade_on(self.today))
             .filter(~Exists(stepped_today))
+            .values_list("pk", flat=True)
         )
-        target = self.landing()
-        if not insert_select(
-            TierChange, chosen, self.change_columns(target, ChangeReason.REVIEW_DOWNGRADE)
-        ):
+        if not ids:
             return
+        target = self.landing()
+        columns = self.change_columns(target, ChangeReason.REVIEW_DOWNGRADE)
+        insert_select(TierChange, self.rows(ids), columns)
         self.announce(ChangeReason.REVIEW_DOWNGRADE, MessageKind.TIER_DOWNGRADE)
         # Still below the tier landed on: a new grace starts today (SET sees the old tier).
         still_below = Q(pk__in=[])
         if self.policy.landing is Landing.ONE_STEP:
             for i, code in enumerate(self.codes[2:], start=2):
                 still_below |= Q(tier=code) & not_q(at_least(self.ladder, i - 1, self.today))
-        self.report.downgraded += (
-            self.rows()
-            .filter(
-                pk__in=TierChange.objects.filter(
-                    customer_id__in=self.ids, at=self.now, reason=ChangeReason.REVIEW_DOWNGRADE
-                ).values("customer_id")
-            )
-            .update(
-                tier=target,
-                tier_since=self.now,
-                below_since=Case(
-                    When(still_below, then=Value(self.today)),
-                    default=None,
-                    output_field=models.DateField(),
-                ),
-                warned_for=None,
-                ladder_version=self.active.version,
-                updated_at=self.now,
-            )
+        self.report.downgraded += self.rows(ids).update(
+            tier=target,
+            tier_since=self.now,
+            below_since=Case(
+                When(still_below, then=Value(self.today)),
+                default=None,
+                output_field=models.DateField(),
+            ),
+            warned_for=None,
+            ladder_version=self.active.version,
+            updated_at=self.now,
         )
 
     def warn(self) -> None:
@@ -431,6 +425,14 @@ class _Review:
         if not days:
             return
         horizon = [self.today + dt.timedelta(days=n) for n in range(1, days + 1)]
+        near = list(
+            self.rows()
+            .filter(below_since__isnull=False)
+            .filter(self.below_q() & self.may_downgrade_on(horizon[-1]))
+            .values_list("pk", flat=True)
+        )
+        if not near:
+            return
         planned = Case(
             *[When(self.may_downgrade_on(day), then=Value(day)) for day in horizon],
             default=None,
@@ -449,8 +451,7 @@ class _Review:
             output_field=models.CharField(),
         )
         unwarned = (
-            self.rows()
-            .filter(self.below_q() & self.may_downgrade_on(horizon[-1]))
+            self.rows(near)
             .annotate(planned=planned, warn_key=key)
             .filter(Q(warned_for__isnull=True) | ~Q(warned_for=F("planned")))
         )
@@ -475,5 +476,7 @@ class _Review:
             },
         )
         # Rows already holding a message under this key are marked too (warned once per date).
-        self.rows().filter(pk__in=unwarned.values("pk")).update(warned_for=planned)
+        marked = list(unwarned.values_list("pk", flat=True))
+        if marked:
+            self.rows(marked).update(warned_for=planned)
         self.report.warned += written

@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import F, Func, Q, QuerySet, Value
+from django.db.models import ExpressionWrapper, F, Func, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 
 from tiercard.core.timeutils import local_day_bounds
@@ -146,3 +147,17 @@ def _column(model: type[models.Model], name: str) -> str:
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field) and field.column
     return field.column
+
+
+def ids_in(model: type[models.Model], ids: list[int]) -> Q:
+    """``<model's customer column> IN (ids)`` with the ids written into the SQL.
+
+    The ids are integers read from the database, so inlining them is safe; it spares the ORM
+    preparing each of thousands of parameters through the related field on every statement.
+    Only for the outer query of a statement (the column is qualified by the table name).
+    """
+    quote = connection.ops.quote_name
+    column = f"{quote(model._meta.db_table)}.{quote(_column(model, 'customer'))}"
+    listed = ",".join(str(int(i)) for i in ids) or "NULL"
+    condition = RawSQL(f"{column} IN ({listed})", ())  # noqa: S611 (integers only)
+    return Q(ExpressionWrapper(condition, output_field=models.BooleanField()))
