@@ -365,7 +365,7 @@ class TierPanel:
     progress: ProgressView | None
     top: bool
     keep: str
-    override: str
+    override: list[str]
     notes: list[str]
     history: list[HistoryRow]
 
@@ -506,16 +506,17 @@ def keep_text(status: TierStatus, lowest: bool) -> str:
     return message
 
 
-def override_text(status: TierStatus, today: dt.date) -> str:
+def override_text(status: TierStatus, today: dt.date) -> list[str]:
+    """The override notice, one line each: until when, why, by whom. Empty when none holds."""
     if status.lock_until is None or status.lock_until < today:
-        return ""
-    message = _("Set by hand and held until %(date)s.") % {"date": display.date(status.lock_until)}
+        return []
+    lines = [_("Set by hand and held until %(date)s.") % {"date": display.date(status.lock_until)}]
     if status.override_reason:
-        message += " " + _("Reason: %(reason)s") % {"reason": status.override_reason}
+        lines.append(_("Reason: %(reason)s") % {"reason": status.override_reason})
     people = [p for p in (status.override_by, status.override_approved_by) if p]
     if people:
-        message += " " + _("By %(who)s.") % {"who": " / ".join(dict.fromkeys(people))}
-    return message
+        lines.append(_("By %(who)s.") % {"who": " / ".join(dict.fromkeys(people))})
+    return lines
 
 
 def _notes(status: TierStatus, ladder: Ladder) -> list[str]:

@@ -57,13 +57,13 @@ def approver_choices(user: User) -> list[tuple[int, str]]:
     return [(u.pk, str(u)) for u in users.order_by("username")]
 
 
-def override_form(user: User, data: Any = None) -> loyalty_forms.OverrideForm:
+def override_form(user: User, data: Any = None, held: str = "") -> loyalty_forms.OverrideForm:
     tiers = lp.tier_choices(active_programme().programme.ladder)
     approvers = approver_choices(user)
     if data is not None:
         return loyalty_forms.OverrideForm(data, tiers=tiers, approvers=approvers)
     return loyalty_forms.OverrideForm(
-        initial={"approver": user.pk}, tiers=tiers, approvers=approvers
+        initial={"approver": user.pk, "tier": held}, tiers=tiers, approvers=approvers
     )
 
 
@@ -100,7 +100,9 @@ def section_context(user: User, customer: Customer, **forms: Any) -> dict[str, A
     if can.adjust:
         context["adjust_form"] = forms.get("adjust_form") or loyalty_forms.AdjustForm.blank()
     if can.override:
-        context["override_form"] = forms.get("override_form") or override_form(user)
+        context["override_form"] = forms.get("override_form") or override_form(
+            user, held=status.tier.code
+        )
     return context
 
 
