@@ -21,7 +21,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Coalesce, Greatest, Least, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -345,7 +345,9 @@ def purchase_return_write(
             item.save()
             fully = purchase.returned_amount + item.amount >= purchase.total
             Customer.objects.filter(pk=purchase.customer_id).update(
-                total_spend=F("total_spend") - item.amount,
+                # Rounded in SQL: SQLite keeps the running sum as a binary float, and
+                # returning everything must land on 0, not on -1e-13 (a CHECK refuses < 0).
+                total_spend=Round(F("total_spend") - item.amount, 2),
                 order_count=F("order_count") - (1 if fully and purchase.total > 0 else 0),
             )
             audit_record(
