@@ -73,3 +73,29 @@ def test_mixed_traffic_on_one_customer_keeps_every_figure_and_balance(
         == PointsEntry.objects.filter(customer=customer).aggregate(s=Sum("points"))["s"]
     )
     ledger_check(customer.pk)
+
+
+def test_nightly_jobs_beside_live_purchases_lose_nothing(users, book, ledger_check):
+    from tiercard.loyalty.tasks import run_daily
+
+    rep = users["mgr_east"]  # sees both east customers
+    customers = [book["east1"], book["east2"]]
+
+    def act(i: int) -> object:
+        if i % 5 == 0:
+            return run_daily(today=business_today(), full=True)
+        return purchase_record(
+            actor=rep,
+            customer_id=customers[i % 2].pk,
+            data={"lines": [{"item_name": "茶", "unit_price": "700.00"}]},
+        )
+
+    done, failed = in_threads(40, act)
+
+    assert failed == [] and len(done) == 40
+    for customer in customers:
+        row = Membership.objects.get(pk=customer.pk)
+        assert row.win_orders == 16 and row.win_spend == Decimal("11200.00")
+        # ¥11,200 in 16 orders, bought today: 高级 (premium) by the default ladder
+        assert row.tier == "premium"
+        ledger_check(customer.pk)

@@ -74,15 +74,18 @@ def active_programme() -> Active:
 
 
 def _install_default() -> None:
+    from django.db.models import Max
+
     from tiercard.tiers.programme import default_programme, dump_programme
 
     try:
         with transaction.atomic():
+            latest = TierLadder.objects.aggregate(v=Max("version"))["v"] or 0
             TierLadder.objects.create(
-                version=1, rules=dump_programme(default_programme()), is_active=True
+                version=latest + 1, rules=dump_programme(default_programme()), is_active=True
             )
     except IntegrityError:
-        pass  # installed concurrently
+        pass  # installed concurrently (the one-active or the version constraint)
 
 
 def window_state(active: Active, today: dt.date) -> WindowState:

@@ -71,6 +71,7 @@ def memberships_ensure(active: Active) -> int:
                0, 0, 0, 0, NULL, 0, 0, 0, %s, %s
         FROM customers_customer c
         WHERE NOT EXISTS (SELECT 1 FROM loyalty_membership m WHERE m.customer_id = c.id)
+        ON CONFLICT DO NOTHING
     """
     with connection.cursor() as cur:
         cur.execute(sql, [active.programme.ladder.lowest.code, now, active.version, False, now])
@@ -87,6 +88,12 @@ def window_rebuild(active: Active, today: dt.date) -> WindowState:
     start = active.programme.window.start(today)
     since = local_day_bounds(start)[0]
     with transaction.atomic():
+        # Create the window row first and lock it: two first uses at once (or a first use
+        # beside the nightly job) then rebuild one after the other instead of deadlocking
+        # over every membership row. The loser's insert waits for the winner's commit.
+        WindowState.objects.get_or_create(
+            pk=1, defaults={"window_start": start, "spec": spec_of(active)}
+        )
         _lock_state()
         memberships_ensure(active)
         last_day, last_params = _local_date("MAX(p.occurred_at)")
