@@ -238,3 +238,45 @@ def test_invalid_purchase_writes_no_membership_growth_or_points(users, book):
 
     assert not Membership.objects.filter(pk=customer.pk).exists()
     assert GrowthEntry.objects.count() == 0 and PointsEntry.objects.count() == 0
+
+
+def test_late_return_of_a_purchase_outside_the_window_leaves_the_window_alone(users, book):
+    rep, customer = users["rep_east1"], book["east1"]
+    with time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False):
+        old = buy(rep, customer, "400.00", at="2025-01-10T09:00")  # outside the window
+        buy(rep, customer, "100.00")
+        before = figures(customer.pk)
+
+        purchase_return(actor=rep, purchase_id=old.pk, data={"amount": "400.00"})
+
+        after = figures(customer.pk)
+        assert after["win_spend"] == before["win_spend"] == Decimal("100.00")
+        assert after["win_growth"] == before["win_growth"] == 100
+        assert after["growth_total"] == 100 and after["last_purchase_on"] == dt.date(2026, 6, 15)
+        assert Membership.objects.get(pk=customer.pk).points_balance == 100
+        assert_rebuild_agrees(dt.date(2026, 6, 15))
+
+
+def test_calendar_year_window_starts_again_on_new_years_day(users, book):
+    from tiercard.loyalty.services.ladders import ladder_apply, ladder_draft_create
+    from tiercard.tiers.programme import default_programme, dump_programme
+
+    rep, admin, customer = users["rep_east1"], users["admin"], book["east1"]
+    rules = dump_programme(default_programme())
+    rules["window"] = {"kind": "calendar", "period": "year"}
+    with time_machine.travel(dt.datetime(2026, 12, 30, 10, tzinfo=SHANGHAI), tick=False):
+        draft = ladder_draft_create(actor=admin, rules=rules, note="calendar year")
+        ladder_apply(actor=admin, version=draft.version, today=dt.date(2026, 12, 30))
+        buy(rep, customer, "1500.00", at="2026-02-01T09:00")
+        buy(rep, customer, "600.00")
+        assert figures(customer.pk)["win_spend"] == Decimal("2100.00")
+        assert Membership.objects.get(pk=customer.pk).tier == "standard"
+
+    with time_machine.travel(dt.datetime(2027, 1, 1, 0, 5, tzinfo=SHANGHAI), tick=False):
+        window_roll(active_programme(), dt.date(2027, 1, 1))
+
+        row = Membership.objects.get(pk=customer.pk)
+        assert (row.win_spend, row.win_orders, row.win_growth) == (Decimal("0.00"), 0, 0)
+        assert row.growth_total == 2100 and row.review_due is True
+        assert row.tier == "standard"  # the review decides, under the ladder's policy
+        assert_rebuild_agrees(dt.date(2027, 1, 1))
