@@ -37,3 +37,22 @@ def day(value: dt.date | dt.datetime | None) -> str:
 def monogram(name: str) -> str:
     """The first character of a name, for the avatar circle."""
     return (name or "?").strip()[:1].upper()
+
+
+NAV_SECTIONS = {
+    "loyalty_points": "points",
+    "loyalty_rewards": "rewards",
+    "loyalty_reward_new": "rewards",
+    "loyalty_reward_edit": "rewards",
+    "loyalty_versions": "programme",
+    "loyalty_version": "programme",
+    "loyalty_draft": "programme",
+    "loyalty_dry_run": "programme",
+    "loyalty_apply": "programme",
+}
+
+
+@register.filter
+def nav_section(url_name: str | None) -> str:
+    """Which top navigation item a page belongs to; customer pages are the default."""
+    return NAV_SECTIONS.get(url_name or "", "customers")
