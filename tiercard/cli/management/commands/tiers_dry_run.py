@@ -1,4 +1,4 @@
-"""``tiercard tiers dry_run VERSION --user ADMIN [--date D] [--samples N]``: the move matrix."""
+"""``tiercard tiers dry-run VERSION --user ADMIN [--date D] [--samples N]``: the move matrix."""
 
 from __future__ import annotations
 
