@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from tiercard.sales.models import Purchase
 from tiercard.loyalty.services.checkout import purchase_record
+from tiercard.sales.models import Purchase
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,8 +14,8 @@ from tiercard.core.errors import NotFound, ValidationFailed
 from tiercard.customers.models import Customer
 from tiercard.interactions.models import Interaction
 from tiercard.interactions.services import interaction_log
-from tiercard.sales.models import Purchase, PurchaseLine
 from tiercard.loyalty.services.checkout import purchase_record
+from tiercard.sales.models import Purchase, PurchaseLine
 
 pytestmark = pytest.mark.django_db
 

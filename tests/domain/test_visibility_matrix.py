@@ -21,8 +21,8 @@ from tiercard.customers.selectors import (
 from tiercard.customers.services import customer_archive, customer_update
 from tiercard.interactions.models import Interaction
 from tiercard.interactions.services import interaction_log
-from tiercard.sales.models import Purchase
 from tiercard.loyalty.services.checkout import purchase_record
+from tiercard.sales.models import Purchase
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from tiercard.api.serializers import purchase_out
 from tiercard.core.errors import ValidationFailed
 from tiercard.core.text import clean_text
 from tiercard.customers.selectors import customer_ensure_visible
-from tiercard.sales.selectors import purchase_get, purchase_list
 from tiercard.loyalty.services.checkout import purchase_record
+from tiercard.sales.selectors import purchase_get, purchase_list
 
 router = Router(tags=["purchases"])
 
