@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from lunardate import LunarDate
 
@@ -228,4 +229,33 @@ def parse_datetime_local(raw: object) -> dt.datetime:
         )
     if timezone.is_naive(value):
         value = value.replace(tzinfo=business_tz())
+    return value
+
+
+def clean_past_time(
+    raw: object,
+    errors: FieldErrors,
+    field: str,
+    *,
+    now: dt.datetime,
+    future_message: str | Promise,
+    earliest: dt.datetime | None = None,
+    earliest_message: str | Promise = "",
+) -> dt.datetime:
+    """When something happened: ``now`` when left empty, else a parsed local date-time that is
+    not in the future (``FUTURE_TOLERANCE`` allows for clock skew) nor before ``earliest``.
+
+    Problems go to ``errors`` under ``field``; ``now`` stands in for a refused value.
+    """
+    if raw in (None, ""):
+        return now
+    try:
+        value = parse_datetime_local(raw)
+    except ValueError:
+        errors.add(field, _("“%(value)s” is not a valid date and time.") % {"value": raw})
+        return now
+    if value > now + FUTURE_TOLERANCE:
+        errors.add(field, future_message)
+    elif earliest is not None and value < earliest:
+        errors.add(field, earliest_message)
     return value

@@ -40,19 +40,13 @@ def interaction_log(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
     errors = FieldErrors()
     for key in sorted(set(data) - KEYS):
         errors.add(key, _("Unknown field."))
-    now = timezone.now()
-    occurred = now
-    if data.get("occurred_at") not in (None, ""):
-        try:
-            occurred = v.parse_datetime_local(data["occurred_at"])
-        except ValueError:
-            errors.add(
-                "occurred_at",
-                _("“%(value)s” is not a valid date and time.") % {"value": data["occurred_at"]},
-            )
-        else:
-            if occurred > now + v.FUTURE_TOLERANCE:
-                errors.add("occurred_at", _("An interaction cannot be logged in the future."))
+    occurred = v.clean_past_time(
+        data.get("occurred_at"),
+        errors,
+        "occurred_at",
+        now=timezone.now(),
+        future_message=_("An interaction cannot be logged in the future."),
+    )
     contact = None
     if data.get("contact_id") not in (None, ""):
         contact = Contact.objects.filter(

@@ -128,21 +128,15 @@ def _build(
     errors = FieldErrors()
     for key in sorted(set(data) - PURCHASE_KEYS):
         errors.add(key, _("Unknown field."))
-    now = timezone.now()
-    occurred = now
-    if data.get("occurred_at") not in (None, ""):
-        try:
-            occurred = v.parse_datetime_local(data["occurred_at"])
-        except ValueError:
-            errors.add(
-                "occurred_at",
-                _("“%(value)s” is not a valid date and time.") % {"value": data["occurred_at"]},
-            )
-        else:
-            if occurred > now + v.FUTURE_TOLERANCE:
-                errors.add("occurred_at", _("The purchase time cannot be in the future."))
-            elif occurred < EARLIEST:
-                errors.add("occurred_at", _("The purchase time cannot be before 2000."))
+    occurred = v.clean_past_time(
+        data.get("occurred_at"),
+        errors,
+        "occurred_at",
+        now=timezone.now(),
+        future_message=_("The purchase time cannot be in the future."),
+        earliest=EARLIEST,
+        earliest_message=_("The purchase time cannot be before 2000."),
+    )
     channel = str(data.get("channel") or SalesChannel.STORE)
     payment = str(data.get("payment_method") or PaymentMethod.WECHAT_PAY)
     rep = None
@@ -261,21 +255,15 @@ def _build_return(actor: User, purchase: Purchase, data: Mapping[str, Any]) -> P
     )
     if amount is not None and amount != quantize(amount):
         errors.add("amount", _("Use at most 2 decimal places."))
-    now = timezone.now()
-    occurred = now
-    if data.get("occurred_at") not in (None, ""):
-        try:
-            occurred = v.parse_datetime_local(data["occurred_at"])
-        except ValueError:
-            errors.add(
-                "occurred_at",
-                _("“%(value)s” is not a valid date and time.") % {"value": data["occurred_at"]},
-            )
-        else:
-            if occurred > now + v.FUTURE_TOLERANCE:
-                errors.add("occurred_at", _("The return time cannot be in the future."))
-            elif occurred < purchase.occurred_at:
-                errors.add("occurred_at", _("The return cannot be before the purchase."))
+    occurred = v.clean_past_time(
+        data.get("occurred_at"),
+        errors,
+        "occurred_at",
+        now=timezone.now(),
+        future_message=_("The return time cannot be in the future."),
+        earliest=purchase.occurred_at,
+        earliest_message=_("The return cannot be before the purchase."),
+    )
     item = PurchaseReturn(
         purchase=purchase,
         amount=amount or Decimal(0),

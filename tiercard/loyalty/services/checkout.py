@@ -20,7 +20,8 @@ customer never deadlock: window row (shared), membership row, then the sales row
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -62,16 +63,23 @@ def purchase_record(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
     """
     if not visible_customers(actor).filter(pk=customer_id).exists():
         raise NotFound()
+    with _customer_locked(customer_id) as (row, active, window_start, today):
+        recorded = purchase_write(actor=actor, customer_id=customer_id, data=data)
+        if recorded.created:
+            _apply_purchase(row, active, window_start, recorded.purchase, actor, today)
+    return recorded
+
+
+@contextmanager
+def _customer_locked(customer_id: int) -> Iterator[tuple[Membership, Active, dt.date, dt.date]]:
+    """One transaction holding the locks every purchase and return takes, in this order:
+    the window row (shared, so the nightly roll waits), then the membership row."""
     active = active_programme()
     today = business_today()
     with transaction.atomic():
         state = window_state(active, today)
         window_share_lock()
-        row = membership_lock(customer_id, active)
-        recorded = purchase_write(actor=actor, customer_id=customer_id, data=data)
-        if recorded.created:
-            _apply_purchase(row, active, state.window_start, recorded.purchase, actor, today)
-    return recorded
+        yield membership_lock(customer_id, active), active, state.window_start, today
 
 
 def _apply_purchase(
@@ -155,15 +163,10 @@ def purchase_return(*, actor: User, purchase_id: int, data: Mapping[str, Any]) -
     )
     if customer_id is None:
         raise NotFound()
-    active = active_programme()
-    today = business_today()
-    with transaction.atomic():
-        state = window_state(active, today)
-        window_share_lock()
-        row = membership_lock(customer_id, active)
+    with _customer_locked(customer_id) as (row, active, window_start, today):
         recorded = purchase_return_write(actor=actor, purchase_id=purchase_id, data=data)
         if recorded.created:
-            _apply_return(row, active, state.window_start, recorded, actor, today)
+            _apply_return(row, active, window_start, recorded, actor, today)
     return recorded
 
 
