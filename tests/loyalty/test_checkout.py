@@ -280,3 +280,16 @@ def test_calendar_year_window_starts_again_on_new_years_day(users, book):
         assert row.growth_total == 2100 and row.review_due is True
         assert row.tier == "standard"  # the review decides, under the ladder's policy
         assert_rebuild_agrees(dt.date(2027, 1, 1))
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin"])
+def test_rebuild_dates_purchases_in_the_business_time_zone(users, book, settings, zone):
+    # Shanghai has a fixed offset (SQLite date arithmetic); Berlin has summer time (the
+    # per-row conversion). Just after local midnight it is still the day before in UTC.
+    settings.TIERCARD_TIME_ZONE = zone
+    rep, customer = users["rep_east1"], book["east1"]
+    local = dt.datetime(2026, 7, 2, 0, 30, tzinfo=ZoneInfo(zone))
+    with time_machine.travel(local + dt.timedelta(hours=1), tick=False):
+        buy(rep, customer, "50.00", at="2026-07-02T00:30")
+        assert figures(customer.pk)["last_purchase_on"] == dt.date(2026, 7, 2)
+        assert_rebuild_agrees(dt.date(2026, 7, 2))

