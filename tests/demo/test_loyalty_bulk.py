@@ -9,6 +9,7 @@ from tiercard.demo.load import LoadReport
 from tiercard.loyalty.models import GrowthEntry, Membership, PointsEntry, PointsLot, TierChange
 from tiercard.loyalty.services.bulk import loyalty_bulk_init
 from tiercard.loyalty.services.state import active_programme, metrics_of
+from tiercard.outbox.models import OutboxMessage
 from tiercard.sales.models import Purchase
 from tiercard.tiers.earning import growth_for
 from tiercard.tiers.evaluation import qualified_tier
@@ -38,7 +39,9 @@ def test_bulk_init_derives_growth_figures_tiers_and_opening_points(demo: LoadRep
     for row in rows:  # every tier is the one the pure rules give for the stored figures
         assert row.tier == qualified_tier(active.programme.ladder, metrics_of(row, AS_OF)).code
     upgraded = sum(1 for row in rows if row.tier != active.programme.ladder.lowest.code)
-    assert report.tier_changes == upgraded == TierChange.objects.count()
+    assert report.tier_changes == upgraded == TierChange.objects.filter(reason="joined").count()
+    assert upgraded == TierChange.objects.count() > 0
+    assert not OutboxMessage.objects.exists()  # a data load is not news for the customer
     balance = Membership.objects.aggregate(s=Sum("points_balance"))["s"]
     assert balance == PointsEntry.objects.aggregate(s=Sum("points"))["s"]
     assert balance == PointsLot.objects.aggregate(s=Sum("remaining"))["s"] > 0

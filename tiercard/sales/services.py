@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
@@ -45,6 +45,8 @@ from tiercard.sales.models import (
     SalesChannel,
 )
 
+M = TypeVar("M", Purchase, PurchaseReturn)
+
 MAX_LINES = 500
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LINE_KEYS = frozenset({"sku", "item_name", "quantity", "unit_price", "discount"})
@@ -61,6 +63,15 @@ PURCHASE_KEYS = frozenset(
         "lines",
     }
 )
+
+
+def _by_reference(model: type[M], reference: str) -> M | None:
+    """The row holding a non-blank ``external_ref``.
+
+    The unique index is partial (``WHERE external_ref <> ''``); SQLite uses it only when the
+    query repeats that condition, otherwise it scans every purchase.
+    """
+    return model.objects.exclude(external_ref="").filter(external_ref=reference).first()
 
 
 @dataclass(frozen=True)
@@ -193,7 +204,7 @@ def purchase_write(*, actor: User, customer_id: int, data: Mapping[str, Any]) ->
         raise PermissionDenied()
     purchase, lines = _build(actor, customer, data)
     if purchase.external_ref:
-        existing = Purchase.objects.filter(external_ref=purchase.external_ref).first()
+        existing = _by_reference(Purchase, purchase.external_ref)
         if existing is not None:
             return _replay(purchase, existing)
     if customer.status == CustomerStatus.ARCHIVED:
@@ -228,7 +239,7 @@ def purchase_write(*, actor: User, customer_id: int, data: Mapping[str, Any]) ->
             )
     except IntegrityError:
         # Lost a race with a concurrent replay of the same external reference.
-        existing = Purchase.objects.filter(external_ref=purchase.external_ref).first()
+        existing = _by_reference(Purchase, purchase.external_ref)
         if existing is None:
             raise
         return _replay(purchase, existing)
@@ -307,7 +318,7 @@ def purchase_return_write(
         raise PermissionDenied()
     item = _build_return(actor, purchase, data)
     if item.external_ref:
-        existing = PurchaseReturn.objects.filter(external_ref=item.external_ref).first()
+        existing = _by_reference(PurchaseReturn, item.external_ref)
         if existing is not None:
             return _replay_return(item, existing)
     left = purchase.total - purchase.returned_amount
@@ -346,7 +357,7 @@ def purchase_return_write(
                 changes={"purchase": purchase.pk, "amount": str(item.amount)},
             )
     except IntegrityError:
-        existing = PurchaseReturn.objects.filter(external_ref=item.external_ref).first()
+        existing = _by_reference(PurchaseReturn, item.external_ref)
         if existing is None or not item.external_ref:
             raise
         return _replay_return(item, existing)

@@ -5,7 +5,9 @@ what they wrote, set-based, in a few statements whatever the size:
 
 1. a growth entry per purchase not yet credited (``growth_for`` in SQL: floor of total × rate);
 2. every membership's window figures (``window_rebuild``);
-3. tiers: a full review upgrades everyone to the tier they qualify for, with history rows;
+3. tiers: every customer still on the lowest tier moves to the tier they qualify for, with a
+   ``joined`` history row (one INSERT ... SELECT and one UPDATE; no messages are queued:
+   customers are not told they were "upgraded" by a data load);
 4. an opening points balance per customer without ledger entries: one ``adjust`` entry and lot,
    worth the points the window's spend would have earned at the lowest tier's rate (the
    "opening balance" a business migrating from another system brings along).
@@ -19,14 +21,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from tiercard.loyalty.models import EntryKind, GrowthKind
-from tiercard.loyalty.services.grading import tiers_review
+from tiercard.loyalty.models import ChangeReason, EntryKind, GrowthKind, Membership, TierChange
 from tiercard.loyalty.services.state import Active, active_programme
+from tiercard.loyalty.services.tier_sql import COLUMNS, const, insert_select, metrics_json
 from tiercard.loyalty.services.window import _local_date, window_rebuild
 from tiercard.tiers.earning import expires_on
+from tiercard.tiers.sql import tier_case
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,37 @@ def loyalty_bulk_init(today: dt.date) -> BulkReport:
     with transaction.atomic():
         grown = growth_backfill(active)
     window_rebuild(active, today)
-    review = tiers_review(today=today, full=True)
     with transaction.atomic():
+        graded = initial_grading(active, today)
         opened = opening_balances(active, today)
-    return BulkReport(grown, review.upgraded + review.downgraded, opened)
+    return BulkReport(grown, graded, opened)
+
+
+def initial_grading(active: Active, today: dt.date) -> int:
+    """Lowest-tier memberships move to their qualified tier; returns how many moved."""
+    ladder = active.programme.ladder
+    lowest = ladder.lowest.code
+    qualified = tier_case(ladder, COLUMNS, today=today)
+    movers = Membership.objects.filter(tier=lowest).annotate(q=qualified).exclude(q=lowest)
+    now = timezone.now()
+    moved = insert_select(
+        TierChange,
+        movers,
+        {
+            "customer": F("customer_id"),
+            "at": const(now, models.DateTimeField()),
+            "effective_on": const(today, models.DateField()),
+            "from_tier": const(lowest, models.CharField()),
+            "to_tier": F("q"),
+            "reason": const(ChangeReason.JOINED.value, models.CharField()),
+            "ladder_version": const(active.version, models.IntegerField()),
+            "metrics": metrics_json(today),
+            "purchase": const(None, models.BigIntegerField()),
+            "actor": const(None, models.BigIntegerField()),
+            "note": const("", models.CharField()),
+        },
+    )
+    Membership.objects.filter(tier=lowest).annotate(q=qualified).exclude(q=lowest).update(
+        tier=qualified, tier_since=now, upgraded_at=now, ladder_version=active.version
+    )
+    return moved
