@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tiercard.accounts.models import User
+from tests.loyalty.points_support import give
 from tiercard.audit.models import AuditEvent
-from tiercard.customers.models import Customer
 from tiercard.loyalty.models import (
     BenefitCounter,
     BenefitUse,
@@ -18,14 +17,9 @@ from tiercard.loyalty.models import (
     TierChange,
     TierLadder,
 )
-from tiercard.loyalty.services.points import points_adjust
 from tiercard.sales.models import Purchase, PurchaseReturn
 
-
-def give(users: dict[str, User], customer: Customer, points: int, key: str = "seed") -> None:
-    points_adjust(
-        actor=users["admin"], customer_id=customer.pk, points=points, reason="赠送", key=key
-    )
+__all__ = ["give", "loyalty_state"]
 
 
 def loyalty_state() -> dict[str, Any]:

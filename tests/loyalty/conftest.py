@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import transaction
 from django.db.models import Sum
 
+from tests.loyalty.points_support import NOW
 from tiercard.accounts.models import User
 from tiercard.audit.models import AuditEvent
 from tiercard.core.timeutils import business_today
@@ -36,6 +38,17 @@ from tiercard.tiers.programme import dump_programme
 # --- Points and rewards (积分) ------------------------------------------------------------------
 
 _versions = itertools.count(1000)
+
+
+@pytest.fixture
+def business_day() -> Iterator[None]:
+    """The clock stopped at business day 2026-06-15, 10:00.
+
+    Modules ask for it first (``pytest.mark.usefixtures``), so the fixtures that write are
+    dated on that day too.
+    """
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connections
 
+from tests.loyalty.threads_support import in_threads
 from tests.loyalty.tiers_support import member as _member
 from tiercard.core.errors import Conflict
 from tiercard.loyalty.models import BenefitCounter, BenefitUse
@@ -17,28 +15,12 @@ from tiercard.loyalty.services.state import active_programme
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-THREADS = 20
+THREADS = 20  # each test starts all of them at once
 
 
 def member(customer: Any, tier: str) -> None:
     # A flushed database has lost the migration's programme: active_programme installs it.
     _member(customer, tier, ladder_version=active_programme().version)
-
-
-def in_threads(count: int, fn: Callable[[int], Any]) -> tuple[list[Any], list[BaseException]]:
-    """``fn(0..count-1)`` on ``count`` threads at once, each closing its connection after."""
-
-    def call(i: int) -> tuple[bool, Any]:
-        try:
-            return True, fn(i)
-        except BaseException as exc:  # collected and asserted by the test
-            return False, exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        outcomes = list(pool.map(call, range(count)))
-    return [v for ok, v in outcomes if ok], [v for ok, v in outcomes if not ok]
 
 
 def test_20_concurrent_uses_of_a_two_a_month_quota_exactly_2_succeed(users, book):
@@ -50,6 +32,7 @@ def test_20_concurrent_uses_of_a_two_a_month_quota_exactly_2_succeed(users, book
         lambda i: benefit_use(
             actor=rep, customer_id=customer.pk, code="free_delivery", key=f"k{i}"
         ),
+        workers=THREADS,
     )
 
     assert len(done) == 2
@@ -75,6 +58,7 @@ def test_20_concurrent_first_uses_on_a_fresh_customer_create_one_counter(users, 
             code="free_delivery",
             key=f"k{i}",
         ),
+        workers=THREADS,
     )
 
     # customer2 holds the lowest tier: every one of its uses is refused, none is counted.
@@ -93,6 +77,7 @@ def test_20_concurrent_replays_of_one_key_use_the_quota_once(users, book):
         lambda _i: benefit_use(
             actor=rep, customer_id=customer.pk, code="free_delivery", key="same"
         ),
+        workers=THREADS,
     )
 
     assert failed == []

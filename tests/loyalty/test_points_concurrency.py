@@ -7,14 +7,12 @@ PostgreSQL (row locks).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.db.models import Sum
 
+from tests.loyalty.threads_support import in_threads
 from tiercard.core.errors import Conflict, DomainError
 from tiercard.core.timeutils import business_today
 from tiercard.loyalty.models import EntryKind, Membership, PointsEntry, Redemption
@@ -24,24 +22,6 @@ from tiercard.loyalty.services.rewards import points_redeem
 from tiercard.tiers.earning import Expiry
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WORKERS = 16
-
-
-def in_threads(count: int, fn: Callable[[int], Any]) -> tuple[list[Any], list[BaseException]]:
-    """Run ``fn(0..count-1)`` on a pool; each call closes its thread's connection after."""
-
-    def call(i: int) -> tuple[bool, Any]:
-        try:
-            return True, fn(i)
-        except BaseException as exc:  # collected and asserted by the test
-            return False, exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        outcomes = list(pool.map(call, range(count)))
-    return [v for ok, v in outcomes if ok], [v for ok, v in outcomes if not ok]
 
 
 def ledger_sum(customer_id: int) -> int:

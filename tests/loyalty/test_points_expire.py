@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.loyalty.points_support import NOW, SHANGHAI, TODAY, give
 from tiercard.loyalty.models import Membership, PointsEntry, PointsLot
 from tiercard.loyalty.services.points import points_adjust
 from tiercard.loyalty.services.points_expire import ExpireReport, points_expire
@@ -18,20 +18,12 @@ from tiercard.tiers.earning import Expiry
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-TODAY = dt.date(2026, 6, 15)
-frozen = time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+frozen = time_machine.travel(NOW, tick=False)
 
 
 @pytest.fixture
 def thirty_days(points_rules):
     points_rules(expiry=Expiry.AFTER_DAYS, expiry_after=30)
-
-
-def give(users, customer, points, key):
-    return points_adjust(
-        actor=users["admin"], customer_id=customer.pk, points=points, reason="赠送", key=key
-    )
 
 
 @frozen

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
+from tests.loyalty.points_support import TODAY
 from tiercard.core.errors import NotFound
 from tiercard.loyalty.models import PointsLot
 from tiercard.loyalty.selectors.points import (
@@ -25,17 +24,7 @@ from tiercard.loyalty.services.points_expire import points_expire
 from tiercard.loyalty.services.rewards import points_redeem
 from tiercard.tiers.earning import Expiry
 
-pytestmark = pytest.mark.django_db
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-TODAY = dt.date(2026, 6, 15)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    """Business day 2026-06-15 for every fixture and test here (autouse: set up first)."""
-    with time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("business_day")]
 
 
 @pytest.fixture

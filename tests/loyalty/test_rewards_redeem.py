@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.utils import translation
 
+from tests.loyalty.points_support import TODAY, give
 from tiercard.audit.models import AuditEvent
 from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tiercard.customers.services import customer_archive
@@ -21,31 +20,14 @@ from tiercard.loyalty.models import (
     RedemptionStatus,
     Reward,
 )
-from tiercard.loyalty.services.points import points_adjust
 from tiercard.loyalty.services.rewards import points_redeem, redemption_cancel
 
-pytestmark = pytest.mark.django_db
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-TODAY = dt.date(2026, 6, 15)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    """Business day 2026-06-15 for every fixture and test here (autouse: set up first)."""
-    with time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("business_day")]
 
 
 def redeem(users, customer, code="tea", quantity=1, key="r1", actor="rep_east1"):
     return points_redeem(
         actor=users[actor], customer_id=customer.pk, reward_code=code, quantity=quantity, key=key
-    )
-
-
-def give(users, customer, points, key="seed"):
-    return points_adjust(
-        actor=users["admin"], customer_id=customer.pk, points=points, reason="开户赠送", key=key
     )
 
 
