@@ -27,7 +27,7 @@ from tiercard.loyalty.selectors.tiers import (
     tier_status,
 )
 from tiercard.loyalty.services.overrides import tier_override, tier_override_clear
-from tiercard.tiers.benefits import Benefits
+from tiercard.tiers.benefits import Benefits, dump_benefits
 from tiercard.tiers.evaluation import GroupResult, LeafResult, Result
 from tiercard.tiers.metrics import Metric, Value
 from tiercard.tiers.progress import LeafGap, Progress
@@ -249,24 +249,12 @@ def progress_out(progress: Progress | None) -> dict[str, Any] | None:
 
 
 def benefits_out(benefits: Benefits) -> dict[str, Any]:
+    """The tier's benefits as the programme stores them, decimals in plain notation."""
     return {
+        **dump_benefits(benefits),
+        # The stored form may keep an exponent ("1E+1"); the API always writes "10".
         "discount_percent": format(benefits.discount_percent, "f"),
         "points_multiplier": format(benefits.points_multiplier, "f"),
-        "birthday_gift": benefits.birthday_gift,
-        "dedicated_manager": benefits.dedicated_manager,
-        "response_hours": benefits.response_hours,
-        "follow_up_days": benefits.follow_up_days,
-        "priority_booking": benefits.priority_booking,
-        "quotas": [
-            {
-                "code": q.code,
-                "name_zh": q.name_zh,
-                "name_en": q.name_en,
-                "limit": q.limit,
-                "period": q.period.value,
-            }
-            for q in benefits.quotas
-        ],
     }
 
 
