@@ -15,7 +15,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tiercard.core.errors import ValidationFailed
 from tiercard.loyalty.models import RewardKind
+from tiercard.web.forms import apply_errors
+
+
+def refused(form: forms.Form, error: ValidationFailed) -> None:
+    """A service's refusal on the form: field errors beside their fields, else at the top."""
+    apply_errors(form, error.fields or {"__all__": [error.message]})
 
 
 def new_key() -> str:
@@ -42,6 +49,7 @@ class KeyedForm(forms.Form):
 
     @classmethod
     def blank(cls, **kwargs: Any) -> Any:
+        """With a new idempotency key; ``data=`` binds it (the key then comes from the data)."""
         initial = {"key": new_key(), **kwargs.pop("initial", {})}
         return cls(initial=initial, **kwargs)
 
@@ -103,8 +111,11 @@ class ReturnForm(forms.Form):
         field.choices = [("", "—"), *purchases]
 
     @classmethod
-    def blank(cls, purchases: Sequence[tuple[int, str]], **initial: Any) -> ReturnForm:
-        return cls(initial={"external_ref": new_key(), **initial}, purchases=purchases)
+    def blank(
+        cls, purchases: Sequence[tuple[int, str]], data: Any = None, **initial: Any
+    ) -> ReturnForm:
+        """A new reference each time; bound to ``data`` when given (then ``initial`` is unused)."""
+        return cls(data, initial={"external_ref": new_key(), **initial}, purchases=purchases)
 
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data

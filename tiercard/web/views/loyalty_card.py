@@ -10,6 +10,7 @@ redirects back, or shows the form with its errors on the section's page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from tiercard.accounts import policy
+from tiercard.accounts.models import User
 from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tiercard.customers.models import Customer
 from tiercard.loyalty.services.benefits import benefit_use
@@ -34,7 +36,7 @@ from tiercard.web import display, loyalty_forms, presenters
 from tiercard.web import loyalty_presenters as lp
 from tiercard.web.errors import web_view
 from tiercard.web.forms import apply_errors
-from tiercard.web.requests import htmx_target, is_htmx, viewer
+from tiercard.web.requests import htmx_target, is_htmx, posted, viewer
 from tiercard.web.views import loyalty_context as lc
 
 PANELS = "web/loyalty/panels.html"
@@ -78,6 +80,21 @@ def _with_errors(
     return render(request, PAGE, context, status=status)
 
 
+def _acting(
+    request: HttpRequest, pk: int, allowed: Callable[[User], bool]
+) -> tuple[User, Customer]:
+    """The viewer and the customer, in scope (else 404), holding the action's right (else 403).
+
+    Each action then binds its form to ``posted(request)``, so a GET shows it blank and only a
+    valid POST reaches the service.
+    """
+    user = viewer(request)
+    customer = lc.customer_of(user, pk)
+    if not allowed(user):
+        raise PermissionDenied()
+    return user, customer
+
+
 # --- Redeem -----------------------------------------------------------------------------------
 
 REWARD_CODES = {
@@ -93,15 +110,8 @@ REWARD_CODES = {
 @web_view
 @require_http_methods(["GET", "POST"])
 def redeem_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = viewer(request)
-    customer = lc.customer_of(user, pk)
-    if not policy.can_record_purchase(user):
-        raise PermissionDenied()
-    choices = lc.reward_choices_for(user)
-    if request.method == "GET":
-        form = loyalty_forms.RedeemForm.blank(rewards=choices)
-        return _with_errors(request, customer, "redeem", form)
-    form = loyalty_forms.RedeemForm(request.POST, rewards=choices)
+    user, customer = _acting(request, pk, policy.can_record_purchase)
+    form = loyalty_forms.RedeemForm.blank(data=posted(request), rewards=lc.reward_choices_for(user))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -150,27 +160,21 @@ def _redeem_errors(
 @require_http_methods(["GET", "POST"])
 def return_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the return form, for the purchase picked in the list (``?purchase=``)."""
-    user = viewer(request)
-    customer = lc.customer_of(user, pk)
-    if not policy.can_record_purchase(user):
-        raise PermissionDenied()
+    user, customer = _acting(request, pk, policy.can_record_purchase)
     purchases = lc.recent_purchases(user, customer.pk)
     choices = lc.purchase_choices(purchases)
-    if request.method == "GET":
-        picked = next((p for p in purchases if str(p.pk) == request.GET.get("purchase")), None)
-        initial = {}
-        if picked is not None:
-            initial = {"purchase": picked.pk, "amount": str(picked.total - picked.returned_amount)}
-        form = loyalty_forms.ReturnForm.blank(choices, **initial)
-        return _with_errors(request, customer, "return", form)
-    form = loyalty_forms.ReturnForm(request.POST, purchases=choices)
+    picked = next((p for p in purchases if str(p.pk) == request.GET.get("purchase")), None)
+    initial = {}
+    if picked is not None:  # what is left of it to return, as the amount offered
+        initial = {"purchase": picked.pk, "amount": str(picked.total - picked.returned_amount)}
+    form = loyalty_forms.ReturnForm.blank(choices, data=posted(request), **initial)
     if form.is_valid():
         try:
             recorded = purchase_return(
                 actor=user, purchase_id=form.cleaned_data["purchase"], data=form.service_data()
             )
         except ValidationFailed as error:
-            apply_errors(form, error.fields or {"__all__": [error.message]})
+            loyalty_forms.refused(form, error)
         except Conflict as error:
             form.add_error("amount", str(error.message))
         else:
@@ -204,13 +208,8 @@ def _done_with_totals(request: HttpRequest, customer: Customer, message: str) ->
 @web_view
 @require_http_methods(["GET", "POST"])
 def adjust_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = viewer(request)
-    customer = lc.customer_of(user, pk)
-    if not policy.can_adjust_points(user):
-        raise PermissionDenied()
-    if request.method == "GET":
-        return _with_errors(request, customer, "adjust", loyalty_forms.AdjustForm.blank())
-    form = loyalty_forms.AdjustForm(request.POST)
+    user, customer = _acting(request, pk, policy.can_adjust_points)
+    form = loyalty_forms.AdjustForm.blank(data=posted(request))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -222,7 +221,7 @@ def adjust_view(request: HttpRequest, pk: int) -> HttpResponse:
                 key=data["key"],
             )
         except ValidationFailed as error:
-            apply_errors(form, error.fields or {"__all__": [error.message]})
+            loyalty_forms.refused(form, error)
         except Conflict as error:
             form.add_error("points", str(error.message))
         else:
@@ -240,13 +239,8 @@ def adjust_view(request: HttpRequest, pk: int) -> HttpResponse:
 @web_view
 @require_http_methods(["GET", "POST"])
 def override_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = viewer(request)
-    customer = lc.customer_of(user, pk)
-    if not policy.can_adjust_points(user):
-        raise PermissionDenied()
-    if request.method == "GET":
-        return _with_errors(request, customer, "override", lc.override_form(user))
-    form = lc.override_form(user, request.POST)
+    user, customer = _acting(request, pk, policy.can_adjust_points)
+    form = lc.override_form(user, posted(request))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -259,7 +253,7 @@ def override_view(request: HttpRequest, pk: int) -> HttpResponse:
                 until=data["until"],
             )
         except ValidationFailed as error:
-            apply_errors(form, error.fields or {"__all__": [error.message]})
+            loyalty_forms.refused(form, error)
         else:
             ladder = active_programme().programme.ladder
             message = _("The tier is set to %(tier)s until %(date)s.") % {

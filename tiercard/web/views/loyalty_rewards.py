@@ -31,7 +31,6 @@ from tiercard.loyalty.services.state import active_programme
 from tiercard.web import loyalty_forms
 from tiercard.web import loyalty_presenters as lp
 from tiercard.web.errors import web_view
-from tiercard.web.forms import apply_errors
 from tiercard.web.requests import posted, viewer
 
 
@@ -74,7 +73,7 @@ def _reward_form(request: HttpRequest, reward: Reward | None) -> HttpResponse:
                 saved = reward_update(actor=user, reward_id=reward.pk, data=form.service_data())
                 messages.success(request, _("Reward %(code)s saved.") % {"code": saved.code})
         except ValidationFailed as error:
-            apply_errors(form, error.fields or {"__all__": [error.message]})
+            loyalty_forms.refused(form, error)
         else:
             return redirect("web:loyalty_rewards")
     context = {"form": form, "reward": reward, **_nav(user, "rewards")}
