@@ -34,6 +34,13 @@ from tiercard.loyalty.services.ladders import ladder_draft_create
 from tiercard.outbox.models import OutboxMessage
 
 
+class LedgerAdmin(ReadOnlyAdmin):
+    """A table that only grows (a row per customer, purchase or event): filtered pages show
+    no exact total, which would count the whole table on every click."""
+
+    show_full_result_count = False
+
+
 @admin.register(TierLadder)
 class TierLadderAdmin(ReadOnlyAdmin):
     list_display = ("version", "is_active", "tier_names", "note", "created_at", "activated_at")
@@ -87,7 +94,7 @@ class TierLadderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ReadOnlyAdmin):
+class MembershipAdmin(LedgerAdmin):
     list_display = (
         "customer",
         "tier",
@@ -105,11 +112,10 @@ class MembershipAdmin(ReadOnlyAdmin):
     search_fields = ("customer__name", "customer__name_pinyin", "customer__external_id")
     list_select_related = ("customer",)
     raw_id_fields = ("customer", "override_by", "override_approved_by")
-    show_full_result_count = False
 
 
 @admin.register(TierChange)
-class TierChangeAdmin(ReadOnlyAdmin):
+class TierChangeAdmin(LedgerAdmin):
     list_display = (
         "at",
         "customer",
@@ -125,21 +131,19 @@ class TierChangeAdmin(ReadOnlyAdmin):
     list_select_related = ("customer", "actor")
     raw_id_fields = ("customer", "purchase", "actor")
     date_hierarchy = "at"
-    show_full_result_count = False
 
 
 @admin.register(GrowthEntry)
-class GrowthEntryAdmin(ReadOnlyAdmin):
+class GrowthEntryAdmin(LedgerAdmin):
     list_display = ("occurred_on", "customer", "kind", "amount", "key", "ladder_version")
     list_filter = ("kind",)
     search_fields = ("key", "customer__name")
     list_select_related = ("customer",)
     raw_id_fields = ("customer", "purchase", "actor")
-    show_full_result_count = False
 
 
 @admin.register(PointsEntry)
-class PointsEntryAdmin(ReadOnlyAdmin):
+class PointsEntryAdmin(LedgerAdmin):
     list_display = (
         "occurred_at",
         "customer",
@@ -155,17 +159,15 @@ class PointsEntryAdmin(ReadOnlyAdmin):
     list_select_related = ("customer", "actor")
     raw_id_fields = ("customer", "purchase", "reverses", "actor")
     date_hierarchy = "occurred_at"
-    show_full_result_count = False
 
 
 @admin.register(PointsLot)
-class PointsLotAdmin(ReadOnlyAdmin):
+class PointsLotAdmin(LedgerAdmin):
     list_display = ("id", "customer", "points", "remaining", "earned_on", "expires_on")
     list_filter = ("expires_on",)
     search_fields = ("customer__name",)
     list_select_related = ("customer",)
     raw_id_fields = ("customer", "entry")
-    show_full_result_count = False
 
 
 @admin.register(Reward)
@@ -189,7 +191,7 @@ class RewardAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyAdmin):
+class RedemptionAdmin(LedgerAdmin):
     list_display = (
         "created_at",
         "customer",
@@ -204,22 +206,19 @@ class RedemptionAdmin(ReadOnlyAdmin):
     search_fields = ("coupon_code", "customer__name", "reward__code")
     list_select_related = ("customer", "reward", "actor")
     raw_id_fields = ("customer", "reward", "entry", "actor")
-    show_full_result_count = False
 
 
 @admin.register(BenefitUse)
-class BenefitUseAdmin(ReadOnlyAdmin):
+class BenefitUseAdmin(LedgerAdmin):
     list_display = ("at", "customer", "code", "period_start", "tier", "ladder_version", "actor")
     list_filter = ("code", "tier")
     search_fields = ("key", "note", "customer__name")
     list_select_related = ("customer", "actor")
     raw_id_fields = ("customer", "actor")
-    show_full_result_count = False
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdmin):
+class OutboxMessageAdmin(LedgerAdmin):
     list_display = ("id", "kind", "customer_id", "status", "attempts", "created_at", "sent_at")
     list_filter = ("kind", "status")
     search_fields = ("key", "last_error")
-    show_full_result_count = False
