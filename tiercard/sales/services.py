@@ -335,7 +335,7 @@ def purchase_return_write(
             moved = Purchase.objects.filter(
                 pk=purchase.pk,
                 returned_amount__lte=F("total") - item.amount + HALF_CENT,
-            ).update(returned_amount=F("returned_amount") + item.amount)
+            ).update(returned_amount=Round(F("returned_amount") + item.amount, 2))
             if moved != 1:
                 raise Conflict(
                     _("Only ¥%(left)s of this purchase can still be returned.") % {"left": left},

@@ -44,7 +44,7 @@ from tiercard.loyalty.services.state import (
     window_state,
 )
 from tiercard.loyalty.services.window import window_share_lock
-from tiercard.sales.models import Purchase, PurchaseReturn
+from tiercard.sales.models import HALF_CENT, Purchase, PurchaseReturn
 from tiercard.sales.services import (
     RecordedPurchase,
     RecordedReturn,
@@ -248,7 +248,7 @@ def _last_purchase_on(customer_id: int) -> dt.date | None:
     from django.db.models import F
 
     last = (
-        Purchase.objects.filter(customer_id=customer_id, returned_amount__lt=F("total"))
+        Purchase.objects.filter(customer_id=customer_id, returned_amount__lt=F("total") - HALF_CENT)
         .aggregate(at=Max("occurred_at"))
         .get("at")
     )

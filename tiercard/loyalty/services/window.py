@@ -25,7 +25,9 @@ from tiercard.core.timeutils import local_day_bounds
 from tiercard.loyalty.models import Membership, WindowState
 from tiercard.loyalty.services.state import Active, spec_of
 
-NOT_RETURNED = "p.returned_amount < p.total"
+NOT_RETURNED = "p.returned_amount < p.total - 0.005"
+"""A purchase still counts (as an order, for recency) unless fully returned. Compared with half
+a cent to spare: SQLite holds the running sum of returns as a binary float."""
 
 
 def _local_date(expr: str) -> tuple[str, list[Any]]:
