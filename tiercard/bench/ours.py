@@ -90,11 +90,15 @@ def qualified_counts(active: Active, today: dt.date) -> dict[str, int]:
 
 
 def figure_totals() -> dict[str, Any]:
-    sums = Membership.objects.aggregate(
-        spend=Sum("win_spend"), orders=Sum("win_orders"), growth=Sum("win_growth")
+    sums = Membership.objects.aggregate(orders=Sum("win_orders"), growth=Sum("win_growth"))
+    # Money summed exactly in Python: SQLite's SUM adds binary floats, which over a million
+    # rows drifts by cents from the exact total DuckDB computes in decimals.
+    spend = sum(
+        Membership.objects.values_list("win_spend", flat=True).iterator(chunk_size=20000),
+        Decimal(0),
     )
     return {
-        "spend": str(Decimal(sums["spend"] or 0).quantize(Decimal("0.01"))),
+        "spend": str(spend.quantize(Decimal("0.01"))),
         "orders": int(sums["orders"] or 0),
         "growth": int(sums["growth"] or 0),
     }

@@ -56,4 +56,12 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result, separators=(",", ":")))
         if not result["agree"]:
-            raise CommandError("our tier counts disagree with the DuckDB reference")
+            differ = sorted(
+                {
+                    name
+                    for backend in result["backends"].values()
+                    for name, same in backend["agreement"].items()
+                    if not same
+                }
+            )
+            raise CommandError(f"ours and the DuckDB reference differ in: {', '.join(differ)}")
