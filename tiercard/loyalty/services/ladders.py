@@ -160,7 +160,9 @@ def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 
     _draft(version)
     active = active_programme()
     ladder = programme_of(version).ladder
-    expr = mapped_tier(ladder, today)
+    locks = Membership.objects.filter(lock_until__isnull=False, lock_until__gte=today).exists()
+    # Without an active lock the mapping is the plain qualified tier: a cheaper CASE per row.
+    expr = mapped_tier(ladder, today) if locks else tier_case(ladder, COLUMNS, today=today)
     matrix: dict[str, dict[str, int]] = {}
     grouped = (
         Membership.objects.order_by()
@@ -171,7 +173,9 @@ def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 
     for item in grouped:
         cell = matrix.setdefault(item["tier"], {})
         cell[item["new_tier"]] = cell.get(item["new_tier"], 0) + item["n"]
-    bare = _bare_customers().count()
+    # Every membership belongs to a customer, so the difference counts the customers without
+    # one: two index counts instead of a million anti-join probes.
+    bare = Customer.objects.count() - Membership.objects.count()
     lowest, zero = active.programme.ladder.lowest.code, qualified_tier(ladder, Metrics()).code
     if bare:
         cell = matrix.setdefault(lowest, {})
