@@ -21,6 +21,7 @@ def run_daily(*, today: dt.date, full: bool = False) -> dict[str, Any]:
     from tiercard.loyalty.services.grading import tiers_review
     from tiercard.loyalty.services.points_expire import points_expire
     from tiercard.loyalty.services.state import active_programme
+    from tiercard.loyalty.services.statistics import refresh_if_stale
     from tiercard.loyalty.services.window import window_roll
 
     result: dict[str, Any] = {"day": today.isoformat()}
@@ -30,6 +31,8 @@ def run_daily(*, today: dt.date, full: bool = False) -> dict[str, Any]:
     if last is not None and business_today(last) < today - dt.timedelta(days=1):
         full = True
     result["full"] = full
+    # 0. Planner statistics, when missing or stale (SQLite; see statistics.py).
+    result["statistics_refreshed"] = refresh_if_stale()
     # 1. Move the window: figures lose the days that left it; touched rows become review_due.
     result["window_rolled"] = window_roll(active_programme(), today)
     # 2. Points expiry (it does not change tiers).

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from tiercard.loyalty.models import ChangeReason, EntryKind, GrowthKind, Membership, TierChange
 from tiercard.loyalty.services.state import Active, active_programme
+from tiercard.loyalty.services.statistics import analyze
 from tiercard.loyalty.services.tier_sql import COLUMNS, const, insert_select, metrics_json
 from tiercard.loyalty.services.window import _local_date, window_rebuild
 from tiercard.tiers.earning import expires_on
@@ -149,6 +150,7 @@ def loyalty_bulk_init(today: dt.date) -> BulkReport:
     with transaction.atomic():
         graded = initial_grading(active, today)
         opened = opening_balances(active, today)
+    analyze()  # the planner needs to know how the new rows are spread (see statistics.py)
     return BulkReport(grown, graded, opened)
 
 

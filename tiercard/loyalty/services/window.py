@@ -166,7 +166,8 @@ def window_roll(active: Active, today: dt.date) -> int:
     """Advance the window to ``window.start(today)``; returns how many memberships changed.
 
     Subtracts the purchases and growth entries dated from the old start up to (not including)
-    the new one, recomputes ``win_max_order`` for exactly the customers that lost purchases,
+    the new one, recomputes ``win_max_order`` only for customers whose largest purchase may
+    have left (a removed purchase at least as large as the stored maximum),
     and marks those rows ``review_due`` for the daily review. Safe to re-run (a second run the
     same day finds the window already there) and safe beside live purchases: it takes the
     window row for update, purchases take it shared (PostgreSQL; SQLite serialises writers).
@@ -188,17 +189,25 @@ def window_roll(active: Active, today: dt.date) -> int:
         old, new = local_day_bounds(state.window_start)[0], local_day_bounds(new_start)[0]
         range_sql = "p.occurred_at >= %s AND p.occurred_at < %s"
         with connection.cursor() as cur:
+            # Purchases and growth entries leaving the window, summed per customer in one
+            # pass, subtracted in one statement (each membership row is written once).
             cur.execute(
                 f"""UPDATE loyalty_membership SET
                     win_spend = win_spend - a.spend, win_orders = win_orders - a.orders,
-                    review_due = %s
-                FROM (SELECT p.customer_id AS cid,
-                             SUM(p.total - p.returned_amount) AS spend,
-                             SUM(CASE WHEN {NOT_RETURNED} THEN 1 ELSE 0 END) AS orders
-                      FROM sales_purchase p WHERE {range_sql}
-                      GROUP BY p.customer_id) a
+                    win_growth = win_growth - a.growth, review_due = %s
+                FROM (SELECT cid, SUM(spend) AS spend, SUM(orders) AS orders,
+                             SUM(growth) AS growth
+                      FROM (SELECT p.customer_id AS cid, p.total - p.returned_amount AS spend,
+                                   CASE WHEN {NOT_RETURNED} THEN 1 ELSE 0 END AS orders,
+                                   0 AS growth
+                            FROM sales_purchase p WHERE {range_sql}
+                            UNION ALL
+                            SELECT g.customer_id, 0, 0, g.amount
+                            FROM loyalty_growthentry g
+                            WHERE g.occurred_on >= %s AND g.occurred_on < %s) u
+                      GROUP BY cid) a
                 WHERE loyalty_membership.customer_id = a.cid""",  # noqa: S608 (constant SQL fragments only)
-                [True, _at(old), _at(new)],
+                [True, _at(old), _at(new), state.window_start, new_start],
             )
             changed = int(cur.rowcount)
             cur.execute(
@@ -206,20 +215,11 @@ def window_roll(active: Active, today: dt.date) -> int:
                         (SELECT MAX(p.total - p.returned_amount) FROM sales_purchase p
                          WHERE p.customer_id = loyalty_membership.customer_id
                            AND p.occurred_at >= %s), 0)
-                WHERE customer_id IN (SELECT p.customer_id FROM sales_purchase p
-                                      WHERE {range_sql})""",  # noqa: S608 (constant SQL fragments only)
+                FROM (SELECT p.customer_id AS cid, MAX(p.total - p.returned_amount) AS gone
+                      FROM sales_purchase p WHERE {range_sql} GROUP BY p.customer_id) a
+                WHERE loyalty_membership.customer_id = a.cid
+                  AND a.gone >= loyalty_membership.win_max_order - 0.005""",  # noqa: S608 (constant SQL fragments only)
                 [_at(new), _at(old), _at(new)],
             )
-            cur.execute(
-                """UPDATE loyalty_membership SET win_growth = win_growth - a.amount,
-                    review_due = %s
-                FROM (SELECT g.customer_id AS cid, SUM(g.amount) AS amount
-                      FROM loyalty_growthentry g
-                      WHERE g.occurred_on >= %s AND g.occurred_on < %s
-                      GROUP BY g.customer_id) a
-                WHERE loyalty_membership.customer_id = a.cid""",
-                [True, state.window_start, new_start],
-            )
-            changed += int(cur.rowcount)
         WindowState.objects.filter(pk=1).update(window_start=new_start, rolled_at=timezone.now())
     return changed
