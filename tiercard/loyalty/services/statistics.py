@@ -31,9 +31,12 @@ def refresh_if_stale(table: str = "loyalty_membership") -> bool:
         cur.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
         stat = None
         if cur.fetchone():
-            cur.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
+            # One row per index; partial indexes count only their rows, so take the largest.
+            cur.execute(
+                "SELECT MAX(CAST(stat AS INTEGER)) FROM sqlite_stat1 WHERE tbl = %s", [table]
+            )
             row = cur.fetchone()
-            stat = int(str(row[0]).split()[0]) if row else None
+            stat = int(row[0]) if row and row[0] is not None else None
         cur.execute(f"SELECT count(*) FROM {quote(table)}")  # noqa: S608 (a fixed table name)
         rows = int(cur.fetchone()[0])
         if rows < 1000:
