@@ -11,13 +11,19 @@ from __future__ import annotations
 from django.db import connection
 
 LOYALTY_TABLES = ("loyalty_membership", "loyalty_tierchange", "loyalty_growthentry")
-STALE_RATIO = 0.1
-"""Statistics older than a 10 % change in row count are refreshed."""
+STALE_FACTOR = 2
+"""Statistics are refreshed when the table has grown or shrunk by this factor since. SQLite's
+ANALYZE samples (``analysis_limit``), so its row counts are estimates: a tighter bound would
+refresh every night."""
+ANALYSIS_LIMIT = 1000
+"""Rows SQLite's ANALYZE samples per index: bounded work on big tables, plans as good."""
 
 
 def analyze(tables: tuple[str, ...] = LOYALTY_TABLES) -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
         for table in tables:
             cur.execute(f"ANALYZE {quote(table)}")
 
@@ -41,7 +47,7 @@ def refresh_if_stale(table: str = "loyalty_membership") -> bool:
         rows = int(cur.fetchone()[0])
         if rows < 1000:
             return False  # small tables: any plan is fast
-        if stat is not None and abs(rows - stat) <= STALE_RATIO * stat:
+        if stat is not None and stat / STALE_FACTOR <= rows <= stat * STALE_FACTOR:
             return False
-        cur.execute(f"ANALYZE {quote(table)}")
+    analyze((table,))
     return True
