@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, Count, F, Max, Q, Value, When
+from django.db.models import Case, Count, F, Max, Min, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -154,8 +154,11 @@ def _bare_customers() -> models.QuerySet[Customer]:
     )
 
 
-def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 5) -> DryRun:
-    """What applying ``version`` today would do, computed in one GROUP BY; writes nothing."""
+def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 2) -> DryRun:
+    """What applying ``version`` today would do, computed in one GROUP BY; writes nothing.
+
+    ``samples`` (at most 2) example customers per changed cell: its lowest and highest id.
+    """
     _require_admin(actor)
     _draft(version)
     active = active_programme()
@@ -168,11 +171,16 @@ def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 
         Membership.objects.order_by()
         .annotate(new_tier=expr)
         .values("tier", "new_tier")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), first=Min("pk"), last=Max("pk"))
     )
+    # Examples come from the same pass: each cell's lowest and highest member id. Looking for
+    # more examples meant scanning a whole tier for a rare move, which at 1M members cost
+    # more than the matrix itself.
+    ends: dict[tuple[str, str], list[int]] = {}
     for item in grouped:
         cell = matrix.setdefault(item["tier"], {})
         cell[item["new_tier"]] = cell.get(item["new_tier"], 0) + item["n"]
+        ends[(item["tier"], item["new_tier"])] = sorted({item["first"], item["last"]})
     # Every membership belongs to a customer, so the difference counts the customers without
     # one: two index counts instead of a million anti-join probes.
     bare = Customer.objects.count() - Membership.objects.count()
@@ -185,13 +193,7 @@ def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 
         for new in row:
             if old == new or samples <= 0:
                 continue
-            ids = list(
-                Membership.objects.filter(tier=old)
-                .annotate(new_tier=expr)
-                .filter(new_tier=new)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:samples]
-            )
+            ids = ends.get((old, new), [])[:samples]
             if old == lowest and new == zero and len(ids) < samples:
                 more = _bare_customers().order_by("pk").values_list("pk", flat=True)
                 ids += list(more[: samples - len(ids)])

@@ -18,7 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("version", type=int)
         parser.add_argument("--user", required=True, help="administrator acting")
         parser.add_argument("--date", help="business day (default: today)")
-        parser.add_argument("--samples", type=int, default=5)
+        parser.add_argument(
+            "--samples", type=int, default=2, help="example customers per move (at most 2)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
