@@ -154,6 +154,54 @@ def _bare_customers() -> models.QuerySet[Customer]:
     )
 
 
+Cells = tuple[dict[str, dict[str, int]], dict[tuple[str, str], list[int]]]
+
+
+def _matrix(expr: Case, held_codes: list[str]) -> Cells:
+    """Counts per (held tier, new tier) and each cell's lowest and highest member id.
+
+    Grouped by the new tier only, with a filtered count / min / max per held tier: one sort
+    key instead of two (at 1M rows on SQLite the two-key GROUP BY cost 0.4 s more). Rows
+    holding a code outside ``held_codes`` (a tier no longer in the active ladder) fall back to
+    the two-key grouping, which is exact whatever the codes.
+    """
+    aggregates: dict[str, Any] = {"total": Count("pk")}
+    for i, code in enumerate(held_codes):
+        held = Q(tier=code)
+        aggregates[f"n{i}"] = Count("pk", filter=held)
+        aggregates[f"lo{i}"] = Min("pk", filter=held)
+        aggregates[f"hi{i}"] = Max("pk", filter=held)
+    rows = list(
+        Membership.objects.order_by()
+        .annotate(new_tier=expr)
+        .values("new_tier")
+        .annotate(**aggregates)
+    )
+    matrix: dict[str, dict[str, int]] = {}
+    ends: dict[tuple[str, str], list[int]] = {}
+    if sum(r["total"] for r in rows) != sum(
+        r[f"n{i}"] for r in rows for i in range(len(held_codes))
+    ):
+        rows = list(
+            Membership.objects.order_by()
+            .annotate(new_tier=expr)
+            .values("tier", "new_tier")
+            .annotate(n=Count("pk"), lo=Min("pk"), hi=Max("pk"))
+        )
+        cells = [(r["tier"], r["new_tier"], r["n"], r["lo"], r["hi"]) for r in rows]
+    else:
+        cells = [
+            (code, r["new_tier"], r[f"n{i}"], r[f"lo{i}"], r[f"hi{i}"])
+            for r in rows
+            for i, code in enumerate(held_codes)
+            if r[f"n{i}"]
+        ]
+    for old, new, n, lo, hi in cells:
+        matrix.setdefault(old, {})[new] = matrix.get(old, {}).get(new, 0) + n
+        ends[(old, new)] = sorted({lo, hi})
+    return matrix, ends
+
+
 def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 2) -> DryRun:
     """What applying ``version`` today would do, computed in one GROUP BY; writes nothing.
 
@@ -166,21 +214,7 @@ def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 
     locks = Membership.objects.filter(lock_until__isnull=False, lock_until__gte=today).exists()
     # Without an active lock the mapping is the plain qualified tier: a cheaper CASE per row.
     expr = mapped_tier(ladder, today) if locks else tier_case(ladder, COLUMNS, today=today)
-    matrix: dict[str, dict[str, int]] = {}
-    grouped = (
-        Membership.objects.order_by()
-        .annotate(new_tier=expr)
-        .values("tier", "new_tier")
-        .annotate(n=Count("pk"), first=Min("pk"), last=Max("pk"))
-    )
-    # Examples come from the same pass: each cell's lowest and highest member id. Looking for
-    # more examples meant scanning a whole tier for a rare move, which at 1M members cost
-    # more than the matrix itself.
-    ends: dict[tuple[str, str], list[int]] = {}
-    for item in grouped:
-        cell = matrix.setdefault(item["tier"], {})
-        cell[item["new_tier"]] = cell.get(item["new_tier"], 0) + item["n"]
-        ends[(item["tier"], item["new_tier"])] = sorted({item["first"], item["last"]})
+    matrix, ends = _matrix(expr, [t.code for t in active.programme.ladder.tiers])
     # Every membership belongs to a customer, so the difference counts the customers without
     # one: two index counts instead of a million anti-join probes.
     bare = Customer.objects.count() - Membership.objects.count()
