@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, Count, F, Max, Min, Q, Value, When
+from django.db.models import Case, Count, ExpressionWrapper, F, Max, Min, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -53,7 +53,7 @@ from tiercard.tiers.evaluation import qualified_tier
 from tiercard.tiers.ladder import Ladder
 from tiercard.tiers.metrics import Metrics
 from tiercard.tiers.programme import PROGRAMME_PRESETS, dump_programme, parse_programme
-from tiercard.tiers.sql import tier_case
+from tiercard.tiers.sql import criterion_q, tier_case
 from tiercard.tiers.window import dump_window
 
 
@@ -155,47 +155,59 @@ def _bare_customers() -> models.QuerySet[Customer]:
 
 
 Cells = tuple[dict[str, dict[str, int]], dict[tuple[str, str], list[int]]]
+UNKNOWN = 99
+"""Index of a held code outside the active ladder in the combined grouping key."""
 
 
-def _matrix(expr: Case, held_codes: list[str]) -> Cells:
+def _matrix(ladder: Ladder, today: dt.date, held_codes: list[str], locks: bool) -> Cells:
     """Counts per (held tier, new tier) and each cell's lowest and highest member id.
 
-    Grouped by the new tier only, with a filtered count / min / max per held tier: one sort
-    key instead of two (at 1M rows on SQLite the two-key GROUP BY cost 0.4 s more). Rows
-    holding a code outside ``held_codes`` (a tier no longer in the active ladder) fall back to
-    the two-key grouping, which is exact whatever the codes.
+    Grouped by one integer, held index × 100 + new index, computed by two CASEs: a single
+    integer sort key costs far less than grouping by two text columns (at 1M rows on SQLite
+    0.73 s against 0.97 s). With an active override, or a held code outside the active ladder,
+    the exact two-column grouping over ``mapped_tier`` is used instead.
     """
-    aggregates: dict[str, Any] = {"total": Count("pk")}
-    for i, code in enumerate(held_codes):
-        held = Q(tier=code)
-        aggregates[f"n{i}"] = Count("pk", filter=held)
-        aggregates[f"lo{i}"] = Min("pk", filter=held)
-        aggregates[f"hi{i}"] = Max("pk", filter=held)
-    rows = list(
-        Membership.objects.order_by()
-        .annotate(new_tier=expr)
-        .values("new_tier")
-        .annotate(**aggregates)
-    )
-    matrix: dict[str, dict[str, int]] = {}
-    ends: dict[tuple[str, str], list[int]] = {}
-    if sum(r["total"] for r in rows) != sum(
-        r[f"n{i}"] for r in rows for i in range(len(held_codes))
-    ):
+    if not locks:
+        new_codes = [t.code for t in ladder.tiers]
+        new_index = Case(
+            *[
+                When(criterion_q(t.criteria, COLUMNS, today=today), then=Value(i))
+                for i, t in reversed(list(enumerate(ladder.tiers)))
+                if t.criteria is not None
+            ],
+            default=Value(0),
+            output_field=models.IntegerField(),
+        )
+        held_index = Case(
+            *[When(tier=code, then=Value(i)) for i, code in enumerate(held_codes)],
+            default=Value(UNKNOWN),
+            output_field=models.IntegerField(),
+        )
+        key = ExpressionWrapper(held_index * 100 + new_index, output_field=models.IntegerField())
         rows = list(
             Membership.objects.order_by()
-            .annotate(new_tier=expr)
-            .values("tier", "new_tier")
+            .annotate(k=key)
+            .values("k")
             .annotate(n=Count("pk"), lo=Min("pk"), hi=Max("pk"))
         )
-        cells = [(r["tier"], r["new_tier"], r["n"], r["lo"], r["hi"]) for r in rows]
-    else:
-        cells = [
-            (code, r["new_tier"], r[f"n{i}"], r[f"lo{i}"], r[f"hi{i}"])
-            for r in rows
-            for i, code in enumerate(held_codes)
-            if r[f"n{i}"]
-        ]
+        if all(r["k"] // 100 != UNKNOWN for r in rows):
+            cells = [
+                (held_codes[r["k"] // 100], new_codes[r["k"] % 100], r["n"], r["lo"], r["hi"])
+                for r in rows
+            ]
+            return _cells(cells)
+    grouped = (
+        Membership.objects.order_by()
+        .annotate(new_tier=mapped_tier(ladder, today))
+        .values("tier", "new_tier")
+        .annotate(n=Count("pk"), lo=Min("pk"), hi=Max("pk"))
+    )
+    return _cells([(r["tier"], r["new_tier"], r["n"], r["lo"], r["hi"]) for r in grouped])
+
+
+def _cells(cells: list[tuple[str, str, int, int, int]]) -> Cells:
+    matrix: dict[str, dict[str, int]] = {}
+    ends: dict[tuple[str, str], list[int]] = {}
     for old, new, n, lo, hi in cells:
         matrix.setdefault(old, {})[new] = matrix.get(old, {}).get(new, 0) + n
         ends[(old, new)] = sorted({lo, hi})
@@ -212,9 +224,8 @@ def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 
     active = active_programme()
     ladder = programme_of(version).ladder
     locks = Membership.objects.filter(lock_until__isnull=False, lock_until__gte=today).exists()
-    # Without an active lock the mapping is the plain qualified tier: a cheaper CASE per row.
-    expr = mapped_tier(ladder, today) if locks else tier_case(ladder, COLUMNS, today=today)
-    matrix, ends = _matrix(expr, [t.code for t in active.programme.ladder.tiers])
+    held_codes = [t.code for t in active.programme.ladder.tiers]
+    matrix, ends = _matrix(ladder, today, held_codes, locks)
     # Every membership belongs to a customer, so the difference counts the customers without
     # one: two index counts instead of a million anti-join probes.
     bare = Customer.objects.count() - Membership.objects.count()
