@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tiercard.customers.models import Customer
 from tiercard.loyalty.models.points import PointsEntry
@@ -19,7 +20,7 @@ from tiercard.loyalty.models.points import PointsEntry
 class RewardKind(models.TextChoices):
     GIFT = "gift", _("Gift")
     COUPON = "coupon", _("Coupon")
-    SERVICE = "service", _("Service")
+    SERVICE = "service", pgettext_lazy("reward kind", "Service")
 
 
 class Reward(models.Model):
