@@ -1,16 +1,22 @@
-"""The card timeline: purchases, interactions and card changes merged newest first.
+"""The card timeline: purchases, points, tier changes, interactions, notes and card changes
+merged newest first.
 
 Entries are ordered by (time, kind rank, id), newest first, and paged with an opaque cursor
 holding that triple, so entries that share a timestamp are never skipped or repeated at a
 page boundary. Each source is read through its own scoped selector and limited to one page
 plus one row, so a page costs a fixed number of queries however long the history is. New
-record kinds (service tickets, feedback, campaigns, points, tier changes) join by adding a
-source with its own rank.
+record kinds (service tickets, feedback, surveys, campaigns) join by adding a source with its
+own rank to ``SOURCES``.
+
+Points earned by a purchase are shown on the purchase's row (one more query per page, not per
+row) and left out of the points source while purchases are shown too, so the merged view does
+not list every purchase twice; the points filter alone lists every entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,18 +25,24 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction, AuditEvent
+from tiercard.cards.notes import note_list
 from tiercard.core.errors import ValidationFailed
-from tiercard.customers.selectors import customer_ensure_visible
+from tiercard.customers.selectors import customer_ensure_visible, visible_customers
 from tiercard.interactions.selectors import interaction_list
+from tiercard.loyalty.models import EntryKind, PointsEntry, TierChange
 from tiercard.sales.selectors import purchase_list
 
 KINDS = {
     "purchase": _("Purchases"),
+    "points": _("Points"),
+    "tier": _("Tier changes"),
     "interaction": _("Interactions"),
+    "note": _("Notes"),
     "change": _("Card changes"),
 }
-# Tie-break between kinds at the same instant; also part of the cursor.
-RANK = {"change": 2, "interaction": 1, "purchase": 0}
+# Tie-break between kinds at the same instant (higher shows first); also part of the cursor.
+# A purchase's points and the upgrade it caused show above the purchase that caused them.
+RANK = {"change": 5, "note": 4, "interaction": 3, "tier": 2, "points": 1, "purchase": 0}
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,105 @@ def _after(
     return qs.filter(older)
 
 
+def _points(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
+    entries = PointsEntry.objects.filter(
+        customer__in=visible_customers(viewer).values("pk"), customer_id=customer_id
+    ).select_related("actor")
+    if "purchase" in wanted:  # shown on the purchase's own row instead
+        entries = entries.exclude(kind=EntryKind.EARN, purchase__isnull=False)
+    return entries
+
+
+def _tier_changes(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
+    return TierChange.objects.filter(
+        customer__in=visible_customers(viewer).values("pk"), customer_id=customer_id
+    ).select_related("actor")
+
+
+def _changes(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
+    # The caller checked the customer is visible; audit rows carry a plain customer id.
+    return AuditEvent.objects.filter(
+        customer_id=customer_id,
+        object_type="customers.customer",
+        action__in=[
+            AuditAction.CREATE,
+            AuditAction.UPDATE,
+            AuditAction.ARCHIVE,
+            AuditAction.RESTORE,
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind of record: its scoped rows, their time column and how a row becomes an entry."""
+
+    rows: Callable[[User, int, set[str]], QuerySet[Any]]
+    time_field: str
+    entry: Callable[[Any], TimelineEntry]
+
+
+SOURCES: dict[str, Source] = {
+    "purchase": Source(
+        lambda viewer, customer_id, wanted: purchase_list(viewer=viewer, customer_id=customer_id),
+        "occurred_at",
+        lambda p: TimelineEntry(
+            "purchase", p.occurred_at, str(p.total), p, actor=str(p.sales_rep or "")
+        ),
+    ),
+    "points": Source(
+        _points,
+        "occurred_at",
+        lambda e: TimelineEntry(
+            "points", e.occurred_at, e.get_kind_display(), e, actor=str(e.actor or "")
+        ),
+    ),
+    "tier": Source(
+        _tier_changes,
+        "at",
+        lambda c: TimelineEntry("tier", c.at, c.to_tier, c, actor=str(c.actor or "")),
+    ),
+    "interaction": Source(
+        lambda viewer, customer_id, wanted: interaction_list(
+            viewer=viewer, customer_id=customer_id
+        ),
+        "occurred_at",
+        lambda i: TimelineEntry(
+            "interaction", i.occurred_at, i.get_kind_display(), i, actor=str(i.actor or "")
+        ),
+    ),
+    "note": Source(
+        lambda viewer, customer_id, wanted: note_list(viewer=viewer, customer_id=customer_id),
+        "created_at",
+        lambda n: TimelineEntry("note", n.created_at, "", n, actor=str(n.author or "")),
+    ),
+    "change": Source(
+        _changes,
+        "at",
+        lambda e: TimelineEntry(
+            "change", e.at, e.get_action_display(), e, actor=e.actor_label, details=e.changes
+        ),
+    ),
+}
+
+
+def _earned_points(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Purchases of the page with the points they earned in ``details["points"]`` (one query)."""
+    ids = [e.obj.pk for e in entries if e.kind == "purchase"]
+    if not ids:
+        return entries
+    earned: dict[int, int] = {}
+    rows = PointsEntry.objects.filter(purchase_id__in=ids, kind=EntryKind.EARN)
+    for purchase_id, points in rows.values_list("purchase_id", "points"):
+        earned[purchase_id] = earned.get(purchase_id, 0) + points
+    return [
+        TimelineEntry(e.kind, e.at, e.title, e.obj, e.actor, {"points": earned[e.obj.pk]})
+        if e.kind == "purchase" and e.obj.pk in earned
+        else e
+        for e in entries
+    ]
+
+
 def card_timeline(
     *,
     viewer: User,
@@ -99,59 +210,20 @@ def card_timeline(
     """One page of the customer's history after ``cursor`` (None: the newest page).
 
     Raises NotFound when the customer is outside the viewer's scope and ValidationFailed for
-    a malformed cursor.
+    a malformed cursor. Queries: one scope check, one per wanted source (plus its prefetches)
+    and one for the points of the page's purchases.
     """
     customer_ensure_visible(viewer=viewer, customer_id=customer_id)
     position = decode_cursor(cursor) if cursor else None
     wanted = set(KINDS) if not kinds else kinds & set(KINDS)
     entries: list[TimelineEntry] = []
-    if "purchase" in wanted:
-        purchases = _after(
-            purchase_list(viewer=viewer, customer_id=customer_id),
-            "occurred_at",
-            "purchase",
-            position,
-        )
-        entries += [
-            TimelineEntry("purchase", p.occurred_at, str(p.total), p, actor=str(p.sales_rep or ""))
-            for p in purchases.order_by("-occurred_at", "-id")[: limit + 1]
-        ]
-    if "interaction" in wanted:
-        interactions = _after(
-            interaction_list(viewer=viewer, customer_id=customer_id),
-            "occurred_at",
-            "interaction",
-            position,
-        )
-        entries += [
-            TimelineEntry(
-                "interaction", i.occurred_at, i.get_kind_display(), i, actor=str(i.actor or "")
-            )
-            for i in interactions.order_by("-occurred_at", "-id")[: limit + 1]
-        ]
-    if "change" in wanted:
-        changes = _after(
-            AuditEvent.objects.filter(
-                customer_id=customer_id,
-                object_type="customers.customer",
-                action__in=[
-                    AuditAction.CREATE,
-                    AuditAction.UPDATE,
-                    AuditAction.ARCHIVE,
-                    AuditAction.RESTORE,
-                ],
-            ),
-            "at",
-            "change",
-            position,
-        )
-        entries += [
-            TimelineEntry(
-                "change", e.at, e.get_action_display(), e, actor=e.actor_label, details=e.changes
-            )
-            for e in changes.order_by("-at", "-id")[: limit + 1]
-        ]
+    for kind, source in SOURCES.items():
+        if kind not in wanted:
+            continue
+        rows = _after(source.rows(viewer, customer_id, wanted), source.time_field, kind, position)
+        ordered = rows.order_by(f"-{source.time_field}", "-id")[: limit + 1]
+        entries += [source.entry(row) for row in ordered]
     entries.sort(key=lambda e: e.key, reverse=True)
-    page = entries[:limit]
+    page = _earned_points(entries[:limit])
     has_more = len(entries) > limit
     return TimelinePage(page, has_more, encode_cursor(page[-1]) if has_more and page else None)
