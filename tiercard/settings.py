@@ -177,6 +177,10 @@ TIME_ZONE = "UTC"
 TIERCARD_TIME_ZONE = os.environ.get("TIERCARD_TIME_ZONE", "Asia/Shanghai")
 TIERCARD_CURRENCY = os.environ.get("TIERCARD_CURRENCY", "CNY")
 TIERCARD_DEFAULT_COUNTRY_CODE = os.environ.get("TIERCARD_DEFAULT_COUNTRY_CODE", "86")
+# The dashboard: a customer counts as lapsed after this many days without a purchase; its
+# figures are cached per viewer scope for this many seconds (0: computed on every view).
+TIERCARD_LAPSED_DAYS = env_int("TIERCARD_LAPSED_DAYS", 180)
+TIERCARD_DASHBOARD_CACHE_SECONDS = env_int("TIERCARD_DASHBOARD_CACHE_SECONDS", 300)
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))

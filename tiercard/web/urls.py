@@ -8,6 +8,7 @@ from tiercard.web.views import (
     card,
     contacts,
     customers,
+    dashboard,
     loyalty_admin,
     loyalty_card,
     loyalty_rewards,
@@ -17,6 +18,8 @@ app_name = "web"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="web:customer_list"), name="home"),
     path("login/", account.LoginView.as_view(), name="login"),
+    path("dashboard/", dashboard.dashboard_view, name="dashboard"),
+    path("dashboard/<slug:figure>.csv", dashboard.dashboard_csv_view, name="dashboard_csv"),
     path("logout/", account.LogoutView.as_view(), name="logout"),
     path("language/", account.set_language, name="set_language"),
     path("customers/", customers.customer_list_view, name="customer_list"),

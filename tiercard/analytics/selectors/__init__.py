@@ -1,0 +1,1 @@
+"""Dashboard figures, each one scoped by the viewer (see ``tiercard.analytics.scope``)."""

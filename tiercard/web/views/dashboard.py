@@ -1,0 +1,84 @@
+"""The dashboard (仪表盘): charts of the viewer's customers, their tables, and CSV downloads.
+
+The figures come from ``tiercard.analytics`` (scoped to the viewer, cached per scope for a few
+minutes); this module only lays them out. Chart data reaches the page's script as one JSON
+block (``json_script``), never interpolated into script code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from tiercard.analytics.dashboard import dashboard_figures
+from tiercard.analytics.selectors.follow_ups import OVERDUE_DAYS, follow_ups
+from tiercard.analytics.services import dashboard_export_record
+from tiercard.core.errors import NotFound
+from tiercard.core.timeutils import business_today
+from tiercard.loyalty.services.state import active_programme
+from tiercard.web import dashboard_charts as present
+from tiercard.web.errors import web_view
+from tiercard.web.requests import viewer
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@web_view
+@require_GET
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    user = viewer(request)
+    today = business_today()
+    figures = dashboard_figures(user, today)
+    ladder = active_programme().programme.ladder
+    charts = present.charts(figures, ladder)
+    due = follow_ups(user, today)
+    context = {
+        "charts": charts,
+        "chart_data": present.chart_data(charts),
+        "headlines": present.headlines(figures, due.due_today),
+        "as_of": present.as_of(figures),
+        "empty": figures.is_empty,
+        "follow_ups": due,
+        "follow_up_rows": [
+            (i, present.due_label(i.next_step_due or today, today)) for i in due.items
+        ],
+        "overdue_days": OVERDUE_DAYS,
+    }
+    return render(request, "web/dashboard/dashboard.html", context)
+
+
+def csv_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula is prefixed with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+@web_view
+@require_GET
+def dashboard_csv_view(request: HttpRequest, figure: str) -> HttpResponse:
+    """One chart's table as CSV: UTF-8 with BOM (Excel opens it as Unicode), audited."""
+    user = viewer(request)
+    today = business_today()
+    ladder = active_programme().programme.ladder
+    by_slug = {c.slug: c for c in present.charts(dashboard_figures(user, today), ladder)}
+    chart = by_slug.get(figure)
+    if chart is None:
+        raise NotFound()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([csv_cell(c.label) for c in chart.columns])
+    rows = [*chart.rows, chart.totals] if chart.totals else chart.rows
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    dashboard_export_record(actor=user, figure=chart.slug, rows=len(chart.rows))
+    response = HttpResponse(
+        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    name = f"tiercard-{chart.slug}-{today:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
