@@ -4,8 +4,8 @@ Invariants kept by the database, not only by forms:
 - a non-blank external id and a non-blank unified social credit code are unique;
 - money is never negative; status, kind and choice fields hold only known values;
 - every contact point belongs to one customer and is stored normalised beside the raw input.
-Denormalised columns (``primary_phone``, ``name_pinyin``, purchase totals) are written only by
-services, in the same transaction as the change they summarise.
+Denormalised columns (``primary_phone``, ``name_pinyin``, the search columns, purchase totals)
+are written only by services, in the same transaction as the change they summarise.
 """
 
 from __future__ import annotations
@@ -117,6 +117,9 @@ class Customer(models.Model):
     name_pinyin = models.CharField(max_length=200, blank=True, editable=False)
     name_initials = models.CharField(max_length=40, blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
+    # One token per Chinese character (张 三 丰), for the substring search (see search_index).
+    name_chars = models.TextField(blank=True, default="", editable=False)
+    company_chars = models.TextField(blank=True, default="", editable=False)
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
 
     # Personal

@@ -38,6 +38,7 @@ from tiercard.customers.models import (
     CustomerStatus,
     Tag,
 )
+from tiercard.customers.search_index import char_text, search_words
 from tiercard.customers.selectors import visible_customers
 
 # Plain fields a caller may set; everything else on the model is derived or system-owned.
@@ -329,7 +330,9 @@ def _refresh_derived(customer: Customer, contact_values: list[str]) -> None:
         *(name_romanisations(customer.name_en).pinyin for _ in [0] if customer.name_en),
         *contact_values,
     ]
-    customer.search_text = " " + " ".join(w.lower() for w in words if w) + " "
+    customer.search_text = search_words(words)
+    customer.name_chars = char_text(customer.name)
+    customer.company_chars = char_text(customer.company_name)
 
 
 def _contact_values_by_kind(writes: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:

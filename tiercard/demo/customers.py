@@ -9,6 +9,7 @@ from operator import itemgetter
 from lunardate import LunarDate
 
 from tiercard.core.contacts import credit_code_with_check_digit, national_digits
+from tiercard.customers.search_index import char_text, search_words
 from tiercard.demo.calendar import Calendar
 from tiercard.demo.names import ascii_key
 from tiercard.demo.plan import Plan
@@ -232,7 +233,8 @@ class CustomerMaker:
         row = self._base_row(rng, p, s, created)
         row.update(
             name_en=name_en,
-            search_text=" " + " ".join(w.lower() for w in words if w) + " ",
+            search_text=search_words(words),
+            name_chars=char_text(p.name),
             external_id=external_id,
             primary_phone=primary,
             phone_tail=primary[-4:],

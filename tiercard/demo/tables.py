@@ -24,6 +24,8 @@ CUSTOMER_COLUMNS = (
     "name_pinyin",
     "name_initials",
     "search_text",
+    "name_chars",
+    "company_chars",
     "external_id",
     "gender",
     "birthday",
