@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
 from tiercard.cards.layout import (
+    SECTIONS,
     FieldSpec,
     Layout,
     applies,
@@ -124,6 +125,8 @@ class CardView:
     total: int
     missing: list[FieldState]  # required first, then priority order
     todo: list[FieldState]  # missing required fields
+    # Filled in, but not on this tier's card: still shown (folded away), never hidden.
+    extra: list[FieldState] = field(default_factory=list)
 
     @property
     def percent(self) -> int:
@@ -150,6 +153,13 @@ def evaluate(customer: Customer, layout: Layout, tier_code: str = "") -> CardVie
             sections.append(SectionState(spec.key, spec.title, fields))
     every = [f for s in sections for f in s.fields]
     missing = [f for f in every if not f.filled]
+    shown = {f.name for f in every}
+    extra = [
+        _state(customer, spec.key, f, False)
+        for spec in SECTIONS
+        for f in spec.fields
+        if f.name not in shown and applies(spec.key, f.name, is_company=customer.is_company)
+    ]
     return CardView(
         tier_code=tier_code,
         sections=sections,
@@ -158,6 +168,7 @@ def evaluate(customer: Customer, layout: Layout, tier_code: str = "") -> CardVie
         total=len(every),
         missing=sorted(missing, key=lambda f: not f.required),
         todo=[f for f in missing if f.required],
+        extra=[f for f in extra if f.filled],
     )
 
 

@@ -6,12 +6,15 @@ from django.views.generic import RedirectView
 from tiercard.web.views import (
     account,
     card,
+    card_actions,
+    card_templates,
     contacts,
     customers,
     dashboard,
     loyalty_admin,
     loyalty_card,
     loyalty_rewards,
+    member_table,
 )
 
 app_name = "web"
@@ -24,12 +27,41 @@ urlpatterns = [
     path("language/", account.set_language, name="set_language"),
     path("customers/", customers.customer_list_view, name="customer_list"),
     path("customers/new/", customers.customer_create_view, name="customer_create"),
+    path("customers/bulk/", member_table.bulk_view, name="table_bulk"),
+    path("customers/export/", member_table.export_view, name="table_export"),
+    path("customers/views/", member_table.views_manage_view, name="table_views"),
+    path("customers/views/save/", member_table.view_save_view, name="table_view_save"),
+    path(
+        "customers/views/<int:pk>/delete/",
+        member_table.view_delete_view,
+        name="table_view_delete",
+    ),
     path("customers/<int:pk>/", card.customer_detail_view, name="customer_detail"),
     path("customers/<int:pk>/edit/", customers.customer_edit_view, name="customer_edit"),
     path("customers/<int:pk>/archive/", customers.customer_archive_view, name="customer_archive"),
     path("customers/<int:pk>/restore/", customers.customer_restore_view, name="customer_restore"),
     path("customers/<int:pk>/reveal/", card.customer_reveal_view, name="customer_reveal"),
     path("customers/<int:pk>/timeline/", card.customer_timeline_view, name="customer_timeline"),
+    path(
+        "customers/<int:pk>/part/<slug:part>/", card.customer_part_view, name="customer_part"
+    ),
+    path("customers/<int:pk>/notes/new/", card_actions.note_new_view, name="note_new"),
+    path(
+        "customers/<int:pk>/notes/<int:note_id>/edit/",
+        card_actions.note_edit_view,
+        name="note_edit",
+    ),
+    path("customers/<int:pk>/owner/", card_actions.owner_view, name="customer_owner"),
+    path("customers/<int:pk>/tags/add/", card_actions.tag_add_view, name="customer_tag_add"),
+    path(
+        "customers/<int:pk>/tags/remove/", card_actions.tag_remove_view, name="customer_tag_remove"
+    ),
+    path("card-templates/", card_templates.templates_view, name="card_templates"),
+    path(
+        "card-templates/<slug:tier_code>/",
+        card_templates.template_edit_view,
+        name="card_template_edit",
+    ),
     path("customers/<int:pk>/purchases/new/", card.purchase_new_view, name="purchase_new"),
     path("customers/<int:pk>/purchases/line/", card.purchase_line_view, name="purchase_line"),
     path(

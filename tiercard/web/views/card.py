@@ -1,5 +1,15 @@
-"""The customer card: its page, the timeline, revealing contact data and the quick actions
-(record a purchase, log an interaction) that work with and without htmx."""
+"""The customer card: its page and the parts htmx refreshes (head, facts, notes, timeline),
+revealing contact data, and the purchase and interaction quick actions.
+
+Layout (seeds 000 and 004): at the top who the customer is, the tier badge in the tier's
+colour, progress to the next tier, what keeps the tier until when and how complete the card
+is; in the middle one timeline; at the bottom the notes; on the side points, benefits, owner,
+next follow-up, tags and the fields the tier's card template asks for.
+
+After a quick action the parts it affects refresh: either swapped out of band in the action's
+answer, or by an event the answer names in ``HX-Trigger`` (``card-changed`` refreshes the head,
+``timeline-changed`` the timeline, ``loyalty-changed`` the tier and points panels).
+"""
 
 from __future__ import annotations
 
@@ -13,23 +23,38 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from tiercard.accounts import policy
 from tiercard.accounts.models import User
-from tiercard.cards.timeline import KINDS, card_timeline, decode_cursor
-from tiercard.core.errors import PermissionDenied, ValidationFailed
+from tiercard.cards.followups import next_follow_up
+from tiercard.cards.models import CardNote
+from tiercard.cards.notes import note_list
+from tiercard.cards.templates import card_view
+from tiercard.cards.timeline import KINDS, TimelineEntry, card_timeline, decode_cursor
+from tiercard.core.errors import NotFound, PermissionDenied, ValidationFailed
+from tiercard.core.timeutils import business_today
 from tiercard.customers.models import Customer
-from tiercard.customers.selectors import customer_get
+from tiercard.customers.selectors import customer_get, tag_list
 from tiercard.customers.services import customer_reveal_pii
 from tiercard.interactions.services import interaction_log
+from tiercard.loyalty.selectors.tiers import tier_status
 from tiercard.loyalty.services.checkout import purchase_record
-from tiercard.web import display, forms, presenters
+from tiercard.loyalty.services.state import active_programme
+from tiercard.tiers.ladder import Ladder
+from tiercard.web import card_forms, display, forms, presenters
+from tiercard.web import card_presenters as cp
+from tiercard.web import loyalty_presenters as lp
+from tiercard.web import timeline_presenters as tp
 from tiercard.web.errors import web_view
 from tiercard.web.requests import htmx_target, is_htmx, posted, viewer
 
 DETAIL = "web/customers/detail.html"
 TIMELINE_PAGE = 20
 PURCHASE_ROWS = 3
+NOTES_SHOWN = 5
+TAG_OPTIONS = 200
+PARTS = {"head", "facts", "notes"}
 
 
 def _timeline_args(request: HttpRequest) -> tuple[str, str | None]:
@@ -44,8 +69,12 @@ def _timeline_args(request: HttpRequest) -> tuple[str, str | None]:
     return kind, cursor or None
 
 
-def _timeline_context(
-    user: User, customer: Customer, kind: str = "", cursor: str | None = None
+def timeline_context(
+    user: User,
+    customer: Customer,
+    kind: str = "",
+    cursor: str | None = None,
+    ladder: Ladder | None = None,
 ) -> dict[str, Any]:
     page = card_timeline(
         viewer=user,
@@ -58,8 +87,10 @@ def _timeline_context(
     if page.has_more and page.next_cursor is not None:
         more = urlencode({"kind": kind, "cursor": page.next_cursor})
     base = reverse("web:customer_detail", args=[customer.pk])
+    if ladder is None:
+        ladder = active_programme().programme.ladder
     return {
-        "entries": presenters.timeline_entries(page.entries, user),
+        "entries": tp.timeline_entries(page.entries, user, ladder),
         "timeline_kind": kind,
         "timeline_kinds": [("", _("All")), *KINDS.items()],
         "timeline_paged": cursor is not None,
@@ -85,13 +116,69 @@ def _interaction_context(
     }
 
 
-def _base_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+def base_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     user = viewer(request)
     return {
         "customer": customer,
         "can": presenters.Abilities.of(user),
         "archived": presenters.is_archived(customer),
     }
+
+
+def head_context(user: User, customer: Customer) -> dict[str, Any]:
+    """The tier (badge, progress, what keeps it) and the template's view of the card."""
+    today = business_today()
+    status = tier_status(user, customer.pk, today)
+    programme = active_programme().programme
+    view = card_view(customer=customer, tier_code=status.tier.code)
+    return {
+        "tier": lp.tier_panel(status, [], programme.ladder, programme.window, today),
+        "ladder": programme.ladder,
+        "panels": view.panels,
+        "field_sections": cp.template_sections(customer, view),
+        "extra_rows": cp.extra_rows(customer, view),
+        "completeness": cp.completeness(customer, view),
+    }
+
+
+def facts_context(
+    user: User,
+    customer: Customer,
+    owner_form: card_forms.OwnerForm | None = None,
+    tag_form: card_forms.TagForm | None = None,
+) -> dict[str, Any]:
+    """Owner (and the form to change it), next follow-up and tags (and the tag form)."""
+    context: dict[str, Any] = {
+        "follow_up": next_follow_up(viewer=user, customer_id=customer.pk),
+        "today": business_today(),
+        "tags": list(customer.tags.all()),
+    }
+    if policy.can_assign_owner(user):
+        owners = presenters.owner_choices(user) or []
+        context["owner_form"] = owner_form or card_forms.OwnerForm(
+            owners=owners, initial={"owner_id": customer.owner_id or ""}
+        )
+    if policy.can_update_customers(user):
+        context["tag_form"] = tag_form or card_forms.TagForm()
+        context["tag_options"] = list(tag_list().values_list("name", flat=True)[:TAG_OPTIONS])
+    return context
+
+
+def notes_context(
+    user: User, customer: Customer, form: card_forms.NoteForm | None = None
+) -> dict[str, Any]:
+    notes = list(note_list(viewer=user, customer_id=customer.pk)[: NOTES_SHOWN + 1])
+    return {
+        "notes": tp.timeline_entries(
+            [_note_entry(n) for n in notes[:NOTES_SHOWN]], user, ladder=None
+        ),
+        "more_notes": len(notes) > NOTES_SHOWN,
+        "note_form": form or card_forms.NoteForm(),
+    }
+
+
+def _note_entry(note: CardNote) -> TimelineEntry:
+    return TimelineEntry("note", note.created_at, "", note, actor=str(note.author or ""))
 
 
 def card_context(
@@ -104,18 +191,21 @@ def card_context(
     """Everything the card page shows (with some contact data unmasked after a reveal)."""
     user = viewer(request)
     kind, cursor = _timeline_args(request) if request.method == "GET" else ("", None)
+    head = head_context(user, customer)
     return {
-        **_base_context(request, customer),
-        "contact_values": presenters.contact_values(customer, user, revealed),
+        **base_context(request, customer),
+        **head,
+        **facts_context(user, customer),
+        **notes_context(user, customer),
+        "contact_values": cp.contact_values(customer, user, revealed),
         "revealed": revealed is not None,
-        "sections": presenters.card_sections(customer),
-        "totals": presenters.totals(customer),
-        "persons": presenters.contact_persons(customer, user, revealed_persons),
-        "birthday": presenters.birthday_text(customer),
-        "age": presenters.age_text(customer),
+        "totals": cp.totals(customer),
+        "persons": cp.contact_persons(customer, user, revealed_persons),
+        "birthday": cp.birthday_text(customer),
+        "age": cp.age_text(customer),
         **_purchase_context(),
         **_interaction_context(customer),
-        **_timeline_context(user, customer, kind, cursor),
+        **timeline_context(user, customer, kind, cursor, head["ladder"]),
     }
 
 
@@ -124,6 +214,27 @@ def card_context(
 def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(viewer=viewer(request), customer_id=pk)
     return render(request, DETAIL, card_context(request, customer))
+
+
+@web_view
+@require_GET
+def customer_part_view(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+    """One part of the card for htmx to refresh after a change (head, facts or notes)."""
+    if part not in PARTS:
+        raise NotFound()
+    user = viewer(request)
+    customer = customer_get(viewer=user, customer_id=pk)
+    if not is_htmx(request):
+        return redirect(reverse("web:customer_detail", args=[customer.pk]) + f"#card-{part}")
+    context = base_context(request, customer)
+    if part == "head":
+        context.update(head_context(user, customer))
+        context["contact_values"] = cp.contact_values(customer, user)
+    elif part == "facts":
+        context.update(facts_context(user, customer))
+    else:
+        context.update(notes_context(user, customer))
+    return render(request, f"{DETAIL}#card-{part}", context)
 
 
 @web_view
@@ -137,7 +248,7 @@ def customer_timeline_view(request: HttpRequest, pk: int) -> HttpResponse:
         url = reverse("web:customer_detail", args=[customer.pk])
         return redirect(f"{url}?{query}#timeline" if query else f"{url}#timeline")
     kind, cursor = _timeline_args(request)
-    context = {"customer": customer, **_timeline_context(user, customer, kind, cursor)}
+    context = {"customer": customer, **timeline_context(user, customer, kind, cursor)}
     partial = "timeline-page" if cursor is not None else "timeline"
     return render(request, f"{DETAIL}#{partial}", context)
 
@@ -151,8 +262,8 @@ def customer_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(viewer=user, customer_id=pk)
     if is_htmx(request):
         context = {
-            **_base_context(request, customer),
-            "contact_values": presenters.contact_values(customer, user, revealed),
+            **base_context(request, customer),
+            "contact_values": cp.contact_values(customer, user, revealed),
             "revealed": True,
         }
         return render(request, f"{DETAIL}#contact-values", context)
@@ -162,21 +273,22 @@ def customer_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
 def _after_action(
     request: HttpRequest, customer_id: int, message: str, anchor: str, done: str
 ) -> HttpResponse:
-    """htmx: a fresh form plus the refreshed totals and timeline. Otherwise back to the card."""
+    """htmx: a fresh form plus the refreshed totals and timeline, and the head (tier badge,
+    progress) told to refresh. Otherwise back to the card."""
     if not is_htmx(request):
         messages.success(request, message)
         return redirect(reverse("web:customer_detail", args=[customer_id]) + anchor)
     user = viewer(request)
     customer = customer_get(viewer=user, customer_id=customer_id)
     context = {
-        **_base_context(request, customer),
+        **base_context(request, customer),
         **_purchase_context(),
         **_interaction_context(customer),
-        **_timeline_context(user, customer),
-        "totals": presenters.totals(customer),
+        **timeline_context(user, customer),
+        "totals": cp.totals(customer),
         "flash_message": message,
     }
-    return render(request, done, context)
+    return trigger_client_event(render(request, done, context), "card-changed")
 
 
 def _row_count(request: HttpRequest) -> int:
@@ -217,7 +329,7 @@ def purchase_new_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return _after_action(
                     request, customer.pk, message, "#timeline", "web/customers/_recorded.html"
                 )
-    context = {**_base_context(request, customer), **_purchase_context(form, lines)}
+    context = {**base_context(request, customer), **_purchase_context(form, lines)}
     if htmx_target(request) == "purchase-panel":
         return render(request, f"{DETAIL}#purchase-form", context)
     return render(request, "web/customers/purchase.html", context)
@@ -267,7 +379,7 @@ def interaction_new_view(request: HttpRequest, pk: int) -> HttpResponse:
                     "#timeline",
                     "web/customers/_logged.html",
                 )
-    context = {**_base_context(request, customer), **_interaction_context(customer, form)}
+    context = {**base_context(request, customer), **_interaction_context(customer, form)}
     if htmx_target(request) == "interaction-panel":
         return render(request, f"{DETAIL}#interaction-form", context)
     return render(request, "web/customers/interaction.html", context)
