@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -255,6 +256,14 @@ class Completeness:
     optional: list[Todo]  # missing, not required
 
 
+def field_label(name: str, fallback: str | Promise) -> str | Promise:
+    """The customer model's own (translated) name of a field, else the catalogue's label."""
+    try:
+        return capfirst(display.customer_field(name).verbose_name)
+    except FieldDoesNotExist:  # a catalogue field that is not a column (phone, a contact person)
+        return fallback
+
+
 def field_value(customer: Customer, name: str) -> str:
     """One catalogue field of the card, formatted for reading ("" when empty)."""
     if name == "birthday":
@@ -287,7 +296,7 @@ def template_sections(customer: Customer, view: CardView) -> list[SectionView]:
         rows = [
             FieldRow(
                 name=f.name,
-                label=f.label,
+                label=field_label(f.name, f.label),
                 value=field_value(customer, f.name),
                 multiline=f.name in MULTILINE,
                 required=f.required,
@@ -308,7 +317,7 @@ def extra_rows(customer: Customer, view: CardView) -> list[FieldRow]:
     return [
         FieldRow(
             name=f.name,
-            label=f.label,
+            label=field_label(f.name, f.label),
             value=field_value(customer, f.name),
             multiline=f.name in MULTILINE,
             required=False,
@@ -323,7 +332,8 @@ def completeness(customer: Customer, view: CardView) -> Completeness:
     titles = {s.key: s.title for s in view.sections}
 
     def todo(f: FieldState) -> Todo:
-        return Todo(f.label, titles.get(f.section, ""), f.required, edit_href(customer, f))
+        label = field_label(f.name, f.label)
+        return Todo(label, titles.get(f.section, ""), f.required, edit_href(customer, f))
 
     percent = view.percent
     return Completeness(

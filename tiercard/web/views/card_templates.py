@@ -21,6 +21,7 @@ from tiercard.cards.templates import can_edit_templates, card_template_save, car
 from tiercard.cards.templates import layout_for as stored_layout
 from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tiercard.loyalty.services.state import active_programme
+from tiercard.web import card_presenters as cp
 from tiercard.web import loyalty_presenters as lp
 from tiercard.web.errors import web_view
 from tiercard.web.requests import viewer
@@ -119,7 +120,7 @@ def _inputs(
             fields.append(
                 FieldInput(
                     name=f.name,
-                    label=f.label,
+                    label=cp.field_label(f.name, f.label),
                     shown=(f"{prefix}-shown" in data) if data is not None else field_rule.shown,
                     required=(f"{prefix}-required" in data)
                     if data is not None

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from tiercard.accounts import policy
 from tiercard.accounts.models import User
@@ -67,6 +67,10 @@ def _done(
         return redirect(reverse("web:customer_detail", args=[customer.pk]) + "#loyalty")
     context = {**_section(request, customer), "flash_message": message, "flash_tone": tone}
     response = render(request, "web/loyalty/_done.html", context)
+    # The card's timeline lists points movements and tier changes: it reloads itself.
+    response = trigger_client_event(response, "timeline-changed")
+    if tone == "success":
+        response = trigger_client_event(response, "card-changed")  # tier badge, progress
     return reswap(retarget(response, "#loyalty"), "outerHTML")
 
 
