@@ -59,10 +59,14 @@
           label: { show: roomy, formatter: "{b}\n{d}%", color: ink },
           labelLine: { show: roomy },
           data: spec.categories.map(function (name, i) {
+            var value = Number(series.data[i]);
+            var labelled = roomy && value > 0; // a tier nobody holds keeps its legend entry only
             return {
               name: name,
-              value: Number(series.data[i]),
-              itemStyle: { color: spec.colours[i] }
+              value: value,
+              itemStyle: { color: spec.colours[i] },
+              label: { show: labelled },
+              labelLine: { show: labelled }
             };
           })
         }
@@ -97,7 +101,7 @@
           name: s.name,
           type: s.kind,
           stack: s.stack || undefined,
-          smooth: s.kind === "line",
+          smooth: false, // monthly counts: straight segments, no curve between the points
           barMaxWidth: 28,
           itemStyle: { color: s.colour },
           lineStyle: s.kind === "line" ? { color: s.colour, width: 2 } : undefined,
