@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from tiercard.core.errors import ValidationFailed
 
 MIN_PRIORITY, MAX_PRIORITY = 1, 999
+DEFAULT_PRIORITY = 100
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,8 @@ class Layout:
 
 def _priority(raw: object, where: str, errors: dict[str, list[str | Promise]]) -> int:
     text = str(raw).strip() if raw is not None else ""
+    if not text:
+        return DEFAULT_PRIORITY  # left empty: after everything that was given a priority
     if not text.lstrip("-").isdigit() or not MIN_PRIORITY <= int(text) <= MAX_PRIORITY:
         errors.setdefault(where, []).append(
             _("Priority is a whole number from %(min)d to %(max)d.")
