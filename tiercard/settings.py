@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tiercard.loyalty",
     "tiercard.demo",
     "tiercard.cards",
+    "tiercard.listviews",
     "tiercard.web",
     "tiercard.api",
     "tiercard.cli",

@@ -15,6 +15,7 @@ from tiercard.web.views import (
     loyalty_card,
     loyalty_rewards,
     member_table,
+    search,
 )
 
 app_name = "web"
@@ -25,6 +26,7 @@ urlpatterns = [
     path("dashboard/<slug:figure>.csv", dashboard.dashboard_csv_view, name="dashboard_csv"),
     path("logout/", account.LogoutView.as_view(), name="logout"),
     path("language/", account.set_language, name="set_language"),
+    path("search/", search.search_view, name="search"),
     path("customers/", customers.customer_list_view, name="customer_list"),
     path("customers/new/", customers.customer_create_view, name="customer_create"),
     path("customers/bulk/", member_table.bulk_view, name="table_bulk"),

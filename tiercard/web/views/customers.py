@@ -5,23 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tiercard.accounts import policy
-from tiercard.accounts.models import Role
-from tiercard.core.errors import Conflict, PermissionDenied, ValidationFailed
-from tiercard.customers.selectors import customer_get, customer_list
+from tiercard.accounts.models import Role, User
+from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tiercard.customers.bulk import BULK_STATUSES
+from tiercard.customers.selectors import customer_get
 from tiercard.customers.services import (
     customer_archive,
     customer_create,
     customer_restore,
     customer_update,
 )
-from tiercard.web import forms, presenters
+from tiercard.listviews.export import can_export_member_table
+from tiercard.listviews.models import SavedView
+from tiercard.listviews.selectors import saved_views_for
+from tiercard.listviews.services import can_share_views
+from tiercard.listviews.table import (
+    COLUMNS,
+    Cursor,
+    TableView,
+    available_columns,
+    table_count,
+    table_page,
+)
+from tiercard.loyalty.services.state import active_programme
+from tiercard.web import forms, member_table, presenters
 from tiercard.web.errors import web_view
 from tiercard.web.requests import htmx_target, posted, viewer
 
@@ -29,26 +42,88 @@ from tiercard.web.requests import htmx_target, posted, viewer
 @web_view
 @require_GET
 def customer_list_view(request: HttpRequest) -> HttpResponse:
+    """The member table (会员客户分级管理表格): see ``tiercard.listviews.table``.
+
+    Without parameters it opens the user's default view; ``?view=<id>`` opens a saved view
+    (own or shared), and any other parameter given with it overrides that part of the view.
+    """
     user = viewer(request)
-    form = forms.CustomerFilterForm(request.GET, owners=presenters.filter_owner_choices(user))
-    filters, sort, per_page = forms.customer_filters(form)
-    customers = customer_list(viewer=user, filters=filters, sort=sort).prefetch_related("tags")
-    page = Paginator(customers, per_page).get_page(request.GET.get("page"))
+    programme = active_programme().programme
+    ladder = programme.ladder
+    saved = list(saved_views_for(user))
+    current = _chosen_view(request, user, saved)
+    data: QueryDict = request.GET
+    if current is not None:
+        data = member_table.overlay(
+            member_table.view_query(TableView.from_dict(current.state)), request.GET
+        )
+    owners = presenters.filter_owner_choices(user)
+    form = member_table.MemberTableForm(data, ladder=ladder, owners=owners)
+    view = form.table_view()
+    token = request.GET.get("cursor", "")
+    cursor = Cursor.decode(token, view.sort) if token else None
+    page = table_page(user, view, cursor, ladder=ladder)
+    count, capped = table_count(user, view.filters, ladder=ladder)
+    window_months = programme.window.months
+    badges = member_table.tier_badges(ladder)
     context = {
         "form": form,
+        "view": view,
+        "columns": [c for c in COLUMNS if c.key in view.columns],
         "page": page,
-        "rows": [presenters.CustomerRow.of(c, user) for c in page.object_list],
-        "sort": sort,
-        "filtered": any(
-            (filters.q, filters.status, filters.kind, filters.city, filters.tag, filters.owner_id)
-        ),
+        "rows": member_table.member_rows(page.rows, user, badges, window_months),
+        "count": count,
+        "capped": capped,
+        "sort": view.sort,
+        "filtered": view.filters.active,
+        "saved_views": saved,
+        "current_view": current,
+        "query": _view_querystring(data),
         "can_create": policy.can_create_customer(user),
+        "can_share": can_share_views(user),
+        "can_export": can_export_member_table(user),
+        "bulk": _bulk_abilities(user, owners),
         "own_book": user.role == Role.SALES,
+        "window_months": window_months,
+        "all_columns": available_columns(),
+        "htmx": htmx_target(request) == "results",
     }
     template = "web/customers/list.html"
     if htmx_target(request) == "results":
         template += "#results"
     return render(request, template, context)
+
+
+def _chosen_view(request: HttpRequest, user: User, saved: list[SavedView]) -> SavedView | None:
+    """The saved view the request opens: ``?view=``, or the default when nothing is asked."""
+    wanted = request.GET.get("view")
+    if wanted:
+        found = next((v for v in saved if str(v.pk) == wanted), None)
+        if found is None:
+            raise NotFound()
+        return found
+    if any(key in request.GET for key in member_table.VIEW_KEYS):
+        return None
+    return next((v for v in saved if v.owner_id == user.pk and v.is_default), None)
+
+
+def _view_querystring(data: QueryDict) -> str:
+    """The current view as a query string (for export links and saving the view)."""
+    query = QueryDict(mutable=True)
+    for key in member_table.VIEW_KEYS:
+        if key in data:
+            query.setlist(key, [v for v in data.getlist(key) if v != ""])
+    return query.urlencode()
+
+
+def _bulk_abilities(user: User, filter_owners: list[tuple[int, str]]) -> dict[str, Any]:
+    """What the bulk bar offers. Those who may hand customers over (admins, managers) filter
+    by exactly the owners they may assign (``accounts.selectors``), so that list is reused."""
+    return {
+        "any": policy.can_update_customers(user),
+        "owners": filter_owners if policy.can_assign_owner(user) else None,
+        "statuses": [(s.value, s.label) for s in BULK_STATUSES],
+    }
 
 
 def _owner_field_options(request: HttpRequest) -> dict[str, Any]:

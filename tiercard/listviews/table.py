@@ -1,0 +1,558 @@
+"""Reads of the member table: scoped, filtered, sorted and keyset-paged customer rows.
+
+Invariants:
+- every row comes from ``visible_customers(viewer)``: a rep's table holds only their customers;
+- a page costs one indexed range scan whatever its position: the cursor carries the sort value
+  and the id of the row it continues from, never an offset; nothing counts the whole table
+  (``table_count`` stops at ``COUNT_CAP``);
+- each sort has one direction and a matching index (see the ``0002`` migration), and the
+  ordering is total (the id breaks ties), so paging forwards and back never skips or repeats;
+- a sort over a column that may be empty (last purchase, a figure from the membership row a
+  customer gets on first activity) is read as two segments: the rows holding a value, in the
+  index's order, then the rows without one, newest id first. Each segment is a plain
+  ``IS NOT NULL`` / ``IS NULL`` scan, so neither SQLite nor PostgreSQL needs a NULLS LAST sort
+  to put the empty ones at the end, and the membership sorts can walk the membership index;
+- a customer without a membership row holds the lowest tier with zero figures.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from tiercard.accounts.models import User
+from tiercard.core.timeutils import local_day_bounds
+from tiercard.customers.models import Customer, CustomerStatus, Tag
+from tiercard.customers.selectors import search_condition, visible_customers
+from tiercard.interactions.models import Interaction
+from tiercard.loyalty.services.state import active_programme
+from tiercard.tiers.ladder import Ladder
+
+COUNT_CAP = 10_000
+PAGE_SIZES = (25, 50, 100)
+MAX_ROWS_PER_READ = 2000
+
+
+# --- Columns --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str | Promise
+    sort: str | None = None  # the sort this column's header switches to
+    default: bool = True
+    numeric: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", _("Name"), sort="name"),
+    Column("phone", _("Phone")),
+    Column("registered", _("Registered"), sort="recent"),
+    Column("frequency", _("Purchase frequency"), sort="win_orders", numeric=True),
+    Column("win_spend", _("Spend (window)"), sort="win_spend", numeric=True),
+    Column("total_spend", _("Total spend"), sort="spend", default=False, numeric=True),
+    Column("orders", _("Orders (all time)"), sort="orders", default=False, numeric=True),
+    Column("points", _("Points"), sort="points", numeric=True),
+    Column("tier", _("Tier")),
+    Column("service", _("Service record"), sort="last_contact"),
+    Column("campaigns", _("Campaign participation"), default=False),
+    Column("owner", _("Account manager")),
+    Column("last_purchase", _("Last purchase"), sort="last_purchase"),
+    Column("city", _("City"), default=False),
+    Column("status", _("Status")),
+    Column("tags", _("Tags")),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+DEFAULT_COLUMNS = tuple(c.key for c in COLUMNS if c.default)
+ALWAYS_SHOWN = ("name",)
+
+ParticipationSource = Callable[[Sequence[int]], dict[int, str]]
+PARTICIPATION_SOURCES: list[ParticipationSource] = []
+"""The hook for campaign participation (营销活动参与情况). No campaign records exist yet, so the
+column is not offered. A campaigns app registers here a function from customer ids to a short
+summary per customer (e.g. "3 次 · 最近 2025-05 春季促销"); from then on the column can be
+chosen, and its values come only from that function: nothing is made up meanwhile."""
+
+
+def available_columns() -> tuple[Column, ...]:
+    """Columns a user may choose now: campaign participation only once a source exists."""
+    return tuple(c for c in COLUMNS if c.key != "campaigns" or PARTICIPATION_SOURCES)
+
+
+def clean_columns(keys: Sequence[str]) -> tuple[str, ...]:
+    """Known, available columns in the table's own order; the name is always shown."""
+    wanted = set(keys) | set(ALWAYS_SHOWN)
+    return tuple(c.key for c in available_columns() if c.key in wanted)
+
+
+# --- Sorts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sort:
+    """One ordering: ``value`` then ``tie`` (the customer id, as the index holding ``value``
+    names it), both descending unless ``ascending``. ``nullable`` sorts read in two segments."""
+
+    label: str | Promise
+    value: str
+    kind: str  # "date" | "datetime" | "decimal" | "int" | "str": how the cursor holds it
+    tie: str = "id"
+    ascending: bool = False
+    nullable: bool = False
+
+    def order(self, *, reverse: bool = False) -> list[str]:
+        down = not self.ascending if not reverse else self.ascending
+        sign = "-" if down else ""
+        return [sign + self.value, sign + self.tie]
+
+    def beyond(self, value: Any, pk: int, *, reverse: bool = False) -> Q:
+        """Rows strictly after ``(value, pk)`` in this order (before it when ``reverse``)."""
+        later = self.ascending != reverse
+        op = "gt" if later else "lt"
+        return Q(**{f"{self.value}__{op}": value}) | Q(
+            **{self.value: value, f"{self.tie}__{op}": pk}
+        )
+
+
+SORTS: dict[str, Sort] = {
+    "recent": Sort(_("Newest registrations"), "registered_on", "date"),
+    "name": Sort(_("Name (pinyin)"), "name_pinyin", "str", ascending=True),
+    "spend": Sort(_("Total spend"), "total_spend", "decimal"),
+    "orders": Sort(_("Orders (all time)"), "order_count", "int"),
+    "last_purchase": Sort(_("Last purchase"), "last_purchase_at", "datetime", nullable=True),
+    "last_contact": Sort(_("Last contact"), "last_interaction_at", "datetime", nullable=True),
+    "points": Sort(
+        _("Points balance"),
+        "membership__points_balance",
+        "int",
+        tie="membership__customer_id",
+        nullable=True,
+    ),
+    "win_spend": Sort(
+        _("Spend in the window"),
+        "membership__win_spend",
+        "decimal",
+        tie="membership__customer_id",
+        nullable=True,
+    ),
+    "win_orders": Sort(
+        _("Orders in the window"),
+        "membership__win_orders",
+        "int",
+        tie="membership__customer_id",
+        nullable=True,
+    ),
+}
+DEFAULT_SORT = "recent"
+
+
+# --- Filters and the whole view -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableFilters:
+    """What narrows the table. Values are already validated (see the web form)."""
+
+    q: str = ""
+    tier: str = ""
+    tag: str = ""
+    city: str = ""
+    owner_id: int | None = None
+    status: str = ""  # "" = all but archived; "all" = everything
+    kind: str = ""
+    purchased_from: dt.date | None = None
+    purchased_to: dt.date | None = None
+    min_spend: Decimal | None = None
+    max_spend: Decimal | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, f) not in ("", None) for f in self.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class TableView:
+    """Everything that defines what the table shows: a saved view stores exactly this."""
+
+    filters: TableFilters = field(default_factory=TableFilters)
+    sort: str = DEFAULT_SORT
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
+    per_page: int = PAGE_SIZES[0]
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-safe form (dates and amounts as text), read back by :meth:`from_dict`."""
+        values: dict[str, Any] = {}
+        for name in TableFilters.__dataclass_fields__:
+            value = getattr(self.filters, name)
+            if value not in ("", None):
+                values[name] = value if isinstance(value, str | int) else str(value)
+        return {
+            "filters": values,
+            "sort": self.sort,
+            "columns": list(self.columns),
+            "per_page": self.per_page,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> TableView:
+        """A view from stored JSON; anything unknown or malformed falls back to the default."""
+        if not isinstance(data, dict):
+            return cls()
+        raw = data.get("filters")
+        raw = raw if isinstance(raw, dict) else {}
+        kept: dict[str, Any] = {}
+        for name, spec in TableFilters.__dataclass_fields__.items():
+            if name not in raw:
+                continue
+            try:
+                kept[name] = _revive(str(spec.type), raw[name])
+            except (ValueError, TypeError, InvalidOperation):
+                continue
+        columns = data.get("columns")
+        per_page = data.get("per_page")
+        sort = data.get("sort")
+        return cls(
+            filters=TableFilters(**kept),
+            sort=sort if sort in SORTS else DEFAULT_SORT,
+            columns=clean_columns(columns) if isinstance(columns, list) else DEFAULT_COLUMNS,
+            per_page=per_page if per_page in PAGE_SIZES else PAGE_SIZES[0],
+        )
+
+
+def _revive(annotation: str, value: object) -> Any:
+    if "date" in annotation:
+        return dt.date.fromisoformat(str(value))
+    if "Decimal" in annotation:
+        return Decimal(str(value))
+    if "int" in annotation:
+        if isinstance(value, bool):
+            raise TypeError("bool")
+        return int(str(value))
+    return str(value)
+
+
+# --- Queries --------------------------------------------------------------------------------
+
+
+def lowest_tier(ladder: Ladder | None = None) -> str:
+    return (ladder or active_programme().programme.ladder).lowest.code
+
+
+def search_filter(viewer: User, query: str) -> Q:
+    """The search box's condition. An email search joins contact points, which could repeat a
+    customer, so it becomes an id subquery instead."""
+    cond = search_condition(query)
+    if "@" in query:
+        return Q(pk__in=visible_customers(viewer).filter(cond).values("pk"))
+    return cond
+
+
+def filtered_customers(
+    viewer: User, filters: TableFilters, ladder: Ladder | None = None
+) -> QuerySet[Customer]:
+    """The viewer's customers narrowed by ``filters``; unordered, nothing joined for display.
+
+    ``ladder`` (the active one when not given) tells which tier holds customers without a
+    membership row: its lowest."""
+    f = filters
+    qs = visible_customers(viewer)
+    if f.status == "all":
+        pass
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    else:
+        qs = qs.exclude(status=CustomerStatus.ARCHIVED)
+    if f.q:
+        qs = qs.filter(search_filter(viewer, f.q))
+    if f.tier:
+        tier = Q(membership__tier=f.tier)
+        if f.tier == lowest_tier(ladder):
+            tier |= Q(membership__isnull=True)
+        qs = qs.filter(tier)
+    if f.tag:
+        qs = qs.filter(tags__name=f.tag)
+    if f.city:
+        qs = qs.filter(city=f.city)
+    if f.owner_id:
+        qs = qs.filter(owner_id=f.owner_id)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.purchased_from:
+        qs = qs.filter(last_purchase_at__gte=local_day_bounds(f.purchased_from)[0])
+    if f.purchased_to:
+        qs = qs.filter(last_purchase_at__lt=local_day_bounds(f.purchased_to)[1])
+    if f.min_spend is not None:
+        qs = qs.filter(total_spend__gte=f.min_spend)
+    if f.max_spend is not None:
+        qs = qs.filter(total_spend__lte=f.max_spend)
+    return qs
+
+
+def table_count(
+    viewer: User, filters: TableFilters, *, cap: int = COUNT_CAP, ladder: Ladder | None = None
+) -> tuple[int, bool]:
+    """(number of matching rows, capped): counts at most ``cap + 1`` rows, never the table."""
+    n = filtered_customers(viewer, filters, ladder).order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+# --- Cursors --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position: after (``forward``) or before the row holding ``value`` and ``pk``.
+
+    ``value`` is None for a row in the second segment (no value) of a nullable sort.
+    """
+
+    sort: str
+    value: Any
+    pk: int
+    forward: bool = True
+
+    def encode(self) -> str:
+        spec = SORTS[self.sort]
+        raw = _encode_value(spec, self.value)
+        payload = {"s": self.sort, "k": raw, "id": self.pk, "d": "n" if self.forward else "p"}
+        data = json.dumps(payload, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str, sort: str) -> Cursor | None:
+        """The cursor, or None when it is malformed or belongs to another sort."""
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            if not isinstance(data, dict) or data.get("s") != sort or sort not in SORTS:
+                return None
+            pk = data.get("id")
+            if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk < 2**63:
+                return None
+            value = _decode_value(SORTS[sort], data.get("k"))
+            return cls(sort, value, pk, data.get("d") != "p")
+        except (ValueError, TypeError, InvalidOperation, binascii.Error, UnicodeDecodeError):
+            return None
+
+
+def _encode_value(spec: Sort, value: Any) -> Any:
+    if value is None:
+        return None
+    if spec.kind in {"date", "datetime"}:
+        return value.isoformat()
+    if spec.kind == "decimal":
+        return str(value)
+    return value
+
+
+def _decode_value(spec: Sort, raw: Any) -> Any:
+    if raw is None:
+        if not spec.nullable:
+            raise ValueError("null key")
+        return None
+    if spec.kind == "date":
+        return dt.date.fromisoformat(str(raw))
+    if spec.kind == "datetime":
+        value = dt.datetime.fromisoformat(str(raw))
+        if value.tzinfo is None:
+            raise ValueError("naive")
+        return value
+    if spec.kind == "decimal":
+        amount = Decimal(str(raw))
+        if not amount.is_finite() or abs(amount) >= Decimal(10) ** 12:
+            raise ValueError("range")
+        return amount
+    if spec.kind == "int":
+        if not isinstance(raw, int) or isinstance(raw, bool) or abs(raw) >= 2**63:
+            raise ValueError("int")
+        return raw
+    if not isinstance(raw, str):
+        raise ValueError("str")
+    return raw
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TableRow:
+    """One customer with what the chosen columns need, loaded for the page in bulk."""
+
+    customer: Customer
+    tier: str
+    win_spend: Decimal
+    win_orders: int
+    points: int
+    tags: list[Tag] = field(default_factory=list)
+    interactions: int | None = None
+    campaigns: str | None = None
+
+
+@dataclass(frozen=True)
+class TablePage:
+    rows: list[TableRow]
+    next: Cursor | None
+    previous: Cursor | None
+
+
+def _sort_key(spec: Sort, customer: Customer) -> Any:
+    if spec.value.startswith("membership__"):
+        membership = _membership(customer)
+        return getattr(membership, spec.value.split("__", 1)[1]) if membership else None
+    return getattr(customer, spec.value)
+
+
+def _membership(customer: Customer) -> Any:
+    try:
+        return customer.membership  # the reverse one-to-one, loaded by select_related
+    except Customer.membership.RelatedObjectDoesNotExist:
+        return None
+
+
+def _read(qs: QuerySet[Customer], limit: int) -> list[Customer]:
+    if limit <= 0:
+        return []
+    return list(qs.select_related("owner", "membership")[:limit])
+
+
+def _segments(
+    qs: QuerySet[Customer], spec: Sort, cursor: Cursor | None, size: int
+) -> tuple[list[Customer], bool]:
+    """Up to ``size`` customers in display order from ``cursor``, and whether more lie beyond
+    it in the reading direction (for a backward read: before the first returned row)."""
+    want = size + 1
+    forward = cursor is None or cursor.forward
+    reverse = not forward
+    if not spec.nullable:
+        window = (
+            qs
+            if cursor is None
+            else qs.filter(spec.beyond(cursor.value, cursor.pk, reverse=reverse))
+        )
+        rows = _read(window.order_by(*spec.order(reverse=reverse)), want)
+    else:
+        valued = qs.filter(**{f"{spec.value}__isnull": False})
+        empty = qs.filter(**{f"{spec.value}__isnull": True})
+        if forward:
+            rows = []
+            if cursor is None or cursor.value is not None:
+                if cursor is not None:
+                    valued = valued.filter(spec.beyond(cursor.value, cursor.pk))
+                rows = _read(valued.order_by(*spec.order()), want)
+                empty_from = None
+            else:
+                empty_from = cursor.pk
+            if len(rows) < want:
+                tail = empty if empty_from is None else empty.filter(id__lt=empty_from)
+                rows += _read(tail.order_by("-id"), want - len(rows))
+        else:
+            assert cursor is not None
+            rows = []
+            if cursor.value is None:
+                rows = _read(empty.filter(id__gt=cursor.pk).order_by("id"), want)
+                if len(rows) < want:
+                    rows += _read(valued.order_by(*spec.order(reverse=True)), want - len(rows))
+            else:
+                before = valued.filter(spec.beyond(cursor.value, cursor.pk, reverse=True))
+                rows = _read(before.order_by(*spec.order(reverse=True)), want)
+    more = len(rows) > size
+    rows = rows[:size]
+    if reverse:
+        rows.reverse()
+    return rows, more
+
+
+def table_page(
+    viewer: User,
+    view: TableView,
+    cursor: Cursor | None = None,
+    *,
+    size: int | None = None,
+    ladder: Ladder | None = None,
+) -> TablePage:
+    """One page of the table in ``view``'s order, from ``cursor`` (None: the first page)."""
+    ladder = ladder or active_programme().programme.ladder
+    spec = SORTS.get(view.sort, SORTS[DEFAULT_SORT])
+    sort = view.sort if view.sort in SORTS else DEFAULT_SORT
+    if cursor is not None and cursor.sort != sort:
+        cursor = None
+    limit = max(1, min(size or view.per_page, MAX_ROWS_PER_READ))
+    qs = filtered_customers(viewer, view.filters, ladder)
+    customers, more = _segments(qs, spec, cursor, limit)
+    rows = load_rows(customers, view.columns, lowest=ladder.lowest.code)
+    forward = cursor is None or cursor.forward
+    has_next = more if forward else cursor is not None
+    has_previous = cursor is not None if forward else more
+    first, last = (customers[0], customers[-1]) if customers else (None, None)
+    return TablePage(
+        rows=rows,
+        next=Cursor(sort, _sort_key(spec, last), last.pk) if has_next and last else None,
+        previous=(
+            Cursor(sort, _sort_key(spec, first), first.pk, forward=False)
+            if has_previous and first
+            else None
+        ),
+    )
+
+
+def load_rows(customers: list[Customer], columns: Sequence[str], *, lowest: str) -> list[TableRow]:
+    """Rows for ``customers`` with their tags, interaction counts and campaign summaries, one
+    query per kind of data for the whole page (none when the column is hidden)."""
+    ids = [c.pk for c in customers]
+    tags: dict[int, list[Tag]] = {}
+    if ids and "tags" in columns:
+        through = Customer.tags.through.objects.filter(customer_id__in=ids)
+        for link in through.select_related("tag").order_by("tag__name"):
+            tags.setdefault(link.customer_id, []).append(link.tag)
+    counts: dict[int, int] = {}
+    if ids and "service" in columns:
+        counts = dict(
+            Interaction.objects.filter(customer_id__in=ids)
+            .order_by()
+            .values("customer_id")
+            .annotate(n=Count("id"))
+            .values_list("customer_id", "n")
+        )
+    campaigns: dict[int, str] = {}
+    if ids and "campaigns" in columns:
+        for source in PARTICIPATION_SOURCES:
+            campaigns.update(source(ids))
+    rows = []
+    for customer in customers:
+        m = _membership(customer)
+        rows.append(
+            TableRow(
+                customer=customer,
+                tier=m.tier if m else lowest,
+                win_spend=m.win_spend if m else Decimal("0.00"),
+                win_orders=m.win_orders if m else 0,
+                points=m.points_balance if m else 0,
+                tags=tags.get(customer.pk, []),
+                interactions=counts.get(customer.pk, 0) if "service" in columns else None,
+                campaigns=campaigns.get(customer.pk) if "campaigns" in columns else None,
+            )
+        )
+    return rows
+
+
+def table_rows(viewer: User, view: TableView, *, chunk: int = 1000) -> Iterator[TableRow]:
+    """Every row of ``view`` in its order, read page by page (for exports)."""
+    cursor: Cursor | None = None
+    wide = replace(view, per_page=PAGE_SIZES[0])
+    ladder = active_programme().programme.ladder
+    while True:
+        page = table_page(viewer, wide, cursor, size=chunk, ladder=ladder)
+        yield from page.rows
+        if page.next is None:
+            return
+        cursor = page.next
