@@ -31,6 +31,7 @@ from django.db import connection
 from tiercard.core.text import fold_width
 
 FTS_TABLE = "customers_search"
+_PARTS = re.compile(r"[^0-9a-z\u00c0-\uffff]+")
 
 # A Chinese character (CJK unified ideographs, extension A, compatibility) is a token of its
 # own; a run of letters or digits is one token; everything else separates tokens.
@@ -50,8 +51,21 @@ def char_text(text: str) -> str:
 
 def search_words(words: Iterable[str]) -> str:
     """``search_text``: lower-cased words, space-separated, with a space at each end so a
-    ``LIKE '% word%'`` finds a word start anywhere (the PostgreSQL route)."""
-    return " " + " ".join(w.lower() for w in words if w) + " "
+    ``LIKE '% word%'`` finds a word start anywhere (the PostgreSQL route).
+
+    A word with punctuation (an email, ``KH-001``) is followed by its parts, so ``corp``
+    finds ``wu@corp.cn`` through ``LIKE`` as it does through FTS5's own word splitting.
+    """
+    out: list[str] = []
+    for word in words:
+        word = (word or "").lower()
+        if not word:
+            continue
+        out.append(word)
+        parts = [p for p in _PARTS.split(word) if p]
+        if parts != [word]:
+            out.extend(parts)
+    return " " + " ".join(out) + " "
 
 
 def rebuild() -> None:

@@ -7,7 +7,6 @@ as *not found*, never as *forbidden*, so ids cannot be probed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -89,23 +88,14 @@ SORTS = {
 
 
 def search_condition(query: str) -> Q:
-    """Chinese substring, pinyin / initials prefix, phone tail, company, email, external id."""
-    text = clean_text(fold_width(query)).lower()
-    if not text:
+    """The search box's matches as one condition (see ``customers.search.search_filter``):
+    name characters, pinyin / initials, phone, company, email, external id, each answered by
+    an index. Empty input matches everything (no filter)."""
+    from tiercard.customers.search import search_filter  # search builds on this module
+
+    if not clean_text(fold_width(query)):
         return Q()
-    compact = re.sub(r"\s+", "", text)
-    cond = Q(name__icontains=compact) | Q(company_name__icontains=compact)
-    if re.fullmatch(r"[a-z]+", compact):
-        cond |= Q(name_pinyin__startswith=compact) | Q(name_initials__startswith=compact)
-        cond |= Q(search_text__contains=" " + compact)
-    if re.fullmatch(r"\d{4}", compact):
-        cond |= Q(phone_tail=compact)
-    elif re.fullmatch(r"\+?\d{5,15}", compact):
-        cond |= Q(primary_phone__contains=compact.lstrip("+"))
-    if "@" in compact:
-        cond |= Q(primary_email__iexact=compact) | Q(contact_points__normalized__iexact=compact)
-    cond |= Q(external_id=compact) | Q(name_en__icontains=compact)
-    return cond
+    return search_filter(query)
 
 
 def customer_list(
