@@ -47,6 +47,7 @@ def test_charts_are_drawn_and_each_has_a_table_view(
     # Nothing expires within 90 days yet: that chart shows its empty state instead.
     assert "90" in page.locator("#chart-expiring .dash-empty").inner_text()
     assert page.locator("#table-revenue").is_hidden()
+    page.wait_for_timeout(800)  # let the charts' entry animation finish before the picture
     screenshot(page, "browser-dashboard")
 
     toggle = revenue.locator("button.dash-toggle")
@@ -77,6 +78,7 @@ def test_a_sales_rep_on_a_phone(live_server: Any, browser: Any, book: dict, user
         box = page.locator("#canvas-revenue").bounding_box()
         assert box is not None and box["width"] <= 390
         assert "¥800.00" not in page.content()  # rep_east2's purchase is not in this book
+        page.wait_for_timeout(800)
         screenshot(page, "browser-dashboard-phone")
     finally:
         context.close()
