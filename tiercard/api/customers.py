@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
@@ -15,6 +16,7 @@ from tiercard.api.paging import MAX_DB_INT, KeySpec, page_size, paginate
 from tiercard.api.schemas import (
     ArchiveIn,
     CustomerCreateIn,
+    CustomerListItem,
     CustomerOut,
     CustomerPage,
     CustomerPatchIn,
@@ -29,6 +31,9 @@ from tiercard.core.errors import FieldErrors
 from tiercard.core.money import parse_amount
 from tiercard.customers import services
 from tiercard.customers.models import CustomerKind, CustomerStatus
+from tiercard.customers.search import DEFAULT_LIMIT as DEFAULT_SEARCH_LIMIT
+from tiercard.customers.search import MAX_LIMIT as MAX_SEARCH_LIMIT
+from tiercard.customers.search import customer_search
 from tiercard.customers.selectors import SORTS, CustomerFilters, customer_get, customer_list
 
 router = Router(tags=["customers"])
@@ -123,6 +128,41 @@ def list_customers(
         "next": page.next,
         "count": page.count,
     }
+
+
+class CustomerSearchHit(CustomerListItem):
+    match: int = Field(
+        description="How it matched: 0 exactly (name, initials, pinyin, phone tail, email), "
+        "1 the start, 2 inside the name or another reading, 3 the company name."
+    )
+
+
+class CustomerSearchOut(Schema):
+    items: list[CustomerSearchHit]
+
+
+@router.get(
+    "/customers/search", response={200: CustomerSearchOut, **error_responses()}, summary="Search"
+)
+def search_customers(
+    request: HttpRequest,
+    q: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="Chinese characters (三 finds 张三), pinyin (zhangsan, zhangs), "
+            "initials (zs), phone digits (the last four, or the whole number), company, email.",
+        ),
+    ] = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_LIMIT)] = DEFAULT_SEARCH_LIMIT,
+    include_archived: bool = False,
+) -> dict[str, Any]:
+    """The caller's customers best matching `q`, best first (the search box's ranking)."""
+    user = viewer(request)
+    hits = customer_search(user, q, limit, include_archived=include_archived)
+    customers = [h.customer for h in hits]
+    prefetch_related_objects(customers, "tags")
+    return {"items": [{**customer_list_item(user, h.customer), "match": h.tier} for h in hits]}
 
 
 def _card(request: HttpRequest, customer_id: int) -> dict[str, Any]:
