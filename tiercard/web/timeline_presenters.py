@@ -78,7 +78,6 @@ def _entry(entry: TimelineEntry, viewer: User, ladder: Ladder | None) -> EntryVi
     return _change_entry(entry, viewer)
 
 
-POINTS_TONES = {"earn": "good", "adjust": "", "reversal": "bad", "redeem": "", "expire": "warn"}
 
 
 def _points_entry(entry: TimelineEntry) -> EntryView:
@@ -90,7 +89,7 @@ def _points_entry(entry: TimelineEntry) -> EntryView:
         title=str(_("Points: %(kind)s") % {"kind": e.get_kind_display()}),
         actor=entry.actor,
         amount=f"+{e.points:,}" if e.points > 0 else f"−{abs(e.points):,}",
-        badge_tone=POINTS_TONES.get(e.kind, ""),
+        badge_tone="warn" if e.kind == "expire" else ("good" if e.points > 0 else "bad"),
         text=e.note if e.kind != "redeem" else "",
         facts=facts,
     )
