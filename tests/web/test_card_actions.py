@@ -233,6 +233,8 @@ def test_manager_changes_the_owner_with_htmx(
     assert "timeline-changed" in triggers(response)
     customer.refresh_from_db()
     assert customer.owner == users["rep_east2"]
+    timeline = login("mgr_east").get(f"/customers/{customer.pk}/?kind=change").content.decode()
+    assert "rep_east1</del> → <ins>rep_east2" in timeline  # names, not ids
 
 
 def test_a_rep_sees_no_owner_form_and_cannot_post_one(

@@ -3,7 +3,7 @@ change, interaction, note or card change, masked for the viewer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -60,8 +60,42 @@ class EntryView:
 def timeline_entries(
     entries: list[TimelineEntry], viewer: User, ladder: Ladder | None = None
 ) -> list[EntryView]:
-    """``ladder`` names the tiers of tier-change entries (their codes otherwise)."""
-    return [_entry(e, viewer, ladder) for e in entries]
+    """``ladder`` names the tiers of tier-change entries (their codes otherwise). Account
+    managers named in card changes are looked up in one query for the whole page."""
+    owners = _owner_names(entries)
+    return [_with_owners(_entry(e, viewer, ladder), e, owners) for e in entries]
+
+
+def _owner_ids(entry: TimelineEntry) -> list[int]:
+    if entry.kind != "change" or entry.obj.action != AuditAction.UPDATE:
+        return []  # only updates list their changes
+    pair = (entry.details or {}).get("owner_id")
+    if not isinstance(pair, list | tuple):
+        return []
+    return [v for v in pair if isinstance(v, int)]
+
+
+def _owner_names(entries: list[TimelineEntry]) -> dict[int, str]:
+    ids = {pk for e in entries for pk in _owner_ids(e)}
+    if not ids:
+        return {}
+    return {u.pk: str(u) for u in User.objects.filter(pk__in=ids)}
+
+
+def _with_owners(view: EntryView, entry: TimelineEntry, owners: dict[int, str]) -> EntryView:
+    """An owner change shows who from and who to, not user ids."""
+    if not owners or not _owner_ids(entry):
+        return view
+    pair = entry.details["owner_id"]
+    label = _field_label("owner_id")
+
+    def name(value: object) -> str:
+        return owners.get(value, display.EMPTY) if isinstance(value, int) else display.EMPTY
+
+    changes = [
+        Change(label, name(pair[0]), name(pair[1])) if c.label == label else c for c in view.changes
+    ]
+    return replace(view, changes=changes)
 
 
 def _entry(entry: TimelineEntry, viewer: User, ladder: Ladder | None) -> EntryView:
@@ -76,8 +110,6 @@ def _entry(entry: TimelineEntry, viewer: User, ladder: Ladder | None) -> EntryVi
     if entry.kind == "note":
         return _note_entry(entry, viewer)
     return _change_entry(entry, viewer)
-
-
 
 
 def _points_entry(entry: TimelineEntry) -> EntryView:
