@@ -7,7 +7,8 @@ arguments; the phase writes its result as JSON next to it (``<JOB>.out``). Progr
 standard error.
 
 Phases: ``load`` (migrate, then the bulk demo loader), ``reference`` (Parquet export and
-DuckDB) and ``ours`` (the services, see ``tiercard.bench.ours``).
+DuckDB), ``ours`` (the services, see ``tiercard.bench.ours``) and ``web`` (the pages, see
+``tiercard.bench.web``).
 """
 
 from __future__ import annotations
@@ -118,7 +119,21 @@ def phase_ours(job: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-PHASES = {"load": phase_load, "reference": phase_reference, "ours": phase_ours}
+def phase_web(job: dict[str, Any]) -> dict[str, Any]:
+    """The pages' server times (``tiercard.bench.web``), after migrating what the load predates."""
+    from tiercard.bench.web import run_web
+    from tiercard.demo.setup import migrate_if_needed
+
+    mark = time.perf_counter()
+    migrate_if_needed()
+    say(f"migrations checked in {time.perf_counter() - mark:.1f} s; timing the pages")
+    result = run_web(requests=job["requests"], seed=job["seed"])
+    for name, page in result["pages"].items():
+        say(f"{name}: p50 {page['p50']:.1f} ms, p95 {page['p95']:.1f} ms")
+    return result
+
+
+PHASES = {"load": phase_load, "reference": phase_reference, "ours": phase_ours, "web": phase_web}
 
 
 def main(argv: list[str]) -> int:

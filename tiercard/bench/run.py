@@ -23,8 +23,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from tiercard.bench.scratch import scratch_postgresql, scratch_sqlite
+from tiercard.bench.scratch import kept_sqlite, scratch_postgresql, scratch_sqlite
 from tiercard.bench.targets import assess
+from tiercard.bench.web import assess_web
 
 Log = Callable[[str], None]
 PHASES = ("load", "reference", "ours")
@@ -113,5 +114,58 @@ def bench_tiers(
         "cpus": os.cpu_count(),
         "backends": backends,
         "agree": all(b["agree"] for b in backends.values()),
+        "pass": all(b["pass"] for b in backends.values()),
+    }
+
+
+def bench_web(
+    *,
+    customers: int,
+    purchases: int,
+    today: dt.date,
+    seed: int = 1,
+    requests: int = 200,
+    database_url: str | None = None,
+    keep: Path | None = None,
+    log: Log = lambda _text: None,
+) -> dict[str, Any]:
+    """Page timings per backend on the loaded data set (``tiercard.bench.web``).
+
+    ``keep`` (SQLite only): build the data set in that folder once and reuse it on later runs,
+    so the pages can be timed again without another load.
+    """
+    if customers < 1 or purchases < 0 or requests < 1:
+        raise ValueError("need at least one customer and one request, and no negative size")
+    job = {
+        "customers": customers,
+        "purchases": purchases,
+        "seed": seed,
+        "today": today.isoformat(),
+        "requests": requests,
+    }
+    backends: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="tiercard-bench-") as tmp:
+        scratches = (
+            [("sqlite", kept_sqlite(keep))] if keep else list(_scratches(Path(tmp), database_url))
+        )
+        for backend, scratch in scratches:
+            folder = keep if keep else Path(tmp) / backend
+            folder.mkdir(parents=True, exist_ok=True)
+            with scratch as env:
+                loaded = Path(env.get("TIERCARD_SQLITE_PATH", "")).is_file() and keep
+                if loaded:
+                    log(f"{backend}: reusing the data set in {folder}")
+                else:
+                    log(f"{backend}: loading {customers:,} customers, {purchases:,} purchases …")
+                    run_phase("load", job, folder, env)
+                log(f"{backend}: timing the pages …")
+                backends[backend] = assess_web(run_phase("web", job, folder, env))
+    return {
+        "customers": customers,
+        "purchases": purchases,
+        "seed": seed,
+        "requests": requests,
+        "cpus": os.cpu_count(),
+        "backends": backends,
         "pass": all(b["pass"] for b in backends.values()),
     }

@@ -35,6 +35,14 @@ def scratch_sqlite(folder: Path) -> Iterator[dict[str, str]]:
     yield env
 
 
+@contextmanager
+def kept_sqlite(folder: Path) -> Iterator[dict[str, str]]:
+    """Like ``scratch_sqlite``, in a folder the caller keeps: its data set outlives the run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with scratch_sqlite(folder) as env:
+        yield env
+
+
 def _admin_connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
     params = dj_database_url.parse(url)
     return psycopg.connect(

@@ -249,15 +249,6 @@ def lowest_tier(ladder: Ladder | None = None) -> str:
     return (ladder or active_programme().programme.ladder).lowest.code
 
 
-def search_filter(viewer: User, query: str) -> Q:
-    """The search box's condition. An email search joins contact points, which could repeat a
-    customer, so it becomes an id subquery instead."""
-    cond = search_condition(query)
-    if "@" in query:
-        return Q(pk__in=visible_customers(viewer).filter(cond).values("pk"))
-    return cond
-
-
 def filtered_customers(
     viewer: User, filters: TableFilters, ladder: Ladder | None = None
 ) -> QuerySet[Customer]:
@@ -274,7 +265,7 @@ def filtered_customers(
     else:
         qs = qs.exclude(status=CustomerStatus.ARCHIVED)
     if f.q:
-        qs = qs.filter(search_filter(viewer, f.q))
+        qs = qs.filter(search_condition(f.q))  # the search box's indexed matches
     if f.tier:
         tier = Q(membership__tier=f.tier)
         if f.tier == lowest_tier(ladder):
