@@ -250,7 +250,8 @@ def customer_timeline(
     cursor: Annotated[str | None, Query(max_length=80)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
-    """Purchases, interactions and card changes, newest first; page with ``cursor``."""
+    """Purchases, points, tier changes, interactions, notes and card changes, newest first;
+    page with ``cursor``."""
     user = viewer(request)
     wanted = {k.strip() for k in kinds.split(",") if k.strip()}
     unknown = wanted - set(TIMELINE_KINDS)

@@ -378,7 +378,7 @@ class InteractionPage(Schema):
 
 
 class TimelineEntryOut(Schema):
-    kind: str = Field(description="purchase, interaction or change")
+    kind: str = Field(description="purchase, points, tier, interaction, note or change")
     at: LocalDateTime
     title: str
     actor: str

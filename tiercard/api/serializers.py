@@ -219,6 +219,7 @@ def timeline_entry_out(viewer: User, entry: TimelineEntry) -> dict[str, Any]:
             "total": f"{purchase.total:.2f}",
             "external_ref": purchase.external_ref,
             "channel": purchase.channel,
+            "points": (entry.details or {}).get("points", 0),
         }
     elif entry.kind == "interaction":
         interaction: Interaction = entry.obj
@@ -227,6 +228,18 @@ def timeline_entry_out(viewer: User, entry: TimelineEntry) -> dict[str, Any]:
             "summary": interaction.summary,
             "outcome": interaction.outcome,
         }
+    elif entry.kind == "points":
+        details = {
+            "kind": entry.obj.kind,
+            "points": entry.obj.points,
+            "balance_after": entry.obj.balance_after,
+            "note": entry.obj.note,
+        }
+    elif entry.kind == "tier":
+        change = entry.obj
+        details = {"from": change.from_tier, "to": change.to_tier, "reason": change.reason}
+    elif entry.kind == "note":
+        details = {"body": entry.obj.body, "edited_at": entry.obj.edited_at}
     else:
         changes = dict(entry.details or {})
         for key in _PII_CHANGE_KEYS.keys() & changes.keys():
