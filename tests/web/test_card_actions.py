@@ -64,6 +64,18 @@ def test_head_shows_the_tier_progress_and_the_completeness_todo(
     assert "13812345678" in head  # the rep sees the full number
 
 
+def test_the_head_part_refreshes_with_everything_the_page_showed(
+    login: Callable[[str], Client], make_customer: Callable[..., Customer]
+) -> None:
+    customer = make_customer("rep_east1", name="刘备", birthday="1990-02-03", phones="13800001111")
+    client = login("rep_east1")
+    page = block(client.get(f"/customers/{customer.pk}/").content, "id", "card-head")
+    part = client.get(f"/customers/{customer.pk}/part/head/", headers=HTMX).content.decode()
+    assert part.lstrip().startswith('<section id="card-head"')
+    assert block(part, "id", "card-head") == page
+    assert "1990" in part
+
+
 def test_crossing_a_threshold_changes_badge_and_timeline(
     login: Callable[[str], Client], book: dict
 ) -> None:
