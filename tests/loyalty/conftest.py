@@ -71,9 +71,9 @@ def points_rules(db: None) -> Callable[..., None]:
 
 
 def _write_purchase(actor: User, customer: Customer, data: dict[str, Any]) -> Purchase:
-    # The sales writer below the loyalty checkout (named purchase_write once checkout exists).
-    writer = getattr(sales_services, "purchase_write", None) or sales_services.purchase_record
-    return writer(actor=actor, customer_id=customer.pk, data=data).purchase  # type: ignore[no-any-return]
+    # The sales writer below the loyalty checkout: the purchase alone, no loyalty effects.
+    with transaction.atomic():
+        return sales_services.purchase_write(actor=actor, customer=customer, data=data).purchase
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.db import models
 
 from tiercard.accounts.models import User
 from tiercard.audit.models import AuditEvent
+from tiercard.core import rows
 from tiercard.core.context import current_interface, current_remote_addr
 
 
@@ -46,7 +47,7 @@ def audit_record(
     note: str = "",
 ) -> AuditEvent:
     """Append one audit row. The interface comes from the request's context."""
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor if actor is not None and actor.pk else None,
         actor_label=(actor.username if actor is not None and actor.pk else "system"),
         interface=current_interface(),
@@ -58,3 +59,4 @@ def audit_record(
         changes={k: _jsonable(v) for k, v in (changes or {}).items()},
         note=note[:200],
     )
+    return rows.insert(event)  # on the purchase hot path: SQL built once, not per call

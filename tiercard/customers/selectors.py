@@ -7,33 +7,43 @@ as *not found*, never as *forbidden*, so ids cannot be probed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 
-from tiercard.accounts.models import Role, User
-from tiercard.accounts.policy import is_active
+from tiercard.accounts.models import User
+from tiercard.core import rows
 from tiercard.core.errors import NotFound
 from tiercard.core.text import clean_text, fold_width
 from tiercard.customers.models import Customer, CustomerStatus, Tag
+from tiercard.customers.scope import scope_of
 
 
 def visible_customers(viewer: User) -> QuerySet[Customer]:
     """All customers the viewer may see, archived ones included. Inactive users see none."""
-    qs = Customer.objects.all()
-    if not is_active(viewer):
-        return qs.none()
-    if viewer.role in {Role.ADMIN, Role.SERVICE, Role.MARKETING}:
-        return qs
-    if viewer.role == Role.MANAGER:
-        if viewer.team_id is None:
-            return qs.filter(owner=viewer)
-        return qs.filter(Q(team_id=viewer.team_id) | Q(owner=viewer))
-    if viewer.role == Role.SALES:
-        return qs.filter(owner=viewer)
-    return qs.none()
+    scope = scope_of(viewer)
+    if scope.everyone:
+        return Customer.objects.all()
+    if scope.owner_id is None:
+        return Customer.objects.none()
+    condition = scope.q()
+    assert condition is not None
+    return Customer.objects.filter(condition)
+
+
+def visible_customer_row(viewer: User, customer_id: int, names: Sequence[str]) -> Customer | None:
+    """One customer in the viewer's scope with only ``names`` loaded, or ``None``.
+
+    The same scope as ``visible_customers`` (``Scope.admits`` on the row's owner and team),
+    read with one plain statement: for the checkout, which runs on every purchase.
+    """
+    row = rows.select(Customer, customer_id, [*names, "owner", "team"])
+    if row is None or not scope_of(viewer).admits(row.owner_id, row.team_id):
+        return None
+    return row
 
 
 def customer_ensure_visible(*, viewer: User, customer_id: int) -> None:

@@ -42,7 +42,11 @@ class SalesChannel(models.TextChoices):
 
 
 class Purchase(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="purchases")
+    # No index of its own: ``purchase_customer_at`` (customer, occurred_at) serves every
+    # lookup by customer, and one index less is one random page less on every purchase.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="purchases", db_index=False
+    )
     occurred_at = models.DateTimeField(_("time"), default=timezone.now)
     external_ref = models.CharField(_("reference"), max_length=64, blank=True)
     channel = models.CharField(

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce, Greatest, Least, Round
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +29,7 @@ from tiercard.accounts import policy
 from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
+from tiercard.core import rows
 from tiercard.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from tiercard.core.modelcheck import full_clean_into
 from tiercard.core.money import parse_amount, quantize
@@ -68,10 +69,17 @@ PURCHASE_KEYS = frozenset(
 def _by_reference(model: type[M], reference: str) -> M | None:
     """The row holding a non-blank ``external_ref``.
 
-    The unique index is partial (``WHERE external_ref <> ''``); SQLite uses it only when the
-    query repeats that condition, otherwise it scans every purchase.
+    The unique index is partial (``WHERE NOT (external_ref = '')``); SQLite uses it only when
+    the query repeats that condition in the same form, otherwise it scans every purchase. The
+    lookup runs on every purchase with a reference, so it is one plain indexed statement; the
+    row itself is loaded only when there is one (a replay).
     """
-    return model.objects.exclude(external_ref="").filter(external_ref=reference).first()
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"SELECT id FROM {table} WHERE NOT (external_ref = '') AND external_ref = %s"  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(sql, [reference])
+        found = cur.fetchone()
+    return None if found is None else model.objects.get(pk=found[0])
 
 
 @dataclass(frozen=True)
@@ -191,15 +199,20 @@ def _replay(purchase: Purchase, existing: Purchase) -> RecordedPurchase:
     )
 
 
-def purchase_write(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> RecordedPurchase:
-    """Record a purchase with its lines and update the customer's purchase totals atomically.
+def purchase_write(*, actor: User, customer: Customer, data: Mapping[str, Any]) -> RecordedPurchase:
+    """Record a purchase with its lines and update the customer's purchase totals.
 
-    Raises NotFound for customers outside the actor's scope, PermissionDenied for roles that
-    may not record purchases, ValidationFailed (naming each field, lines as ``lines.N.field``).
+    ``customer`` was read through ``visible_customers(actor)`` by the caller (the checkout),
+    with at least ``status`` loaded. Raises PermissionDenied for roles that may not record
+    purchases, ValidationFailed (naming each field, lines as ``lines.N.field``),
+    Conflict(``customer_archived``). Must run inside the caller's transaction, without a
+    savepoint: a concurrent replay of the same ``external_ref`` surfaces as ``IntegrityError``
+    and the caller, once its transaction has rolled back, calls again (the retry finds the
+    stored purchase and replays it).
+
+    The rows are written with ``tiercard.core.rows`` (SQL built once per model): this is the
+    hot path of the product, and compiling each statement anew cost more than the writes.
     """
-    customer = visible_customers(actor).filter(pk=customer_id).first()
-    if customer is None:
-        raise NotFound()
     if not policy.can_record_purchase(actor):
         raise PermissionDenied()
     purchase, lines = _build(actor, customer, data)
@@ -213,36 +226,33 @@ def purchase_write(*, actor: User, customer_id: int, data: Mapping[str, Any]) ->
             _("This customer is archived. Restore the card before recording purchases."),
             code="customer_archived",
         )
-    try:
-        with transaction.atomic():
-            purchase.save()
-            for line in lines:
-                line.purchase = purchase
-            PurchaseLine.objects.bulk_create(lines)
-            when = Value(purchase.occurred_at)
-            Customer.objects.filter(pk=customer.pk).update(
-                order_count=F("order_count") + 1,
-                total_spend=F("total_spend") + purchase.total,
-                first_purchase_at=Least(Coalesce("first_purchase_at", when), when),
-                last_purchase_at=Greatest(Coalesce("last_purchase_at", when), when),
-            )
-            audit_record(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=purchase,
-                customer_id=customer.pk,
-                changes={
-                    "total": str(purchase.total),
-                    "lines": len(lines),
-                    "external_ref": purchase.external_ref,
-                },
-            )
-    except IntegrityError:
-        # Lost a race with a concurrent replay of the same external reference.
-        existing = _by_reference(Purchase, purchase.external_ref)
-        if existing is None:
-            raise
-        return _replay(purchase, existing)
+    rows.insert(purchase)
+    for line in lines:
+        line.purchase = purchase
+        rows.insert(line)
+    when = connection.ops.adapt_datetimefield_value(purchase.occurred_at)
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE customers_customer SET order_count = order_count + 1,"
+            " total_spend = total_spend + %s,"
+            " first_purchase_at = CASE WHEN first_purchase_at IS NULL OR first_purchase_at > %s"
+            " THEN %s ELSE first_purchase_at END,"
+            " last_purchase_at = CASE WHEN last_purchase_at IS NULL OR last_purchase_at < %s"
+            " THEN %s ELSE last_purchase_at END"
+            " WHERE id = %s",
+            [purchase.total, when, when, when, when, customer.pk],
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=purchase,
+        customer_id=customer.pk,
+        changes={
+            "total": str(purchase.total),
+            "lines": len(lines),
+            "external_ref": purchase.external_ref,
+        },
+    )
     return RecordedPurchase(purchase, created=True)
 
 

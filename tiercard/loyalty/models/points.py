@@ -37,7 +37,10 @@ class EntryKind(models.TextChoices):
 
 
 class PointsEntry(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    # Indexed by ``points_entry_customer`` (customer first): another index would only cost writes.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=EntryKind.choices)
     points = models.BigIntegerField(_("points"))
     balance_after = models.BigIntegerField(_("balance after"))

@@ -25,15 +25,16 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from lunardate import LunarDate
 
 from tiercard.accounts.models import User
+from tiercard.core import rows
 from tiercard.core.errors import NotFound
 from tiercard.core.timeutils import business_today, local_day_bounds
 from tiercard.customers.models import BirthdayCalendar, Customer
-from tiercard.customers.selectors import visible_customers
+from tiercard.customers.selectors import visible_customer_row, visible_customers
 from tiercard.loyalty.models import GrowthEntry, GrowthKind, Membership, PointsEntry
 from tiercard.loyalty.services.grading import tier_after_activity
 from tiercard.loyalty.services.points import points_earn, points_reverse_return
@@ -41,7 +42,7 @@ from tiercard.loyalty.services.state import (
     Active,
     active_programme,
     membership_lock,
-    window_state,
+    window_start_of,
 )
 from tiercard.loyalty.services.window import window_share_lock
 from tiercard.sales.models import HALF_CENT, Purchase, PurchaseReturn
@@ -53,6 +54,16 @@ from tiercard.sales.services import (
 )
 from tiercard.tiers.earning import growth_for, pro_rata
 
+# What the checkout reads of the card: scope, archive state, birthday (the bonus month).
+CARD_FIELDS = (
+    "id",
+    "status",
+    "birthday",
+    "birthday_calendar",
+    "lunar_birth_month",
+    "lunar_birth_day",
+)
+
 
 def purchase_record(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> RecordedPurchase:
     """Record a purchase and apply its loyalty effects atomically (see the module docstring).
@@ -60,13 +71,26 @@ def purchase_record(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
     Same contract as ``sales.services.purchase_write`` (NotFound outside the actor's scope,
     PermissionDenied, ValidationFailed by field, idempotent on ``external_ref``); a replay
     returns the stored purchase and changes nothing.
+
+    This is the product's hot path (targets: p50 < 2 ms, p99 < 10 ms at a million members):
+    one scoped read of the card, then the writes, each built once (``tiercard.core.rows``).
     """
-    if not visible_customers(actor).filter(pk=customer_id).exists():
+    customer = visible_customer_row(actor, customer_id, CARD_FIELDS)
+    if customer is None:
         raise NotFound()
-    with _customer_locked(customer_id) as (row, active, window_start, today):
-        recorded = purchase_write(actor=actor, customer_id=customer_id, data=data)
+    try:
+        return _purchase_once(actor, customer, data)
+    except IntegrityError:
+        # Lost a race for the external reference (PostgreSQL: the unique index waited for the
+        # other transaction). Everything was rolled back; the retry replays the stored one.
+        return _purchase_once(actor, customer, data)
+
+
+def _purchase_once(actor: User, customer: Customer, data: Mapping[str, Any]) -> RecordedPurchase:
+    with _customer_locked(customer.pk) as (row, active, window_start, today):
+        recorded = purchase_write(actor=actor, customer=customer, data=data)
         if recorded.created:
-            _apply_purchase(row, active, window_start, recorded.purchase, actor, today)
+            _apply_purchase(row, active, window_start, recorded.purchase, customer, actor, today)
     return recorded
 
 
@@ -77,9 +101,9 @@ def _customer_locked(customer_id: int) -> Iterator[tuple[Membership, Active, dt.
     active = active_programme()
     today = business_today()
     with transaction.atomic():
-        state = window_state(active, today)
+        window_start = window_start_of(active, today)
         window_share_lock()
-        yield membership_lock(customer_id, active), active, state.window_start, today
+        yield membership_lock(customer_id, active), active, window_start, today
 
 
 def _apply_purchase(
@@ -87,6 +111,7 @@ def _apply_purchase(
     active: Active,
     window_start: dt.date,
     purchase: Purchase,
+    customer: Customer,
     actor: User,
     today: dt.date,
 ) -> None:
@@ -103,18 +128,26 @@ def _apply_purchase(
         row.last_purchase_on = day
     row.growth_total += growth
     if growth:
-        GrowthEntry.objects.create(
-            customer_id=row.customer_id,
-            occurred_on=day,
-            amount=growth,
-            kind=GrowthKind.PURCHASE,
-            key=f"purchase:{purchase.pk}:growth",
-            purchase=purchase,
-            ladder_version=active.version,
-            actor=actor,
+        rows.insert(
+            GrowthEntry(
+                customer_id=row.customer_id,
+                occurred_on=day,
+                amount=growth,
+                kind=GrowthKind.PURCHASE,
+                key=f"purchase:{purchase.pk}:growth",
+                purchase=purchase,
+                ladder_version=active.version,
+                actor=actor,
+            )
         )
-    row.save()
-    tier_after_activity(row=row, active=active, today=today, actor=actor, purchase=purchase)
+    tier_after_activity(
+        row=row,
+        active=active,
+        today=today,
+        actor=actor,
+        purchase=purchase,
+        also_save=FIGURES,
+    )
     benefits = active.programme.benefits_of(row.tier)
     points_earn(
         row=row,
@@ -122,10 +155,21 @@ def _apply_purchase(
         purchase=purchase,
         amount=total,
         multiplier=benefits.points_multiplier,
-        birthday=_birthday_month(purchase.customer, day),
+        birthday=_birthday_month(customer, day),
         actor=actor,
         today=today,
     )
+
+
+# The membership columns a purchase moves (saved with the tier decision in one UPDATE).
+FIGURES = (
+    "win_spend",
+    "win_orders",
+    "win_max_order",
+    "win_growth",
+    "last_purchase_on",
+    "growth_total",
+)
 
 
 def _birthday_month(customer: Customer, day: dt.date) -> bool:

@@ -21,7 +21,7 @@ Rules (``tiers.policy`` is the reference, these functions apply it):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 from django.db import models, transaction
@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from tiercard.accounts.models import User
 from tiercard.audit.services import audit_record
+from tiercard.core import rows
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange
 from tiercard.loyalty.services.state import Active, active_programme, metrics_of, metrics_snapshot
 from tiercard.loyalty.services.tier_sql import (
@@ -68,26 +69,34 @@ def tier_after_activity(
     today: dt.date,
     actor: User | None,
     purchase: Purchase | None,
+    also_save: Sequence[str] = (),
 ) -> TierChange | None:
     """Upgrade ``row`` (locked, figures already updated) if it now qualifies higher.
 
     Returns the ``TierChange`` written (reason ``auto_upgrade``), or ``None`` when the tier
-    stays. Queues a ``tier_upgrade`` outbox message in the same transaction.
+    stays. Queues a ``tier_upgrade`` outbox message in the same transaction. ``also_save``
+    names columns the caller changed on ``row``: they are written in the same UPDATE as the
+    tier (one statement per purchase, upgrade or not).
     """
     ladder = active.programme.ladder
     metrics = metrics_of(row, today)
     qualified = qualified_tier(ladder, metrics)
     held = row.tier if row.tier in {t.code for t in ladder.tiers} else ladder.lowest.code
     new = after_activity(ladder, held=held, qualified=qualified.code)
-    if new.code == row.tier:
-        return None
     now = timezone.now()
+    row.updated_at = now
+    if new.code == row.tier:
+        if also_save:
+            rows.update_fields(row, [*also_save, "updated_at"])
+        return None
     previous = row.tier
     row.tier, row.tier_since, row.upgraded_at = new.code, now, now
     row.below_since = row.warned_for = None
-    row.ladder_version, row.updated_at = active.version, now
-    row.save(
-        update_fields=[
+    row.ladder_version = active.version
+    rows.update_fields(
+        row,
+        [
+            *also_save,
             "tier",
             "tier_since",
             "upgraded_at",
@@ -95,31 +104,35 @@ def tier_after_activity(
             "warned_for",
             "ladder_version",
             "updated_at",
-        ]
+        ],
     )
-    change = TierChange.objects.create(
-        customer_id=row.customer_id,
-        at=now,
-        effective_on=today,
-        from_tier=previous,
-        to_tier=new.code,
-        reason=ChangeReason.AUTO_UPGRADE,
-        ladder_version=active.version,
-        metrics=metrics_snapshot(metrics),
-        purchase=purchase,
-        actor=actor if actor is not None and actor.pk else None,
+    change = rows.insert(
+        TierChange(
+            customer_id=row.customer_id,
+            at=now,
+            effective_on=today,
+            from_tier=previous,
+            to_tier=new.code,
+            reason=ChangeReason.AUTO_UPGRADE,
+            ladder_version=active.version,
+            metrics=metrics_snapshot(metrics),
+            purchase=purchase,
+            actor=actor if actor is not None and actor.pk else None,
+        )
     )
-    OutboxMessage.objects.create(
-        key=f"tier_upgrade:{change.pk}",
-        kind=MessageKind.TIER_UPGRADE,
-        customer_id=row.customer_id,
-        payload={
-            "change": change.pk,
-            "from_tier": previous,
-            "to_tier": new.code,
-            "effective_on": today.isoformat(),
-            "ladder_version": active.version,
-        },
+    rows.insert(
+        OutboxMessage(
+            key=f"tier_upgrade:{change.pk}",
+            kind=MessageKind.TIER_UPGRADE,
+            customer_id=row.customer_id,
+            payload={
+                "change": change.pk,
+                "from_tier": previous,
+                "to_tier": new.code,
+                "effective_on": today.isoformat(),
+                "ladder_version": active.version,
+            },
+        )
     )
     return change
 

@@ -3,7 +3,7 @@
 All of them require the customer's membership row locked by ``membership_lock`` in the
 current transaction. That lock is what makes ``balance_after`` the running sum: the entry's
 balance is the locked row's balance plus the entry's points, and the row is moved by the same
-amount with an ``F()`` update (debits also conditionally, ``points_balance >= n``, as a second
+amount in the same UPDATE (debits also conditionally, ``points_balance >= n``, as a second
 guard next to the database's CHECK). The Python row is kept equal to the database row, so a
 caller that later saves it never writes a stale balance back.
 
@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
+from tiercard.core import rows
 from tiercard.core.errors import Conflict, FieldErrors, ValidationFailed
 from tiercard.loyalty.models import (
     EntryKind,
@@ -59,13 +61,21 @@ def post(
     update finds no row, and nothing is written.
     """
     assert points != 0
-    rows = Membership.objects.filter(pk=row.pk)
+    # One plain statement (this runs on every purchase); a debit only where it is covered.
+    sql = (
+        "UPDATE loyalty_membership SET points_balance = points_balance + %s WHERE customer_id = %s"
+    )
+    params = [points, row.pk]
     if points < 0:
-        rows = rows.filter(points_balance__gte=-points)
-    if rows.update(points_balance=F("points_balance") + points) != 1:
+        sql += " AND points_balance >= %s"
+        params.append(-points)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        moved = cur.rowcount
+    if moved != 1:
         raise insufficient(row.points_balance, -points)
     row.points_balance += points
-    return PointsEntry.objects.create(
+    entry = PointsEntry(
         customer_id=row.pk,
         kind=kind,
         points=points,
@@ -77,18 +87,21 @@ def post(
         note=note[:200],
         actor=actor if actor is not None and actor.pk else None,
     )
+    return rows.insert(entry)
 
 
 def credit_lot(entry: PointsEntry, *, earned_on: dt.date, expires_on: dt.date | None) -> PointsLot:
     """The lot of a credit entry: all of its points, expiring together."""
     assert entry.points > 0
-    return PointsLot.objects.create(
-        entry=entry,
-        customer_id=entry.customer_id,
-        points=entry.points,
-        remaining=entry.points,
-        earned_on=earned_on,
-        expires_on=expires_on,
+    return rows.insert(
+        PointsLot(
+            entry=entry,
+            customer_id=entry.customer_id,
+            points=entry.points,
+            remaining=entry.points,
+            earned_on=earned_on,
+            expires_on=expires_on,
+        )
     )
 
 

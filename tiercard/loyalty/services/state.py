@@ -14,9 +14,10 @@ import json
 import threading
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from tiercard.core import rows
 from tiercard.core.timeutils import local_day_bounds
 from tiercard.loyalty.models import Membership, TierLadder, WindowState
 from tiercard.tiers.metrics import Metrics
@@ -24,6 +25,7 @@ from tiercard.tiers.programme import Programme, parse_programme
 from tiercard.tiers.window import dump_window
 
 _cache: dict[str, Programme] = {}
+_text_cache: dict[str, Programme] = {}  # the stored text as read, before any JSON decoding
 _cache_lock = threading.Lock()
 
 
@@ -60,17 +62,37 @@ def programme_of(version: int) -> Programme:
 
 
 def active_programme() -> Active:
-    """One indexed query; the parse is cached per version.
+    """One indexed query; the parse is cached by the stored document's text.
 
+    Read as text with a plain statement (no ORM compiling, no JSON decoding): every purchase
+    calls this, and a cache hit costs one dictionary lookup.
     A database always has an active version (a migration installs the default programme);
     should the table have been emptied (a flushed test database), the default is installed
     again here rather than failing every purchase.
     """
-    row = TierLadder.objects.filter(is_active=True).values_list("version", "rules").first()
-    if row is None:
+    found = _active_row()
+    if found is None:
         _install_default()
-        row = TierLadder.objects.filter(is_active=True).values_list("version", "rules").get()
-    return Active(row[0], parsed(row[1]))
+        found = _active_row()
+        assert found is not None
+    version, text = found
+    with _cache_lock:
+        cached = _text_cache.get(text)
+    if cached is None:
+        cached = parsed(json.loads(text))
+        with _cache_lock:
+            if len(_text_cache) > 64:
+                _text_cache.clear()
+            _text_cache[text] = cached
+    return Active(version, cached)
+
+
+def _active_row() -> tuple[int, str] | None:
+    cast = "::text" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT version, rules{cast} FROM loyalty_tierladder WHERE is_active")  # noqa: S608 (constant)
+        found = cur.fetchone()
+    return None if found is None else (int(found[0]), str(found[1]))
 
 
 def _install_default() -> None:
@@ -102,6 +124,17 @@ def window_state(active: Active, today: dt.date) -> WindowState:
     return window_rebuild(active, today)
 
 
+def window_start_of(active: Active, today: dt.date) -> dt.date:
+    """The window's first day: ``window_state(...).window_start`` in one plain statement."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT window_start FROM loyalty_windowstate WHERE id = 1")
+        found = cur.fetchone()
+    if found is None:
+        return window_state(active, today).window_start
+    value = found[0]
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 def window_start_instant(start: dt.date) -> dt.datetime:
     """The first instant counted: midnight at the start of ``start`` in the business zone."""
     return local_day_bounds(start)[0]
@@ -117,8 +150,12 @@ def new_membership(customer_id: int, active: Active) -> Membership:
 
 
 def membership_lock(customer_id: int, active: Active) -> Membership:
-    """The customer's membership row, locked for this transaction; created when missing."""
-    row = Membership.objects.select_for_update().filter(pk=customer_id).first()
+    """The customer's membership row, locked for this transaction; created when missing.
+
+    One plain statement (``tiercard.core.rows``): compiling this SELECT through the ORM cost
+    more than the database's work on the purchase path.
+    """
+    row = _locked_row(customer_id)
     if row is not None:
         return row
     try:
@@ -126,7 +163,16 @@ def membership_lock(customer_id: int, active: Active) -> Membership:
             new_membership(customer_id, active).save(force_insert=True)
     except IntegrityError:
         pass  # created concurrently; lock theirs
-    return Membership.objects.select_for_update().get(pk=customer_id)
+    row = _locked_row(customer_id)
+    assert row is not None
+    return row
+
+
+def _locked_row(customer_id: int) -> Membership | None:
+    return rows.select(Membership, customer_id, MEMBERSHIP_FIELDS, lock=True)
+
+
+MEMBERSHIP_FIELDS = tuple(f.name for f in Membership._meta.concrete_fields)
 
 
 def metrics_of(row: Membership, today: dt.date) -> Metrics:

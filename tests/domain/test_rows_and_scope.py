@@ -1,0 +1,106 @@
+"""The hot path's plain-SQL row helpers store and load exactly what the ORM does, and the
+row-level scope test (``Scope.admits``) agrees with the scoping filter for every role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tiercard.accounts.models import User
+from tiercard.audit.models import AuditEvent
+from tiercard.core import rows
+from tiercard.customers.models import Customer
+from tiercard.customers.scope import scope_of
+from tiercard.customers.selectors import visible_customer_row, visible_customers
+from tiercard.loyalty.models import Membership
+from tiercard.loyalty.services.state import MEMBERSHIP_FIELDS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_insert_stores_what_the_orm_reads_back(
+    users: dict[str, User], book: dict[str, Customer]
+) -> None:
+    event = AuditEvent(
+        actor=users["admin"],
+        actor_label="admin",
+        action="create",
+        object_type="x.y",
+        object_id="7",
+        customer_id=book["east1"].pk,
+        changes={"total": "12.30", "lines": 2, "名": "张三"},
+        note="备注",
+    )
+    rows.insert(event)
+    assert event.pk is not None and not event._state.adding
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.changes == {"total": "12.30", "lines": 2, "名": "张三"}
+    assert stored.actor_id == users["admin"].pk and stored.note == "备注"
+    assert abs(stored.at - event.at) < dt.timedelta(microseconds=1)
+
+
+def test_update_fields_writes_only_the_named_columns(book: dict[str, Customer]) -> None:
+    row = Membership.objects.create(customer=book["east1"], tier="basic", ladder_version=1)
+    Membership.objects.filter(pk=row.pk).update(points_balance=40)  # a concurrent change
+    row.win_spend = Decimal("1234.56")
+    row.last_purchase_on = dt.date(2026, 5, 1)
+    assert rows.update_fields(row, ["win_spend", "last_purchase_on"]) == 1
+    stored = Membership.objects.get(pk=row.pk)
+    assert stored.win_spend == Decimal("1234.56")
+    assert stored.last_purchase_on == dt.date(2026, 5, 1)
+    assert stored.points_balance == 40  # not written back from the stale instance
+
+
+def test_select_loads_what_only_loads(book: dict[str, Customer]) -> None:
+    Membership.objects.create(
+        customer=book["south"],
+        tier="vip",
+        ladder_version=1,
+        win_spend=Decimal("99.90"),
+        last_purchase_on=dt.date(2025, 12, 31),
+        upgraded_at=timezone.now(),
+        review_due=True,
+    )
+    fast = rows.select(Membership, book["south"].pk, MEMBERSHIP_FIELDS, lock=True)
+    slow = Membership.objects.get(pk=book["south"].pk)
+    assert fast is not None
+    for name in MEMBERSHIP_FIELDS:
+        attname = Membership._meta.get_field(name).attname  # type: ignore[union-attr]
+        assert getattr(fast, attname) == getattr(slow, attname), name
+    partial = rows.select(Customer, book["south"].pk, ["status", "name"])
+    assert partial is not None and partial.name == "王五"
+    assert partial.get_deferred_fields() >= {"birthday", "owner_id"}
+
+
+def test_select_of_a_missing_or_impossible_id_is_none(book: dict[str, Customer]) -> None:
+    assert rows.select(Customer, 10**9, ["name"]) is None
+    assert rows.select(Customer, 10**20, ["name"]) is None  # beyond 64 bits: no row, no error
+
+
+@pytest.mark.parametrize(
+    "role", ["admin", "mgr_east", "mgr_south", "rep_east1", "rep_south", "service", "marketing"]
+)
+def test_row_scope_agrees_with_the_scoping_filter(
+    role: str, users: dict[str, User], book: dict[str, Customer], make_customer
+) -> None:
+    make_customer("mgr_east", name="经理自己的客户")
+    unowned = make_customer("admin", name="无负责人")
+    Customer.objects.filter(pk=unowned.pk).update(owner=None, team=None)
+    viewer = users[role]
+    listed = set(visible_customers(viewer).values_list("pk", flat=True))
+    for customer in Customer.objects.all():
+        row = visible_customer_row(viewer, customer.pk, ["status"])
+        assert (row is not None) == (customer.pk in listed), (role, customer.name)
+        assert scope_of(viewer).admits(customer.owner_id, customer.team_id) == (
+            customer.pk in listed
+        )
+
+
+def test_inactive_users_see_no_row(users: dict[str, User], book: dict[str, Customer]) -> None:
+    admin = users["admin"]
+    admin.is_active = False
+    assert visible_customer_row(admin, book["east1"].pk, ["status"]) is None
+    assert not visible_customers(admin).exists()
