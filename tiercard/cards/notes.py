@@ -29,9 +29,10 @@ def visible_notes(viewer: User) -> QuerySet[CardNote]:
 
 
 def note_list(*, viewer: User, customer_id: int) -> QuerySet[CardNote]:
+    """One customer's notes, newest first; the scope is a one-row subquery on that customer."""
+    scope = visible_customers(viewer).filter(pk=customer_id).values("pk")
     return (
-        visible_notes(viewer)
-        .filter(customer_id=customer_id)
+        CardNote.objects.filter(customer__in=scope, customer_id=customer_id)
         .select_related("author")
         .order_by("-created_at", "-id")
     )

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
@@ -39,13 +38,6 @@ from tiercard.web.views import card
 DETAIL = card.DETAIL
 
 
-def _flash(message: str, tone: str = "success") -> str:
-    return (
-        '<div id="flash" class="flash" aria-live="polite" hx-swap-oob="true">'
-        f'<div class="alert alert--{tone}" role="status">{message}</div></div>'
-    )
-
-
 def _part(
     request: HttpRequest,
     customer: Customer,
@@ -66,7 +58,8 @@ def _part(
     context = {**card.base_context(request, customer), **extra}
     response = render(request, f"{DETAIL}#card-{part}", context)
     if message:
-        response.content += _flash(str(escape(message))).encode()
+        flash = render(request, "web/card/_flash.html", {"flash_message": message})
+        response.content += flash.content
     for event in events:
         response = trigger_client_event(response, event)
     return response
