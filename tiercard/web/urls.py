@@ -44,9 +44,7 @@ urlpatterns = [
     path("customers/<int:pk>/restore/", customers.customer_restore_view, name="customer_restore"),
     path("customers/<int:pk>/reveal/", card.customer_reveal_view, name="customer_reveal"),
     path("customers/<int:pk>/timeline/", card.customer_timeline_view, name="customer_timeline"),
-    path(
-        "customers/<int:pk>/part/<slug:part>/", card.customer_part_view, name="customer_part"
-    ),
+    path("customers/<int:pk>/part/<slug:part>/", card.customer_part_view, name="customer_part"),
     path("customers/<int:pk>/notes/new/", card_actions.note_new_view, name="note_new"),
     path(
         "customers/<int:pk>/notes/<int:note_id>/edit/",
