@@ -42,9 +42,8 @@ from tiercard.loyalty.services.state import (
     Active,
     active_programme,
     membership_lock,
-    window_start_of,
+    window_start_shared,
 )
-from tiercard.loyalty.services.window import window_share_lock
 from tiercard.sales.models import HALF_CENT, Purchase, PurchaseReturn
 from tiercard.sales.services import (
     RecordedPurchase,
@@ -101,8 +100,7 @@ def _customer_locked(customer_id: int) -> Iterator[tuple[Membership, Active, dt.
     active = active_programme()
     today = business_today()
     with transaction.atomic():
-        window_start = window_start_of(active, today)
-        window_share_lock()
+        window_start = window_start_shared(active, today)
         yield membership_lock(customer_id, active), active, window_start, today
 
 

@@ -124,13 +124,23 @@ def window_state(active: Active, today: dt.date) -> WindowState:
     return window_rebuild(active, today)
 
 
-def window_start_of(active: Active, today: dt.date) -> dt.date:
-    """The window's first day: ``window_state(...).window_start`` in one plain statement."""
+def window_start_shared(active: Active, today: dt.date) -> dt.date:
+    """The window's first day, with the window row share-locked for this transaction.
+
+    Purchases and returns hold the share lock while they add to window figures, so the
+    nightly roll (which takes the row exclusively) waits for them; PostgreSQL reads and locks
+    in one statement, SQLite's IMMEDIATE transaction already excludes the roll.
+    """
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cur:
-        cur.execute("SELECT window_start FROM loyalty_windowstate WHERE id = 1")
+        cur.execute(f"SELECT window_start FROM loyalty_windowstate WHERE id = 1{lock}")  # noqa: S608 (constant)
         found = cur.fetchone()
     if found is None:
-        return window_state(active, today).window_start
+        from tiercard.loyalty.services.window import window_share_lock
+
+        start = window_state(active, today).window_start
+        window_share_lock()
+        return start
     value = found[0]
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
