@@ -13,6 +13,8 @@ from tiercard.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tiercard.customers.models import Customer
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange, TierLadder
 from tiercard.loyalty.services.ladders import ladder_apply, ladder_draft_create, ladder_dry_run
+from tiercard.loyalty.services.notify import compose
+from tiercard.outbox.models import MessageKind, OutboxMessage
 from tiercard.tiers.programme import default_programme, dump_programme
 
 pytestmark = pytest.mark.django_db
@@ -193,6 +195,19 @@ def test_apply_moves_exactly_the_changed_rows_and_keeps_old_history(users, peopl
         AuditEvent.objects.filter(object_type="loyalty.tierladder", object_id=str(draft.pk)).count()
         == 2
     )
+    # Each mover, and only a mover, is told (one message per change, keyed by the change).
+    messages = OutboxMessage.objects.filter(kind=MessageKind.TIER_RULE_CHANGE)
+    assert sorted(messages.values_list("customer_id", "key")) == sorted(
+        (c.customer_id, f"tier_rule_change:{c.pk}") for c in new
+    )
+    payload = messages.get(customer_id=people["d"].pk).payload
+    assert (payload["from_tier"], payload["to_tier"], payload["ladder_version"]) == (
+        "standard",
+        "basic",
+        2,
+    )
+    subject, body = compose(MessageKind.TIER_RULE_CHANGE, payload)
+    assert "基础级" in subject and TODAY.isoformat() in body
 
 
 def test_apply_with_new_codes_gives_bare_customers_a_row_and_history(users, people):

@@ -17,6 +17,7 @@ class MessageKind(models.TextChoices):
     TIER_UPGRADE = "tier_upgrade", _("Tier upgrade")
     DOWNGRADE_WARNING = "downgrade_warning", _("Downgrade warning")
     TIER_DOWNGRADE = "tier_downgrade", _("Tier downgrade")
+    TIER_RULE_CHANGE = "tier_rule_change", _("Tier after a programme change")
     POINTS_EXPIRING = "points_expiring", _("Points expiring")
 
 

@@ -33,6 +33,7 @@ from tiercard.accounts.models import User
 from tiercard.audit.services import audit_record
 from tiercard.core import rows
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange
+from tiercard.loyalty.services.announce import announce_changes
 from tiercard.loyalty.services.state import Active, active_programme, metrics_of, metrics_snapshot
 from tiercard.loyalty.services.tier_sql import (
     COLUMNS,
@@ -335,26 +336,7 @@ class _Review:
         changes = TierChange.objects.filter(
             ids_in(TierChange, self.ids), at=self.now, reason=reason, effective_on=self.today
         )
-        insert_select(
-            OutboxMessage,
-            changes,
-            {
-                "key": Concat(Value(f"{kind}:"), Cast("id", models.CharField())),
-                "kind": const(kind, models.CharField()),
-                "customer_id": F("customer_id"),
-                "payload": JSONObject(
-                    change=F("id"),
-                    from_tier=F("from_tier"),
-                    to_tier=F("to_tier"),
-                    effective_on=Cast("effective_on", models.CharField()),
-                    ladder_version=F("ladder_version"),
-                ),
-                "status": const("pending", models.CharField()),
-                "attempts": const(0, models.IntegerField()),
-                "last_error": const("", models.CharField()),
-                "created_at": const(self.now, models.DateTimeField()),
-            },
-        )
+        announce_changes(changes, kind, self.now)
 
     def expire_locks(self) -> None:
         self.report.locks_expired += (

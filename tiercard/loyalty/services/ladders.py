@@ -40,6 +40,7 @@ from tiercard.audit.services import audit_record
 from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tiercard.customers.models import Customer
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange, TierLadder, WindowState
+from tiercard.loyalty.services.announce import announce_changes
 from tiercard.loyalty.services.state import Active, active_programme, programme_of
 from tiercard.loyalty.services.tier_sql import (
     COLUMNS,
@@ -49,6 +50,7 @@ from tiercard.loyalty.services.tier_sql import (
     metrics_json,
     not_q,
 )
+from tiercard.outbox.models import MessageKind
 from tiercard.tiers.evaluation import qualified_tier
 from tiercard.tiers.ladder import Ladder
 from tiercard.tiers.metrics import Metrics
@@ -339,6 +341,7 @@ def _move_tiers(new: Active, today: dt.date, now: dt.datetime, actor: User) -> i
     Membership.objects.filter(pk__in=written.values("customer_id")).update(
         tier=expr, tier_since=now, updated_at=now
     )
+    announce_changes(written, MessageKind.TIER_RULE_CHANGE, now)
     qualified = tier_case(ladder, COLUMNS, today=today)
     Membership.objects.update(
         ladder_version=new.version,

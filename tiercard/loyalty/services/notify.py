@@ -87,6 +87,16 @@ def compose(kind: str, payload: dict[str, Any]) -> tuple[str, str]:
                 _("Your membership moved to %(tier)s on %(date)s.")
                 % {"tier": name, "date": payload.get("effective_on", "")},
             )
+        if kind == MessageKind.TIER_RULE_CHANGE:
+            name = _tier_name(payload.get("to_tier"))
+            return (
+                _("Our membership programme changed: you are now %(tier)s") % {"tier": name},
+                _(
+                    "Our membership programme changed on %(date)s. Under the new rules your "
+                    "membership is %(tier)s."
+                )
+                % {"tier": name, "date": payload.get("effective_on", "")},
+            )
         return (
             _("Your points are about to expire"),
             _("%(points)s of your points expire on %(date)s. Redeem them before then.")
