@@ -18,7 +18,7 @@ from tiercard.api.types import LocalDateTime
 from tiercard.core.timeutils import business_today
 from tiercard.loyalty.models import BenefitUse
 from tiercard.loyalty.selectors.benefits import benefits_of_customer
-from tiercard.loyalty.services.benefits import benefit_use
+from tiercard.loyalty.services.benefits import benefit_use, benefit_use_cancel
 
 router = Router(tags=["benefits"])
 
@@ -68,6 +68,11 @@ class BenefitUseOut(Schema):
     note: str
     at: LocalDateTime
     actor: Ref | None
+    cancels: int | None = Field(None, description="Set on a cancellation: the use it cancels.")
+
+
+class BenefitCancelIn(InputSchema):
+    reason: str = Field(max_length=200, description="Why the use is cancelled (required).")
 
 
 def _decimal(value: Decimal) -> str:
@@ -85,6 +90,7 @@ def use_out(use: BenefitUse) -> dict[str, Any]:
         "note": use.note,
         "at": use.at,
         "actor": ref_user(use.actor),
+        "cancels": use.cancels_id,
     }
 
 
@@ -147,3 +153,17 @@ def use_benefit(request: HttpRequest, customer_id: int, payload: BenefitUseIn) -
         note=payload.note,
     )
     return Status(201, use_out(use))
+
+
+@router.post(
+    "/benefits/uses/{int:use_id}/cancel",
+    response={201: BenefitUseOut, **error_responses(403, 404, 409)},
+)
+def cancel_benefit_use(request: HttpRequest, use_id: int, payload: BenefitCancelIn) -> Status:
+    """Cancel a use recorded by mistake (managers and admins): the quota gets it back.
+
+    Answers the cancellation (a row with `cancels` = the use). 409: `already_cancelled`,
+    `not_a_use`. Repeating the same cancellation answers the existing one.
+    """
+    cancel = benefit_use_cancel(actor=viewer(request), use_id=use_id, reason=payload.reason)
+    return Status(201, use_out(cancel))

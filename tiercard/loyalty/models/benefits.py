@@ -2,7 +2,8 @@
 
 ``BenefitCounter`` holds one customer's uses of one quota in one period; the service increments
 it with a conditional update (``used < limit``), so concurrent uses never exceed the quota.
-``BenefitUse`` is the append-only log of each use, unique per idempotency key.
+``BenefitUse`` is the append-only log of each use, unique per idempotency key; a cancelled use
+keeps its row and gains a cancelling row (``cancels``) that gave the counter its use back.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ class BenefitUse(models.Model):
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A use recorded by mistake is cancelled by a second row naming it (the log stays
+    # append-only); one-to-one, so a use is cancelled at most once.
+    cancels = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="cancelled_by"
     )
 
     class Meta:

@@ -160,3 +160,61 @@ def _use(
         note=note,
     )
     return use
+
+
+def benefit_use_cancel(*, actor: User, use_id: int, reason: str) -> BenefitUse:
+    """Cancel a use recorded by mistake: the quota gets the use back in that use's period.
+
+    Written as a cancelling row (``cancels`` = the use, key ``cancel:<id>``), never by
+    changing or deleting the use. Errors, each leaving nothing written: ``NotFound`` (unknown
+    use, or its customer outside the actor's scope), ``PermissionDenied`` (managers and
+    admins only), ``validation_error`` (a reason is required), ``already_cancelled``, and
+    ``not_a_use`` for a cancelling row. Idempotent: cancelling a cancelled use again with
+    the same reason returns the existing cancellation.
+    """
+    use = (
+        BenefitUse.objects.filter(customer__in=visible_customers(actor), pk=use_id)
+        .select_related("cancelled_by")
+        .first()
+    )
+    if use is None:
+        raise NotFound()
+    if not policy.can_adjust_points(actor):
+        raise PermissionDenied()
+    text = clean_text(reason) if isinstance(reason, str) else ""
+    if not text or len(text) > MAX_NOTE:
+        message = _("A reason is required.") if not text else _("Use at most 200 characters.")
+        raise ValidationFailed(fields={"reason": [message]})
+    if use.cancels_id is not None:
+        raise Conflict(_("This row is itself a cancellation."), code="not_a_use")
+    with transaction.atomic():
+        membership_lock(use.customer_id, active_programme())
+        done = BenefitUse.objects.filter(cancels=use).first()
+        if done is not None:
+            if done.note == text:
+                return done
+            raise Conflict(_("This use was already cancelled."), code="already_cancelled")
+        given_back = BenefitCounter.objects.filter(
+            customer_id=use.customer_id, code=use.code, period_start=use.period_start, used__gt=0
+        ).update(used=F("used") - 1)
+        assert given_back == 1, "every use counted once in its period's counter"
+        cancel = BenefitUse.objects.create(
+            customer_id=use.customer_id,
+            code=use.code,
+            period_start=use.period_start,
+            tier=use.tier,
+            ladder_version=use.ladder_version,
+            key=f"cancel:{use.pk}",
+            note=text,
+            actor=actor,
+            cancels=use,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=use,
+            customer_id=use.customer_id,
+            changes={"cancelled": [False, True], "benefit": use.code},
+            note=text,
+        )
+    return cancel
