@@ -23,13 +23,16 @@ ANALYSIS_LIMIT = 1000
 
 
 def analyze(tables: tuple[str, ...] = LOYALTY_TABLES) -> None:
+    """Refresh statistics; on PostgreSQL outside a transaction also VACUUM (after a bulk
+    load it marks the pages all-visible, so covering indexes answer without the table)."""
     quote = connection.ops.quote_name
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cur:
         for table in tables:
             if connection.vendor == "sqlite":
                 limit = 0 if table in FULL_SCAN else ANALYSIS_LIMIT
                 cur.execute(f"PRAGMA analysis_limit={limit}")
-            cur.execute(f"ANALYZE {quote(table)}")
+            cur.execute(f"{'VACUUM (ANALYZE)' if vacuum else 'ANALYZE'} {quote(table)}")
 
 
 def refresh_if_stale(table: str = "loyalty_membership") -> bool:
