@@ -291,9 +291,10 @@ def filtered_customers(
 
 
 def table_count(
-    viewer: User, filters: TableFilters, *, cap: int = COUNT_CAP, ladder: Ladder | None = None
+    viewer: User, filters: TableFilters, *, cap: int | None = None, ladder: Ladder | None = None
 ) -> tuple[int, bool]:
     """(number of matching rows, capped): counts at most ``cap + 1`` rows, never the table."""
+    cap = COUNT_CAP if cap is None else cap
     n = filtered_customers(viewer, filters, ladder).order_by()[: cap + 1].count()
     return min(n, cap), n > cap
 
