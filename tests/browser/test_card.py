@@ -102,6 +102,9 @@ def test_card_on_a_phone_and_the_template_admin(
     timeline = phone.locator("#timeline").bounding_box()
     assert facts["y"] < timeline["y"]  # owner and tags before the long history
     phone.keyboard.press("Tab")
+    phone.keyboard.press("Tab")
+    outline = phone.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")  # keyboard focus is visible
     screenshot(phone, "browser-card-phone")
     context.close()
 
