@@ -401,3 +401,12 @@ def test_card_and_timeline_cost_a_fixed_number_of_queries(
     assert _queries(client, timeline, partial) <= 16
     for kind in ("purchase", "points", "tier", "interaction", "note", "change"):
         assert _queries(client, f"{timeline}?kind={kind}", partial) <= 12
+
+
+def test_every_template_field_links_to_a_field_of_the_edit_form() -> None:
+    from tiercard.cards.layout import SECTIONS
+    from tiercard.web.forms import CustomerForm
+
+    for section in SECTIONS:
+        for spec in section.fields:
+            assert not spec.form_field or spec.form_field in CustomerForm.base_fields, spec.name
