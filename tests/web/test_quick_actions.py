@@ -113,6 +113,7 @@ def test_record_purchase_with_htmx_returns_a_fresh_form_and_out_of_band_updates(
     assert "¥240.00" in html
     assert '<section id="timeline"' in html and "西湖龙井 × 2" in html
     assert '<div id="flash"' in html
+    assert "card-changed" in response["HX-Trigger"]  # the head (tier badge) and side refresh
     assert Purchase.objects.count() == 1
 
 
