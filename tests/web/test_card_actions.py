@@ -410,3 +410,35 @@ def test_every_template_field_links_to_a_field_of_the_edit_form() -> None:
     for section in SECTIONS:
         for spec in section.fields:
             assert not spec.form_field or spec.form_field in CustomerForm.base_fields, spec.name
+
+
+def test_redeeming_tells_the_timeline_to_reload_and_it_lists_the_points(
+    login: Callable[[str], Client], book: dict, users: dict
+) -> None:
+    from tiercard.loyalty.services.rewards import reward_create
+
+    reward_create(
+        actor=users["admin"],
+        data={
+            "code": "tea",
+            "name_zh": "龙井礼盒",
+            "name_en": "Tea box",
+            "kind": "gift",
+            "points_cost": "100",
+        },
+    )
+    customer = book["east1"]
+    buy(customer, "500")
+    client = login("rep_east1")
+    response = client.post(
+        f"/customers/{customer.pk}/loyalty/redeem/",
+        {"reward": "tea", "quantity": "1", "key": "k-redeem-1"},
+        headers={**HTMX, "HX-Target": "redeem-panel"},
+    )
+    assert {"timeline-changed", "card-changed"} <= triggers(response)
+    timeline = client.get(
+        f"/customers/{customer.pk}/timeline/", headers={**HTMX, "HX-Target": "timeline"}
+    ).content.decode()
+    assert timeline.count('class="tl-item tl-item--points"') == 1  # the redemption
+    assert "−100" in timeline
+    assert "+500" in timeline  # the purchase's earned points, on its own row
