@@ -18,6 +18,7 @@ from tiercard.audit.models import AuditEvent
 from tiercard.cards.models import CardNote, CardTemplate
 from tiercard.cards.notes import note_add
 from tiercard.customers.models import Customer
+from tiercard.interactions.models import Interaction
 from tiercard.interactions.services import interaction_log
 from tiercard.loyalty.services.checkout import purchase_record
 
@@ -329,6 +330,37 @@ def test_follow_up_shows_the_planned_next_step(
     assert "寄样品" in follow and "2099" in follow
 
 
+def test_an_overdue_follow_up_shows_until_the_customer_is_contacted_again(
+    login: Callable[[str], Client], book: dict, users: dict
+) -> None:
+    customer = book["east1"]
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    interaction_log(
+        actor=users["rep_east1"],
+        customer_id=customer.pk,
+        data={
+            "kind": "call",
+            "summary": "约好回访",
+            "occurred_at": week_ago,
+            "next_step": "送报价单",
+            "next_step_due": "2099-01-01",
+        },
+    )
+    # given the plan's due date has passed (the service refuses a past date when logging)
+    Interaction.objects.update(next_step_due=(week_ago + dt.timedelta(days=2)).date())
+    client = login("rep_east1")
+    html = client.get(f"/customers/{customer.pk}/").content.decode()
+    follow = block(html, "id", "card-follow-up")
+    assert follow and "送报价单" in follow and 'class="overdue"' in html
+    interaction_log(
+        actor=users["rep_east1"],
+        customer_id=customer.pk,
+        data={"kind": "visit", "summary": "当面送了报价单"},
+    )
+    follow = block(client.get(f"/customers/{customer.pk}/").content, "id", "card-follow-up")
+    assert follow and "送报价单" not in follow
+
+
 # --- Scope and cost ---------------------------------------------------------------------------
 
 
@@ -391,13 +423,13 @@ def test_card_and_timeline_cost_a_fixed_number_of_queries(
     card = f"/customers/{customer.pk}/"
     timeline = f"/customers/{customer.pk}/timeline/"
     partial = {**HTMX, "HX-Target": "timeline"}
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(26):
         client.get(card)
     with django_assert_max_num_queries(16):
         client.get(timeline, headers=partial)
     _history(customer, users, 12)  # more than a page of every kind
     # The bound holds however long the history: each source reads one page plus one row.
-    assert _queries(client, card) <= 25
+    assert _queries(client, card) <= 26
     assert _queries(client, timeline, partial) <= 16
     for kind in ("purchase", "points", "tier", "interaction", "note", "change"):
         assert _queries(client, f"{timeline}?kind={kind}", partial) <= 12

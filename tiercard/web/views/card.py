@@ -150,9 +150,10 @@ def facts_context(
     tag_form: card_forms.TagForm | None = None,
 ) -> dict[str, Any]:
     """Owner (and the form to change it), next follow-up and tags (and the tag form)."""
+    today = business_today()
     context: dict[str, Any] = {
-        "follow_up": next_follow_up(viewer=user, customer_id=customer.pk),
-        "today": business_today(),
+        "follow_up": next_follow_up(viewer=user, customer=customer, today=today),
+        "today": today,
         "tags": list(customer.tags.all()),
     }
     if policy.can_assign_owner(user):
