@@ -86,10 +86,10 @@ def test_each_rendered_form_carries_its_own_reference(
     login: Callable[[str], Client], book: dict
 ) -> None:
     client = login("rep_east1")
+    url = f"/customers/{book['east1'].pk}/purchases/new/"
+    headers = {**HTMX, "HX-Target": "purchase-panel"}  # the card loads the form on opening
     refs = [
-        client.get(f"/customers/{book['east1'].pk}/")
-        .context["purchase_form"]["external_ref"]
-        .value()
+        client.get(url, headers=headers).context["purchase_form"]["external_ref"].value()
         for _ in range(2)
     ]
     assert refs[0] != refs[1]

@@ -204,8 +204,6 @@ def card_context(
         "revealed": revealed is not None,
         "totals": cp.totals(customer),
         "persons": cp.contact_persons(customer, user, revealed_persons),
-        **_purchase_context(),
-        **_interaction_context(customer),
         **timeline_context(user, customer, kind, cursor, head["ladder"]),
     }
 
