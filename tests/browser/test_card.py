@@ -56,6 +56,8 @@ def test_card_purchase_upgrade_redeem_note_and_tag(
     tier_row.wait_for()
     assert "基础级" in tier_row.inner_text() and "标准级" in tier_row.inner_text()
     assert "高级" in page.locator("#card-progress").inner_text()  # now on the way to 高级
+    page.locator("#points-balance", has_text="2,200").wait_for()  # the side panels reloaded
+    page.locator("#tier-panel .tierbadge", has_text="标准级").wait_for()
     screenshot(page, "browser-card-upgraded")
 
     page.click("#redeem-details summary")
