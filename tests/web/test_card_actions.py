@@ -474,3 +474,22 @@ def test_redeeming_tells_the_timeline_to_reload_and_it_lists_the_points(
     assert timeline.count('class="tl-item tl-item--points"') == 1  # the redemption
     assert "−100" in timeline
     assert "+500" in timeline  # the purchase's earned points, on its own row
+
+
+def test_notes_work_without_javascript(
+    login: Callable[[str], Client], book: dict, users: dict
+) -> None:
+    customer = book["east1"]
+    client = login("rep_east1")
+    added = client.post(f"/customers/{customer.pk}/notes/new/", {"body": "无脚本也能记"})
+    assert added.status_code == 302 and added["Location"].endswith("#card-notes")
+    note = CardNote.objects.get()
+    url = f"/customers/{customer.pk}/notes/{note.pk}/edit/"
+    form = client.get(url)
+    assert form.status_code == 200 and "无脚本也能记" in form.content.decode()
+    refused = client.post(url, {f"note-{note.pk}-body": ""})
+    assert refused.status_code == 200 and errors_of(refused.content, f"note-{note.pk}-body")
+    saved = client.post(url, {f"note-{note.pk}-body": "改过了"})
+    assert saved.status_code == 302
+    note.refresh_from_db()
+    assert note.body == "改过了"
