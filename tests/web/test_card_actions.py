@@ -493,3 +493,15 @@ def test_notes_work_without_javascript(
     assert saved.status_code == 302
     note.refresh_from_db()
     assert note.body == "改过了"
+
+
+def test_tag_errors_without_javascript_show_the_card_with_the_error(
+    login: Callable[[str], Client], book: dict
+) -> None:
+    customer = book["east1"]
+    response = login("rep_east1").post(f"/customers/{customer.pk}/tags/add/", {"tag": "签" * 41})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert block(html, "id", "card-head") is not None  # the whole card
+    assert errors_of(html, "tag") and "签" * 41 in html
+    assert not customer.tags.exists()
