@@ -56,6 +56,8 @@ def test_card_purchase_upgrade_redeem_note_and_tag(
     tier_row.wait_for()
     assert "基础级" in tier_row.inner_text() and "标准级" in tier_row.inner_text()
     assert "高级" in page.locator("#card-progress").inner_text()  # now on the way to 高级
+    page.locator("#points-balance", has_text="2,200").wait_for()  # the side panels reloaded
+    page.locator("#tier-panel .tierbadge", has_text="标准级").wait_for()
     screenshot(page, "browser-card-upgraded")
 
     page.click("#redeem-details summary")
@@ -102,6 +104,9 @@ def test_card_on_a_phone_and_the_template_admin(
     timeline = phone.locator("#timeline").bounding_box()
     assert facts["y"] < timeline["y"]  # owner and tags before the long history
     phone.keyboard.press("Tab")
+    phone.keyboard.press("Tab")
+    outline = phone.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")  # keyboard focus is visible
     screenshot(phone, "browser-card-phone")
     context.close()
 

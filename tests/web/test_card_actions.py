@@ -18,6 +18,7 @@ from tiercard.audit.models import AuditEvent
 from tiercard.cards.models import CardNote, CardTemplate
 from tiercard.cards.notes import note_add
 from tiercard.customers.models import Customer
+from tiercard.interactions.models import Interaction
 from tiercard.interactions.services import interaction_log
 from tiercard.loyalty.services.checkout import purchase_record
 
@@ -329,6 +330,37 @@ def test_follow_up_shows_the_planned_next_step(
     assert "寄样品" in follow and "2099" in follow
 
 
+def test_an_overdue_follow_up_shows_until_the_customer_is_contacted_again(
+    login: Callable[[str], Client], book: dict, users: dict
+) -> None:
+    customer = book["east1"]
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    interaction_log(
+        actor=users["rep_east1"],
+        customer_id=customer.pk,
+        data={
+            "kind": "call",
+            "summary": "约好回访",
+            "occurred_at": week_ago,
+            "next_step": "送报价单",
+            "next_step_due": "2099-01-01",
+        },
+    )
+    # given the plan's due date has passed (the service refuses a past date when logging)
+    Interaction.objects.update(next_step_due=(week_ago + dt.timedelta(days=2)).date())
+    client = login("rep_east1")
+    html = client.get(f"/customers/{customer.pk}/").content.decode()
+    follow = block(html, "id", "card-follow-up")
+    assert follow and "送报价单" in follow and 'class="overdue"' in html
+    interaction_log(
+        actor=users["rep_east1"],
+        customer_id=customer.pk,
+        data={"kind": "visit", "summary": "当面送了报价单"},
+    )
+    follow = block(client.get(f"/customers/{customer.pk}/").content, "id", "card-follow-up")
+    assert follow and "送报价单" not in follow
+
+
 # --- Scope and cost ---------------------------------------------------------------------------
 
 
@@ -391,13 +423,85 @@ def test_card_and_timeline_cost_a_fixed_number_of_queries(
     card = f"/customers/{customer.pk}/"
     timeline = f"/customers/{customer.pk}/timeline/"
     partial = {**HTMX, "HX-Target": "timeline"}
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(26):
         client.get(card)
     with django_assert_max_num_queries(16):
         client.get(timeline, headers=partial)
     _history(customer, users, 12)  # more than a page of every kind
     # The bound holds however long the history: each source reads one page plus one row.
-    assert _queries(client, card) <= 25
+    assert _queries(client, card) <= 26
     assert _queries(client, timeline, partial) <= 16
     for kind in ("purchase", "points", "tier", "interaction", "note", "change"):
         assert _queries(client, f"{timeline}?kind={kind}", partial) <= 12
+
+
+def test_every_template_field_links_to_a_field_of_the_edit_form() -> None:
+    from tiercard.cards.layout import SECTIONS
+    from tiercard.web.forms import CustomerForm
+
+    for section in SECTIONS:
+        for spec in section.fields:
+            assert not spec.form_field or spec.form_field in CustomerForm.base_fields, spec.name
+
+
+def test_redeeming_tells_the_timeline_to_reload_and_it_lists_the_points(
+    login: Callable[[str], Client], book: dict, users: dict
+) -> None:
+    from tiercard.loyalty.services.rewards import reward_create
+
+    reward_create(
+        actor=users["admin"],
+        data={
+            "code": "tea",
+            "name_zh": "龙井礼盒",
+            "name_en": "Tea box",
+            "kind": "gift",
+            "points_cost": "100",
+        },
+    )
+    customer = book["east1"]
+    buy(customer, "500")
+    client = login("rep_east1")
+    response = client.post(
+        f"/customers/{customer.pk}/loyalty/redeem/",
+        {"reward": "tea", "quantity": "1", "key": "k-redeem-1"},
+        headers={**HTMX, "HX-Target": "redeem-panel"},
+    )
+    assert {"timeline-changed", "card-changed"} <= triggers(response)
+    timeline = client.get(
+        f"/customers/{customer.pk}/timeline/", headers={**HTMX, "HX-Target": "timeline"}
+    ).content.decode()
+    assert timeline.count('class="tl-item tl-item--points"') == 1  # the redemption
+    assert "−100" in timeline
+    assert "+500" in timeline  # the purchase's earned points, on its own row
+
+
+def test_notes_work_without_javascript(
+    login: Callable[[str], Client], book: dict, users: dict
+) -> None:
+    customer = book["east1"]
+    client = login("rep_east1")
+    added = client.post(f"/customers/{customer.pk}/notes/new/", {"body": "无脚本也能记"})
+    assert added.status_code == 302 and added["Location"].endswith("#card-notes")
+    note = CardNote.objects.get()
+    url = f"/customers/{customer.pk}/notes/{note.pk}/edit/"
+    form = client.get(url)
+    assert form.status_code == 200 and "无脚本也能记" in form.content.decode()
+    refused = client.post(url, {f"note-{note.pk}-body": ""})
+    assert refused.status_code == 200 and errors_of(refused.content, f"note-{note.pk}-body")
+    saved = client.post(url, {f"note-{note.pk}-body": "改过了"})
+    assert saved.status_code == 302
+    note.refresh_from_db()
+    assert note.body == "改过了"
+
+
+def test_tag_errors_without_javascript_show_the_card_with_the_error(
+    login: Callable[[str], Client], book: dict
+) -> None:
+    customer = book["east1"]
+    response = login("rep_east1").post(f"/customers/{customer.pk}/tags/add/", {"tag": "签" * 41})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert block(html, "id", "card-head") is not None  # the whole card
+    assert errors_of(html, "tag") and "签" * 41 in html
+    assert not customer.tags.exists()

@@ -195,14 +195,15 @@ def test_list_query_count_is_bounded_and_independent_of_rows(
     for i in range(5):
         make_customer("rep_east1", name=f"客{i}", tags="VIP, 老客户", phones=f"1380000{i:04d}")
     client = login(username)
-    # session, user, programme, saved views, owners, capped count, page, tags, interactions
-    with django_assert_max_num_queries(10):
+    # session, user, programme, saved views, owners, capped count, tags, interactions, and
+    # the page: the rows of a window of keys and (for a scoped viewer) the window's end key
+    with django_assert_max_num_queries(11):
         client.get("/customers/")
     few = _list_queries(client)
     for i in range(25):
         make_customer("rep_east1", name=f"户{i}", tags="新客户", phones=f"1390000{i:04d}")
     assert len(client.get("/customers/").context["rows"]) == 25
-    assert _list_queries(client) == few
+    assert _list_queries(client) <= few  # a full first window even saves its end-key query
 
 
 def test_every_sort_the_table_knows_is_offered() -> None:

@@ -86,10 +86,10 @@ def test_each_rendered_form_carries_its_own_reference(
     login: Callable[[str], Client], book: dict
 ) -> None:
     client = login("rep_east1")
+    url = f"/customers/{book['east1'].pk}/purchases/new/"
+    headers = {**HTMX, "HX-Target": "purchase-panel"}  # the card loads the form on opening
     refs = [
-        client.get(f"/customers/{book['east1'].pk}/")
-        .context["purchase_form"]["external_ref"]
-        .value()
+        client.get(url, headers=headers).context["purchase_form"]["external_ref"].value()
         for _ in range(2)
     ]
     assert refs[0] != refs[1]
@@ -113,6 +113,7 @@ def test_record_purchase_with_htmx_returns_a_fresh_form_and_out_of_band_updates(
     assert "¥240.00" in html
     assert '<section id="timeline"' in html and "西湖龙井 × 2" in html
     assert '<div id="flash"' in html
+    assert "card-changed" in response["HX-Trigger"]  # the head (tier badge) and side refresh
     assert Purchase.objects.count() == 1
 
 

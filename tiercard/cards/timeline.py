@@ -188,13 +188,16 @@ SOURCES: dict[str, Source] = {
 }
 
 
-def _earned_points(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+def _earned_points(customer_id: int, entries: list[TimelineEntry]) -> list[TimelineEntry]:
     """Purchases of the page with the points they earned in ``details["points"]`` (one query)."""
     ids = [e.obj.pk for e in entries if e.kind == "purchase"]
     if not ids:
         return entries
     earned: dict[int, int] = {}
-    rows = PointsEntry.objects.filter(purchase_id__in=ids, kind=EntryKind.EARN)
+    # The customer too: either index (customer first, or the purchase) finds the few rows.
+    rows = PointsEntry.objects.filter(
+        customer_id=customer_id, purchase_id__in=ids, kind=EntryKind.EARN
+    )
     for purchase_id, points in rows.values_list("purchase_id", "points"):
         earned[purchase_id] = earned.get(purchase_id, 0) + points
     return [
@@ -230,6 +233,6 @@ def card_timeline(
         ordered = rows.order_by(f"-{source.time_field}", "-id")[: limit + 1]
         entries += [source.entry(row) for row in ordered]
     entries.sort(key=lambda e: e.key, reverse=True)
-    page = _earned_points(entries[:limit])
+    page = _earned_points(customer_id, entries[:limit])
     has_more = len(entries) > limit
     return TimelinePage(page, has_more, encode_cursor(page[-1]) if has_more and page else None)

@@ -16,7 +16,8 @@ tier  what matched
 3     Chinese characters anywhere in the company name
 ====  ==========================================================================
 
-Inside a tier the order is stable: by the column the tier looks up, then newest card first.
+Inside a tier the order is stable: exact and substring matches newest card first; prefix
+matches by the column looked up (张三 before 张三丰, zhangsan before zhangsanfeng), then by id.
 
 How it stays fast at a million customers: each row of the table above is one *probe*, a query
 that one index answers in its own order with ``LIMIT``; probes run best tier first and stop as
@@ -36,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
 
@@ -104,7 +105,8 @@ def _exact(field: str, value: str) -> Callable[[QuerySet[Customer]], QuerySet[Cu
 
 
 def _prefix(field: str, value: str) -> Callable[[QuerySet[Customer]], QuerySet[Customer]]:
-    """Rows whose ``field`` starts with ``value``, in the field's byte order, then newest.
+    """Rows whose ``field`` starts with ``value``, in the field's byte order, then by id:
+    exactly the index's order (it holds the row id), so ``LIMIT`` reads only what it returns.
 
     A range over the index rather than ``LIKE``: SQLite uses an index for ``LIKE`` only on
     NOCASE columns, and PostgreSQL only in the C collation, which the ``COLLATE "C"``
@@ -117,23 +119,33 @@ def _prefix(field: str, value: str) -> Callable[[QuerySet[Customer]], QuerySet[C
             return (
                 qs.alias(_key=key)
                 .filter(_key__gte=value, _key__lt=value + _TOP)
-                .order_by(key.asc(), "-id")
+                .order_by(key.asc(), "id")
             )
         return qs.filter(**{f"{field}__gte": value, f"{field}__lt": value + _TOP}).order_by(
-            field, "-id"
+            field, "id"
         )
 
     return apply
 
 
 def _fts(column: str, phrase: str) -> Callable[[QuerySet[Customer]], QuerySet[Customer]]:
-    """SQLite: rows whose ``column`` matches an FTS5 expression, newest first."""
+    """SQLite: rows whose ``column`` matches an FTS5 expression, newest first.
+
+    A join ordered by the FTS table's own rowid (descending), so FTS5 streams its matches in
+    that order and ``LIMIT`` stops the walk; an ``id IN (SELECT rowid …)`` would first
+    collect every match (tens of thousands for a common character).
+    """
     expression = f"{{{column}}} : {phrase}"
+    table = Customer._meta.db_table
 
     def apply(qs: QuerySet[Customer]) -> QuerySet[Customer]:
-        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
         # The expression is a bound parameter; the SQL text holds only our own names.
-        return qs.filter(pk__in=RawSQL(sql, [expression])).order_by("-id")  # noqa: S611
+        return qs.extra(  # noqa: S610
+            tables=[FTS_TABLE],
+            where=[f"{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],
+            params=[expression],
+            order_by=[f"-{FTS_TABLE}.rowid"],
+        )
 
     return apply
 
@@ -256,7 +268,15 @@ def customer_search(
     limit = max(1, min(int(limit), MAX_LIMIT))
     if not parsed.kind:
         return []
-    base = visible_customers(viewer)
+    scope = visible_customers(viewer)
+    if scope.query.is_empty():
+        return []
+    base = Customer.objects.all()
+    if scope.query.has_filters():
+        # The scope as a per-row check (one primary-key lookup) rather than a filter beside
+        # the probe's own: given ``owner_id = ?`` a planner may prefer the owner index and
+        # sort the whole book (a second or more at 1M) over walking the probe's index.
+        base = base.filter(Exists(scope.filter(pk=OuterRef("pk"))))
     if not include_archived:
         base = base.exclude(status=CustomerStatus.ARCHIVED)
     found: dict[int, int] = {}  # id → tier, in rank order

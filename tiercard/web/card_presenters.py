@@ -28,45 +28,11 @@ PHONE_KINDS = (ContactPointKind.MOBILE, ContactPointKind.PHONE)
 
 
 @dataclass(frozen=True)
-class Row:
-    label: str | Promise
-    value: str
-    multiline: bool = False
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str | Promise
-    rows: list[Row]
-
-    @property
-    def filled(self) -> int:
-        return sum(1 for r in self.rows if r.value)
-
-
-@dataclass(frozen=True)
 class ContactValue:
     kind: str
     kind_label: str
     value: str
     href: str = ""
-
-
-def _label(name: str) -> str | Promise:
-    return capfirst(display.customer_field(name).verbose_name)
-
-
-def _row(customer: Customer, name: str, value: object = None, **kwargs: Any) -> Row:
-    if value is None:
-        value = getattr(customer, name)
-    return Row(_label(name), str(value or ""), **kwargs)
-
-
-def _choice(customer: Customer, name: str) -> Row:
-    raw = getattr(customer, name)
-    shown = getattr(customer, f"get_{name}_display")() if raw else ""
-    return Row(_label(name), str(shown))
 
 
 def contact_values(

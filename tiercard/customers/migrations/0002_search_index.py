@@ -33,6 +33,40 @@ def _chars(text):
     return " ".join(_TOKEN.findall(unicodedata.normalize("NFKC", _fold(text or "")).lower()))
 
 
+NEW_COLUMNS = ("name_chars", "company_chars")
+
+
+def _new_field(name):
+    field = models.TextField(blank=True, default="", editable=False)
+    field.set_attributes_from_name(name)
+    return field
+
+
+def add_columns(apps, schema_editor):
+    """The two columns, without copying the table on SQLite.
+
+    Django adds a NOT NULL column on SQLite by rebuilding the table (a copy of every row);
+    SQLite's own ADD COLUMN takes a NOT NULL column with a constant default at once.
+    """
+    customer = apps.get_model("customers", "Customer")
+    for name in NEW_COLUMNS:
+        if schema_editor.connection.vendor == "sqlite":
+            schema_editor.execute(
+                f"ALTER TABLE customers_customer ADD COLUMN {name} text NOT NULL DEFAULT ''"
+            )
+        else:
+            schema_editor.add_field(customer, _new_field(name))
+
+
+def drop_columns(apps, schema_editor):
+    customer = apps.get_model("customers", "Customer")
+    for name in reversed(NEW_COLUMNS):
+        if schema_editor.connection.vendor == "sqlite":
+            schema_editor.execute(f"ALTER TABLE customers_customer DROP COLUMN {name}")
+        else:
+            schema_editor.remove_field(customer, _new_field(name))
+
+
 def backfill(apps, schema_editor):
     """Fill name_chars / company_chars of existing cards in batches, by raw SQL."""
     connection = schema_editor.connection
@@ -133,15 +167,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="customer",
-            name="name_chars",
-            field=models.TextField(blank=True, default="", editable=False),
-        ),
-        migrations.AddField(
-            model_name="customer",
-            name="company_chars",
-            field=models.TextField(blank=True, default="", editable=False),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name="customer",
+                    name=name,
+                    field=models.TextField(blank=True, default="", editable=False),
+                )
+                for name in NEW_COLUMNS
+            ],
+            database_operations=[migrations.RunPython(add_columns, drop_columns)],
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
         migrations.RunPython(

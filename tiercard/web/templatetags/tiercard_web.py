@@ -49,6 +49,8 @@ NAV_SECTIONS = {
     "loyalty_draft": "programme",
     "loyalty_dry_run": "programme",
     "loyalty_apply": "programme",
+    "card_templates": "programme",
+    "card_template_edit": "programme",
 }
 
 

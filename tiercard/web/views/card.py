@@ -150,9 +150,10 @@ def facts_context(
     tag_form: card_forms.TagForm | None = None,
 ) -> dict[str, Any]:
     """Owner (and the form to change it), next follow-up and tags (and the tag form)."""
+    today = business_today()
     context: dict[str, Any] = {
-        "follow_up": next_follow_up(viewer=user, customer_id=customer.pk),
-        "today": business_today(),
+        "follow_up": next_follow_up(viewer=user, customer=customer, today=today),
+        "today": today,
         "tags": list(customer.tags.all()),
     }
     if policy.can_assign_owner(user):
@@ -203,8 +204,6 @@ def card_context(
         "revealed": revealed is not None,
         "totals": cp.totals(customer),
         "persons": cp.contact_persons(customer, user, revealed_persons),
-        **_purchase_context(),
-        **_interaction_context(customer),
         **timeline_context(user, customer, kind, cursor, head["ladder"]),
     }
 

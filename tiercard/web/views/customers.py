@@ -70,6 +70,8 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "form": form,
         "view": view,
         "columns": [c for c in COLUMNS if c.key in view.columns],
+        "show": dict.fromkeys(view.columns, True),
+        "tag_query": _without(data, "tag"),
         "page": page,
         "rows": member_table.member_rows(page.rows, user, badges, window_months),
         "count": count,
@@ -114,6 +116,14 @@ def _view_querystring(data: QueryDict) -> str:
         if key in data:
             query.setlist(key, [v for v in data.getlist(key) if v != ""])
     return query.urlencode()
+
+
+def _without(data: QueryDict, key: str) -> str:
+    """The view's query string without ``key``, ready for ``key=…`` to be appended."""
+    query = QueryDict(_view_querystring(data), mutable=True)
+    query.pop(key, None)
+    text = query.urlencode()
+    return f"{text}&" if text else ""
 
 
 def _bulk_abilities(user: User, filter_owners: list[tuple[int, str]]) -> dict[str, Any]:
