@@ -206,3 +206,56 @@ def test_rows_whose_recency_lapses_today_are_candidates(users, book, make_custom
     assert row(long_gone.pk).tier == "premium"  # missed day: only a full review catches it
     tiers_review(today=TODAY, full=True)
     assert row(long_gone.pk).tier == "standard"
+
+
+def test_rows_early_in_their_grace_are_not_read_every_night(users, book, make_customer):
+    use_policy(grace=2, warning_days=14)
+    # Due for a warning or a downgrade by today only if below_since <= today + 14 - 56 days.
+    cutoff = TODAY - dt.timedelta(days=42)
+    early = member(book["east1"], "premium", below_since=cutoff + dt.timedelta(days=1))
+    near = member(book["east2"], "premium", below_since=cutoff)
+    due = member(book["south"], "premium", below_since=add_months(TODAY, -2))
+    assert candidate_ids(active_programme(), TODAY) == sorted([near.pk, due.pk])
+    report = tiers_review(today=TODAY)
+    assert report.downgraded == 1 and row(due.pk).tier == "standard"
+    assert row(early.pk).below_since == cutoff + dt.timedelta(days=1)  # untouched, still graced
+    # Every day until its warning horizon the early row stays out; then it is read again.
+    planned = add_months(cutoff + dt.timedelta(days=1), 2)
+    warn_day = planned - dt.timedelta(days=14)
+    first_read = cutoff + dt.timedelta(days=43)  # 56 - 14 days after it fell below
+    assert first_read <= warn_day
+    assert early.pk not in candidate_ids(active_programme(), first_read - dt.timedelta(days=1))
+    assert early.pk in candidate_ids(active_programme(), first_read)
+    assert tiers_review(today=warn_day).warned >= 1
+    assert row(early.pk).warned_for == planned
+
+
+def test_a_purchase_that_qualifies_again_ends_the_grace_at_once(users, book):
+    from decimal import Decimal
+
+    from tiercard.loyalty.services.checkout import purchase_record
+
+    use_policy(grace=2, warning_days=14)
+    m = member(
+        book["east1"],
+        "standard",
+        spend="100.00",
+        orders=1,
+        last=TODAY,
+        below_since=TODAY - dt.timedelta(days=20),
+        warned_for=TODAY + dt.timedelta(days=30),
+    )
+
+    def buy(amount: str) -> Membership:
+        purchase_record(
+            actor=users["rep_east1"],
+            customer_id=book["east1"].pk,
+            data={"lines": [{"item_name": "茶", "unit_price": amount}]},
+        )
+        return row(m.pk)
+
+    first = buy("1000.00")  # standard needs ¥2,000 and 2 orders: still below, still graced
+    assert first.below_since == TODAY - dt.timedelta(days=20) and first.warned_for is not None
+    after = buy("1500.00")
+    assert after.tier == "standard" and after.win_spend == Decimal("2500.00")
+    assert after.below_since is None and after.warned_for is None

@@ -87,8 +87,12 @@ def tier_after_activity(
     now = timezone.now()
     row.updated_at = now
     if new.code == row.tier:
-        if also_save:
-            rows.update_fields(row, [*also_save, "updated_at"])
+        recovered = row.below_since is not None and qualified.code == row.tier
+        if recovered:  # qualifies for the held tier again: the grace (and warning) is over
+            row.below_since = row.warned_for = None
+        if also_save or recovered:
+            extra = ["below_since", "warned_for"] if recovered else []
+            rows.update_fields(row, [*also_save, *extra, "updated_at"])
         return None
     previous = row.tier
     row.tier, row.tier_since, row.upgraded_at = new.code, now, now
@@ -184,7 +188,17 @@ def candidate_ids(active: Active, today: dt.date) -> list[int]:
     rows = Membership.objects.order_by()
     ids: set[int] = set()
     ids.update(rows.filter(review_due=True).values_list("pk", flat=True))
-    ids.update(rows.filter(below_since__isnull=False).values_list("pk", flat=True))
+    # Below their tier: only rows whose downgrade (or its warning) can fall due by today. The
+    # grace runs ``grace_months`` calendar months, at least 28 days each, so a row that fell
+    # below later than the cut-off cannot be due yet; rows early in their grace are not read
+    # every night (they used to be: the candidates grew with every day of a long grace).
+    # A customer who qualifies again recovers at the purchase that does it
+    # (``tier_after_activity``), not at the review.
+    programme = active.programme
+    cutoff = today + dt.timedelta(days=programme.warning_days - 28 * programme.policy.grace_months)
+    ids.update(
+        rows.filter(below_since__isnull=False, below_since__lte=cutoff).values_list("pk", flat=True)
+    )
     ids.update(
         rows.filter(lock_until__isnull=False, lock_until__lt=today).values_list("pk", flat=True)
     )
