@@ -94,6 +94,7 @@ def test_a_use_answers_201_and_a_replay_the_same(users, book, api):
         "note": "送货上门",
         "at": response.json()["at"],
         "actor": {"id": users["service"].pk, "name": str(users["service"])},
+        "cancels": None,
     }
     assert again.status_code == 201 and again.json() == response.json()
 
