@@ -29,18 +29,32 @@ class Membership(models.Model):
     customer = models.OneToOneField(
         Customer, primary_key=True, on_delete=models.PROTECT, related_name="membership"
     )
-    tier = models.CharField(_("tier"), max_length=32, db_index=True)
+    # Indexed by ``member_tier`` (plain: ``db_index`` adds a second, pattern index on
+    # PostgreSQL, one more entry to write on every row version).
+    tier = models.CharField(_("tier"), max_length=32)
     tier_since = models.DateTimeField(_("tier since"), default=timezone.now)
     upgraded_at = models.DateTimeField(_("last upgrade"), null=True, blank=True)
     below_since = models.DateField(_("below the tier since"), null=True, blank=True)
     warned_for = models.DateField(_("downgrade warning sent for"), null=True, blank=True)
     lock_until = models.DateField(_("tier locked until"), null=True, blank=True)
     override_reason = models.CharField(_("override reason"), max_length=200, blank=True)
+    # Partial indexes (``member_override_*``): nearly every row holds NULL here, and a full
+    # index would take an entry for each of them on every row version written.
     override_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     override_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     ladder_version = models.PositiveIntegerField(_("ladder version"))
     win_spend = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
@@ -67,6 +81,17 @@ class Membership(models.Model):
             models.CheckConstraint(condition=Q(win_orders__gte=0), name="membership_orders_gte_0"),
         ]
         indexes = [
+            models.Index(fields=["tier"], name="member_tier"),
+            models.Index(
+                fields=["override_by"],
+                condition=Q(override_by__isnull=False),
+                name="member_override_by",
+            ),
+            models.Index(
+                fields=["override_approved_by"],
+                condition=Q(override_approved_by__isnull=False),
+                name="member_override_approved",
+            ),
             models.Index(fields=["customer"], condition=Q(review_due=True), name="member_due"),
             models.Index(
                 fields=["below_since"], condition=Q(below_since__isnull=False), name="member_below"
