@@ -186,16 +186,14 @@ def _chars_contain(column: str, tokens: tuple[str, ...]) -> Finder:
     return apply, Q(pk__in=Customer.objects.filter(condition).values("pk"))
 
 
-def _words_start(tokens: tuple[str, ...], text: str) -> Finder:
+def _words_start(tokens: tuple[str, ...]) -> Finder:
     """Rows with a word of ``search_text`` starting with the query (its words in order)."""
     if not _is_postgres():
         return _fts("search_text", _quoted(tokens) + " *")
 
-    def apply(qs: QuerySet[Customer]) -> QuerySet[Customer]:
-        # ``contains`` escapes the text; the pg_trgm GIN index answers the LIKE.
-        return qs.filter(search_text__contains=" " + text).order_by("-id")
-
-    return apply, Q(search_text__contains=" " + text)
+    # The query's words in a row, as search_index.search_words stores an email's parts
+    # (qq.com → "qq com"). ``contains`` escapes them; the pg_trgm GIN index answers.
+    return _plain(Q(search_text__contains=" " + " ".join(tokens)))
 
 
 def _probes(query: SearchQuery) -> list[Probe]:
@@ -217,7 +215,7 @@ def _probes(query: SearchQuery) -> list[Probe]:
         if len(q) > 4:
             # The tail index narrows to one in ten thousand; the suffix check does the rest.
             probes.append(Probe(1, *_plain(Q(phone_tail=q[-4:], primary_phone__endswith=q))))
-        probes.append(Probe(2, *_words_start(tokens, q)))
+        probes.append(Probe(2, *_words_start(tokens)))
     elif query.kind == "text":
         # An email-like query is not a name: its letters would match pinyin by accident.
         letters = "" if "@" in q else re.sub(r"[^0-9a-z]", "", q)
@@ -235,7 +233,7 @@ def _probes(query: SearchQuery) -> list[Probe]:
                 Probe(1, *_prefix("name_initials", letters)),
                 Probe(1, *_prefix("name_pinyin", letters)),
             ]
-        probes.append(Probe(2, *_words_start(tokens, q)))
+        probes.append(Probe(2, *_words_start(tokens)))
     if query.kind:
         # External ids are typed as written (KH0000123); the partial unique index answers.
         ids = Q(external_id__in=sorted({query.raw, query.raw.upper()})) & ~Q(external_id="")
