@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tiercard.loyalty",
     "tiercard.demo",
     "tiercard.cards",
+    "tiercard.analytics",
     "tiercard.listviews",
     "tiercard.web",
     "tiercard.api",
@@ -185,9 +186,11 @@ TIERCARD_TIME_ZONE = os.environ.get("TIERCARD_TIME_ZONE", "Asia/Shanghai")
 TIERCARD_CURRENCY = os.environ.get("TIERCARD_CURRENCY", "CNY")
 TIERCARD_DEFAULT_COUNTRY_CODE = os.environ.get("TIERCARD_DEFAULT_COUNTRY_CODE", "86")
 # The dashboard: a customer counts as lapsed after this many days without a purchase; its
-# figures are cached per viewer scope for this many seconds (0: computed on every view).
+# precomputed figures are stale after this many seconds, and a page refreshes them itself
+# when the book has at most this many customers (larger books: `tiercard dashboard_refresh`).
 TIERCARD_LAPSED_DAYS = env_int("TIERCARD_LAPSED_DAYS", 180)
-TIERCARD_DASHBOARD_CACHE_SECONDS = env_int("TIERCARD_DASHBOARD_CACHE_SECONDS", 300)
+TIERCARD_DASHBOARD_REFRESH_SECONDS = env_int("TIERCARD_DASHBOARD_REFRESH_SECONDS", 600)
+TIERCARD_DASHBOARD_INLINE_CUSTOMERS = env_int("TIERCARD_DASHBOARD_INLINE_CUSTOMERS", 20000)
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))

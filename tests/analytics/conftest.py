@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from tiercard.accounts.models import User
+from tiercard.analytics.rollup import dashboard_refresh
 from tiercard.customers.models import Customer
 from tiercard.interactions.models import Interaction
 from tiercard.loyalty.models import EntryKind, Membership, PointsEntry, PointsLot, TierChange
@@ -42,13 +42,8 @@ def clock() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache(settings: Any) -> Iterator[None]:
-    """Figures are cached per scope; every test starts (and ends) without an entry."""
+def lapse_after_30_days(settings: Any) -> None:
     settings.TIERCARD_LAPSED_DAYS = LAPSED_DAYS
-    settings.TIERCARD_DASHBOARD_CACHE_SECONDS = 0
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _purchase(customer: Customer, when: dt.datetime, total: str, returned: str = "0") -> Purchase:
@@ -181,6 +176,13 @@ def world(clock: None, make_customer: Callable[..., Customer]) -> dict[str, Cust
     _follow_up(bing, "2026-06-12", "2026-06-15")
     _follow_up(ding, "2026-04-01", "2026-05-01")
     return {"jia": jia, "yi": yi, "bing": bing, "ding": ding, "wu": wu}
+
+
+@pytest.fixture
+def refreshed(world: dict[str, Customer]) -> dict[str, Customer]:
+    """The world, with the dashboard's figures computed for today."""
+    dashboard_refresh(TODAY)
+    return world
 
 
 def by_key(months: list[Any], values: list[Any]) -> dict[str, Any]:

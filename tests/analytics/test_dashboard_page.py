@@ -37,10 +37,10 @@ def test_the_dashboard_needs_a_login(client: Client) -> None:
 
 
 def test_the_administrator_sees_every_chart_with_its_table(
-    world: dict, client: Client, django_assert_max_num_queries: Any
+    refreshed: dict, client: Client, django_assert_max_num_queries: Any
 ) -> None:
-    """Fifteen queries whatever the size of the book: session, user, the programme, nine
-    figures (tiers, revenue, migrations, new, lapsed ×2, points, expiring) and follow-ups ×2."""
+    """A fixed number of queries whatever the size of the book: session, user, the figures'
+    state, the programme, seven sums over the precomputed groups, and follow-ups ×2."""
     signed_in(client, "admin")
     with django_assert_max_num_queries(15):
         response = client.get("/dashboard/")
@@ -66,12 +66,12 @@ def test_the_administrator_sees_every_chart_with_its_table(
     assert "<script>" not in html
     assert 'src="/static/tiercard/vendor/echarts/echarts.min.js"' in html
     # Follow-ups link to the cards.
-    assert f'href="/customers/{world["jia"].pk}/"' in html
-    assert f'href="/customers/{world["yi"].pk}/"' in html
+    assert f'href="/customers/{refreshed["jia"].pk}/"' in html
+    assert f'href="/customers/{refreshed["yi"].pk}/"' in html
     assert "送生日礼物" in html and "确认报价" in html
 
 
-def test_a_sales_rep_sees_only_their_own_customers(world: dict, client: Client) -> None:
+def test_a_sales_rep_sees_only_their_own_customers(refreshed: dict, client: Client) -> None:
     signed_in(client, "rep_east1")
     html = client.get("/dashboard/").content.decode()
     data = chart_data(html)
@@ -79,16 +79,30 @@ def test_a_sales_rep_sees_only_their_own_customers(world: dict, client: Client) 
     tiers = dict(zip(pie["categories"], pie["series"][0]["data"], strict=True))
     assert tiers == {"基础级": 1, "标准级": 0, "高级": 0, "VIP级": 1}
     assert "¥500.00" not in html and "¥360.00" in html
-    assert f'href="/customers/{world["bing"].pk}/"' not in html  # 丙 belongs to rep_south
+    assert f'href="/customers/{refreshed["bing"].pk}/"' not in html  # 丙 belongs to rep_south
 
 
-def test_the_page_follows_the_language(world: dict, client: Client) -> None:
+def test_the_page_follows_the_language(refreshed: dict, client: Client) -> None:
     user = signed_in(client, "admin")
     client.cookies["django_language"] = "en"
     html = user.get("/dashboard/").content.decode()
     data = chart_data(html)
     assert data["charts"]["tiers"]["categories"] == ["Basic", "Standard", "Premium", "VIP"]
     assert data["charts"]["revenue"]["categories"][-1] == "June 2026"
+
+
+def test_a_large_book_without_figures_yet_says_they_are_coming(
+    refreshed: dict, client: Client, settings: Any
+) -> None:
+    from tiercard.analytics.models import RollupState
+
+    RollupState.objects.all().delete()
+    settings.TIERCARD_DASHBOARD_INLINE_CUSTOMERS = 3
+    signed_in(client, "admin")
+    html = client.get("/dashboard/").content.decode()
+    assert 'id="dashboard-preparing"' in html and "dashboard-data" not in html
+    assert "送生日礼物" in html  # the follow-ups of the last refresh still show
+    assert client.get("/dashboard/revenue.csv").status_code == 404
 
 
 def test_an_empty_book_shows_what_to_do(client: Client, users: dict) -> None:
@@ -101,7 +115,7 @@ def test_an_empty_book_shows_what_to_do(client: Client, users: dict) -> None:
     assert html.count('class="dash-empty"') == 8  # seven charts and the follow-ups
 
 
-def test_csv_download_is_utf8_with_bom_and_audited(world: dict, client: Client) -> None:
+def test_csv_download_is_utf8_with_bom_and_audited(refreshed: dict, client: Client) -> None:
     signed_in(client, "rep_east1")
     response = client.get("/dashboard/revenue.csv")
     assert response.status_code == 200
@@ -123,7 +137,7 @@ def test_csv_download_is_utf8_with_bom_and_audited(world: dict, client: Client) 
     assert event.changes == {"rows": 12}
 
 
-def test_an_unknown_figure_is_not_found_and_not_audited(world: dict, client: Client) -> None:
+def test_an_unknown_figure_is_not_found_and_not_audited(refreshed: dict, client: Client) -> None:
     signed_in(client, "admin")
     assert client.get("/dashboard/salaries.csv").status_code == 404
     assert not AuditEvent.objects.filter(action="export").exists()
@@ -135,7 +149,7 @@ def test_csv_cells_that_look_like_formulas_stay_text() -> None:
     assert csv_cell(-5) == -5 and csv_cell("张三") == "张三"
 
 
-def test_the_navigation_marks_the_dashboard(world: dict, client: Client) -> None:
+def test_the_navigation_marks_the_dashboard(refreshed: dict, client: Client) -> None:
     signed_in(client, "service")
     html = client.get("/dashboard/").content.decode()
     assert 'class="is-active" aria-current="page" href="/dashboard/"' in html

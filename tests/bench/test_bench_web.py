@@ -75,6 +75,7 @@ def test_every_page_answers_and_has_ordered_figures(bench: tuple[str, dict], bac
         assert f["statuses"] == [200], name
         assert f["requests"] == REQUESTS, name
         assert 0 < f["p50_ms"] <= f["p95_ms"] <= f["max_ms"], name
+    assert "?cursor=" in b["pages"]["table next page"]["example"]
     assert b["sales_rep_customers"] > 0
     assert b["search_url"].endswith("?q=")
     assert b["filtered"]["tier"] and b["filtered"]["city"]

@@ -307,3 +307,22 @@ def test_query_count_is_bounded(
         customer_search(users["admin"], "张三")  # five probes, then the cards in one query
     with django_assert_max_num_queries(3):
         customer_search(users["admin"], "张三", limit=1)  # the exact probe fills it: stop
+
+
+def test_search_filter_gives_the_same_rows_beyond_the_id_list(
+    users: dict[str, User], people: dict[str, Customer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tiercard.customers import search
+
+    monkeypatch.setattr(search, "MATCH_CAP", 1)  # every query with 2+ matches: the OR route
+    for query in ("三", "zs", "5678", "华为", "corp", "1381234", "zhangs", "13812345678"):
+        listed = set(Customer.objects.filter(search_filter(query)).values_list("name", flat=True))
+        assert listed == set(found(users["admin"], query)), query
+
+
+def test_email_domain_words_are_found(users: dict[str, User], make_customer: Make) -> None:
+    make_customer(name="赵六", emails="liu.zhao@qq.com")
+    make_customer(name="钱七", emails="qian@163.com")
+    assert found(users["admin"], "qq.com") == ["赵六"]
+    assert found(users["admin"], "liu.zhao@qq") == ["赵六"]
+    assert found(users["admin"], "163") == ["钱七"]

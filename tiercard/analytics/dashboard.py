@@ -1,22 +1,15 @@
-"""Everything the dashboard shows, read once per scope and kept for a few minutes.
+"""Everything the dashboard shows, read from the precomputed figures of the viewer's groups.
 
-Why a short-lived cache and not precomputed monthly tables: at a million customers and ten
-million purchases, the month-by-tier GROUP BY over a year of purchases and the scan of a year
-of points entries take seconds, not the few hundred milliseconds a page may take. Precomputed
-aggregates would have to follow every purchase, return, points entry, tier change and change
-of owner (the scope is the customer's *current* owner and team), which is a second
-bookkeeping of the loyalty engine to keep right. The figures of a dashboard may be a few
-minutes old; the page says as of when. So the figures are computed exactly, by bounded
-set-based queries, and cached under the viewer's *scope* (``scope_key``): every
-administrator shares one entry, each sales rep has their own, and no figure can leak from
-one scope to another because the key is the scoping query itself. The entry also carries the
-business date and the programme version, so a new day or a new ladder starts afresh.
+The figures are rebuilt by ``rollup.dashboard_refresh`` (why precomputed: see there). A page
+finds them *stale* when they are older than ``TIERCARD_DASHBOARD_REFRESH_SECONDS`` (default
+600) or were made for another business day. A stale book of at most
+``TIERCARD_DASHBOARD_INLINE_CUSTOMERS`` customers (default 20,000; a refresh then takes well
+under a second) is refreshed by the page itself, so a small shop sees a purchase it has just
+recorded; a larger book shows the last figures with their time, and the scheduled command
+``tiercard dashboard_refresh`` keeps them current.
 
-The follow-up list is not cached: it is small, bounded, and people act on it minute by minute.
-
-``TIERCARD_DASHBOARD_CACHE_SECONDS`` (default 300; 0 turns the cache off) sets the lifetime.
-Cached values are language-neutral (tier codes, month keys, Decimals): names and formats are
-the interface's business.
+Follow-ups (``selectors.follow_ups``) start from the refresh's candidates and are checked live
+against later interactions and the viewer's scope.
 """
 
 from __future__ import annotations
@@ -25,12 +18,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
 from tiercard.accounts.models import User
+from tiercard.analytics.models import RollupState
 from tiercard.analytics.periods import Month, last_months
-from tiercard.analytics.scope import scope_key
+from tiercard.analytics.rollup import dashboard_refresh
 from tiercard.analytics.selectors.customers import CustomerFlow, customer_flow
 from tiercard.analytics.selectors.points import PointsFlow, points_expiring, points_flow
 from tiercard.analytics.selectors.tiers import (
@@ -40,17 +33,16 @@ from tiercard.analytics.selectors.tiers import (
     tier_counts,
     tier_migrations,
 )
+from tiercard.customers.models import Customer
 from tiercard.loyalty.selectors.points import PointsForecast
-from tiercard.loyalty.services.state import active_programme
-
-CACHE_VERSION = 1
+from tiercard.tiers.ladder import Ladder
 
 
 @dataclass(frozen=True)
 class Figures:
     computed_at: dt.datetime
+    as_of: dt.date
     months: list[Month]
-    ladder_version: int
     tier_counts: dict[str, int]
     by_tier: TierMonthly
     migrations: Migrations
@@ -68,39 +60,36 @@ class Figures:
         return any(any(orders) for orders in self.by_tier.orders.values())
 
 
-def cache_seconds() -> int:
-    return int(getattr(settings, "TIERCARD_DASHBOARD_CACHE_SECONDS", 300))
+def is_stale(state: RollupState | None, today: dt.date) -> bool:
+    if state is None or state.refreshed_at is None or state.as_of != today:
+        return True
+    seconds = int(getattr(settings, "TIERCARD_DASHBOARD_REFRESH_SECONDS", 600))
+    return state.refreshed_at < timezone.now() - dt.timedelta(seconds=seconds)
 
 
-def compute_figures(viewer: User, today: dt.date) -> Figures:
-    """Every charted figure of the viewer's scope: seven queries plus the programme's one."""
-    active = active_programme()
-    ladder = active.programme.ladder
-    months = last_months(today)
+def current_state(today: dt.date) -> RollupState | None:
+    """The figures' state, refreshed first when stale and the book is small."""
+    state = RollupState.objects.filter(pk=1).first()
+    if not is_stale(state, today):
+        return state
+    limit = int(getattr(settings, "TIERCARD_DASHBOARD_INLINE_CUSTOMERS", 20000))
+    if not Customer.objects.all()[limit : limit + 1].exists():
+        return dashboard_refresh(today)
+    return state if state is not None and state.as_of is not None else None
+
+
+def dashboard_figures(viewer: User, state: RollupState, ladder: Ladder) -> Figures:
+    """The viewer's figures: seven small queries over the precomputed tables."""
+    assert state.as_of is not None and state.refreshed_at is not None
+    months = last_months(state.as_of)
     return Figures(
-        computed_at=timezone.now(),
+        computed_at=state.refreshed_at,
+        as_of=state.as_of,
         months=months,
-        ladder_version=active.version,
-        tier_counts=tier_counts(viewer),
+        tier_counts=tier_counts(viewer, ladder),
         by_tier=revenue_by_tier(viewer, months, ladder),
-        migrations=tier_migrations(viewer, months, ladder),
-        customers=customer_flow(viewer, months, today),
+        migrations=tier_migrations(viewer, months),
+        customers=customer_flow(viewer, months, state.lapsed_days),
         points=points_flow(viewer, months),
-        expiring=points_expiring(viewer, today),
+        expiring=points_expiring(viewer),
     )
-
-
-def dashboard_figures(viewer: User, today: dt.date) -> Figures:
-    """The viewer's figures, from the scope's cache entry when one is fresh."""
-    seconds = cache_seconds()
-    scope = scope_key(viewer)
-    if seconds <= 0 or scope is None:
-        return compute_figures(viewer, today)
-    version = active_programme().version
-    key = f"tiercard:dashboard:{CACHE_VERSION}:{scope}:{today.isoformat()}:{version}"
-    figures = cache.get(key)
-    if isinstance(figures, Figures):
-        return figures
-    figures = compute_figures(viewer, today)
-    cache.set(key, figures, seconds)
-    return figures

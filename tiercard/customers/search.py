@@ -85,14 +85,24 @@ class SearchQuery:
 @dataclass(frozen=True)
 class Probe:
     tier: int
-    condition: Callable[[QuerySet[Customer]], QuerySet[Customer]]  # filter + order_by
+    condition: Ranked  # filter + order_by, for the ranked search
+    match: Q  # the same rows as a plain condition, usable inside any query
+
+
+Ranked = Callable[[QuerySet[Customer]], QuerySet[Customer]]
+Finder = tuple[Ranked, Q]
 
 
 def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _exact(field: str, value: str) -> Callable[[QuerySet[Customer]], QuerySet[Customer]]:
+def _plain(condition: Q) -> Finder:
+    """Rows matching a plain indexed condition, newest first."""
+    return (lambda qs: qs.filter(condition).order_by("-id")), condition
+
+
+def _exact(field: str, value: str) -> Finder:
     """Rows whose ``field`` equals ``value``, newest first. On PostgreSQL through the
     ``COLLATE "C"`` index (the name and the email have no other)."""
 
@@ -101,10 +111,10 @@ def _exact(field: str, value: str) -> Callable[[QuerySet[Customer]], QuerySet[Cu
             return qs.alias(_key=Collate(F(field), "C")).filter(_key=value).order_by("-id")
         return qs.filter(**{field: value}).order_by("-id")
 
-    return apply
+    return apply, Q(**{field: value})
 
 
-def _prefix(field: str, value: str) -> Callable[[QuerySet[Customer]], QuerySet[Customer]]:
+def _prefix(field: str, value: str) -> Finder:
     """Rows whose ``field`` starts with ``value``, in the field's byte order, then by id:
     exactly the index's order (it holds the row id), so ``LIMIT`` reads only what it returns.
 
@@ -125,10 +135,10 @@ def _prefix(field: str, value: str) -> Callable[[QuerySet[Customer]], QuerySet[C
             field, "id"
         )
 
-    return apply
+    return apply, Q(**{f"{field}__startswith": value})
 
 
-def _fts(column: str, phrase: str) -> Callable[[QuerySet[Customer]], QuerySet[Customer]]:
+def _fts(column: str, phrase: str) -> Finder:
     """SQLite: rows whose ``column`` matches an FTS5 expression, newest first.
 
     A join ordered by the FTS table's own rowid (descending), so FTS5 streams its matches in
@@ -147,7 +157,9 @@ def _fts(column: str, phrase: str) -> Callable[[QuerySet[Customer]], QuerySet[Cu
             order_by=[f"-{FTS_TABLE}.rowid"],
         )
 
-    return apply
+    # Not the join above: inside a subquery it would refer to the outer query's table.
+    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
+    return apply, Q(pk__in=RawSQL(sql, [expression]))  # noqa: S611 - a bound parameter
 
 
 def _quoted(tokens: tuple[str, ...]) -> str:
@@ -156,33 +168,32 @@ def _quoted(tokens: tuple[str, ...]) -> str:
     return '"' + " ".join(tokens) + '"'
 
 
-def _chars_contain(column: str, tokens: tuple[str, ...]) -> Callable[..., QuerySet[Customer]]:
+def _chars_contain(column: str, tokens: tuple[str, ...]) -> Finder:
     """Rows whose per-character ``column`` holds ``tokens`` one after the other."""
     if not _is_postgres():
         return _fts(column, _quoted(tokens))
 
+    # The GIN index finds the rows holding every character; LIKE keeps them in sequence.
+    condition = RawSQL(  # noqa: S611 - column is one of ours; values are parameters
+        f"string_to_array({column}, ' ') @> %s::text[] AND {column} LIKE %s",
+        [list(tokens), "%" + " ".join(tokens) + "%"],
+        output_field=BooleanField(),
+    )
+
     def apply(qs: QuerySet[Customer]) -> QuerySet[Customer]:
-        # The GIN index finds the rows holding every character; LIKE keeps them in sequence.
-        condition = RawSQL(  # noqa: S611 - column is one of ours; values are parameters
-            f"string_to_array({column}, ' ') @> %s::text[] AND {column} LIKE %s",
-            [list(tokens), "%" + " ".join(tokens) + "%"],
-            output_field=BooleanField(),
-        )
         return qs.filter(condition).order_by("-id")
 
-    return apply
+    return apply, Q(pk__in=Customer.objects.filter(condition).values("pk"))
 
 
-def _words_start(tokens: tuple[str, ...], text: str) -> Callable[..., QuerySet[Customer]]:
+def _words_start(tokens: tuple[str, ...]) -> Finder:
     """Rows with a word of ``search_text`` starting with the query (its words in order)."""
     if not _is_postgres():
         return _fts("search_text", _quoted(tokens) + " *")
 
-    def apply(qs: QuerySet[Customer]) -> QuerySet[Customer]:
-        # ``contains`` escapes the text; the pg_trgm GIN index answers the LIKE.
-        return qs.filter(search_text__contains=" " + text).order_by("-id")
-
-    return apply
+    # The query's words in a row, as search_index.search_words stores an email's parts
+    # (qq.com → "qq com"). ``contains`` escapes them; the pg_trgm GIN index answers.
+    return _plain(Q(search_text__contains=" " + " ".join(tokens)))
 
 
 def _probes(query: SearchQuery) -> list[Probe]:
@@ -190,59 +201,43 @@ def _probes(query: SearchQuery) -> list[Probe]:
     probes: list[Probe] = []
     if query.kind == "cjk":
         probes += [
-            Probe(0, _exact("name", query.raw)),
-            Probe(1, _prefix("name", query.raw)),
-            Probe(2, _chars_contain("name_chars", tokens)),
-            Probe(3, _chars_contain("company_chars", tokens)),
+            Probe(0, *_exact("name", query.raw)),
+            Probe(1, *_prefix("name", query.raw)),
+            Probe(2, *_chars_contain("name_chars", tokens)),
+            Probe(3, *_chars_contain("company_chars", tokens)),
         ]
     elif query.kind == "digits":
         if len(q) == 4:
-            probes.append(Probe(0, lambda qs: qs.filter(phone_tail=q).order_by("-id")))
+            probes.append(Probe(0, *_plain(Q(phone_tail=q))))
         if len(q) >= 7:
             numbers = ["+86" + q, "+" + q] + (["+86" + q[1:]] if q.startswith("0") else [])
-            probes.append(Probe(0, lambda qs: qs.filter(primary_phone__in=numbers).order_by("-id")))
+            probes.append(Probe(0, *_plain(Q(primary_phone__in=numbers))))
         if len(q) > 4:
             # The tail index narrows to one in ten thousand; the suffix check does the rest.
-            probes.append(
-                Probe(
-                    1,
-                    lambda qs: qs.filter(phone_tail=q[-4:], primary_phone__endswith=q).order_by(
-                        "-id"
-                    ),
-                )
-            )
-        probes.append(Probe(2, _words_start(tokens, q)))
+            probes.append(Probe(1, *_plain(Q(phone_tail=q[-4:], primary_phone__endswith=q))))
+        probes.append(Probe(2, *_words_start(tokens)))
     elif query.kind == "text":
         # An email-like query is not a name: its letters would match pinyin by accident.
         letters = "" if "@" in q else re.sub(r"[^0-9a-z]", "", q)
         if "@" in q:
-            probes.append(Probe(0, _exact("primary_email", q)))
+            probes.append(Probe(0, *_exact("primary_email", q)))
         if letters:
             probes += [
-                Probe(0, _exact("name_initials", letters)),
-                Probe(0, _exact("name_pinyin", letters)),
+                Probe(0, *_exact("name_initials", letters)),
+                Probe(0, *_exact("name_pinyin", letters)),
             ]
         if "@" in q or "." in q:
-            probes.append(Probe(1, _prefix("primary_email", q)))
+            probes.append(Probe(1, *_prefix("primary_email", q)))
         if letters:
             probes += [
-                Probe(1, _prefix("name_initials", letters)),
-                Probe(1, _prefix("name_pinyin", letters)),
+                Probe(1, *_prefix("name_initials", letters)),
+                Probe(1, *_prefix("name_pinyin", letters)),
             ]
-        probes.append(Probe(2, _words_start(tokens, q)))
+        probes.append(Probe(2, *_words_start(tokens)))
     if query.kind:
         # External ids are typed as written (KH0000123); the partial unique index answers.
-        probes.insert(
-            0,
-            Probe(
-                0,
-                lambda qs: (
-                    qs.filter(external_id__in={query.raw, query.raw.upper()})
-                    .exclude(external_id="")
-                    .order_by("-id")
-                ),
-            ),
-        )
+        ids = Q(external_id__in=sorted({query.raw, query.raw.upper()})) & ~Q(external_id="")
+        probes.insert(0, Probe(0, *_plain(ids)))
     return probes
 
 
@@ -293,17 +288,41 @@ def customer_search(
     return [SearchHit(cards[pk], found[pk]) for pk in ids if pk in cards]
 
 
+MATCH_CAP = 2000
+""":func:`search_filter` lists up to this many matches by id; beyond, it gives the condition."""
+
+
+def search_match_ids(query: str | None) -> list[int] | None:
+    """The ids of every customer matching ``query`` (unscoped, sorted) when there are at most
+    ``MATCH_CAP``; ``None`` when there are more. A list may then order these few rows directly
+    instead of walking its sort index in search of them."""
+    parsed = SearchQuery.parse(query)
+    if not parsed.kind:
+        return []
+    ids: set[int] = set()
+    for probe in _probes(parsed):
+        ranked = probe.condition(Customer.objects.all())
+        ids.update(ranked.values_list("pk", flat=True)[: MATCH_CAP + 1])
+        if len(ids) > MATCH_CAP:
+            return None
+    return sorted(ids)
+
+
 def search_filter(query: str | None) -> Q:
     """Every customer :func:`customer_search` could find for ``query``, as one condition.
 
-    Unranked, for lists that order and page by their own keys (member table, API list).
-    An unusable query matches nothing.
+    Unranked and unscoped, for lists that scope, order and page by their own keys (member
+    table, API list). An unusable query matches nothing. Two regimes, both exact:
+
+    - up to ``MATCH_CAP`` matches (a name, a phone, most pinyin): their ids, found by the
+      probes through their indexes (:func:`search_match_ids`);
+    - more (王, zs): the probes' conditions OR-ed; matches are then dense (one row in five
+      hundred or more), so a list walking its own sort index meets a page of them soon.
     """
-    parsed = SearchQuery.parse(query)
-    if not parsed.kind:
-        return Q(pk__in=[])
+    ids = search_match_ids(query)
+    if ids is not None:
+        return Q(pk__in=ids)
     condition = Q(pk__in=[])
-    for probe in _probes(parsed):
-        matched = probe.condition(Customer.objects.all()).order_by().values("pk")
-        condition |= Q(pk__in=matched)
+    for probe in _probes(SearchQuery.parse(query)):
+        condition |= probe.match
     return condition

@@ -1,24 +1,19 @@
 """Points issued, redeemed and expired per month; points expiring in the next 30/60/90 days.
 
-*Issued* is what purchases earned (before any reversal by returns); *redeemed* is net of
-cancelled redemptions (a cancellation is a positive reversal entry, as in the customer's
-points summary); *expired* is what the nightly expiry took. All three are positive numbers.
-The expiry forecast is the loyalty selector's, over the same customers.
+See ``rollup`` for the definitions. All figures are positive numbers.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Sum
 
 from tiercard.accounts.models import User
-from tiercard.analytics.periods import Month, instant_bucket, instant_range
-from tiercard.analytics.scope import scoped
-from tiercard.loyalty.models import EntryKind, PointsEntry
-from tiercard.loyalty.selectors.points import PointsForecast, points_forecast
+from tiercard.analytics.models import CurrentFigure, MonthlyFigure
+from tiercard.analytics.periods import Month
+from tiercard.analytics.scope import visible_groups
+from tiercard.loyalty.selectors.points import HORIZONS, PointsForecast
 
 
 @dataclass(frozen=True)
@@ -28,31 +23,29 @@ class PointsFlow:
     expired: list[int]
 
 
-def _sum(condition: Q) -> Coalesce:
-    return Coalesce(Sum("points", filter=condition), 0)
-
-
 def points_flow(viewer: User, months: list[Month]) -> PointsFlow:
-    """One GROUP BY month over the ledger entries of the months."""
-    rows = (
-        scoped(PointsEntry.objects.filter(**instant_range("occurred_at", months)), viewer)
-        .order_by()
-        .annotate(m=instant_bucket("occurred_at", months))
-        .values("m")
-        .annotate(
-            issued=_sum(Q(kind=EntryKind.EARN)),
-            redeemed=_sum(Q(kind=EntryKind.REDEEM) | Q(kind=EntryKind.REVERSAL, points__gt=0)),
-            expired=_sum(Q(kind=EntryKind.EXPIRE)),
-        )
-    )
+    index = {m.start: i for i, m in enumerate(months)}
     flow = PointsFlow([0] * len(months), [0] * len(months), [0] * len(months))
+    rows = (
+        visible_groups(MonthlyFigure.objects.filter(month__in=list(index)), viewer)
+        .order_by()
+        .values("month")
+        .annotate(i=Sum("points_issued"), r=Sum("points_redeemed"), e=Sum("points_expired"))
+    )
     for row in rows:
-        flow.issued[row["m"]] += row["issued"]
-        flow.redeemed[row["m"]] -= row["redeemed"]
-        flow.expired[row["m"]] -= row["expired"]
+        i = index[row["month"]]
+        flow.issued[i] += row["i"] or 0
+        flow.redeemed[i] += row["r"] or 0
+        flow.expired[i] += row["e"] or 0
     return flow
 
 
-def points_expiring(viewer: User, today: dt.date) -> PointsForecast:
-    """Points (and customers) expiring within 30, 60 and 90 days, cumulative. One query."""
-    return points_forecast(viewer=viewer, today=today)
+def points_expiring(viewer: User) -> PointsForecast:
+    """Points (and customers) expiring within 30, 60 and 90 days of the refresh day."""
+    sums = {f"p{d}": Sum(f"expiring_{d}") for d in HORIZONS}
+    sums |= {f"c{d}": Sum(f"expiring_customers_{d}") for d in HORIZONS}
+    row = visible_groups(CurrentFigure.objects.all(), viewer).aggregate(**sums)
+    return PointsForecast(
+        points={d: row[f"p{d}"] or 0 for d in HORIZONS},
+        customers={d: row[f"c{d}"] or 0 for d in HORIZONS},
+    )

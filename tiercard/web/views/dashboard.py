@@ -1,8 +1,8 @@
 """The dashboard (仪表盘): charts of the viewer's customers, their tables, and CSV downloads.
 
-The figures come from ``tiercard.analytics`` (scoped to the viewer, cached per scope for a few
-minutes); this module only lays them out. Chart data reaches the page's script as one JSON
-block (``json_script``), never interpolated into script code.
+The figures come from ``tiercard.analytics`` (precomputed per group of customers, summed over
+the groups the viewer sees); this module only lays them out. Chart data reaches the page's
+script as one JSON block (``json_script``), never interpolated into script code.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tiercard.analytics.dashboard import dashboard_figures
+from tiercard.analytics.dashboard import current_state, dashboard_figures
 from tiercard.analytics.selectors.follow_ups import OVERDUE_DAYS, follow_ups
 from tiercard.analytics.services import dashboard_export_record
 from tiercard.core.errors import NotFound
@@ -32,22 +32,27 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     user = viewer(request)
     today = business_today()
-    figures = dashboard_figures(user, today)
+    state = current_state(today)
     ladder = active_programme().programme.ladder
-    charts = present.charts(figures, ladder)
     due = follow_ups(user, today)
-    context = {
-        "charts": charts,
-        "chart_data": present.chart_data(charts),
-        "headlines": present.headlines(figures, due.due_today),
-        "as_of": present.as_of(figures),
-        "empty": figures.is_empty,
+    context: dict[str, object] = {
         "follow_ups": due,
         "follow_up_rows": [
             (i, present.due_label(i.next_step_due or today, today)) for i in due.items
         ],
         "overdue_days": OVERDUE_DAYS,
+        "preparing": state is None,
     }
+    if state is not None:
+        figures = dashboard_figures(user, state, ladder)
+        charts = present.charts(figures, ladder)
+        context |= {
+            "charts": charts,
+            "chart_data": present.chart_data(charts),
+            "headlines": present.headlines(figures, due.due_today),
+            "as_of": present.as_of(figures),
+            "empty": figures.is_empty,
+        }
     return render(request, "web/dashboard/dashboard.html", context)
 
 
@@ -64,8 +69,11 @@ def dashboard_csv_view(request: HttpRequest, figure: str) -> HttpResponse:
     """One chart's table as CSV: UTF-8 with BOM (Excel opens it as Unicode), audited."""
     user = viewer(request)
     today = business_today()
+    state = current_state(today)
+    if state is None:
+        raise NotFound()
     ladder = active_programme().programme.ladder
-    by_slug = {c.slug: c for c in present.charts(dashboard_figures(user, today), ladder)}
+    by_slug = {c.slug: c for c in present.charts(dashboard_figures(user, state, ladder), ladder)}
     chart = by_slug.get(figure)
     if chart is None:
         raise NotFound()
