@@ -386,3 +386,13 @@ def test_cursor_round_trips_every_kind_of_key() -> None:
     for sort, value in samples.items():
         cursor = Cursor(sort, value, 42, forward=False)
         assert Cursor.decode(cursor.encode(), sort) == cursor
+
+
+def test_a_row_shows_three_tags_and_counts_the_rest(
+    login: Callable[[str], Client], make_customer: Callable[..., Customer]
+) -> None:
+    make_customer("rep_east1", name="多标签", tags="甲, 乙, 丙, 丁, 戊")
+    row = rows_of(login("rep_east1"))[0]
+    assert len(row.tags) == 3
+    assert row.more_tags == 2
+    assert ">+2</span>" in login("rep_east1").get("/customers/").content.decode()

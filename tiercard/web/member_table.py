@@ -35,6 +35,8 @@ from tiercard.web import display
 from tiercard.web.loyalty_presenters import tier_name
 
 MAX_AMOUNT = Decimal("9999999999.99")
+TAGS_SHOWN = 3
+"""Tags printed in a row; the rest are counted ("+2"), the card shows them all."""
 STATUS_CHOICES: list[tuple[str, Any]] = [
     ("", _("All but archived")),
     *[(v, label) for v, label in CustomerStatus.choices],
@@ -224,6 +226,7 @@ class MemberRow:
     status: str
     status_label: str
     tags: list[tuple[str, str]]
+    more_tags: int = 0
 
 
 def tier_badges(ladder: Ladder) -> dict[str, TierBadge]:
@@ -260,7 +263,8 @@ def member_rows(
                 city=c.city,
                 status=c.status,
                 status_label=str(c.get_status_display()),
-                tags=[(t.name, t.color) for t in r.tags],
+                tags=[(t.name, t.color) for t in r.tags[:TAGS_SHOWN]],
+                more_tags=max(0, len(r.tags) - TAGS_SHOWN),
             )
         )
     return out
