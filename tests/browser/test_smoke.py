@@ -26,7 +26,7 @@ def sign_in(page: Any, base: str, username: str) -> None:
 def test_find_by_initials_open_the_card_and_record_a_purchase(live_server, page, book):
     base = live_server.url
     sign_in(page, base, "rep_east1")
-    assert page.locator("h1").inner_text() == "客户"
+    assert page.locator("h1").inner_text() == "会员客户分级管理表"
 
     page.fill("#id_q", "zs")
     page.keyboard.press("Enter")
@@ -58,5 +58,5 @@ def test_service_sees_masked_phones_and_switches_to_english(live_server, page, b
     assert "138****5678" in page.content() and "13812345678" not in page.content()
     page.click("button[name=language][value=en]")
     page.wait_for_load_state("networkidle")
-    assert page.locator("h1").inner_text() == "Customers"
+    assert page.locator("h1").inner_text() == "Member table"
     screenshot(page, "browser-list-service-en")
