@@ -355,13 +355,16 @@ def shows(text: str, label: str) -> bool:
 
 LIST_LABELS = {
     "Customers": "客户",
-    "The customers you look after.": "您负责的客户。",
+    "The customers you look after, graded by tier.": "您负责的客户，按等级分级管理。",
+    "Purchase frequency": "消费频率",
+    "Service record": "服务记录",
+    "Save view": "保存视图",
     "New customer": "新建客户",
     "Search": "搜索",
-    "Current (not archived)": "当前客户（未归档）",
+    "All but archived": "除已归档外全部",
     "All types": "全部类型",
     "Sort by": "排序",
-    "Newest registration": "最新注册",
+    "Newest registrations": "最新注册",
     "Per page": "每页条数",
     "Registered": "注册日期",
     "Orders": "订单数",
@@ -383,11 +386,7 @@ CARD_LABELS = {
     "Card changes": "档案变更",
     "Card created": "档案已创建",
     "Edit": "编辑",
-    "Personal information": "个人信息",
     "Needs and preferences": "需求与偏好",
-    "Line discount": "单品优惠",
-    "Payment method": "支付方式",
-    "Summary": "内容摘要",
     "Mobile": "手机",
 }
 
