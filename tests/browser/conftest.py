@@ -66,3 +66,39 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    """Sign in through the login form; lands on the member table."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(f"{base}/customers/")
+
+
+def record_purchase(page: Any, amount: str) -> None:
+    """Record a one-line purchase from the card's purchase panel and wait for the flash."""
+    panel = page.locator("#purchase-panel")
+    panel.locator("input[name='line-0-item_name']").fill("龙井茶")
+    panel.locator("input[name='line-0-unit_price']").fill(amount)
+    panel.locator("button[type=submit]").click()
+    page.locator("#flash .alert--success").wait_for()
+
+
+def tea_reward(admin: Any) -> None:
+    """A 500-point gift in the catalogue, to redeem in the card tests."""
+    from tiercard.loyalty.services.rewards import reward_create
+
+    reward_create(
+        actor=admin,
+        data={
+            "code": "tea",
+            "name_zh": "龙井礼盒",
+            "name_en": "Tea box",
+            "kind": "gift",
+            "points_cost": "500",
+        },
+    )

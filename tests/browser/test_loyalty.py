@@ -7,37 +7,18 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.browser.test_smoke import sign_in
+from tests.browser.conftest import record_purchase, screenshot, sign_in, tea_reward
 from tiercard.loyalty.models import Membership, Redemption, TierChange
 from tiercard.loyalty.services.ladders import ladder_draft_create
-from tiercard.loyalty.services.rewards import reward_create
 from tiercard.loyalty.services.state import active_programme
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def record_purchase(page: Any, amount: str) -> None:
-    panel = page.locator("#purchase-panel")
-    panel.locator("input[name='line-0-item_name']").fill("龙井茶")
-    panel.locator("input[name='line-0-unit_price']").fill(amount)
-    panel.locator("button[type=submit]").click()
-    page.locator("#flash .alert--success").wait_for()
-
-
 def test_a_purchase_upgrades_the_badge_then_points_are_redeemed(
     live_server: Any, page: Any, book: dict, users: dict
 ) -> None:
-    reward_create(
-        actor=users["admin"],
-        data={
-            "code": "tea",
-            "name_zh": "龙井礼盒",
-            "name_en": "Tea box",
-            "kind": "gift",
-            "points_cost": "500",
-        },
-    )
+    tea_reward(users["admin"])
     base = live_server.url
     customer = book["east1"]
     sign_in(page, base, "rep_east1")

@@ -108,18 +108,21 @@ def search_condition(query: str) -> Q:
     return search_filter(query)
 
 
+def with_status(qs: QuerySet[Customer], status: str) -> QuerySet[Customer]:
+    """``status`` narrows to one status; ``"all"`` keeps everything; empty: all but archived."""
+    if status == "all":
+        return qs
+    if status:
+        return qs.filter(status=status)
+    return qs.exclude(status=CustomerStatus.ARCHIVED)
+
+
 def customer_list(
     *, viewer: User, filters: CustomerFilters | None = None, sort: str = "recent"
 ) -> QuerySet[Customer]:
     """The viewer's customers, filtered and ordered; archived ones only when asked for."""
     f = filters or CustomerFilters()
-    qs = visible_customers(viewer)
-    if f.status == "all":
-        pass
-    elif f.status:
-        qs = qs.filter(status=f.status)
-    else:
-        qs = qs.exclude(status=CustomerStatus.ARCHIVED)
+    qs = with_status(visible_customers(viewer), f.status)
     if f.q:
         qs = qs.filter(search_condition(f.q))
         if "@" in f.q:

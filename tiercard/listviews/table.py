@@ -33,8 +33,8 @@ from django.utils.translation import gettext_lazy as _
 from tiercard.accounts.models import User
 from tiercard.accounts.policy import SEE_ALL
 from tiercard.core.timeutils import local_day_bounds
-from tiercard.customers.models import Customer, CustomerStatus, Tag
-from tiercard.customers.selectors import search_condition, visible_customers
+from tiercard.customers.models import Customer, Tag
+from tiercard.customers.selectors import search_condition, visible_customers, with_status
 from tiercard.interactions.models import Interaction
 from tiercard.loyalty.services.state import active_programme
 from tiercard.tiers.ladder import Ladder
@@ -276,13 +276,7 @@ def filtered_customers(
     ``ladder`` (the active one when not given) tells which tier holds customers without a
     membership row: its lowest."""
     f = filters
-    qs = visible_customers(viewer)
-    if f.status == "all":
-        pass
-    elif f.status:
-        qs = qs.filter(status=f.status)
-    else:
-        qs = qs.exclude(status=CustomerStatus.ARCHIVED)
+    qs = with_status(visible_customers(viewer), f.status)
     if f.q:
         qs = qs.filter(search_condition(f.q))  # the search box's indexed matches
     if f.tier:
