@@ -31,7 +31,6 @@ from tiercard.customers.models import (
     PaymentTerms,
     SourceChannel,
 )
-from tiercard.customers.selectors import CustomerFilters
 from tiercard.interactions.models import InteractionKind, InteractionOutcome
 from tiercard.sales.models import PaymentMethod, SalesChannel
 from tiercard.web import display
@@ -98,44 +97,6 @@ STATUS_FILTERS: list[tuple[str, Any]] = [
     *CustomerStatus.choices,
     ("all", _("All, archived included")),
 ]
-SORT_CHOICES: list[tuple[str, Any]] = [
-    ("recent", _("Newest registration")),
-    ("name", _("Name (pinyin)")),
-    ("spend", _("Highest total spend")),
-    ("last_purchase", _("Latest purchase")),
-    ("orders", _("Most orders")),
-]
-PAGE_SIZES = (25, 50, 100)
-
-
-class CustomerFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), max_length=100, required=False)
-    status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTERS, required=False)
-    kind = forms.ChoiceField(
-        label=_("Type"), choices=[("", _("All types")), *CustomerKind.choices], required=False
-    )
-    city = forms.CharField(label=_("City"), max_length=30, required=False)
-    tag = forms.CharField(label=_("Tag"), max_length=40, required=False)
-    owner = forms.TypedChoiceField(label=_("Account manager"), coerce=int, required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
-    per_page = forms.TypedChoiceField(
-        label=_("Per page"),
-        choices=[(str(n), str(n)) for n in PAGE_SIZES],
-        coerce=int,
-        required=False,
-    )
-
-    def __init__(self, *args: Any, owners: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if owners:
-            owner_field = self.fields["owner"]
-            assert isinstance(owner_field, forms.ChoiceField)
-            owner_field.choices = [("", _("Everyone")), *owners]
-        else:
-            del self.fields["owner"]
-
-
-# --- Customer create / edit -----------------------------------------------------------------
 
 
 BIRTHDAY_KEYS = (
@@ -542,21 +503,6 @@ class LanguageForm(forms.Form):
 
 
 # --- Between forms and services -------------------------------------------------------------
-
-
-def customer_filters(form: CustomerFilterForm) -> tuple[CustomerFilters, str, int]:
-    """(filters, sort, page size) from a validated filter form; bad values are ignored."""
-    form.is_valid()
-    data = form.cleaned_data
-    filters = CustomerFilters(
-        q=data.get("q") or "",
-        status=data.get("status") or "",
-        kind=data.get("kind") or "",
-        city=data.get("city") or "",
-        tag=data.get("tag") or "",
-        owner_id=data.get("owner") or None,
-    )
-    return filters, data.get("sort") or "recent", data.get("per_page") or PAGE_SIZES[0]
 
 
 def customer_initial(customer: Customer) -> dict[str, Any]:
