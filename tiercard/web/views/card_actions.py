@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from tiercard.accounts import policy
+from tiercard.accounts.models import User
 from tiercard.cards.notes import can_edit_note, note_add, note_edit, visible_notes
 from tiercard.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tiercard.customers.card_actions import (
@@ -36,6 +37,18 @@ from tiercard.web.requests import is_htmx, viewer
 from tiercard.web.views import card
 
 DETAIL = card.DETAIL
+
+
+def _facts_changed(request: HttpRequest, user: User, fresh: Customer, message: str) -> HttpResponse:
+    """The side facts (owner, tags) after a change: re-rendered, a message, the timeline told."""
+    return _part(
+        request,
+        fresh,
+        "facts",
+        card.facts_context(user, fresh),
+        message=message,
+        events=("timeline-changed",),
+    )
 
 
 def _part(
@@ -149,15 +162,9 @@ def owner_view(request: HttpRequest, pk: int) -> HttpResponse:
             apply_errors(form, error.fields)
         else:
             fresh = customer_get(viewer=user, customer_id=customer.pk)
-            return _part(
-                request,
-                fresh,
-                "facts",
-                card.facts_context(user, fresh),
-                message=_("Account manager changed to %(name)s.")
-                % {"name": fresh.owner or _("nobody")},
-                events=("timeline-changed",),
-            )
+            name = fresh.owner or _("nobody")
+            message = _("Account manager changed to %(name)s.") % {"name": name}
+            return _facts_changed(request, user, fresh, message)
     return _part(request, customer, "facts", card.facts_context(user, customer, owner_form=form))
 
 
@@ -179,14 +186,7 @@ def tag_add_view(request: HttpRequest, pk: int) -> HttpResponse:
             apply_errors(form, error.fields)
         else:
             fresh = customer_get(viewer=user, customer_id=customer.pk)
-            return _part(
-                request,
-                fresh,
-                "facts",
-                card.facts_context(user, fresh),
-                message=_("Tag added."),
-                events=("timeline-changed",),
-            )
+            return _facts_changed(request, user, fresh, _("Tag added."))
     return _part(request, customer, "facts", card.facts_context(user, customer, tag_form=form))
 
 
@@ -197,11 +197,4 @@ def tag_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(viewer=user, customer_id=pk)
     customer_tag_remove(actor=user, customer_id=customer.pk, name=request.POST.get("tag", ""))
     fresh = customer_get(viewer=user, customer_id=customer.pk)
-    return _part(
-        request,
-        fresh,
-        "facts",
-        card.facts_context(user, fresh),
-        message=_("Tag removed."),
-        events=("timeline-changed",),
-    )
+    return _facts_changed(request, user, fresh, _("Tag removed."))
