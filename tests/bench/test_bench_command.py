@@ -3,14 +3,11 @@ our tier counts equal to DuckDB's. Runs on SQLite, and on PostgreSQL too when th
 
 from __future__ import annotations
 
-import json
 import os
-from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
+
+from tests.bench.support import run_bench
 
 pytestmark = pytest.mark.slow
 
@@ -34,10 +31,7 @@ FIGURES = {
 
 @pytest.fixture(scope="module")
 def bench() -> tuple[str, dict]:
-    sqlite_before = Path(settings.DATABASES["default"]["NAME"])
-    before = sqlite_before.stat().st_mtime if sqlite_before.exists() else None
-    out = StringIO()
-    call_command(
+    return run_bench(
         "bench_tiers",
         "--customers",
         str(CUSTOMERS),
@@ -45,13 +39,7 @@ def bench() -> tuple[str, dict]:
         str(PURCHASES),
         "--purchase-calls",
         str(CALLS),
-        "--json",
-        stdout=out,
     )
-    after = sqlite_before.stat().st_mtime if sqlite_before.exists() else None
-    assert before == after, "the benchmark must never touch the configured database"
-    text = out.getvalue()
-    return text, json.loads(text.strip().splitlines()[-1])
 
 
 def test_the_last_line_is_one_json_object_with_every_backend(bench: tuple[str, dict]) -> None:
