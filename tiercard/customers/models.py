@@ -238,6 +238,18 @@ class Customer(models.Model):
         related_name="merged_from",
         editable=False,
     )
+    # Set when the customer's personal data was anonymised on request (privacy.erasure):
+    # the card stays for the purchases, ledger and figures, with placeholders for the person.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
