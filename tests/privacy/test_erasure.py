@@ -1,0 +1,219 @@
+"""Erasure by anonymisation: the person is gone, the books and figures stay the same."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db.models import Sum
+
+from tests.privacy.conftest import EMAIL, NAME, PHONE
+from tiercard.accounts.models import User
+from tiercard.analytics.dashboard import dashboard_figures
+from tiercard.analytics.rollup import dashboard_refresh
+from tiercard.audit.models import AuditAction, AuditEvent
+from tiercard.cards.models import CardNote
+from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tiercard.core.timeutils import business_today
+from tiercard.customers.models import Contact, ContactPoint, Customer
+from tiercard.customers.selectors import CustomerFilters, customer_list
+from tiercard.interactions.models import Interaction
+from tiercard.loyalty.models import Membership, PointsEntry, TierChange
+from tiercard.loyalty.services.state import active_programme
+from tiercard.privacy.erasure import (
+    REDACTED,
+    check_confirmation,
+    customer_erase,
+    erased_name,
+    redact_audit_changes,
+)
+from tiercard.sales.models import Purchase, PurchaseLine, PurchaseReturn
+
+pytestmark = pytest.mark.django_db
+
+SECRETS = (
+    NAME,
+    PHONE,
+    EMAIL,
+    "zmm_wx",
+    "文三路",
+    "上城区",
+    "张无忌",
+    "13911112222",
+    "zwj@example.com",
+    "1990-04-05",
+    "明教",
+)
+
+
+def books(customer: Customer) -> dict[str, Any]:
+    """Everything erasure must leave exactly as it was."""
+    membership = Membership.objects.get(customer=customer)
+    return {
+        "ledger_sum": PointsEntry.objects.filter(customer=customer).aggregate(s=Sum("points"))["s"],
+        "entries": list(
+            PointsEntry.objects.filter(customer=customer).values_list(
+                "id", "kind", "points", "balance_after", "note", "key"
+            )
+        ),
+        "balance": membership.points_balance,
+        "tier": membership.tier,
+        "growth": membership.growth_total,
+        "tier_changes": TierChange.objects.filter(customer=customer).count(),
+        "purchases": list(
+            Purchase.objects.filter(customer=customer).values_list("id", "total", "returned_amount")
+        ),
+        "lines": PurchaseLine.objects.filter(purchase__customer=customer).count(),
+        "returns": list(
+            PurchaseReturn.objects.filter(purchase__customer=customer).values_list("amount")
+        ),
+        "spend": Customer.objects.aggregate(s=Sum("total_spend"), o=Sum("order_count")),
+        "interactions": Interaction.objects.filter(customer=customer).count(),
+        "customers": Customer.objects.count(),
+    }
+
+
+def figures(admin: User) -> dict[str, Any]:
+    state = dashboard_refresh(business_today())
+    found = dashboard_figures(admin, state, active_programme().programme.ladder)
+    data = dataclasses.asdict(found)
+    data.pop("computed_at")
+    return data
+
+
+def test_erasure_removes_the_person_and_keeps_the_books(rich: Customer, users: dict) -> None:
+    admin = users["admin"]
+    before, dash_before = books(rich), figures(admin)
+    assert customer_list(viewer=admin, filters=CustomerFilters(q=NAME)).filter(pk=rich.pk).exists()
+
+    customer_erase(actor=admin, customer_id=rich.pk, reason="PIPL 删除请求 DSR-7")
+
+    card = Customer.objects.get(pk=rich.pk)
+    assert card.name == erased_name(rich.pk) == f"已删除客户 #{rich.pk}"
+    assert card.erased_at is not None and card.erased_by == admin
+    assert (card.primary_phone, card.primary_email, card.phone_tail) == ("", "", "")
+    assert (card.address, card.company_name, card.notes, card.birthday) == ("", "", "", None)
+    assert (card.name_pinyin, card.search_text, card.name_chars) == ("", "", "")
+    assert card.city == "杭州"  # coarse region kept for regional figures
+    assert [t.name for t in card.tags.all()] == ["老客户"]
+    assert not ContactPoint.objects.filter(customer=rich).exists()
+    person = Contact.objects.get(customer=rich)
+    assert (person.name, person.mobile, person.email) == ("已删除联系人", "", "")
+    assert set(Interaction.objects.filter(customer=rich).values_list("summary", flat=True)) == {
+        "（已删除）"
+    }
+    assert set(CardNote.objects.filter(customer=rich).values_list("body", flat=True)) == {
+        "（已删除）"
+    }
+    assert not Purchase.objects.filter(customer=rich).exclude(note="").exists()
+
+    assert books(rich) == before
+    assert figures(admin) == dash_before
+
+    for query in (NAME, "敏", "zhaominmin", PHONE, PHONE[-4:], EMAIL, "zmm_wx"):
+        found = customer_list(viewer=admin, filters=CustomerFilters(q=query, status="all"))
+        assert not found.filter(pk=rich.pk).exists(), query
+
+    dumped = json.dumps(
+        list(AuditEvent.objects.values_list("changes", "note")), ensure_ascii=False
+    ) + json.dumps(
+        list(Customer.objects.filter(pk=rich.pk).values()), default=str, ensure_ascii=False
+    )
+    for secret in SECRETS:
+        assert secret not in dumped, secret
+    assert REDACTED in dumped
+    erasure = AuditEvent.objects.get(object_type="privacy.erasure")
+    assert (erasure.action, erasure.customer_id, erasure.actor) == (
+        AuditAction.DELETE,
+        rich.pk,
+        admin,
+    )
+    assert erasure.note == "PIPL 删除请求 DSR-7" and erasure.changes["audit_rows_redacted"] >= 3
+    # earlier rows are kept, only their personal values are replaced
+    assert AuditEvent.objects.filter(customer_id=rich.pk, action=AuditAction.CREATE).exists()
+
+
+def snapshot(customer: Customer) -> tuple[Any, ...]:
+    return (
+        tuple(
+            Customer.objects.filter(pk=customer.pk)
+            .values_list("name", "version", "erased_at")
+            .get()
+        ),
+        ContactPoint.objects.filter(customer=customer).count(),
+        AuditEvent.objects.count(),
+        json.dumps(
+            list(AuditEvent.objects.order_by("id").values_list("changes")), ensure_ascii=False
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "error"),
+    [
+        ("mgr_east", PermissionDenied),
+        ("rep_east1", PermissionDenied),
+        ("marketing", PermissionDenied),
+        ("service", PermissionDenied),
+        ("rep_south", NotFound),
+        ("mgr_south", NotFound),
+    ],
+)
+def test_only_an_admin_erases_and_others_change_nothing(
+    rich: Customer, users: dict, who: str, error: type[Exception]
+) -> None:
+    before = snapshot(rich)
+    with pytest.raises(error):
+        customer_erase(actor=users[who], customer_id=rich.pk, reason="请求")
+    assert snapshot(rich) == before
+
+
+def test_a_missing_reason_an_unknown_id_and_a_second_erasure_are_refused(
+    rich: Customer, users: dict
+) -> None:
+    admin = users["admin"]
+    before = snapshot(rich)
+    with pytest.raises(ValidationFailed) as missing:
+        customer_erase(actor=admin, customer_id=rich.pk, reason="  ")
+    assert "reason" in missing.value.fields
+    with pytest.raises(NotFound):
+        customer_erase(actor=admin, customer_id=rich.pk + 999, reason="请求")
+    assert snapshot(rich) == before
+    customer_erase(actor=admin, customer_id=rich.pk, reason="请求")
+    after = snapshot(rich)
+    with pytest.raises(Conflict) as again:
+        customer_erase(actor=admin, customer_id=rich.pk, reason="请求")
+    assert again.value.code == "already_erased"
+    assert snapshot(rich) == after
+
+
+def test_the_confirmation_is_the_customer_number() -> None:
+    check_confirmation(123, "123")
+    check_confirmation(123, " #123 ")
+    for typed in ("", "12", "1234", None, "abc"):
+        with pytest.raises(ValidationFailed):
+            check_confirmation(123, typed)
+
+
+def test_audit_redaction_keeps_the_shape_and_the_other_facts() -> None:
+    changes = {
+        "name": [None, "赵敏敏"],
+        "contacts.mobile": [[], ["138****9876"]],
+        "status": ["active", "archived"],
+        "view": {"q": "赵敏敏 杭州"},
+        "amount": "12.50",
+        "consent_data": [False, True],
+    }
+    out = redact_audit_changes(changes, ["赵敏敏"])
+    assert out == {
+        "name": [None, REDACTED],
+        "contacts.mobile": [[], [REDACTED]],
+        "status": ["active", "archived"],
+        "view": {"q": f"{REDACTED} 杭州"},
+        "amount": "12.50",
+        "consent_data": [False, True],
+    }
+    assert Decimal(out["amount"]) == Decimal("12.50")

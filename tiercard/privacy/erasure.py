@@ -1,0 +1,289 @@
+"""Erasure on request (PIPL art. 47, GDPR art. 17) by anonymisation, keeping the books intact.
+
+What ``customer_erase`` does, in one transaction, under the customer's row lock:
+
+- the card: name → ``已删除客户 #<id>``; English name, romanisations, phones, emails, messenger
+  ids, birthday (solar and lunar), gender, occupation, employer, position, district, street
+  address, postal code, external id, credit code and every free-text field are cleared;
+  marketing consent is withdrawn; ``erased_at`` / ``erased_by`` are set. Province and city stay
+  (a coarse region, for regional figures); so do type, status, owner, team, tags, registration
+  date and the purchase aggregates;
+- the search index: the search columns are emptied, so neither database's index (FTS5 rows kept
+  by triggers on SQLite, GIN indexes on PostgreSQL) finds the old name, pinyin or phone;
+- contact points are deleted; contact persons keep their rows (interactions point at them) with
+  a placeholder name and no contact values or notes;
+- interactions keep kind, time and outcome, their summary becomes a placeholder and the next
+  step is cleared; card notes become a placeholder; purchase and return notes are cleared;
+- purchases, lines, returns, the points ledger (append-only: never updated here), tier history,
+  benefit uses, redemptions and the membership row are untouched, so balances, totals and the
+  dashboard figures stay exactly the same;
+- pending outgoing messages to the customer are skipped;
+- the audit log keeps every row, but the values of personal fields in earlier rows about the
+  customer (``changes`` diffs and notes) are replaced by ``[已删除]``, and any other text there
+  that contains one of the erased values has that value replaced. This is the one place where
+  the application rewrites audit rows: the log must not remain a copy of the erased data;
+- one audit row records the erasure (who, when, which fields, how many audit rows were redacted,
+  the reason). The reason is the operator's text and should not repeat personal data.
+
+Points entries' own notes are not rewritten (the ledger is append-only); staff write those.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tiercard.accounts.models import User
+from tiercard.audit.models import AuditAction, AuditEvent
+from tiercard.audit.services import audit_record
+from tiercard.cards.models import CardNote
+from tiercard.core import contacts
+from tiercard.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
+from tiercard.customers.models import (
+    BirthdayCalendar,
+    Contact,
+    ContactPoint,
+    Customer,
+    Gender,
+)
+from tiercard.customers.selectors import visible_customers
+from tiercard.interactions.models import Interaction
+from tiercard.outbox.models import MessageStatus, OutboxMessage
+from tiercard.privacy.policy import can_erase_customer
+from tiercard.sales.models import Purchase, PurchaseReturn
+
+ERASED_CONTACT = "已删除联系人"
+ERASED_TEXT = "（已删除）"
+REDACTED = "[已删除]"
+MIN_NEEDLE = 2  # shorter values would blank unrelated text
+
+CLEARED_TEXT_FIELDS = (
+    "name_en",
+    "name_pinyin",
+    "name_initials",
+    "search_text",
+    "name_chars",
+    "company_chars",
+    "external_id",
+    "occupation",
+    "company_name",
+    "position",
+    "district",
+    "address",
+    "postal_code",
+    "business_scope",
+    "main_products",
+    "credit_code",
+    "credit_notes",
+    "needs",
+    "interests",
+    "preferences",
+    "special_needs",
+    "notes",
+    "consent_source",
+    "primary_phone",
+    "phone_tail",
+    "primary_email",
+)
+
+# Keys of audit diffs that hold a person's data (customer and contact-person fields, note and
+# interaction texts); their values are redacted whole.
+PERSONAL_AUDIT_KEYS = frozenset(
+    {
+        "name",
+        "name_en",
+        "external_id",
+        "occupation",
+        "company_name",
+        "position",
+        "district",
+        "address",
+        "postal_code",
+        "business_scope",
+        "main_products",
+        "credit_code",
+        "credit_notes",
+        "needs",
+        "interests",
+        "preferences",
+        "special_needs",
+        "notes",
+        "consent_source",
+        "birthday",
+        "birthday_calendar",
+        "lunar_birth_month",
+        "lunar_birth_day",
+        "lunar_birth_leap",
+        "gender",
+        "title",
+        "department",
+        "mobile",
+        "phone",
+        "email",
+        "wechat",
+        "qq",
+        "body",
+        "summary",
+        "next_step",
+    }
+)
+
+
+def erased_name(customer_id: int) -> str:
+    return f"已删除客户 #{customer_id}"
+
+
+def check_confirmation(customer_id: int, typed: object) -> None:
+    """The interfaces ask the operator to type the customer's number before erasing."""
+    if str(typed or "").strip().lstrip("#") != str(customer_id):
+        errors = FieldErrors()
+        errors.add("confirm", _("Type the customer's number to confirm the erasure."))
+        errors.raise_if_any()
+
+
+def _needles(customer: Customer) -> list[str]:
+    """Every erased value that could appear in free text elsewhere, longest first."""
+    values = [
+        customer.name,
+        customer.name_en,
+        customer.company_name,
+        customer.address,
+        customer.external_id,
+        customer.credit_code,
+        customer.primary_email,
+    ]
+    for point in ContactPoint.objects.filter(customer=customer):
+        values += [point.value, point.normalized]
+        if point.normalized.startswith("+"):
+            values.append(contacts.national_digits(point.normalized))
+    for person in Contact.objects.filter(customer=customer):
+        values += [person.name, person.mobile, person.phone, person.email, person.wechat]
+    if customer.birthday:
+        values.append(customer.birthday.isoformat())
+    found = {v.strip() for v in values if v and len(v.strip()) >= MIN_NEEDLE}
+    return sorted(found, key=len, reverse=True)
+
+
+def _scrub_text(text: str, needles: list[str]) -> str:
+    for needle in needles:
+        if needle in text:
+            text = text.replace(needle, REDACTED)
+    return text
+
+
+def _scrub(value: Any, needles: list[str]) -> Any:
+    if isinstance(value, str):
+        return _scrub_text(value, needles)
+    if isinstance(value, list):
+        return [_scrub(v, needles) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, needles) for k, v in value.items()}
+    return value
+
+
+def _redact(value: Any) -> Any:
+    """A personal value replaced, keeping the ``[old, new]`` shape and empty sides empty."""
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    if value in (None, "", False, []):
+        return value
+    return REDACTED
+
+
+def redact_audit_changes(changes: dict[str, Any], needles: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        personal = key in PERSONAL_AUDIT_KEYS or key.startswith("contacts.")
+        out[key] = _redact(value) if personal else _scrub(value, needles)
+    return out
+
+
+def _redact_audit_trail(customer_id: int, needles: list[str]) -> int:
+    """Rewrite the personal values of the customer's earlier audit rows; the rows stay."""
+    changed = 0
+    for event in AuditEvent.objects.filter(customer_id=customer_id).only("changes", "note"):
+        changes = redact_audit_changes(event.changes or {}, needles)
+        note = _scrub_text(event.note, needles)
+        if changes != event.changes or note != event.note:
+            AuditEvent.objects.filter(pk=event.pk).update(changes=changes, note=note)
+            changed += 1
+    return changed
+
+
+def _anonymise_card(customer: Customer, actor: User) -> None:
+    for field in CLEARED_TEXT_FIELDS:
+        setattr(customer, field, "")
+    customer.name = erased_name(customer.pk)
+    customer.gender = Gender.UNKNOWN
+    customer.birthday = None
+    customer.birthday_calendar = BirthdayCalendar.SOLAR
+    customer.lunar_birth_month = customer.lunar_birth_day = None
+    customer.lunar_birth_leap = False
+    customer.consent_marketing = False
+    customer.erased_at = timezone.now()
+    customer.erased_by = actor
+    customer.updated_at = customer.erased_at
+    customer.version = F("version") + 1
+    customer.save()
+    customer.refresh_from_db(fields=["version"])
+
+
+def _anonymise_related(customer_id: int) -> None:
+    ContactPoint.objects.filter(customer_id=customer_id).delete()
+    Contact.objects.filter(customer_id=customer_id).update(
+        name=ERASED_CONTACT, title="", department="", mobile="", phone="", email="", wechat="",
+        notes="",
+    )  # fmt: skip
+    Interaction.objects.filter(customer_id=customer_id).update(summary=ERASED_TEXT, next_step="")
+    CardNote.objects.filter(customer_id=customer_id).update(body=ERASED_TEXT)
+    Purchase.objects.filter(customer_id=customer_id).exclude(note="").update(note="")
+    PurchaseReturn.objects.filter(purchase__customer_id=customer_id).exclude(reason="").update(
+        reason=""
+    )
+    OutboxMessage.objects.filter(customer_id=customer_id, status=MessageStatus.PENDING).update(
+        status=MessageStatus.SKIPPED, last_error="customer erased"
+    )
+
+
+def customer_erase(*, actor: User, customer_id: int, reason: str) -> Customer:
+    """Anonymise one customer's personal data; the books and figures stay as they were.
+
+    Raises NotFound (also for a customer outside the actor's scope), PermissionDenied for roles
+    other than admin, ValidationFailed without a reason, Conflict (``already_erased``) for a
+    customer erased before. Nothing is written on error.
+    """
+    if not visible_customers(actor).filter(pk=customer_id).exists():
+        raise NotFound()
+    if not can_erase_customer(actor):
+        raise PermissionDenied()
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        errors = FieldErrors()
+        errors.add("reason", _("Give the reason for the erasure (e.g. the request's reference)."))
+        errors.raise_if_any()
+    with transaction.atomic():
+        customer = visible_customers(actor).select_for_update().filter(pk=customer_id).first()
+        if customer is None:
+            raise NotFound()
+        if customer.erased_at is not None:
+            raise Conflict(
+                _("This customer's personal data was erased already."), code="already_erased"
+            )
+        needles = _needles(customer)
+        _anonymise_related(customer.pk)
+        _anonymise_card(customer, actor)
+        redacted = _redact_audit_trail(customer.pk, needles)
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            object_type="privacy.erasure",
+            object_id=str(customer.pk),
+            customer_id=customer.pk,
+            changes={"erased": True, "audit_rows_redacted": redacted},
+            note=_scrub_text(reason, needles),
+        )
+    return customer
