@@ -61,7 +61,7 @@ def rich(users: dict[str, User], book: dict[str, Customer]) -> Customer:
         customer_id=customer.pk,
         data={"name": "张无忌", "mobile": "13911112222", "email": "zwj@example.com"},
     )
-    first = buy(rep, customer, "300", "R-1", note=f"送货给{NAME}")
+    first = buy(rep, customer, "3000", "R-1", note=f"送货给{NAME}")
     buy(rep, customer, "120", "R-2")
     purchase_return(
         actor=rep,

@@ -118,8 +118,10 @@ def clean_request(
 # --- Reading in chunks ----------------------------------------------------------------------
 
 
-def keyset_chunks(qs: QuerySet[M], size: int = CHUNK_ROWS) -> Iterator[list[M]]:
-    """``qs`` in primary-key order, ``size`` rows per query; prefetches run per chunk."""
+def keyset_chunks(qs: QuerySet[M], size: int | None = None) -> Iterator[list[M]]:
+    """``qs`` in primary-key order, ``size`` (``CHUNK_ROWS``) rows per query; prefetches run
+    per chunk."""
+    size = size or CHUNK_ROWS
     last: Any = None
     while True:
         page = qs.order_by("pk") if last is None else qs.filter(pk__gt=last).order_by("pk")
