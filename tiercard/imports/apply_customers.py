@@ -1,0 +1,432 @@
+"""Customer rows: create, update or both, keyed by phone, email, external id or credit code.
+
+Rules (tested in ``tests/imports/test_services_customers.py``):
+- every write is ``customer_create`` / ``customer_update`` (their validation, scope, owner
+  and audit rules apply as in the web UI);
+- a key that matches a customer outside the actor's scope is refused without a word about
+  that customer (in update mode it reads exactly like "no such customer");
+- an update never loses data: empty cells change nothing, phones, emails and tags from the
+  sheet are *added* to the card's own (a multi-phone card keeps its other phones);
+- create mode skips rows whose key already exists (counted unchanged), so re-running a file
+  in any mode changes nothing the second time;
+- the owner column is used only when the actor may assign owners; a sales rep's new
+  customers are their own (``customer_create``), other owners named are skipped with a note;
+- ``points``: a new (or never credited) customer's opening balance, one ``points_adjust``
+  entry keyed ``import-opening-<customer>``, so it is posted at most once; managers only;
+- ``tier``: validated against the ladder. A tier above the one the customer holds becomes a
+  manual override (reason "import #N", one year) set by a manager; a lower one is noted and
+  left (purchases decide, never a sheet downgrade);
+- ``spend_total`` is read but never written: spend comes from imported purchases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from tiercard.accounts import policy
+from tiercard.accounts.models import Role, User
+from tiercard.core.errors import DomainError
+from tiercard.core.timeutils import business_today
+from tiercard.customers.models import ContactPointKind, Customer, SourceChannel
+from tiercard.customers.services import customer_create, customer_update
+from tiercard.imports.apply_base import (
+    NEW,
+    UNCHANGED,
+    UPDATED,
+    CustomerFinder,
+    RowFailed,
+    Unit,
+    fail,
+    record_change,
+    service_problems,
+)
+from tiercard.imports.headers import CUSTOMER_KEY_FIELD
+from tiercard.imports.models import ChangeAction, ImportBatch, ImportMode, MatchKey
+from tiercard.imports.permissions import can_set_opening_points, can_set_tier
+from tiercard.imports.problems import RowProblem
+from tiercard.imports.rows import ParsedRow
+from tiercard.loyalty.models import Membership, PointsEntry
+from tiercard.loyalty.services.overrides import tier_override
+from tiercard.loyalty.services.points import points_adjust
+from tiercard.loyalty.services.state import active_programme
+
+IMPORT_ONLY = frozenset({"points", "tier", "spend_total", "owner"})
+LIST_FIELDS = ("phones", "emails", "tags")
+OVERRIDE_DAYS = 365
+
+
+def opening_key(customer_id: int) -> str:
+    return f"import-opening-{customer_id}"
+
+
+def snapshot(customer: Customer, keys: set[str]) -> dict[str, Any]:
+    """The card's current values of ``keys``, in the shape ``customer_update`` accepts."""
+    shot: dict[str, Any] = {}
+    points = list(customer.contact_points.all())
+    for key in sorted(keys):
+        if key == "phones":
+            shot[key] = [
+                p.normalized
+                for p in sorted(points, key=lambda p: (not p.is_primary, p.id))
+                if p.kind in (ContactPointKind.MOBILE, ContactPointKind.PHONE)
+            ]
+        elif key == "emails":
+            shot[key] = [
+                p.normalized
+                for p in sorted(points, key=lambda p: (not p.is_primary, p.id))
+                if p.kind == ContactPointKind.EMAIL
+            ]
+        elif key in ("wechat", "qq"):
+            shot[key] = next((p.normalized for p in points if p.kind == key), "")
+        elif key == "tags":
+            shot[key] = sorted(t.name for t in customer.tags.all())
+        else:
+            value = getattr(customer, key, None)
+            shot[key] = value.isoformat() if isinstance(value, dt.date) else value
+    return shot
+
+
+def load_cards(ids: set[int]) -> dict[int, Customer]:
+    return {
+        c.pk: c
+        for c in Customer.objects.filter(pk__in=ids).prefetch_related("tags", "contact_points")
+    }
+
+
+class CustomerApplier:
+    def __init__(self, batch: ImportBatch, actor: User, header_of: dict[str, str]) -> None:
+        self.batch = batch
+        self.actor = actor
+        self.header_of = header_of
+        self.key = batch.match_key
+        self.key_field = CUSTOMER_KEY_FIELD[MatchKey(self.key)]
+        self.finder = CustomerFinder(actor, self.key)
+        self.cards: dict[int, Customer] = {}
+        self.seen: dict[Any, int] = {}  # key value → first row number (duplicates in the file)
+        self.seen_unique: dict[tuple[str, str], int] = {}
+        self.active = active_programme()
+        self.today = business_today()
+
+    # --- per chunk -----------------------------------------------------------------------
+
+    def key_of(self, row: ParsedRow) -> Any:
+        value = row.values.get(self.key_field)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        return value or None
+
+    def prepare(self, units: list[Unit]) -> None:
+        self.finder.load(self.key_of(unit[0]) for unit in units)
+        visible = {
+            m.customer_id
+            for unit in units
+            for m in self.finder.get(self.key_of(unit[0]))
+            if m.visible
+        }
+        self.cards = load_cards(visible)
+
+    # --- per row -------------------------------------------------------------------------
+
+    def _duplicates(self, row: ParsedRow, key: Any) -> None:
+        first = self.seen.setdefault(key, row.number)
+        column = self.header_of.get(self.key_field, "")
+        if first != row.number:
+            raise fail(
+                row,
+                "duplicate_in_file",
+                _("The same key is already in row %(first)s of this file."),
+                column=column,
+                field=self.key_field,
+                first=first,
+            )
+        for name in ("external_id", "credit_code"):
+            value = row.values.get(name)
+            if value and name != self.key_field:
+                first = self.seen_unique.setdefault((name, value), row.number)
+                if first != row.number:
+                    raise fail(
+                        row,
+                        "duplicate_in_file",
+                        _("The same value is already in row %(first)s of this file."),
+                        column=self.header_of.get(name, ""),
+                        field=name,
+                        first=first,
+                    )
+
+    def apply(self, unit: Unit) -> str:
+        row = unit[0]
+        key = self.key_of(row)
+        column = self.header_of.get(self.key_field, "")
+        if key is None:
+            raise fail(
+                row,
+                "key_missing",
+                _("The key column is empty."),
+                column=column,
+                field=self.key_field,
+            )
+        self._duplicates(row, key)
+        matches = self.finder.get(key)
+        mode = self.batch.mode
+        if len(matches) > 1:
+            code, message = (
+                ("key_ambiguous", _("Several customers have this key; it cannot decide."))
+                if all(m.visible for m in matches)
+                else ("key_taken", _("This key already belongs to a customer outside your scope."))
+            )
+            raise fail(row, code, message, column=column, field=self.key_field)
+        if matches and not matches[0].visible:
+            if mode == ImportMode.UPDATE:
+                raise self._not_found(row, column)
+            raise fail(
+                row,
+                "key_taken",
+                _("This key already belongs to a customer outside your scope."),
+                column=column,
+                field=self.key_field,
+            )
+        if matches:
+            match = matches[0]
+            if match.archived:
+                raise fail(
+                    row,
+                    "customer_archived",
+                    _("This customer is archived; restore the card first."),
+                    column=column,
+                    field=self.key_field,
+                )
+            if mode == ImportMode.CREATE:
+                return UNCHANGED
+            return self._update(row, self.cards[match.customer_id])
+        if mode == ImportMode.UPDATE:
+            raise self._not_found(row, column)
+        return self._create(row)
+
+    def _not_found(self, row: ParsedRow, column: str) -> RowFailed:
+        return fail(
+            row,
+            "not_found",
+            _("No customer you can see has this key."),
+            column=column,
+            field=self.key_field,
+        )
+
+    def _data(self, row: ParsedRow) -> dict[str, Any]:
+        return {k: v for k, v in row.values.items() if k not in IMPORT_ONLY}
+
+    def _owner(self, row: ParsedRow, current: int | None, creating: bool) -> dict[str, Any]:
+        owner = row.values.get("owner")
+        if owner is None or owner == current:
+            return {}
+        allowed = policy.can_assign_owner(self.actor) or (
+            creating and owner == self.actor.pk and self.actor.role == Role.SALES
+        )
+        if not allowed:
+            row.notes.append(
+                RowProblem(
+                    row=row.number,
+                    code="owner_ignored",
+                    message=_("Only a manager can name another account manager; left as is."),
+                    column=self.header_of.get("owner", ""),
+                    field="owner",
+                    severity="warning",
+                )
+            )
+            return {}
+        return {"owner_id": owner}
+
+    def _create(self, row: ParsedRow) -> str:
+        data = self._data(row)
+        data.setdefault("source_channel", SourceChannel.IMPORT)
+        data.update(self._owner(row, None, creating=True))
+        try:
+            customer = customer_create(actor=self.actor, data=data)
+        except DomainError as error:
+            raise RowFailed(service_problems(error, [row], self.header_of)) from error
+        record_change(
+            self.batch,
+            row,
+            model="customers.customer",
+            object_id=customer.pk,
+            after={"name": customer.name},
+        )
+        self._loyalty(row, customer.pk, new=True)
+        return NEW
+
+    def _merged_lists(self, card: Customer, data: dict[str, Any]) -> None:
+        """Phones, emails and tags from the sheet are added to the card's own."""
+        current = snapshot(card, {k for k in LIST_FIELDS if k in data})
+        for name in LIST_FIELDS:
+            if name not in data:
+                continue
+            have = list(current[name])
+            folded = {str(v).lower() for v in have}
+            extra = [v for v in data[name] if str(v).lower() not in folded]
+            if extra:
+                data[name] = have + extra
+            else:
+                del data[name]
+
+    def _update(self, row: ParsedRow, card: Customer) -> str:
+        data = self._data(row)
+        self._merged_lists(card, data)
+        data.update(self._owner(row, card.owner_id, creating=False))
+        keys = set(data)
+        before = snapshot(card, keys) if keys else {}
+        changed = False
+        if keys:
+            try:
+                updated = customer_update(actor=self.actor, customer_id=card.pk, data=data)
+            except DomainError as error:
+                raise RowFailed(service_problems(error, [row], self.header_of)) from error
+            changed = updated.version != card.version
+            if changed:
+                fresh = load_cards({card.pk})[card.pk]
+                after = snapshot(fresh, keys)
+                keys = {k for k in keys if before.get(k) != after.get(k)}
+                record_change(
+                    self.batch,
+                    row,
+                    model="customers.customer",
+                    object_id=card.pk,
+                    action=ChangeAction.UPDATED,
+                    before={k: before[k] for k in keys},
+                    after={k: after[k] for k in keys},
+                )
+        loyalty = self._loyalty(row, card.pk, new=False)
+        return UPDATED if changed or loyalty else UNCHANGED
+
+    # --- points and tier -----------------------------------------------------------------
+
+    def _note(self, row: ParsedRow, code: str, message: Any, field: str) -> None:
+        row.notes.append(
+            RowProblem(
+                row=row.number,
+                code=code,
+                message=message,
+                column=self.header_of.get(field, ""),
+                field=field,
+                severity="warning",
+            )
+        )
+
+    def _loyalty(self, row: ParsedRow, customer_id: int, *, new: bool) -> bool:
+        changed = False
+        points = row.values.get("points")
+        if points is not None:
+            changed |= self._points(row, customer_id, int(points))
+        tier = row.values.get("tier")
+        if tier:
+            changed |= self._tier(row, customer_id, str(tier))
+        return changed
+
+    def _points(self, row: ParsedRow, customer_id: int, points: int) -> bool:
+        if points < 0:
+            raise fail(
+                row,
+                "negative_points",
+                _("Points cannot be negative."),
+                column=self.header_of.get("points", ""),
+                field="points",
+            )
+        key = opening_key(customer_id)
+        existing = (
+            PointsEntry.objects.filter(key=f"adjust:{key}").values_list("points", flat=True).first()
+        )
+        if existing is not None:
+            if existing != points:
+                self._note(
+                    row,
+                    "points_not_changed",
+                    _("The opening points were already credited; the ledger is not changed."),
+                    "points",
+                )
+            return False
+        if points == 0:
+            return False
+        if not can_set_opening_points(self.actor):
+            self._note(
+                row, "points_ignored", _("Only managers set opening points; skipped."), "points"
+            )
+            return False
+        if PointsEntry.objects.filter(customer_id=customer_id).exists():
+            self._note(
+                row,
+                "points_has_history",
+                _("This customer already has points history; opening points skipped."),
+                "points",
+            )
+            return False
+        try:
+            entry = points_adjust(
+                actor=self.actor,
+                customer_id=customer_id,
+                points=points,
+                reason=f"期初积分 · opening balance (import #{self.batch.pk})",
+                key=key,
+            )
+        except DomainError as error:
+            raise RowFailed(service_problems(error, [row], self.header_of)) from error
+        record_change(
+            self.batch,
+            row,
+            model="loyalty.pointsentry",
+            object_id=entry.pk,
+            after={"points": points, "customer_id": customer_id},
+        )
+        return True
+
+    def _tier(self, row: ParsedRow, customer_id: int, code: str) -> bool:
+        ladder = self.active.programme.ladder
+        held = (
+            Membership.objects.filter(customer_id=customer_id)
+            .values_list("tier", "lock_until", "override_reason")
+            .first()
+        )
+        current = held[0] if held else ladder.lowest.code
+        if current == code:
+            return False
+        try:
+            higher = ladder.index(code) > ladder.index(current)
+        except DomainError:
+            higher = True  # the held tier left the ladder: the sheet's valid tier wins
+        if not higher:
+            self._note(
+                row,
+                "tier_below_earned",
+                _("The sheet's tier is below the tier this customer holds; kept."),
+                "tier",
+            )
+            return False
+        if not can_set_tier(self.actor):
+            self._note(row, "tier_ignored", _("Only managers set tiers by hand; skipped."), "tier")
+            return False
+        reason = f"导入 · import #{self.batch.pk}"
+        try:
+            tier_override(
+                actor=self.actor,
+                customer_id=customer_id,
+                tier_code=code,
+                reason=reason,
+                approver_id=self.actor.pk,
+                until=self.today + dt.timedelta(days=OVERRIDE_DAYS),
+            )
+        except DomainError as error:
+            raise RowFailed(service_problems(error, [row], self.header_of)) from error
+        record_change(
+            self.batch,
+            row,
+            model="loyalty.membership",
+            object_id=customer_id,
+            action=ChangeAction.UPDATED,
+            before={
+                "tier": current,
+                "lock_until": held[1].isoformat() if held and held[1] else None,
+                "override_reason": held[2] if held else "",
+            },
+            after={"tier": code, "override_reason": reason},
+        )
+        return True

@@ -1,0 +1,195 @@
+"""Purchase rows: linked to a customer, grouped into orders, recorded through the checkout.
+
+Rows that share an order number and follow each other form one purchase with one line per
+row; the order's customer, time, store, channel, payment method and note come from its first
+row (later rows that name another customer or time are refused). An order number seen again
+further down the file, after other orders, is refused (``order_split``): the file would have
+to be held in memory to join them.
+
+Each purchase goes through ``loyalty.services.checkout.purchase_record``, so window figures,
+growth value, tier upgrades and points follow exactly as at the till. The order number is the
+purchase's ``external_ref`` (the database keeps it unique): importing the same file again, or
+an order the till already sent, replays instead of doubling. Rows without an order number
+get a reference derived from their content (customer, time, amount, item), so they too are
+recorded once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from tiercard.accounts.models import User
+from tiercard.core.errors import DomainError
+from tiercard.imports.apply_base import (
+    NEW,
+    UNCHANGED,
+    CustomerFinder,
+    RowFailed,
+    Unit,
+    fail,
+    link_key,
+    linked_customer,
+    record_change,
+    service_problems,
+)
+from tiercard.imports.models import ImportBatch
+from tiercard.imports.rows import ParsedRow
+from tiercard.loyalty.services.checkout import purchase_record
+from tiercard.sales.models import Purchase
+
+CENT = Decimal("0.01")
+ORDER_FIELDS = ("store", "channel", "payment_method", "note")
+MAX_REF = 64
+
+
+def order_key(row: ParsedRow) -> str:
+    return str(row.values.get("order_no") or "")
+
+
+def _line(row: ParsedRow, header_of: dict[str, str]) -> dict[str, Any]:
+    """The line a row describes: quantity × unit price less discount = amount (cents)."""
+    values = row.values
+    qty = Decimal(values.get("quantity") or 1)
+    amount = values.get("amount")
+    price = values.get("unit_price")
+    discount = Decimal(values.get("discount") or 0)
+    if price is None and amount is not None:
+        price = (Decimal(amount) + discount) / qty
+        price = price.quantize(CENT, rounding=ROUND_HALF_UP)
+        if (qty * price).quantize(CENT) < Decimal(amount) + discount:
+            price += CENT
+    if price is None:
+        raise fail(
+            row,
+            "amount_missing",
+            _("Give the amount or the unit price."),
+            column=header_of.get("amount", ""),
+            field="amount",
+        )
+    gross = (qty * Decimal(price)).quantize(CENT, rounding=ROUND_HALF_UP)
+    if amount is not None:
+        discount = gross - Decimal(amount)
+        if discount < 0:
+            raise fail(
+                row,
+                "amount_exceeds_price",
+                _("The amount is more than quantity × unit price."),
+                column=header_of.get("amount", ""),
+                field="amount",
+            )
+    return {
+        "sku": values.get("sku") or "",
+        "item_name": values.get("item_name") or str(_("Imported item")),
+        "quantity": str(qty),
+        "unit_price": str(price),
+        "discount": str(discount),
+    }
+
+
+def content_ref(customer_id: int, unit: Unit) -> str:
+    """A stable reference for a row without an order number."""
+    row = unit[0]
+    text = "|".join(
+        str(row.values.get(name) or "")
+        for name in ("occurred_at", "amount", "unit_price", "quantity", "item_name", "sku")
+    )
+    digest = hashlib.sha256(f"{customer_id}|{text}".encode()).hexdigest()[:24]
+    return f"import:{digest}"
+
+
+class PurchaseApplier:
+    def __init__(self, batch: ImportBatch, actor: User, header_of: dict[str, str]) -> None:
+        self.batch = batch
+        self.actor = actor
+        self.header_of = header_of
+        self.key = batch.match_key
+        self.finder = CustomerFinder(actor, self.key)
+        self.orders_seen: set[int] = set()  # hashes of order numbers already applied
+        self.refs: dict[str, tuple[int, Decimal]] = {}
+
+    def prepare(self, units: list[Unit]) -> None:
+        self.finder.load(link_key(unit[0].values, self.key) for unit in units)
+        refs = [order_key(unit[0]) for unit in units if order_key(unit[0])]
+        self.refs = {
+            ref: (customer_id, total)
+            for ref, customer_id, total in Purchase.objects.filter(
+                external_ref__in=refs
+            ).values_list("external_ref", "customer_id", "total")
+        }
+
+    def _check_order(self, unit: Unit) -> str:
+        ref = order_key(unit[0])
+        column = self.header_of.get("order_no", "")
+        if not ref:
+            return ""
+        if len(ref) > MAX_REF:
+            raise fail(
+                unit[0],
+                "order_no_too_long",
+                _("An order number has at most 64 characters."),
+                column=column,
+                field="order_no",
+            )
+        digest = int.from_bytes(hashlib.blake2b(ref.encode(), digest_size=8).digest(), "big")
+        if digest in self.orders_seen:
+            raise fail(
+                unit[0],
+                "order_split",
+                _("The rows of this order are not next to each other in the file."),
+                column=column,
+                field="order_no",
+            )
+        self.orders_seen.add(digest)
+        first = unit[0].values
+        for row in unit[1:]:
+            for name in ("occurred_at", "phone", "external_id", "name", "company_name"):
+                if name in row.values and row.values[name] != first.get(name):
+                    raise fail(
+                        row,
+                        "order_inconsistent",
+                        _("The rows of one order name different customers or times."),
+                        column=self.header_of.get(name, ""),
+                        field=name,
+                    )
+        return ref
+
+    def apply(self, unit: Unit) -> str:
+        ref = self._check_order(unit)
+        first = unit[0]
+        customer_id = linked_customer(self.finder, first, self.key, self.header_of)
+        lines = [_line(row, self.header_of) for row in unit]
+        if not ref:
+            ref = content_ref(customer_id, unit)
+        known = self.refs.get(ref)
+        if known is not None and known[0] == customer_id:
+            return UNCHANGED  # recorded before (an earlier run, or the till): a replay
+        data: dict[str, Any] = {
+            "occurred_at": first.values.get("occurred_at"),
+            "external_ref": ref,
+            "lines": lines,
+        }
+        for name in ORDER_FIELDS:
+            if first.values.get(name):
+                data[name] = first.values[name]
+        try:
+            recorded = purchase_record(actor=self.actor, customer_id=customer_id, data=data)
+        except DomainError as error:
+            raise RowFailed(
+                service_problems(
+                    error, unit, self.header_of, field_names={"external_ref": "order_no"}
+                )
+            ) from error
+        if not recorded.created:
+            return UNCHANGED
+        record_change(
+            self.batch,
+            first,
+            model="sales.purchase",
+            object_id=recorded.purchase.pk,
+            after={"total": str(recorded.purchase.total), "customer_id": customer_id},
+        )
+        return NEW
