@@ -78,3 +78,16 @@ def rich(users: dict[str, User], book: dict[str, Customer]) -> Customer:
     )
     note_add(actor=rep, customer_id=customer.pk, body=f"{NAME}的女儿在杭州读书")
     return Customer.objects.get(pk=customer.pk)
+
+
+@pytest.fixture
+def login(client: Any, users: dict[str, User]) -> Any:
+    """``login("admin")`` signs the test client in as that user and returns it."""
+    from tests.conftest import PASSWORD
+
+    def sign_in(username: str) -> Any:
+        client.logout()
+        assert client.login(username=username, password=PASSWORD)
+        return client
+
+    return sign_in

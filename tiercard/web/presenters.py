@@ -16,6 +16,7 @@ from tiercard.accounts.models import Role, User
 from tiercard.accounts.selectors import assignable_owners, owner_filter_choices
 from tiercard.customers import masking
 from tiercard.customers.models import Customer, CustomerStatus
+from tiercard.privacy import policy as privacy_policy
 from tiercard.web import display
 from tiercard.web.card_presenters import contact_person as contact_person
 from tiercard.web.card_presenters import totals as totals
@@ -34,6 +35,8 @@ class Abilities:
     add_note: bool = False
     assign_owner: bool = False
     tag: bool = False
+    personal_data: bool = False
+    erase: bool = False
 
     @classmethod
     def of(cls, user: User) -> Abilities:
@@ -48,6 +51,8 @@ class Abilities:
             add_note=policy.can_log_interaction(user),
             assign_owner=policy.can_assign_owner(user),
             tag=policy.can_update_customers(user),
+            personal_data=privacy_policy.can_export_personal_data(user),
+            erase=privacy_policy.can_erase_customer(user),
         )
 
 

@@ -11,10 +11,12 @@ from tiercard.web.views import (
     contacts,
     customers,
     dashboard,
+    data_exports,
     loyalty_admin,
     loyalty_card,
     loyalty_rewards,
     member_table,
+    privacy,
     search,
 )
 
@@ -110,4 +112,11 @@ urlpatterns = [
         name="loyalty_reward_edit",
     ),
     path("programme/points/", loyalty_rewards.points_view, name="loyalty_points"),
+    path("exports/", data_exports.data_exports_view, name="data_exports"),
+    path(
+        "customers/<int:pk>/personal-data/",
+        privacy.personal_data_view,
+        name="customer_personal_data",
+    ),
+    path("customers/<int:pk>/erase/", privacy.erase_view, name="customer_erase"),
 ]

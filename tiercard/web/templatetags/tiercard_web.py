@@ -51,6 +51,7 @@ NAV_SECTIONS = {
     "loyalty_apply": "programme",
     "card_templates": "programme",
     "card_template_edit": "programme",
+    "data_exports": "exports",
 }
 
 
