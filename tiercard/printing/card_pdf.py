@@ -10,6 +10,7 @@ arrives formatted and masked.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from fpdf.enums import Align, XPos, YPos
 
 from tiercard.cards import display
@@ -26,7 +27,8 @@ from tiercard.printing.document import (
     tint,
 )
 
-NOTE_LINES = 4  # ruled lines left for notes written by hand
+NOTE_LINES = 5  # ruled lines left for notes written by hand, at most
+RULED = 7.0  # their spacing in mm
 
 
 def render_card(sheet: CardSheet, *, printed_by: str, business: str = "") -> bytes:
@@ -66,23 +68,23 @@ def _band(
 ) -> None:
     """The coloured band across the top: the document's name and the card number."""
     pdf.set_fill_color(*colour)
-    pdf.rect(0, 0, pdf.w, 17, style="F")
+    pdf.rect(0, 0, pdf.w, 15, style="F")
     pdf.set_fill_color(*tint(colour, 0.55))
-    pdf.rect(0, 17, pdf.w, 1.2, style="F")
+    pdf.rect(0, 15, pdf.w, 1.2, style="F")
     ink = text_on(colour)
     pdf.set_text_color(*ink)
-    pdf.set_xy(pdf.l_margin, 4.5)
+    pdf.set_xy(pdf.l_margin, 3.5)
     pdf.set_font(FONT, "B", size=13)
     title = _("Customer card")
     pdf.cell(pdf.get_string_width(title) + 3, 8, title)
     pdf.set_font(FONT, size=8.5)
     if business:
         pdf.cell(pdf.width / 2, 8, business)
-    pdf.set_xy(pdf.l_margin, 4.5)
+    pdf.set_xy(pdf.l_margin, 3.5)
     number = _("Card no. %(number)s") % {"number": f"{sheet.customer_id:06d}"}
     pdf.cell(pdf.width, 8, number, align=Align.R)
     pdf.set_text_color(*INK)
-    pdf.set_xy(pdf.l_margin, 24)
+    pdf.set_xy(pdf.l_margin, 21)
 
 
 def _identity(pdf: PrintedDocument, sheet: CardSheet, colour: tuple[int, int, int]) -> None:
@@ -254,25 +256,25 @@ def _figures(pdf: PrintedDocument, sheet: CardSheet, colour: tuple[int, int, int
         (_("Orders"), f"{sheet.totals.order_count:,}"),
     ]
     pdf.room(22)
-    pdf.ln(3)
+    pdf.ln(2)
     gap = 3.0
     width = (pdf.width - gap * 3) / 4
     y = pdf.get_y()
     for n, (label, value) in enumerate(boxes):
         x = pdf.l_margin + n * (width + gap)
         pdf.set_fill_color(*tint(colour, 0.9))
-        pdf.rect(x, y, width, 15, style="F", round_corners=True, corner_radius=1.5)
+        pdf.rect(x, y, width, 13.5, style="F", round_corners=True, corner_radius=1.5)
         pdf.set_fill_color(*colour)
-        pdf.rect(x, y, 1.2, 15, style="F")
+        pdf.rect(x, y, 1.2, 13.5, style="F")
         pdf.set_xy(x + 3, y + 1.5)
         pdf.set_font(FONT, size=7.5)
         pdf.set_text_color(*MUTED)
         pdf.cell(width - 4, 4, pdf.fit(label, width - 5))
-        pdf.set_xy(x + 3, y + 6)
+        pdf.set_xy(x + 3, y + 5.3)
         pdf.set_font(FONT, "B", size=13)
         pdf.set_text_color(*INK)
         pdf.cell(width - 4, 7, pdf.fit(value, width - 5))
-    pdf.set_xy(pdf.l_margin, y + 16.5)
+    pdf.set_xy(pdf.l_margin, y + 15)
     notes = []
     if points.next_expiry:
         notes.append(
@@ -332,7 +334,7 @@ def _persons(
         _none(pdf, _("No contact persons yet."))
         return
     columns = [
-        Column(_("Name"), 16),
+        Column(pgettext("person", "Name"), 16),
         Column(_("Position"), 18),
         Column(_("Mobile"), 18),
         Column(_("Email"), 26),
@@ -438,6 +440,7 @@ def _interactions(
 def _notes(
     pdf: PrintedDocument, sheet: CardSheet, title: str, colour: tuple[int, int, int]
 ) -> None:
+    pdf.room(12 + 2 * RULED)  # the heading and at least two lines to write on stay together
     pdf.section_title(title, colour)
     for note in sheet.notes:
         pdf.room(10)
@@ -447,11 +450,11 @@ def _notes(
         pdf.set_text_color(*INK)
         pdf.paragraph(note.body, size=9)
         pdf.ln(1)
-    # Ruled lines to write on: a printed card goes to meetings and comes back annotated.
-    pdf.room(NOTE_LINES * 7 + 2)
+    # Ruled lines to write on (a printed card goes to meetings and comes back annotated): as
+    # many as fit on this page, up to NOTE_LINES; never a page of its own for them.
+    fit = int((pdf.page_break_trigger - pdf.get_y() - 1) // RULED)
     pdf.set_draw_color(*RULE)
     pdf.set_line_width(0.2)
-    for _n in range(NOTE_LINES):
-        pdf.ln(7)
+    for _n in range(min(NOTE_LINES, fit)):
+        pdf.ln(RULED)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
-    pdf.ln(2)

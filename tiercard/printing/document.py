@@ -160,25 +160,25 @@ class PrintedDocument(FPDF):
 
     def section_title(self, title: str, accent: tuple[int, int, int], note: str = "") -> None:
         """A heading with an accent bar in the tier's colour; kept with what follows."""
-        self.room(16)
-        self.ln(3)
+        self.room(15)
+        self.ln(1.6)
         y = self.get_y()
         self.set_fill_color(*accent)
-        self.rect(self.l_margin, y + 0.8, 1.4, 4.6, style="F")
+        self.rect(self.l_margin, y + 0.7, 1.4, 4.4, style="F")
         self.set_xy(self.l_margin + 3, y)
         self.set_font(FONT, "B", size=11)
-        self.cell(0, 6.2, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 5.8, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if note:
             self.set_font(FONT, size=7.5)
             self.set_text_color(*MUTED)
             self.set_xy(self.l_margin + 3 + self.get_string_width(title) * 11 / 7.5 + 3, y + 0.6)
             self.cell(0, 5.5, note)
             self.set_text_color(*INK)
-            self.set_xy(self.l_margin, y + 6.2)
+            self.set_xy(self.l_margin, y + 5.8)
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
         self.line(self.l_margin, self.get_y() + 0.4, self.w - self.r_margin, self.get_y() + 0.4)
-        self.ln(2)
+        self.ln(1.4)
 
     def badge(
         self, x: float, y: float, text: str, colour: tuple[int, int, int], *, size: float = 9
@@ -204,7 +204,7 @@ class PrintedDocument(FPDF):
         cell_width = (self.width - gap * (columns - 1)) / columns
         label_width = cell_width * label_share
         value_width = cell_width - label_width
-        line = 4.8
+        line = 4.5
         for start in range(0, len(rows), columns):
             chunk = rows[start : start + columns]
             self.set_font(FONT, size=9)

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from fpdf.enums import Align, XPos, YPos
 
 from tiercard.accounts.models import User
@@ -157,11 +158,8 @@ def render_table(sheet: TableSheet, *, printed_by: str, business: str = "") -> b
         pdf.cell(0, 9, business)
     pdf.set_text_color(*MUTED)
     pdf.set_font(FONT, size=9)
-    count = (
-        _("%(n)s customers") % {"n": f"{len(sheet.rows):,}"}
-        if len(sheet.rows) != 1
-        else _("1 customer")
-    )
+    n = len(sheet.rows)
+    count = ngettext("%(n)s customer", "%(n)s customers", n) % {"n": f"{n:,}"}
     pdf.set_x(pdf.l_margin)
     pdf.cell(pdf.width, 9, count, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.multi_cell(pdf.width, 4.4, sheet.view_text, wrapmode=pdf.wrap, align=Align.L)
