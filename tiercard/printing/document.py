@@ -145,9 +145,13 @@ class PrintedDocument(FPDF):
             text = text[:-1]
         return text + "…"
 
-    def lines_height(self, width: float, text: str, line: float) -> float:
+    def lines_height(
+        self, width: float, text: str, line: float, wrap: WrapMode | None = None
+    ) -> float:
         """The height ``text`` takes wrapped into ``width`` (nothing drawn)."""
-        lines = self.multi_cell(width, line, text, dry_run=True, output="LINES", wrapmode=self.wrap)
+        lines = self.multi_cell(
+            width, line, text, dry_run=True, output="LINES", wrapmode=wrap or self.wrap
+        )
         assert isinstance(lines, list)
         return max(1, len(lines)) * line
 
@@ -259,8 +263,11 @@ class PrintedDocument(FPDF):
 
         line = row_height * 0.78
         self.set_font(FONT, "B", size=size)
+        # Headers wrap at spaces (an English header keeps its words whole; a Chinese one
+        # without spaces still breaks between characters when it must).
         tallest = max(
-            self.lines_height(w - 2, c.header, line) for c, w in zip(columns, widths, strict=True)
+            self.lines_height(w - 2, c.header, line, WrapMode.WORD)
+            for c, w in zip(columns, widths, strict=True)
         )
         head_height = max(row_height, tallest + 1.6)
 
@@ -273,10 +280,10 @@ class PrintedDocument(FPDF):
             self.rect(self.l_margin, y, self.width, head_height, style="F")
             x = self.l_margin
             for column, width in zip(columns, widths, strict=True):
-                used = self.lines_height(width - 2, column.header, line)
+                used = self.lines_height(width - 2, column.header, line, WrapMode.WORD)
                 self.set_xy(x + 1, y + (head_height - used) / 2)
                 self.multi_cell(
-                    width - 2, line, column.header, align=column.align, wrapmode=self.wrap
+                    width - 2, line, column.header, align=column.align, wrapmode=WrapMode.WORD
                 )
                 x += width
             self.set_xy(self.l_margin, y + head_height)
