@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db.models import Sum
 
 from tests.dedupe.conftest import Twins, buy, world
 from tests.loyalty.conftest import assert_ledger_consistent
@@ -22,7 +20,7 @@ from tiercard.dedupe.merge import customers_merge
 from tiercard.dedupe.models import DuplicatePair, MergeRecord, PairStatus
 from tiercard.dedupe.unmerge import customers_unmerge
 from tiercard.interactions.models import Interaction
-from tiercard.loyalty.models import Membership, PointsEntry, PointsLot, TierChange
+from tiercard.loyalty.models import Membership, TierChange
 from tiercard.loyalty.services.state import active_programme
 from tiercard.loyalty.services.window import window_rebuild
 from tiercard.sales.models import Purchase
