@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import transaction
@@ -44,6 +45,12 @@ class PrintedFile:
     ascii_filename: str  # the fallback for clients that do not read ``filename*``
     content_type: str
     content: bytes
+
+    def disposition(self, *, inline: bool = True) -> str:
+        """``Content-Disposition`` with the ASCII name and the real one (RFC 5987/6266)."""
+        kind = "inline" if inline else "attachment"
+        encoded = quote(self.filename, safe="")
+        return f"{kind}; filename=\"{self.ascii_filename}\"; filename*=UTF-8''{encoded}"
 
 
 def _business() -> str:

@@ -16,6 +16,7 @@ from tiercard.web.views import (
     loyalty_card,
     loyalty_rewards,
     member_table,
+    printing,
     privacy,
     search,
 )
@@ -33,6 +34,7 @@ urlpatterns = [
     path("customers/new/", customers.customer_create_view, name="customer_create"),
     path("customers/bulk/", member_table.bulk_view, name="table_bulk"),
     path("customers/export/", member_table.export_view, name="table_export"),
+    path("customers/print.pdf", printing.table_pdf_view, name="table_pdf"),
     path("customers/views/", member_table.views_manage_view, name="table_views"),
     path("customers/views/save/", member_table.view_save_view, name="table_view_save"),
     path(
@@ -41,6 +43,7 @@ urlpatterns = [
         name="table_view_delete",
     ),
     path("customers/<int:pk>/", card.customer_detail_view, name="customer_detail"),
+    path("customers/<int:pk>/card.pdf", printing.card_pdf_view, name="customer_card_pdf"),
     path("customers/<int:pk>/edit/", customers.customer_edit_view, name="customer_edit"),
     path("customers/<int:pk>/archive/", customers.customer_archive_view, name="customer_archive"),
     path("customers/<int:pk>/restore/", customers.customer_restore_view, name="customer_restore"),
