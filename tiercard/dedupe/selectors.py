@@ -127,9 +127,7 @@ class CardSide:
 
 def card_side(customer: Customer) -> CardSide:
     pk = customer.pk
-    member: dict[str, Any] = (
-        Membership.objects.filter(pk=pk).values("tier", "points_balance").first() or {}
-    )
+    member = Membership.objects.filter(pk=pk).values_list("tier", "points_balance").first()
     counts = {
         "purchases": Purchase.objects.filter(customer_id=pk).count(),
         "interactions": Interaction.objects.filter(customer_id=pk).count(),
@@ -139,8 +137,8 @@ def card_side(customer: Customer) -> CardSide:
     return CardSide(
         customer=customer,
         points=list(ContactPoint.objects.filter(customer_id=pk).order_by("-is_primary", "id")),
-        tier=str(member.get("tier", "")),
-        balance=int(member.get("points_balance", 0)),
+        tier=member[0] if member else "",
+        balance=member[1] if member else 0,
         counts=counts,
     )
 
