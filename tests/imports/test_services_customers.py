@@ -209,3 +209,16 @@ def test_sales_rep_points_and_tier_are_skipped_with_a_note(
         "tier_ignored",
     }
     assert PointsEntry.objects.count() == 0
+
+
+def test_possible_duplicates_are_flagged_in_the_dry_run(
+    users: dict[str, User], store: Path, tmp_path: Path, make_customer
+) -> None:
+    make_customer("rep_east1", name="张伟", emails="zw@example.com")
+    path = write_csv(
+        tmp_path, [["姓名", "手机", "邮箱"], ["张伟", "13812340009", "zw@example.com"]]
+    )
+    batch = check(users["rep_east1"], "customers", path)
+    assert batch.new_count == 1 and batch.possible_duplicates == 1
+    note = ImportProblem.objects.get(batch=batch, code="possible_duplicate")
+    assert note.severity == "warning" and "张伟" in note.message

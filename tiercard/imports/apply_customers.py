@@ -16,7 +16,10 @@ Rules (tested in ``tests/imports/test_services_customers.py``):
 - ``tier``: validated against the ladder. A tier above the one the customer holds becomes a
   manual override (reason "import #N", one year) set by a manager; a lower one is noted and
   left (purchases decide, never a sheet downgrade);
-- ``spend_total`` is read but never written: spend comes from imported purchases.
+- ``spend_total`` is read but never written: spend comes from imported purchases;
+- a new customer that looks like a card the actor can see (``dedupe.candidates_for``:
+  phone, email, credit code, company core, pinyin + city) is created all the same, with a
+  ``possible_duplicate`` note naming those cards, for the duplicate review to settle.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from tiercard.core.errors import DomainError
 from tiercard.core.timeutils import business_today
 from tiercard.customers.models import ContactPointKind, Customer, SourceChannel
 from tiercard.customers.services import customer_create, customer_update
+from tiercard.dedupe.candidates import candidates_for
 from tiercard.imports.apply_base import (
     NEW,
     UNCHANGED,
@@ -253,8 +257,24 @@ class CustomerApplier:
             object_id=customer.pk,
             after={"name": customer.name},
         )
+        self._possible_duplicates(row, customer.pk, data)
         self._loyalty(row, customer.pk, new=True)
         return NEW
+
+    def _possible_duplicates(self, row: ParsedRow, customer_id: int, data: dict[str, Any]) -> None:
+        """Cards the actor can see that may be this new customer (``dedupe``): a note."""
+        found = candidates_for(viewer=self.actor, values=data, exclude_id=customer_id, limit=3)
+        if found:
+            names = "、".join(f"{c.customer.name} (#{c.customer.pk})" for c in found)
+            row.notes.append(
+                RowProblem(
+                    row=row.number,
+                    code="possible_duplicate",
+                    message=_("Possibly the same customer as: %(names)s."),
+                    severity="warning",
+                    params={"names": names},
+                )
+            )
 
     def _merged_lists(self, card: Customer, data: dict[str, Any]) -> None:
         """Phones, emails and tags from the sheet are added to the card's own."""

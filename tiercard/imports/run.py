@@ -171,6 +171,7 @@ def _apply_unit(applier: Applier, unit: list[ParsedRow], tally: Tally, spool: Pr
         for note in row.notes:
             spool.add(note)
             tally.warnings += 1
+            tally.possible_duplicates += note.code == "possible_duplicate"
     if problems:
         tally.invalid += len(unit)
         tally.duplicates += len(unit) if any(p.code == "duplicate_in_file" for p in problems) else 0
