@@ -20,6 +20,7 @@ from ninja import NinjaAPI, Router
 from tiercard.api import (
     contacts,
     customers,
+    data_exports,
     interactions,
     loyalty_benefits,
     loyalty_ladders,
@@ -28,6 +29,8 @@ from tiercard.api import (
     loyalty_rewards,
     loyalty_tiers,
     me,
+    printing,
+    privacy,
     purchases,
 )
 from tiercard.api.auth import API_AUTH
@@ -116,6 +119,9 @@ api.add_router("", loyalty_rewards.router)
 api.add_router("", loyalty_benefits.router)
 api.add_router("", loyalty_tiers.router)
 api.add_router("", loyalty_ladders.router)
+api.add_router("", data_exports.router)
+api.add_router("", privacy.router)
+api.add_router("", printing.router)
 
 # Last, so it only sees paths no operation matched: unknown routes answer our 404 shape.
 fallback = Router()
