@@ -1,0 +1,148 @@
+"""Printable PDFs: a customer's card, and the member table of a saved view or of filters.
+
+Both answer ``application/pdf`` (inline, with the Chinese filename in ``filename*``); errors
+answer the usual JSON shape. Every PDF is audit-logged as an export by the printing services.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Annotated, Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router
+
+from tiercard.api.auth import viewer
+from tiercard.api.errors import error_responses
+from tiercard.api.paging import MAX_DB_INT
+from tiercard.core.errors import FieldErrors
+from tiercard.core.money import parse_amount
+from tiercard.customers.models import CustomerKind, CustomerStatus
+from tiercard.listviews.selectors import saved_view_get
+from tiercard.listviews.table import (
+    COLUMN_KEYS,
+    DEFAULT_SORT,
+    SORTS,
+    TableFilters,
+    TableView,
+    clean_columns,
+)
+from tiercard.loyalty.services.state import active_programme
+from tiercard.printing.services import PrintedFile, card_print, member_table_print
+
+router = Router(tags=["printing"])
+
+PDF_RESPONSE: dict[str, Any] = {
+    "responses": {
+        "200": {
+            "description": "The PDF (A4), shown inline.",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+def _pdf(printed: PrintedFile) -> HttpResponse:
+    response = HttpResponse(printed.content, content_type=printed.content_type)
+    response["Content-Disposition"] = printed.disposition(inline=True)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get(
+    "/customers/{int:customer_id}/card.pdf",
+    response=error_responses(404, 503),
+    openapi_extra=PDF_RESPONSE,
+    summary="Print a customer card (PDF)",
+)
+def customer_card_pdf(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The card with the sections of the customer's tier template, contact data masked for
+    the caller's role. Another rep's customer answers 404 like a missing one."""
+    return _pdf(card_print(actor=viewer(request), customer_id=customer_id))
+
+
+def _amount(raw: str | None, name: str, errors: FieldErrors) -> Any:
+    if raw in (None, ""):
+        return None
+    try:
+        return parse_amount(raw)
+    except ValueError:
+        errors.add(name, _("“%(value)s” is not an amount of money.") % {"value": raw})
+        return None
+
+
+@router.get(
+    "/customers/table.pdf",
+    response=error_responses(403, 404, 503),
+    openapi_extra=PDF_RESPONSE,
+    summary="Print the member table (PDF)",
+)
+def member_table_pdf(
+    request: HttpRequest,
+    view: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_DB_INT, description="A saved view (own or shared) to start from."),
+    ] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    tier: Annotated[str | None, Query(max_length=40, description="A tier code.")] = None,
+    tag: Annotated[str | None, Query(max_length=40)] = None,
+    city: Annotated[str | None, Query(max_length=30)] = None,
+    owner_id: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
+    status: Annotated[str | None, Query(description="A status, or `all`.")] = None,
+    kind: Annotated[str | None, Query(description=" or ".join(CustomerKind.values))] = None,
+    purchased_from: dt.date | None = None,
+    purchased_to: dt.date | None = None,
+    min_spend: Annotated[str | None, Query(max_length=40)] = None,
+    max_spend: Annotated[str | None, Query(max_length=40)] = None,
+    sort: Annotated[str | None, Query(description="One of " + ", ".join(SORTS) + ".")] = None,
+    cols: Annotated[
+        list[str] | None, Query(description="Columns: " + ", ".join(COLUMN_KEYS) + ".")
+    ] = None,
+) -> HttpResponse:
+    """The rows of a view as the member table shows them: the caller's scope, the filters and
+    the sort. Filters given here replace the saved view's. Refused above the printable row
+    limit (`too_many_rows`, 422): export xlsx instead. Managers, admins and marketing only."""
+    user = viewer(request)
+    base = TableView()
+    if view is not None:
+        base = TableView.from_dict(saved_view_get(viewer=user, view_id=view).state)
+    errors = FieldErrors()
+    tiers = {t.code for t in active_programme().programme.ladder.tiers}
+    if tier not in (None, "") and tier not in tiers:
+        errors.add("tier", _("Unknown tier."))
+    if status not in (None, "", "all", *CustomerStatus.values):
+        errors.add("status", _("Unknown status."))
+    if kind not in (None, "", *CustomerKind.values):
+        errors.add("kind", _("Unknown customer type."))
+    if sort is not None and sort not in SORTS:
+        errors.add("sort", _("Choose one of: %(expected)s.") % {"expected": ", ".join(SORTS)})
+    unknown = sorted(set(cols or ()) - set(COLUMN_KEYS))
+    if unknown:
+        errors.add("cols", _("Choose one of: %(expected)s.") % {"expected": ", ".join(COLUMN_KEYS)})
+    given: dict[str, Any] = {
+        "q": q,
+        "tier": tier,
+        "tag": tag,
+        "city": city,
+        "owner_id": owner_id,
+        "status": status,
+        "kind": kind,
+        "purchased_from": purchased_from,
+        "purchased_to": purchased_to,
+        "min_spend": _amount(min_spend, "min_spend", errors),
+        "max_spend": _amount(max_spend, "max_spend", errors),
+    }
+    errors.raise_if_any()
+    filters: TableFilters = dataclasses.replace(
+        base.filters,
+        **{k: v for k, v in given.items() if v is not None},
+    )
+    table_view = dataclasses.replace(
+        base,
+        filters=filters,
+        sort=sort or base.sort or DEFAULT_SORT,
+        columns=clean_columns(cols) if cols else base.columns,
+    )
+    return _pdf(member_table_print(actor=user, view=table_view))
