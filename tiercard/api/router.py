@@ -21,6 +21,7 @@ from tiercard.api import (
     contacts,
     customers,
     data_exports,
+    dedupe,
     interactions,
     loyalty_benefits,
     loyalty_ladders,
@@ -121,6 +122,7 @@ api.add_router("", loyalty_tiers.router)
 api.add_router("", loyalty_ladders.router)
 api.add_router("", data_exports.router)
 api.add_router("", privacy.router)
+api.add_router("", dedupe.router)
 api.add_router("", printing.router)
 
 # Last, so it only sees paths no operation matched: unknown routes answer our 404 shape.
