@@ -25,6 +25,7 @@ Rules (tested in ``tests/imports/test_services_customers.py``):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -122,7 +123,7 @@ class CustomerApplier:
             value = value[0] if value else None
         return value or None
 
-    def prepare(self, units: list[Unit]) -> None:
+    def prepare(self, units: Sequence[Unit]) -> None:
         self.finder.load(self.key_of(unit[0]) for unit in units)
         visible = {
             m.customer_id

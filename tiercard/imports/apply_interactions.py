@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -55,7 +56,7 @@ class InteractionApplier:
         self.seen: dict[bytes, int] = {}
         self.today = business_today()
 
-    def prepare(self, units: list[Unit]) -> None:
+    def prepare(self, units: Sequence[Unit]) -> None:
         self.finder.load(link_key(unit[0].values, self.key) for unit in units)
         ids = {
             m.customer_id

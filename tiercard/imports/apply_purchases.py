@@ -17,6 +17,7 @@ recorded once.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -111,7 +112,7 @@ class PurchaseApplier:
         self.orders_seen: set[int] = set()  # hashes of order numbers already applied
         self.refs: dict[str, tuple[int, Decimal]] = {}
 
-    def prepare(self, units: list[Unit]) -> None:
+    def prepare(self, units: Sequence[Unit]) -> None:
         self.finder.load(link_key(unit[0].values, self.key) for unit in units)
         refs = [order_key(unit[0]) for unit in units if order_key(unit[0])]
         self.refs = {

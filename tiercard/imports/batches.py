@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -162,7 +163,7 @@ def ensure_open(batch: ImportBatch) -> None:
 
 
 def clean_mapping(
-    kind: str, headers: list[str], mapping: Mapping[int | str, str], errors: FieldErrors
+    kind: str, headers: list[str], mapping: Mapping[Any, str], errors: FieldErrors
 ) -> dict[int, str]:
     names = {spec.name for spec in h.fields_for(kind)}
     cleaned: dict[int, str] = {}

@@ -26,7 +26,7 @@ from tiercard.accounts import policy
 from tiercard.accounts.models import Role, User
 from tiercard.imports.models import ImportBatch, ImportKind
 
-IMPORT_ROLES = {
+IMPORT_ROLES: dict[str, frozenset[str]] = {
     ImportKind.CUSTOMERS: frozenset({Role.ADMIN, Role.MANAGER, Role.SALES}),
     ImportKind.PURCHASES: frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.SERVICE}),
     ImportKind.INTERACTIONS: frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.SERVICE}),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,7 +46,7 @@ APPLIERS: dict[str, Any] = {
 
 
 class Applier(Protocol):
-    def prepare(self, units: list[Unit]) -> None: ...
+    def prepare(self, units: Sequence[Unit]) -> None: ...
     def apply(self, unit: Unit) -> str: ...
 
 
