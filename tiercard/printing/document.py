@@ -262,13 +262,16 @@ class PrintedDocument(FPDF):
         widths = [self.width * c.width / total for c in columns]
 
         line = row_height * 0.78
+        head_sizes = [
+            self._header_size(c.header, w - 2, size) for c, w in zip(columns, widths, strict=True)
+        ]
         self.set_font(FONT, "B", size=size)
         # Headers wrap at spaces (an English header keeps its words whole; a Chinese one
         # without spaces still breaks between characters when it must).
-        tallest = max(
-            self.lines_height(w - 2, c.header, line, WrapMode.WORD)
-            for c, w in zip(columns, widths, strict=True)
-        )
+        tallest = 0.0
+        for column, width, head_size in zip(columns, widths, head_sizes, strict=True):
+            self.set_font(FONT, "B", size=head_size)
+            tallest = max(tallest, self.lines_height(width - 2, column.header, line, WrapMode.WORD))
         head_height = max(row_height, tallest + 1.6)
 
         def head() -> None:
@@ -279,7 +282,8 @@ class PrintedDocument(FPDF):
             y = self.get_y()
             self.rect(self.l_margin, y, self.width, head_height, style="F")
             x = self.l_margin
-            for column, width in zip(columns, widths, strict=True):
+            for column, width, head_size in zip(columns, widths, head_sizes, strict=True):
+                self.set_font(FONT, "B", size=head_size)
                 used = self.lines_height(width - 2, column.header, line, WrapMode.WORD)
                 self.set_xy(x + 1, y + (head_height - used) / 2)
                 self.multi_cell(
@@ -329,6 +333,16 @@ class PrintedDocument(FPDF):
             self.set_line_width(0.15)
             self.line(self.l_margin, y + height, self.w - self.r_margin, y + height)
             self.set_xy(self.l_margin, y + height)
+
+    def _header_size(self, text: str, width: float, size: float) -> float:
+        """The font size at which each word of a header fits its column (never below 5.5)."""
+        words = text.split() or [text]
+        while size > 5.5:
+            self.set_font(FONT, "B", size=size)
+            if all(self.get_string_width(word) <= width for word in words):
+                break
+            size -= 0.5
+        return size
 
     def pdf_bytes(self) -> bytes:
         return bytes(self.output())
