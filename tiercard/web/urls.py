@@ -12,6 +12,7 @@ from tiercard.web.views import (
     customers,
     dashboard,
     data_exports,
+    dedupe,
     loyalty_admin,
     loyalty_card,
     loyalty_rewards,
@@ -116,6 +117,17 @@ urlpatterns = [
     ),
     path("programme/points/", loyalty_rewards.points_view, name="loyalty_points"),
     path("exports/", data_exports.data_exports_view, name="data_exports"),
+    path("duplicates/", dedupe.queue_view, name="dedupe_queue"),
+    path("duplicates/scan/", dedupe.scan_view, name="dedupe_scan"),
+    path("duplicates/merges/", dedupe.merges_view, name="dedupe_merges"),
+    path("duplicates/<int:pk>/", dedupe.pair_view, name="dedupe_pair"),
+    path("duplicates/<int:pk>/dismiss/", dedupe.dismiss_view, name="dedupe_dismiss"),
+    path(
+        "duplicates/merges/<int:merge_id>/", dedupe.merge_done_view, name="dedupe_merge_done"
+    ),
+    path(
+        "duplicates/merges/<int:merge_id>/undo/", dedupe.unmerge_view, name="dedupe_unmerge"
+    ),
     path(
         "customers/<int:pk>/personal-data/",
         privacy.personal_data_view,

@@ -52,6 +52,12 @@ NAV_SECTIONS = {
     "card_templates": "programme",
     "card_template_edit": "programme",
     "data_exports": "exports",
+    "dedupe_queue": "duplicates",
+    "dedupe_pair": "duplicates",
+    "dedupe_dismiss": "duplicates",
+    "dedupe_merges": "duplicates",
+    "dedupe_merge_done": "duplicates",
+    "dedupe_unmerge": "duplicates",
 }
 
 
