@@ -100,13 +100,7 @@ def open_table(path: Path, *, filename: str | None = None) -> Iterator[Table]:
     path = Path(path)
     name = (filename or path.name).lower()
     size = path.stat().st_size
-    max_bytes = _limit("TIERCARD_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
-    if size > max_bytes:
-        raise ImportFileError(
-            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
-            % {"size": _megabytes(size), "limit": _megabytes(max_bytes)},
-            code="import_too_large",
-        )
+    check_size(size)
     if size == 0:
         raise _empty()
     with path.open("rb") as handle:
@@ -132,6 +126,17 @@ def open_table(path: Path, *, filename: str | None = None) -> Iterator[Table]:
             yield table
         return
     raise ImportFileError(_("Only .xlsx and .csv files can be imported."), code="import_format")
+
+
+def check_size(size: int) -> None:
+    """Refuse a file over ``TIERCARD_IMPORT_MAX_BYTES`` (an upload's declared size is enough)."""
+    max_bytes = _limit("TIERCARD_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    if size > max_bytes:
+        raise ImportFileError(
+            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
+            % {"size": _megabytes(size), "limit": _megabytes(max_bytes)},
+            code="import_too_large",
+        )
 
 
 def _megabytes(size: int) -> str:

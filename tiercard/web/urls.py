@@ -13,6 +13,7 @@ from tiercard.web.views import (
     dashboard,
     data_exports,
     dedupe,
+    imports,
     loyalty_admin,
     loyalty_card,
     loyalty_rewards,
@@ -128,6 +129,13 @@ urlpatterns = [
     path(
         "duplicates/merges/<int:merge_id>/undo/", dedupe.unmerge_view, name="dedupe_unmerge"
     ),
+    path("imports/", imports.import_list_view, name="import_list"),
+    path("imports/new/", imports.import_new_view, name="import_new"),
+    path("imports/<int:pk>/", imports.import_detail_view, name="import_detail"),
+    path("imports/<int:pk>/mapping/", imports.import_mapping_view, name="import_mapping"),
+    path("imports/<int:pk>/commit/", imports.import_commit_view, name="import_commit"),
+    path("imports/<int:pk>/undo/", imports.import_undo_view, name="import_undo"),
+    path("imports/<int:pk>/errors.xlsx", imports.import_errors_view, name="import_errors"),
     path(
         "customers/<int:pk>/personal-data/",
         privacy.personal_data_view,

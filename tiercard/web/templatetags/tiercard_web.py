@@ -58,6 +58,10 @@ NAV_SECTIONS = {
     "dedupe_merges": "duplicates",
     "dedupe_merge_done": "duplicates",
     "dedupe_unmerge": "duplicates",
+    "import_list": "imports",
+    "import_new": "imports",
+    "import_detail": "imports",
+    "import_mapping": "imports",
 }
 
 

@@ -1,0 +1,280 @@
+"""The import pages: upload → mapping → dry run → commit → batch page → undo, and refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import translation
+
+from tests.imports import fixtures as fx
+from tiercard.accounts.models import User
+from tiercard.audit.models import AuditEvent
+from tiercard.customers.models import Customer
+from tiercard.imports.models import ImportBatch, ImportStatus, MappingProfile
+
+HEADERS = ("姓名", "手机号", "注册时间", "城市")
+
+
+@pytest.fixture(autouse=True)
+def store(settings: Any, tmp_path: Path, client: Client) -> Path:
+    """Uploads go to the test's own folder; pages in English (the zh catalogue merges later)."""
+    folder = tmp_path / "store"
+    settings.TIERCARD_IMPORT_DIR = folder
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    translation.activate("en")
+    return folder
+
+
+def csv_upload(
+    rows: list[tuple[str, ...]], *, name: str = "会员.csv", encoding: str = "gbk"
+) -> SimpleUploadedFile:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return SimpleUploadedFile(name, out.getvalue().encode(encoding), content_type="text/csv")
+
+
+GOOD = [
+    HEADERS,
+    ("张伟", "13812340001", "2024年5月1日", "杭州"),
+    ("王芳", "13812340002", "45413", "上海"),
+]
+
+
+def upload(client: Client, file: SimpleUploadedFile, kind: str = "customers") -> Any:
+    return client.post("/imports/new/", {"kind": kind, "file": file})
+
+
+def state() -> dict[str, int]:
+    return {
+        "customers": Customer.objects.count(),
+        "batches": ImportBatch.objects.count(),
+        "profiles": MappingProfile.objects.count(),
+    }
+
+
+def mapping_post(batch: ImportBatch, **extra: str) -> dict[str, str]:
+    data = {f"col_{i}": name for i, name in batch.field_of_column().items()}
+    data.update({"mode": "upsert", "match_key": "phone"})
+    data.update(extra)
+    return data
+
+
+def test_full_flow_gbk_csv(
+    login: Callable[[str], Client], users: dict[str, User], store: Path
+) -> None:
+    client = login("rep_east1")
+    response = upload(client, csv_upload(GOOD))
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert batch.encoding == "gb18030" and batch.created_by == users["rep_east1"]
+    assert response["Location"] == f"/imports/{batch.pk}/mapping/"
+
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "张伟" in html and "王芳" in html  # sample values
+    assert 'value="phones" selected' in html  # the guess is pre-filled
+
+    response = client.post(f"/imports/{batch.pk}/mapping/", mapping_post(batch))
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CHECKED
+    assert (batch.new_count, batch.invalid_count) == (2, 0)
+    assert Customer.objects.count() == 0  # the dry run wrote nothing
+
+    detail = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert 'data-count="new">2<' in detail and "Import now" in detail
+
+    refused = client.post(f"/imports/{batch.pk}/commit/", {})  # no confirmation
+    assert refused.status_code == 302 and Customer.objects.count() == 0
+
+    client.post(f"/imports/{batch.pk}/commit/", {"confirm": "on"})
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.COMMITTED
+    assert set(Customer.objects.values_list("name", flat=True)) == {"张伟", "王芳"}
+
+    listing = client.get("/imports/").content.decode()
+    assert "会员.csv" in listing and "Imported" in listing
+
+
+def test_bad_files_are_explained_beside_the_field_and_nothing_is_stored(
+    login: Callable[[str], Client], settings: Any, store: Path
+) -> None:
+    client = login("rep_east1")
+    before = state()
+    cases = {
+        "empty": SimpleUploadedFile("a.csv", b""),
+        "encoding": SimpleUploadedFile("b.csv", b"name,phone\r\n\xff\xfe\xff,1\r\n"),
+        "format": SimpleUploadedFile("c.pdf", b"%PDF-1.4"),
+    }
+    for expected, file in cases.items():
+        response = upload(client, file)
+        assert response.status_code == 400, expected
+        html = response.content.decode()
+        assert 'data-field="file"' in html and "has-error" in html
+    settings.TIERCARD_IMPORT_MAX_BYTES = 100
+    response = upload(client, csv_upload(GOOD * 10))
+    assert response.status_code == 400 and "the limit is" in response.content.decode()
+    assert state() == before
+    assert not store.exists() or not any(store.iterdir())
+
+
+def test_merged_header_xlsx_names_the_range(login: Callable[[str], Client], tmp_path: Path) -> None:
+    path = fx.write_xlsx(
+        tmp_path / "m.xlsx",
+        [("基本信息", None, "x"), ("姓名", "手机", "y"), ("张三", "13812345678", "z")],
+        merges=["A1:B1"],
+    )
+    client = login("rep_east1")
+    response = upload(client, SimpleUploadedFile("m.xlsx", path.read_bytes()))
+    assert response.status_code == 400
+    assert "A1:B1" in response.content.decode()
+    assert ImportBatch.objects.count() == 0
+
+
+def test_mapping_fix_missing_required_and_profile(
+    login: Callable[[str], Client], users: dict[str, User]
+) -> None:
+    client = login("mgr_east")
+    rows = [("甲", "乙", "城市"), ("张伟", "13812340001", "杭州")]
+    upload(client, csv_upload(rows, encoding="utf-8"))
+    batch = ImportBatch.objects.get()
+    page = client.get(f"/imports/{batch.pk}/mapping/").content.decode()
+    assert 'id="missing-fields"' in page
+    response = client.post(
+        f"/imports/{batch.pk}/mapping/", {"mode": "upsert", "match_key": "phone"}
+    )
+    assert response.status_code == 422
+    assert "required" in response.content.decode()
+    assert ImportBatch.objects.get().status == ImportStatus.UPLOADED
+
+    data = {
+        "col_0": "name",
+        "col_1": "phones",
+        "mode": "upsert",
+        "match_key": "phone",
+        "profile_name": "门店表",
+        "share_profile": "on",
+    }
+    assert client.post(f"/imports/{batch.pk}/mapping/", data).status_code == 302
+    profile = MappingProfile.objects.get()
+    assert (profile.owner, profile.shared, profile.name) == (users["mgr_east"], True, "门店表")
+    # The next upload with the same headers is mapped by the profile; loading it works too.
+    upload(client, csv_upload(rows, encoding="utf-8"))
+    second = ImportBatch.objects.latest("id")
+    assert second.field_of_column() == {0: "name", 1: "phones"}
+    page = client.get(f"/imports/{second.pk}/mapping/?profile={profile.pk}").content.decode()
+    assert "门店表" in page
+
+
+def test_invalid_rows_listed_and_commit_choices(login: Callable[[str], Client]) -> None:
+    client = login("rep_east1")
+    rows = [
+        HEADERS,
+        ("张伟", "13812340001", "2024年13月40日", "杭州"),
+        ("王芳", "13812340002", "2024-5-1", "上海"),
+    ]
+    upload(client, csv_upload(rows))
+    batch = ImportBatch.objects.get()
+    client.post(f"/imports/{batch.pk}/mapping/", mapping_post(batch))
+    batch.refresh_from_db()
+    assert batch.invalid_count == 1
+    html = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "注册时间" in html and "Not a valid date" in html and ">2<" in html
+    # All or nothing refuses; skipping invalid rows imports the other one.
+    client.post(f"/imports/{batch.pk}/commit/", {"confirm": "on"})
+    assert Customer.objects.count() == 0
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CHECKED
+    client.post(f"/imports/{batch.pk}/commit/", {"confirm": "on", "skip_invalid": "on"})
+    assert list(Customer.objects.values_list("name", flat=True)) == ["王芳"]
+    report = client.get(f"/imports/{batch.pk}/errors.xlsx")
+    assert report.status_code == 200
+    assert report["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_undo_needs_confirmation_and_a_manager(login: Callable[[str], Client]) -> None:
+    client = login("mgr_east")
+    upload(client, csv_upload(GOOD))
+    batch = ImportBatch.objects.get()
+    client.post(f"/imports/{batch.pk}/mapping/", mapping_post(batch))
+    client.post(f"/imports/{batch.pk}/commit/", {"confirm": "on"})
+    assert Customer.objects.filter(status="active").count() == 2
+    assert "undo-button" in client.get(f"/imports/{batch.pk}/").content.decode()
+    client.post(f"/imports/{batch.pk}/undo/", {})
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.COMMITTED
+    client.post(f"/imports/{batch.pk}/undo/", {"confirm": "on"})
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.UNDONE
+    assert Customer.objects.filter(status="active").count() == 0
+
+
+def test_roles_that_may_not_import_get_403_and_change_nothing(
+    login: Callable[[str], Client], users: dict[str, User]
+) -> None:
+    client = login("rep_east1")
+    upload(client, csv_upload(GOOD))
+    batch = ImportBatch.objects.get()
+    client = login("marketing")
+    assert "/imports/" not in client.get("/customers/").content.decode()
+    before = state()
+    audit = AuditEvent.objects.count()
+    assert client.get("/imports/").status_code == 403
+    assert client.get("/imports/new/").status_code == 403
+    assert upload(client, csv_upload(GOOD)).status_code == 403
+    assert client.post(f"/imports/{batch.pk}/mapping/", mapping_post(batch)).status_code == 403
+    assert client.post(f"/imports/{batch.pk}/commit/", {"confirm": "on"}).status_code == 403
+    assert state() == before and AuditEvent.objects.count() == audit
+    # A service user may import purchases but not customers: the kind is not offered.
+    client = login("service")
+    page = client.get("/imports/new/").content.decode()
+    assert 'value="purchases"' in page and 'value="customers"' not in page
+    assert upload(client, csv_upload(GOOD), kind="customers").status_code == 400
+    assert state() == before
+
+
+def test_another_reps_batch_is_not_found(login: Callable[[str], Client]) -> None:
+    client = login("rep_east1")
+    upload(client, csv_upload(GOOD))
+    batch = ImportBatch.objects.get()
+    client.post(f"/imports/{batch.pk}/mapping/", mapping_post(batch))
+    client = login("rep_east2")
+    for url in ("", "mapping/", "errors.xlsx"):
+        assert client.get(f"/imports/{batch.pk}/{url}").status_code == 404
+    assert client.post(f"/imports/{batch.pk}/commit/", {"confirm": "on"}).status_code == 404
+    assert "会员.csv" not in client.get("/imports/").content.decode()
+    assert Customer.objects.count() == 0
+    # Their manager sees it.
+    client = login("mgr_east")
+    assert client.get(f"/imports/{batch.pk}/").status_code == 200
+
+
+def test_nav_entry_for_importers(login: Callable[[str], Client]) -> None:
+    html = login("rep_east1").get("/imports/").content.decode()
+    assert (
+        'href="/imports/"' in html
+        and 'class="is-active" aria-current="page" href="/imports/"' in html
+    )
+
+
+def test_list_and_detail_query_counts(
+    login: Callable[[str], Client], django_assert_max_num_queries: Any
+) -> None:
+    client = login("rep_east1")
+    for _ in range(3):
+        upload(client, csv_upload(GOOD))
+    batch = ImportBatch.objects.latest("id")
+    client.post(f"/imports/{batch.pk}/mapping/", mapping_post(batch))
+    with django_assert_max_num_queries(12):
+        assert client.get("/imports/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/imports/{batch.pk}/").status_code == 200
