@@ -35,6 +35,7 @@ from tiercard.customers.search import DEFAULT_LIMIT as DEFAULT_SEARCH_LIMIT
 from tiercard.customers.search import MAX_LIMIT as MAX_SEARCH_LIMIT
 from tiercard.customers.search import customer_search
 from tiercard.customers.selectors import SORTS, CustomerFilters, customer_get, customer_list
+from tiercard.dedupe.matchkeys import keys_refresh
 
 router = Router(tags=["customers"])
 
@@ -182,6 +183,7 @@ def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 def create_customer(request: HttpRequest, payload: CustomerCreateIn) -> Status:
     user = viewer(request)
     customer = services.customer_create(actor=user, data=payload.model_dump(exclude_unset=True))
+    keys_refresh(customer_ids=[customer.pk])  # duplicate keys current at once (see /duplicates)
     return Status(201, _card(request, customer.pk))
 
 

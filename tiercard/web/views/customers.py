@@ -37,6 +37,7 @@ from tiercard.loyalty.services.state import active_programme
 from tiercard.web import forms, member_table, presenters
 from tiercard.web.errors import web_view
 from tiercard.web.requests import htmx_target, posted, viewer
+from tiercard.web.views.dedupe import created, possible_duplicates
 
 
 @web_view
@@ -152,15 +153,21 @@ def customer_create_view(request: HttpRequest) -> HttpResponse:
     options = _owner_field_options(request)
     initial = {"owner_id": str(user.pk)}
     form = forms.CustomerForm(posted(request), initial=initial, **options)
-    if request.method == "POST" and form.is_valid():
+    duplicates: list[Any] = []
+    # Possible duplicates among the user's own scope first; "create anyway" skips this.
+    if request.method == "POST" and form.is_valid() and not request.POST.get("ignore_duplicates"):
+        duplicates = possible_duplicates(user, form.service_data())
+    if request.method == "POST" and form.is_valid() and not duplicates:
         try:
             customer = customer_create(actor=user, data=form.service_data())
         except ValidationFailed as error:
             forms.apply_errors(form, error.fields)
         else:
+            created(customer.pk)
             messages.success(request, _("Customer card created."))
             return redirect("web:customer_detail", pk=customer.pk)
-    return render(request, "web/customers/form.html", {"form": form, "customer": None})
+    context = {"form": form, "customer": None, "duplicates": duplicates}
+    return render(request, "web/customers/form.html", context)
 
 
 @web_view

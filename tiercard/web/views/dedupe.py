@@ -25,6 +25,8 @@ from tiercard.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tiercard.customers.masking import display_contact_point, display_phone
 from tiercard.customers.models import ContactPointKind, Customer
 from tiercard.dedupe import fields as merge_fields
+from tiercard.dedupe.candidates import candidates_for
+from tiercard.dedupe.matchkeys import keys_refresh
 from tiercard.dedupe.models import DuplicatePair, PairStatus, ScanState
 from tiercard.dedupe.permissions import can_review_duplicates, can_run_scan
 from tiercard.dedupe.scan import dedupe_scan
@@ -314,3 +316,35 @@ def unmerge_view(request: HttpRequest, merge_id: int) -> HttpResponse:
             return redirect(reverse("web:customer_detail", args=[record.merged_id]))
     context = {"record": record, "counts": as_counts(record), "error": error, "kind": "unmerge"}
     return render(request, "web/dedupe/confirm.html", context, status=status)
+
+
+# --- the create form's warning ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Warning:
+    customer: Customer
+    phone: str
+    score: int
+    level: str
+    reasons: list[str]
+
+
+def possible_duplicates(user: User, values: dict[str, Any]) -> list[Warning]:
+    """Cards the user sees that may be the customer about to be created (masked as on the
+    card). Used by the create form before it creates anything."""
+    return [
+        Warning(
+            customer=c.customer,
+            phone=display_phone(user, c.customer.primary_phone),
+            score=c.score,
+            level=str(c.level.label),
+            reasons=c.reason_labels,
+        )
+        for c in candidates_for(viewer=user, values=values, limit=5)
+    ]
+
+
+def created(customer_id: int) -> None:
+    """Keep the new card's match keys current at once (the scan would catch up later)."""
+    keys_refresh(customer_ids=[customer_id])
