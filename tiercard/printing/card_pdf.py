@@ -193,7 +193,7 @@ def _tier(pdf: PrintedDocument, sheet: CardSheet, colour: tuple[int, int, int]) 
         pdf.set_font(FONT, "B", size=9.5)
         pdf.cell(0, 5.5, _("This is the highest tier."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         for condition in tier.why:
-            mark = "✓" if condition.met else "✗"
+            mark = "✓" if condition.met else "×"
             pdf.paragraph(
                 f"{mark} {condition.text}  " + _("actual %(value)s") % {"value": condition.actual},
                 size=8.5,

@@ -83,6 +83,12 @@ class PrintedDocument(FPDF):
         fonts = fonts or print_fonts()
         self.add_font(FONT, "", fonts.regular.path, collection_font_number=fonts.regular.index)
         self.add_font(FONT, "B", fonts.bold.path, collection_font_number=fonts.bold.index)
+        for font in self.fonts.values():
+            # The subset keeps the whole font's bounding box (still true of a subset) instead
+            # of measuring every glyph outline again: that took most of a card's time.
+            parsed = getattr(font, "ttfont", None)
+            if parsed is not None:
+                parsed.recalcBBoxes = False
         self.chinese = (get_language() or "").startswith("zh")
         self.printed_by = printed_by
         self.printed_at = printed_at or timezone.now()
