@@ -10,6 +10,7 @@ import pytest
 from django.db.models import Sum
 
 from tests.api.conftest import _fresh_cache, api, token_for  # noqa: F401 (shared fixtures)
+from tests.web.conftest import login  # noqa: F401 (shared fixture)
 from tiercard.accounts.models import User
 from tiercard.cards.models import CardNote
 from tiercard.cards.notes import note_add
