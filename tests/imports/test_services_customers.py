@@ -32,6 +32,13 @@ def _english() -> None:
     translation.activate("en")
 
 
+@pytest.fixture(autouse=True, params=["row by row", "set-based"])
+def path(request: pytest.FixtureRequest, settings) -> str:
+    """Every test runs on both paths: per-row services (small files) and the fast path."""
+    settings.TIERCARD_IMPORT_BULK_FROM_BYTES = 0 if request.param == "set-based" else 2**40
+    return str(request.param)
+
+
 def test_upsert_creates_then_rerun_changes_nothing(
     users: dict[str, User], store: Path, tmp_path: Path
 ) -> None:

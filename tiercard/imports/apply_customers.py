@@ -28,6 +28,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts import policy
@@ -37,6 +39,7 @@ from tiercard.core.timeutils import business_today
 from tiercard.customers.models import ContactPointKind, Customer, SourceChannel
 from tiercard.customers.services import customer_create, customer_update
 from tiercard.dedupe.candidates import candidates_for
+from tiercard.imports import bulk_customers as bulk
 from tiercard.imports.apply_base import (
     NEW,
     UNCHANGED,
@@ -94,6 +97,17 @@ def snapshot(customer: Customer, keys: set[str]) -> dict[str, Any]:
     return shot
 
 
+def same_value(stored: Any, given: Any) -> bool:
+    """Whether the sheet's value equals what the card holds (in ``snapshot`` form)."""
+    if isinstance(given, dt.date):
+        given = given.isoformat()
+    if isinstance(given, list | tuple):
+        return [str(v) for v in given] == [str(v) for v in (stored or [])]
+    if given is None or given == "":
+        return stored in (None, "")
+    return str(stored if stored is not None else "").strip() == str(given).strip()
+
+
 def load_cards(ids: set[int]) -> dict[int, Customer]:
     return {
         c.pk: c
@@ -114,6 +128,11 @@ class CustomerApplier:
         self.seen_unique: dict[tuple[str, str], int] = {}
         self.active = active_programme()
         self.today = business_today()
+        self.decided: dict[int, Customer | str | None] = {}
+        threshold = getattr(
+            settings, "TIERCARD_IMPORT_BULK_FROM_BYTES", bulk.DEFAULT_BULK_FROM_BYTES
+        )
+        self.bulk = batch.size >= threshold
 
     # --- per chunk -----------------------------------------------------------------------
 
@@ -161,8 +180,10 @@ class CustomerApplier:
                         first=first,
                     )
 
-    def apply(self, unit: Unit) -> str:
-        row = unit[0]
+    def decide(self, row: ParsedRow) -> Customer | str | None:
+        """The card this row updates, ``None`` for a new customer, or ``UNCHANGED`` (an
+        existing key in create mode). RowFailed for a row that must not be applied. Call once
+        per row: it records the row's keys for the duplicate check."""
         key = self.key_of(row)
         column = self.header_of.get(self.key_field, "")
         if key is None:
@@ -205,10 +226,71 @@ class CustomerApplier:
                 )
             if mode == ImportMode.CREATE:
                 return UNCHANGED
-            return self._update(row, self.cards[match.customer_id])
+            return self.cards[match.customer_id]
         if mode == ImportMode.UPDATE:
             raise self._not_found(row, column)
-        return self._create(row)
+        return None
+
+    def apply(self, unit: Unit) -> str:
+        row = unit[0]
+        target = self.decided.pop(row.number) if row.number in self.decided else self.decide(row)
+        if target == UNCHANGED:
+            return UNCHANGED
+        if target is None:
+            return self._create(row)
+        assert isinstance(target, Customer)
+        return self._update(row, target)
+
+    # --- the fast path of large files (``bulk_customers``) ----------------------------------
+
+    def fast_eligible(self, row: ParsedRow) -> bool:
+        """New-customer rows without owner, points or tier cells may be created set-based."""
+        return self.bulk and not any(row.values.get(k) for k in ("points", "tier", "owner"))
+
+    def apply_bulk(
+        self, chunk: Sequence[Unit], *, dry_run: bool
+    ) -> tuple[list[Unit], list[tuple[Unit, str | list[RowProblem]]]]:
+        """Create the chunk's eligible new customers set-based; (units left for the per-row
+        path, outcomes or problems of the others)."""
+        slow: list[Unit] = []
+        results: list[tuple[Unit, str | list[RowProblem]]] = []
+        fresh: list[bulk.Prepared] = []
+        for unit in chunk:
+            row = unit[0]
+            if row.problems or not self.fast_eligible(row):
+                slow.append(unit)
+                continue
+            try:
+                target = self.decide(row)
+            except RowFailed as failed:
+                results.append((unit, failed.problems))
+                continue
+            if target is not None:
+                self.decided[row.number] = target
+                slow.append(unit)
+                continue
+            data = self._data(row)
+            data.setdefault("source_channel", SourceChannel.IMPORT)
+            prepared = bulk.prepare(self, row, data)
+            if isinstance(prepared, list):
+                results.append((unit, prepared))
+            else:
+                fresh.append(prepared)
+        ok, clashes = bulk.check_unique(self, fresh)
+        results.extend(([row], problems) for row, problems in clashes)
+        bulk.flag_possible_duplicates(self, ok)
+        if ok and not dry_run:
+            try:
+                with transaction.atomic():
+                    bulk.insert(self, ok)
+            except IntegrityError:
+                for p in ok:  # a concurrent writer: each row through customer_create instead
+                    p.row.notes.clear()
+                    self.decided[p.row.number] = None
+                    slow.append([p.row])
+                ok = []
+        results.extend(([p.row], NEW) for p in ok)
+        return slow, results
 
     def _not_found(self, row: ParsedRow, column: str) -> RowFailed:
         return fail(
@@ -295,8 +377,9 @@ class CustomerApplier:
         data = self._data(row)
         self._merged_lists(card, data)
         data.update(self._owner(row, card.owner_id, creating=False))
-        keys = set(data)
-        before = snapshot(card, keys) if keys else {}
+        before = snapshot(card, set(data)) if data else {}
+        keys = {k for k in data if not same_value(before.get(k), data[k])}
+        data = {k: data[k] for k in keys}
         changed = False
         if keys:
             try:

@@ -154,19 +154,26 @@ def chunks(units: Iterator[list[ParsedRow]]) -> Iterator[list[list[ParsedRow]]]:
         yield chunk
 
 
-def _apply_unit(applier: Applier, unit: list[ParsedRow], tally: Tally, spool: ProblemSpool) -> bool:
+def _apply_unit(applier: Applier, unit: Unit, tally: Tally, spool: ProblemSpool) -> bool:
     """Apply one unit in its own savepoint; False (and problems spooled) when it failed."""
     problems = [p for row in unit for p in row.problems]
+    outcome: str | list[RowProblem] = problems
     if not problems:
         try:
             with transaction.atomic():
                 outcome = applier.apply(unit)
         except RowFailed as failed:
-            problems = failed.problems
+            outcome = failed.problems
             for row in unit:
                 row.notes.clear()  # the unit's writes were rolled back with its notes' causes
-        else:
-            tally.add(outcome, len(unit))
+    return _record(unit, outcome, tally, spool)
+
+
+def _record(unit: Unit, outcome: str | list[RowProblem], tally: Tally, spool: ProblemSpool) -> bool:
+    """Count a unit's outcome and spool its notes and problems; False when it failed."""
+    problems = outcome if isinstance(outcome, list) else []
+    if isinstance(outcome, str):
+        tally.add(outcome, len(unit))
     for row in unit:
         for note in row.notes:
             spool.add(note)
@@ -193,8 +200,13 @@ def _run_chunks(
         for chunk in chunks(units_of(batch.kind, rows)):
             with transaction.atomic():
                 applier.prepare(chunk)
-                for unit in chunk:
-                    tally.rows += len(unit)
+                tally.rows += sum(len(unit) for unit in chunk)
+                units: Sequence[Unit] = chunk
+                if getattr(applier, "apply_bulk", None) is not None:
+                    units, done = applier.apply_bulk(chunk, dry_run=dry_run)  # type: ignore[attr-defined]
+                    for unit, outcome in done:
+                        _record(unit, outcome, tally, spool)
+                for unit in units:
                     _apply_unit(applier, unit, tally, spool)
                 if dry_run:
                     transaction.set_rollback(True)
