@@ -170,6 +170,7 @@ def test_erasure_needs_the_typed_number_then_the_card_shows_it(rich: Customer, l
     page = done.content.decode()
     assert f"已删除客户 #{rich.pk}" in page and 'id="card-erased"' in page
     assert NAME not in page and 'id="card-erase"' not in page
+    assert 'id="card-erased-note"' in page and 'id="card-completeness"' not in page
     search = client.get("/search/", {"q": NAME}, **EN).content.decode()
     assert f"/customers/{rich.pk}/" not in search
 
