@@ -171,7 +171,14 @@ _LEADING_BRACKET = re.compile(r"^\(([^()]*)\)")
 _ANY_BRACKET = re.compile(r"\(([^()]*)\)")
 
 
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
 def phone_key(raw: str) -> str:
+    """E.164. Stored values are already E.164 and taken as they are: ``normalize_phone`` does
+    not accept its own output for landlines (+86 21… lacks the trunk 0 it looks for)."""
+    if raw and _E164.match(raw.strip()):
+        return raw.strip()
     try:
         return normalize_phone(raw) if raw and raw.strip() else ""
     except ValueError:
