@@ -22,6 +22,7 @@ from tiercard.api import (
     customers,
     data_exports,
     dedupe,
+    imports,
     interactions,
     loyalty_benefits,
     loyalty_ladders,
@@ -122,6 +123,7 @@ api.add_router("", loyalty_tiers.router)
 api.add_router("", loyalty_ladders.router)
 api.add_router("", data_exports.router)
 api.add_router("", privacy.router)
+api.add_router("", imports.router)
 api.add_router("", dedupe.router)
 api.add_router("", printing.router)
 
