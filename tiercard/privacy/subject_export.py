@@ -141,7 +141,7 @@ def _card(customer: Customer) -> Section:
     columns: list[tuple[str, str | Promise]] = [
         ("field", _("Field")),
         ("key", _("Key")),
-        ("value", _("Value")),
+        ("value", _("Field value")),
     ]
     rows = []
     for name in CARD_FIELDS:
