@@ -217,3 +217,27 @@ def test_audit_redaction_keeps_the_shape_and_the_other_facts() -> None:
         "consent_data": [False, True],
     }
     assert Decimal(out["amount"]) == Decimal("12.50")
+
+
+def test_duplicate_detection_keys_and_open_pairs_go_decided_pairs_stay(
+    rich: Customer, users: dict, book: dict
+) -> None:
+    from tiercard.dedupe.matchkeys import keys_refresh
+    from tiercard.dedupe.models import DuplicatePair, MatchKey, PairStatus
+
+    keys_refresh(customer_ids=[rich.pk, book["east1"].pk])
+    assert MatchKey.objects.filter(customer=rich).exists()
+    low, high = sorted([rich.pk, book["east1"].pk])
+    other_low, other_high = sorted([rich.pk, book["east2"].pk])
+    DuplicatePair.objects.create(customer_a_id=low, customer_b_id=high, score=80, level="likely")
+    DuplicatePair.objects.create(
+        customer_a_id=other_low,
+        customer_b_id=other_high,
+        score=60,
+        level="possible",
+        status=PairStatus.DISMISSED,
+    )
+    customer_erase(actor=users["admin"], customer_id=rich.pk, reason="DSR")
+    assert not MatchKey.objects.filter(customer=rich).exists()
+    assert MatchKey.objects.filter(customer=book["east1"]).exists()
+    assert list(DuplicatePair.objects.values_list("status", flat=True)) == [PairStatus.DISMISSED]

@@ -17,7 +17,9 @@ What ``customer_erase`` does, in one transaction, under the customer's row lock:
 - purchases, lines, returns, the points ledger (append-only: never updated here), tier history,
   benefit uses, redemptions and the membership row are untouched, so balances, totals and the
   dashboard figures stay exactly the same;
-- pending outgoing messages to the customer are skipped;
+- pending outgoing messages to the customer are skipped; duplicate detection's stored match
+  keys of the customer and its open candidate pairs are deleted (dismissed and merged pairs,
+  being decisions, stay);
 - the audit log keeps every row, but the values of personal fields in earlier rows about the
   customer (``changes`` diffs and notes) are replaced by ``[已删除]``, and any other text there
   that contains one of the erased values has that value replaced. This is the one place where
@@ -33,7 +35,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +53,7 @@ from tiercard.customers.models import (
     Gender,
 )
 from tiercard.customers.selectors import visible_customers
+from tiercard.dedupe.models import DuplicatePair, MatchKey, PairStatus
 from tiercard.interactions.models import Interaction
 from tiercard.outbox.models import MessageStatus, OutboxMessage
 from tiercard.privacy.policy import can_erase_customer
@@ -247,6 +250,12 @@ def _anonymise_related(customer_id: int) -> None:
     OutboxMessage.objects.filter(customer_id=customer_id, status=MessageStatus.PENDING).update(
         status=MessageStatus.SKIPPED, last_error="customer erased"
     )
+    # Duplicate detection: the stored keys are the person's phones, emails and name forms; an
+    # open candidate pair would only point at data that is gone. Decided pairs stay.
+    MatchKey.objects.filter(customer_id=customer_id).delete()
+    DuplicatePair.objects.filter(
+        Q(customer_a_id=customer_id) | Q(customer_b_id=customer_id), status=PairStatus.OPEN
+    ).delete()
 
 
 def customer_erase(*, actor: User, customer_id: int, reason: str) -> Customer:
