@@ -62,3 +62,31 @@ def test_bulk_init_is_safe_to_rerun(demo: LoadReport) -> None:
         TierChange.objects.count(),
     )
     assert tiers == dict(Membership.objects.values_list("pk", "tier"))
+
+
+def _membership_indexes() -> set[tuple[str, str]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        table = Membership._meta.db_table
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL",
+                [table],
+            )
+        else:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table]
+            )
+        return set(cursor.fetchall())
+
+
+def test_bulk_init_leaves_every_membership_index_as_it_found_it(demo: LoadReport) -> None:
+    # given the member table's sort indexes on memberships (set aside on SQLite meanwhile)
+    before = _membership_indexes()
+    assert any("win_spend" in sql for _name, sql in before)
+
+    loyalty_bulk_init(AS_OF)
+
+    assert _membership_indexes() == before

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from tiercard.core import suspend
 from tiercard.customers.models import Customer
-from tiercard.demo import suspend, writer
+from tiercard.demo import writer
 from tiercard.demo.load import load_demo
 from tiercard.demo.tables import resolve_tables
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, models, transaction
 
+from tiercard.core import suspend
 from tiercard.customers.models import Contact, ContactPoint, Customer
-from tiercard.demo import suspend, writer
+from tiercard.demo import writer
 from tiercard.demo.generator import Generator, today_in
 from tiercard.demo.plan import Plan
 from tiercard.demo.records import TABLE_KEYS, ChunkRows

@@ -25,6 +25,7 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tiercard.core import suspend
 from tiercard.loyalty.models import ChangeReason, EntryKind, GrowthKind, Membership, TierChange
 from tiercard.loyalty.services.state import Active, active_programme
 from tiercard.loyalty.services.statistics import analyze
@@ -144,12 +145,26 @@ def opening_balances(active: Active, today: dt.date) -> int:
 def loyalty_bulk_init(today: dt.date) -> BulkReport:
     """Derive growth, figures, tiers and opening points after a bulk load (see module doc)."""
     active = active_programme()
-    with transaction.atomic():
-        grown = growth_backfill(active)
-    window_rebuild(active, today)
-    with transaction.atomic():
-        graded = initial_grading(active, today)
-        opened = opening_balances(active, today)
+    # SQLite: the member table's sort indexes on memberships (points, window spend, window
+    # orders; listviews migration 0002) would be updated row by row by every statement below
+    # and made the derivation at 1M customers 3.6 times slower; they are set aside and built
+    # once at the end (crash-safe: the bookkeeping table restores them on the next run).
+    # PostgreSQL keeps them: there the derivation runs outside one transaction and dropped
+    # indexes would not come back after an interruption.
+    aside = connection.vendor == "sqlite"
+    if aside:
+        suspend.restore_suspended()
+        suspend.suspend([Membership._meta.db_table])
+    try:
+        with transaction.atomic():
+            grown = growth_backfill(active)
+        window_rebuild(active, today)
+        with transaction.atomic():
+            graded = initial_grading(active, today)
+            opened = opening_balances(active, today)
+    finally:
+        if aside:
+            suspend.restore_suspended()
     analyze()  # the planner needs to know how the new rows are spread (see statistics.py)
     return BulkReport(grown, graded, opened)
 

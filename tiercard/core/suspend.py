@@ -2,8 +2,8 @@
 
 Maintaining a dozen random-order indexes row by row costs more than building them once from
 sorted data, and PostgreSQL checks every foreign key of every copied row with a query of its
-own. For a big load the loader therefore drops them and recreates them from their exact
-definitions afterwards:
+own. For a big load the loader (and the loyalty derivation after it) therefore drops them and
+recreates them from their exact definitions afterwards:
 
 - PostgreSQL: inside the load's single transaction, so a failed or interrupted load rolls the
   definitions back with the data.
