@@ -193,3 +193,28 @@ def test_erasure_is_for_admins_and_others_change_nothing(
     response = client.post(url, {"reason": "x", "confirm": str(rich.pk)}, **EN)
     assert response.status_code == status
     assert state(rich) == before
+
+
+def test_the_streamed_download_reads_in_chunks_not_per_row(
+    rich: Customer, login: Any, make_customer: Any, users: dict
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.privacy.conftest import buy
+
+    client = login("admin")
+
+    def queries_while_streaming() -> tuple[int, int]:
+        response = client.get("/exports/?kind=purchases&format=csv", **EN)
+        assert response.streaming
+        with CaptureQueriesContext(connection) as captured:
+            rows = read_back(b"".join(response.streaming_content))
+        return len(rows), len(captured)
+
+    rows_before, queries_before = queries_while_streaming()
+    for n in range(5):
+        buy(users["rep_east1"], make_customer("rep_east1", name=f"买家{n}"), "80", f"W-{n}")
+    rows_after, queries_after = queries_while_streaming()
+    assert rows_after == rows_before + 10
+    assert queries_after == queries_before
