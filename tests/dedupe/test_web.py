@@ -106,7 +106,7 @@ def test_compare_review_confirm_merge_and_undo(
     record = MergeRecord.objects.get()
     assert (record.survivor_id, record.merged_id) == (s.pk, m.pk)
     assert Customer.objects.get(pk=s.pk).address == ""
-    assert "purchase moved" in client.get(done["Location"]).content.decode()
+    assert "Purchases: 1" in client.get(done["Location"]).content.decode()
     history = client.get("/duplicates/merges/")
     assert "Undo merge" in history.content.decode()
     assert client.get(f"/duplicates/merges/{record.pk}/undo/").status_code == 200
