@@ -60,7 +60,9 @@ def test_the_copy_holds_every_section_unmasked(rich: Customer, users: dict) -> N
         "rep_east1",
         "老客户",
     )
+    assert (card["kind"], card["status"]) == ("person", "active")  # stored codes
     assert {p["value"] for p in doc["contact_points"]} == {PHONE, EMAIL, "zmm_wx"}
+    assert {p["kind_code"] for p in doc["contact_points"]} == {"mobile", "email", "wechat"}
     assert doc["contact_persons"][0]["mobile"] == "13911112222"
     assert doc["consent"]["consent_data"] is True
     assert len(doc["purchases"]) == 2 and len(doc["purchase_lines"]) == 4

@@ -3,7 +3,8 @@
 The file is a zip of two documents built from the same sections:
 
 - ``personal-data-<id>.json``: machine-readable; English keys (field names), ISO dates and
-  times with their offset, money as strings with two decimals;
+  times with their offset, money as strings with two decimals, choice fields as their stored
+  code (the card) or as the shown text plus ``<field>_code`` (the other sections);
 - ``personal-data-<id>.xlsx``: one sheet per section, sheet names and headers in the language
   of the request (Chinese by default); cells neutralised against formulas like every export.
 
@@ -78,6 +79,9 @@ def _rows(
     out = []
     for obj in objects:
         row = {key: getattr(obj, key, None) for key, _label in columns}
+        for key, _label in columns:  # the stored code beside the shown text, for the JSON
+            if hasattr(obj, f"get_{key}_display") and row[key] not in (None, ""):
+                row[f"{key}_code"] = row[key]
         if extra:
             row.update(extra(obj))
         out.append(row)
@@ -146,10 +150,11 @@ def _card(customer: Customer) -> Section:
     rows = []
     for name in CARD_FIELDS:
         label = _("Customer no.") if name == "id" else _verbose(Customer, name)
-        value: Any = getattr(customer, name)
-        if getattr(customer, f"get_{name}_display", None) and value:
+        raw: Any = getattr(customer, name)
+        value = raw
+        if getattr(customer, f"get_{name}_display", None) and raw:
             value = _display(customer, name)
-        rows.append({"field": str(label), "key": name, "value": value})
+        rows.append({"field": str(label), "key": name, "value": value, "raw": raw})
     rows.append({"field": _t("Account manager"), "key": "owner", "value": _user(customer.owner)})
     rows.append({"field": _t("Team"), "key": "team", "value": str(customer.team or "")})
     rows.append(
@@ -358,7 +363,7 @@ def _json_document(customer: Customer, sections: list[Section]) -> bytes:
     for section in sections:
         rows = [{k: _json_value(v) for k, v in row.items()} for row in section.rows]
         if section.key == "customer":
-            doc["customer"] = {row["key"]: row["value"] for row in rows}
+            doc["customer"] = {row["key"]: row.get("raw", row["value"]) for row in rows}
         elif section.key == "consent":
             doc["consent"] = rows[0] if rows else {}
         else:
