@@ -15,9 +15,11 @@ from django.utils import translation
 
 from tests.printing.conftest import BASIC_PHONE, VIP_PHONE, read_pdf
 from tiercard.audit.models import AuditEvent
+from tiercard.cards.notes import note_add
 from tiercard.core.context import interface
 from tiercard.core.errors import NotFound
 from tiercard.customers.models import Customer
+from tiercard.interactions.services import interaction_log
 from tiercard.printing.services import card_print
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +198,17 @@ def test_cli_refuses_another_reps_customer_and_writes_nothing(
         call_command("print_card", str(vip.pk), "--as", "rep_south", "-o", str(target))
     assert not target.exists()
     assert exports() == []
+
+
+def test_long_texts_are_cut_to_fit_rather_than_breaking_the_page(
+    users: dict, basic: Customer
+) -> None:
+    interaction_log(
+        actor=users["rep_east1"],
+        customer_id=basic.pk,
+        data={"kind": "visit", "summary": "拜访" * 1900},
+    )
+    note_add(actor=users["rep_east1"], customer_id=basic.pk, body="备注" * 990)
+    pdf = read_pdf(card_print(actor=users["rep_east1"], customer_id=basic.pk).content)
+    assert "拜访拜访" in pdf.text and "…" in pdf.text
+    assert pdf.pages <= 3

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 
 from tiercard.accounts.models import User
 from tiercard.cards import card_presenters as cp
@@ -47,6 +46,14 @@ PURCHASE_ROWS = 8
 INTERACTION_ROWS = 8
 NOTE_ROWS = 5
 HISTORY_ROWS = 3
+SUMMARY_CHARS = 280  # an interaction's summary in a table row; the card page has the rest
+NOTE_CHARS = 1200
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (a row must fit a page)."""
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -266,7 +273,7 @@ def _interactions(viewer: User, customer: Customer, today: dt.date) -> list[Inte
         InteractionLine(
             day=_day(i.occurred_at),
             kind=str(i.get_kind_display()),
-            summary=i.summary,
+            summary=clip(i.summary, SUMMARY_CHARS),
             by=str(i.actor) if i.actor_id and i.actor else "",
             outcome=str(outcomes.get(i.outcome, "")) if i.outcome else "",
             next_step=(
@@ -281,9 +288,7 @@ def _interactions(viewer: User, customer: Customer, today: dt.date) -> list[Inte
 
 def _notes(viewer: User, customer: Customer) -> list[NoteLine]:
     found = note_list(viewer=viewer, customer_id=customer.pk)[:NOTE_ROWS]
-    return [NoteLine(_day(n.created_at), str(n.author) if n.author else "", n.body) for n in found]
-
-
-def printed_title() -> str:
-    """The document's name, in the active language (``客户管理卡``)."""
-    return _("Customer card")
+    return [
+        NoteLine(_day(n.created_at), str(n.author) if n.author else "", clip(n.body, NOTE_CHARS))
+        for n in found
+    ]

@@ -215,6 +215,8 @@ class PrintedDocument(FPDF):
         label_width = cell_width * label_share
         value_width = cell_width - label_width
         line = 4.5
+        # A value longer than a few paragraphs would not fit one cell of one page.
+        rows = [(label, value if len(value) <= 900 else value[:899] + "…") for label, value in rows]
         for start in range(0, len(rows), columns):
             chunk = rows[start : start + columns]
             self.set_font(FONT, size=9)
