@@ -278,3 +278,43 @@ def test_list_and_detail_query_counts(
         assert client.get("/imports/").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(f"/imports/{batch.pk}/").status_code == 200
+
+
+def test_mapping_preview_updates_the_required_fields(login: Callable[[str], Client]) -> None:
+    client = login("rep_east1")
+    upload(client, csv_upload([("甲", "乙"), ("张伟", "13812340001")], encoding="utf-8"))
+    batch = ImportBatch.objects.get()
+    url = f"/imports/{batch.pk}/mapping/"
+    assert 'id="missing-fields"' in client.get(url).content.decode()
+    preview = client.get(
+        url, {"mode": "upsert", "match_key": "phone", "col_0": "name", "col_1": "phones"}
+    )
+    assert preview.status_code == 200
+    assert 'id="missing-fields"' not in preview.content.decode()
+    assert ImportBatch.objects.get().mapping == batch.mapping  # a preview saves nothing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_large_files_run_in_the_background_and_the_page_polls(
+    login: Callable[[str], Client], settings: Any
+) -> None:
+    from django.core.management import call_command
+
+    settings.TIERCARD_IMPORT_BACKGROUND_BYTES = 10
+    client = login("rep_east1")
+    upload(client, csv_upload(GOOD))
+    batch = ImportBatch.objects.get()
+    client.post(f"/imports/{batch.pk}/mapping/", mapping_post(batch))
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert 'id="import-running"' in page and 'hx-trigger="every 2s"' in page
+    assert ImportBatch.objects.get().status == ImportStatus.UPLOADED
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert 'id="import-running"' not in page and 'data-count="new">2<' in page
+
+    client.post(f"/imports/{batch.pk}/commit/", {"confirm": "on"})
+    assert 'id="import-running"' in client.get(f"/imports/{batch.pk}/").content.decode()
+    assert Customer.objects.count() == 0
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert ImportBatch.objects.get().status == ImportStatus.COMMITTED
+    assert Customer.objects.count() == 2

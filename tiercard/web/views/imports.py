@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_tasks import TaskResultStatus
 
 from tiercard.accounts.models import Role, User
 from tiercard.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -32,6 +34,7 @@ from tiercard.imports.services import (
     import_configure,
     import_undo,
 )
+from tiercard.imports.tasks import run_import_check, run_import_commit
 from tiercard.imports.uploads import sample_rows, upload_batch
 from tiercard.web.errors import web_view
 from tiercard.web.import_forms import (
@@ -138,7 +141,14 @@ def import_mapping_view(request: HttpRequest, pk: int) -> HttpResponse:
     loaded = next((p for p in profiles if str(p.pk) == chosen), None)
     if loaded is not None:
         mapping = h.mapping_from_profile(list(batch.headers), loaded.mapping)
-    form = MappingForm(posted(request), batch=batch, mapping=mapping, can_share=_can_share(user))
+    # A GET carrying the form's values is the live preview of the required fields (htmx).
+    preview = request.method == "GET" and "mode" in request.GET
+    form = MappingForm(
+        request.GET if preview else posted(request),
+        batch=batch,
+        mapping=mapping,
+        can_share=_can_share(user),
+    )
     if loaded is not None:
         form.initial.update({"mode": loaded.mode, "match_key": loaded.match_key})
     status = 200
@@ -156,13 +166,19 @@ def import_mapping_view(request: HttpRequest, pk: int) -> HttpResponse:
                     profile_name=data.get("profile_name") or "",
                     share_profile=bool(data.get("share_profile")),
                 )
-                import_check(actor=user, batch_id=batch.pk)
+                if _in_background(batch):
+                    _remember(request, batch, "check", run_import_check.enqueue(user.pk, batch.pk))
+                else:
+                    import_check(actor=user, batch_id=batch.pk)
             except ValidationFailed as error:
                 _add_errors(form, error)
             except ImportFileError as error:
                 form.add_error(None, str(error.message))
             else:
                 return redirect("web:import_detail", pk=batch.pk)
+        mapping = form.chosen_mapping()
+    elif preview:
+        form.is_valid()
         mapping = form.chosen_mapping()
     else:
         mapping = {int(k.removeprefix("col_")): v for k, v in _initial_columns(form).items()}
@@ -235,8 +251,59 @@ def import_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reconfigure": batch.status in OPEN,
         "can_undo": batch.status == ImportStatus.COMMITTED and can_undo_import(user),
         "kind_label": ImportKind(batch.kind).label,
+        "running": _running(request, batch),
     }
     return render(request, "web/imports/detail.html", context)
+
+
+# --- background runs (large files) -------------------------------------------------------
+# Off unless TIERCARD_IMPORT_BACKGROUND_BYTES is set, because they need `tiercard db_worker`.
+# The page remembers the task in the session and polls itself (htmx) until it has finished.
+
+TASKS_KEY = "import_tasks"
+
+
+def _in_background(batch: ImportBatch) -> bool:
+    limit = int(getattr(settings, "TIERCARD_IMPORT_BACKGROUND_BYTES", 0) or 0)
+    return bool(limit) and batch.size > limit
+
+
+def _remember(request: HttpRequest, batch: ImportBatch, step: str, task: Any) -> None:
+    tasks = dict(request.session.get(TASKS_KEY, {}))
+    tasks[str(batch.pk)] = {"id": str(task.id), "step": step}
+    request.session[TASKS_KEY] = tasks
+
+
+def _running(request: HttpRequest, batch: ImportBatch) -> str:
+    """The step ("check" / "commit") still running for this batch, or ""."""
+    tasks = dict(request.session.get(TASKS_KEY, {}))
+    entry = tasks.get(str(batch.pk))
+    if not entry:
+        return ""
+    runner = run_import_commit if entry.get("step") == "commit" else run_import_check
+    try:
+        result = runner.get_result(entry["id"])
+    except Exception:  # the task row is gone (pruned): nothing to wait for
+        result = None
+    if result is not None and not result.is_finished:
+        return str(entry.get("step") or "check")
+    tasks.pop(str(batch.pk), None)
+    request.session[TASKS_KEY] = tasks
+    if result is not None and result.status == TaskResultStatus.FAILED:
+        messages.error(request, _("The run in the background failed. Try again."))
+    return ""
+
+
+def _commit_refusal(batch: ImportBatch, skip_invalid: bool) -> str:
+    """Why the commit service would refuse at once (checked before queueing it)."""
+    if batch.status != ImportStatus.CHECKED:
+        return str(_("Check the file (dry run) before importing it."))
+    if batch.invalid_count and not skip_invalid:
+        return str(
+            _("%(n)s rows are invalid. Fix the file, or choose to skip invalid rows.")
+            % {"n": batch.invalid_count}
+        )
+    return ""
 
 
 @web_view
@@ -248,15 +315,34 @@ def import_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Tick the box to confirm the import."))
         return _to_detail(batch)
+    skip_invalid = form.cleaned_data["skip_invalid"]
+    if _in_background(batch):
+        refusal = _commit_refusal(batch, skip_invalid)
+        if refusal:
+            messages.error(request, refusal)
+        else:
+            task = run_import_commit.enqueue(user.pk, batch.pk, skip_invalid)
+            _remember(request, batch, "commit", task)
+        return _to_detail(batch)
     try:
-        batch = import_commit(
-            actor=user, batch_id=batch.pk, skip_invalid=form.cleaned_data["skip_invalid"]
-        )
+        batch = import_commit(actor=user, batch_id=batch.pk, skip_invalid=skip_invalid)
     except (Conflict, ValidationFailed) as error:
         messages.error(request, str(error.message))
         return _to_detail(batch)
     if batch.status == ImportStatus.COMMITTED:
-        messages.success(request, _("Imported. The rows are in the customer base now."))
+        messages.success(
+            request,
+            _(
+                "Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged; "
+                "%(invalid)s invalid rows skipped."
+            )
+            % {
+                "new": batch.new_count,
+                "updated": batch.updated_count,
+                "unchanged": batch.unchanged_count,
+                "invalid": batch.invalid_count,
+            },
+        )
     else:
         messages.error(request, _("Nothing was imported: some rows were invalid. See below."))
     return _to_detail(batch)
