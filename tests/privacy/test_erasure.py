@@ -241,3 +241,21 @@ def test_duplicate_detection_keys_and_open_pairs_go_decided_pairs_stay(
     assert not MatchKey.objects.filter(customer=rich).exists()
     assert MatchKey.objects.filter(customer=book["east1"]).exists()
     assert list(DuplicatePair.objects.values_list("status", flat=True)) == [PairStatus.DISMISSED]
+
+
+def test_cards_merged_into_the_customer_are_erased_with_it(
+    rich: Customer, users: dict, make_customer: Any
+) -> None:
+    old = make_customer("rep_east1", name="赵敏", phones="13812340000", emails="zm@old.cn")
+    Customer.objects.filter(pk=old.pk).update(merged_into=rich)  # as a duplicate merge leaves it
+    customer_erase(actor=users["admin"], customer_id=rich.pk, reason="DSR")
+    card = Customer.objects.get(pk=old.pk)
+    assert card.name == erased_name(old.pk) and card.erased_at is not None
+    assert not ContactPoint.objects.filter(customer=old).exists()
+    dumped = json.dumps(list(AuditEvent.objects.values_list("changes", "note")), ensure_ascii=False)
+    assert "13812340000" not in dumped and "zm@old.cn" not in dumped
+    rows = AuditEvent.objects.filter(object_type="privacy.erasure")
+    assert {r.customer_id: r.changes.get("merged_into") for r in rows} == {
+        rich.pk: None,
+        old.pk: rich.pk,
+    }

@@ -2,9 +2,11 @@
 
 What ``customer_erase`` does, in one transaction, under the customer's row lock:
 
-- the card: name → ``已删除客户 #<id>``; English name, romanisations, phones, emails, messenger
-  ids, birthday (solar and lunar), gender, occupation, employer, position, district, street
-  address, postal code, external id, credit code and every free-text field are cleared;
+- the card, and every card merged into it earlier (the same person's old cards, kept by
+  duplicate merging), each: name → ``已删除客户 #<id>``; English name, romanisations,
+  phones, emails, messenger ids, birthday (solar and lunar), gender, occupation, employer,
+  position, district, street address, postal code, external id, credit code and every
+  free-text field are cleared;
   marketing consent is withdrawn; ``erased_at`` / ``erased_by`` are set. Province and city stay
   (a coarse region, for regional figures); so do type, status, owner, team, tags, registration
   date and the purchase aggregates;
@@ -258,6 +260,23 @@ def _anonymise_related(customer_id: int) -> None:
     ).delete()
 
 
+def _merged_cards(customer_id: int) -> list[Customer]:
+    """Cards merged into this one, directly or through others: the same person's old cards."""
+    found: list[Customer] = []
+    seen = {customer_id}
+    frontier = [customer_id]
+    while frontier:
+        batch = list(
+            Customer.objects.select_for_update()
+            .filter(merged_into_id__in=frontier, erased_at__isnull=True)
+            .exclude(pk__in=seen)
+        )
+        found += batch
+        frontier = [c.pk for c in batch]
+        seen.update(frontier)
+    return found
+
+
 def customer_erase(*, actor: User, customer_id: int, reason: str) -> Customer:
     """Anonymise one customer's personal data; the books and figures stay as they were.
 
@@ -282,17 +301,29 @@ def customer_erase(*, actor: User, customer_id: int, reason: str) -> Customer:
             raise Conflict(
                 _("This customer's personal data was erased already."), code="already_erased"
             )
-        needles = _needles(customer)
-        _anonymise_related(customer.pk)
-        _anonymise_card(customer, actor)
-        redacted = _redact_audit_trail(customer.pk, needles)
-        audit_record(
-            actor=actor,
-            action=AuditAction.DELETE,
-            object_type="privacy.erasure",
-            object_id=str(customer.pk),
-            customer_id=customer.pk,
-            changes={"erased": True, "audit_rows_redacted": redacted},
-            note=_scrub_text(reason, needles),
+        merged = _merged_cards(customer.pk)
+        needles = sorted(
+            {n for card in (customer, *merged) for n in _needles(card)}, key=len, reverse=True
         )
+        redacted = 0
+        for card in (customer, *merged):
+            _anonymise_related(card.pk)
+            _anonymise_card(card, actor)
+            redacted += _redact_audit_trail(card.pk, needles)
+        for card in (customer, *merged):
+            audit_record(
+                actor=actor,
+                action=AuditAction.DELETE,
+                object_type="privacy.erasure",
+                object_id=str(card.pk),
+                customer_id=card.pk,
+                changes={
+                    "erased": True,
+                    "audit_rows_redacted": redacted,
+                    "merged_cards": [c.pk for c in merged],
+                }
+                if card is customer
+                else {"erased": True, "merged_into": customer.pk},
+                note=_scrub_text(reason, needles),
+            )
     return customer
