@@ -238,3 +238,22 @@ def test_fields_catalogue(api: Callable[..., ApiClient]) -> None:
     assert by_name["name"]["required"] is True and by_name["name"]["label"]
     assert "phones" in by_name and "registered_on" in by_name
     assert client.get("/imports/fields", {"kind": "x"}).status_code == 422
+
+
+def test_a_phone_of_another_reps_customer_leaks_nothing(
+    api: Callable[..., ApiClient], book: dict[str, Customer]
+) -> None:
+    client = api("rep_east1", lang="en")
+    south = book["south"]  # 王五, 13712345670, owned by rep_south
+    rows = [("姓名", "手机号"), ("冒名顶替", "13712345670")]
+    pk = post_file(client, csv_bytes(rows)).json()["id"]
+    checked = client.post(f"/imports/{pk}/check").json()
+    assert checked["counts"]["invalid"] == 1
+    body = client.get(f"/imports/{pk}/problems")
+    assert [p["code"] for p in body.json()["items"]] == ["key_taken"]
+    problems = body.content.decode()
+    for secret in (south.name, "wangwu@example.com", str(south.pk), "rep_south"):
+        assert secret not in problems
+    client.post(f"/imports/{pk}/commit", {"skip_invalid": True})
+    south.refresh_from_db()
+    assert south.name == "王五" and south.owner.username == "rep_south"
