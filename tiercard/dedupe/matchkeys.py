@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from tiercard.customers.models import ContactPoint, ContactPointKind, Customer, CustomerKind
 from tiercard.dedupe.models import MatchKey
@@ -51,15 +51,21 @@ def profiles(ids: Sequence[int]) -> dict[int, Profile]:
 def _write(ids: Sequence[int], *, replace: bool) -> int:
     built = profiles(ids)
     rows = [
-        MatchKey(customer_id=pk, kind=kind, value=value[:200])
+        (pk, kind, value[:200])
         for pk, profile in built.items()
         for kind, value in sorted(profile.keys())
     ]
     with transaction.atomic():
         if replace:
             MatchKey.objects.filter(customer_id__in=ids).delete()
-        MatchKey.objects.bulk_create(rows, batch_size=2000)
+        # One prepared INSERT for the chunk: building a model instance per key cost more
+        # than the database's work at a million cards.
+        with connection.cursor() as cur:
+            cur.executemany(INSERT, rows)
     return len(rows)
+
+
+INSERT = f"INSERT INTO {MatchKey._meta.db_table} (customer_id, kind, value) VALUES (%s, %s, %s)"  # noqa: S608
 
 
 def keys_refresh(*, customer_ids: Iterable[int]) -> int:
