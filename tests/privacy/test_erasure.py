@@ -259,3 +259,26 @@ def test_cards_merged_into_the_customer_are_erased_with_it(
         rich.pk: None,
         old.pk: rich.pk,
     }
+
+
+def test_the_database_search_index_no_longer_holds_the_name(rich: Customer, users: dict) -> None:
+    from django.db import connection
+
+    def indexed() -> set[int]:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute(
+                    "SELECT rowid FROM customers_search WHERE customers_search MATCH %s",
+                    ['"赵 敏 敏" OR zhaominmin OR 13812349876'],
+                )
+            else:
+                cursor.execute(
+                    "SELECT id FROM customers_customer WHERE string_to_array(name_chars, ' ') "
+                    "@> ARRAY['赵', '敏'] OR search_text LIKE %s OR search_text LIKE %s",
+                    ["% zhaominmin %", "% 13812349876 %"],
+                )
+            return {row[0] for row in cursor.fetchall()}
+
+    assert rich.pk in indexed()
+    customer_erase(actor=users["admin"], customer_id=rich.pk, reason="DSR")
+    assert rich.pk not in indexed()
