@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils import timezone
 from django.utils.functional import Promise
 
 from tiercard.accounts.models import User
@@ -28,6 +27,7 @@ from tiercard.cards.followups import next_follow_up
 from tiercard.cards.layout import SECTION_BY_KEY, SectionRule, SectionSpec
 from tiercard.cards.notes import note_list
 from tiercard.cards.templates import CardView, evaluate, layout_for
+from tiercard.core.timeutils import business_tz, local_day_bounds
 from tiercard.customers import masking
 from tiercard.customers.models import Customer
 from tiercard.customers.selectors import customer_get
@@ -140,7 +140,8 @@ class CardSheet:
 
 
 def _day(value: dt.datetime | None) -> str:
-    return display.date(timezone.localtime(value).date()) if value else display.EMPTY
+    """The business day of ``value`` (Asia/Shanghai by default), not the server's."""
+    return display.date(value.astimezone(business_tz()).date()) if value else display.EMPTY
 
 
 def _text(value: str | Promise) -> str:
@@ -148,8 +149,8 @@ def _text(value: str | Promise) -> str:
 
 
 def _since(today: dt.date) -> dt.datetime:
-    start = today - dt.timedelta(days=RECENT_DAYS)
-    return timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    """The start of the recent window: the business day ``RECENT_DAYS`` before ``today``."""
+    return local_day_bounds(today - dt.timedelta(days=RECENT_DAYS))[0]
 
 
 def card_sheet(*, viewer: User, customer_id: int | str, today: dt.date) -> CardSheet:

@@ -9,11 +9,14 @@ arrives formatted and masked.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from fpdf.enums import Align, XPos, YPos
 
 from tiercard.cards import display
+from tiercard.core.timeutils import business_tz
 from tiercard.printing.card import Block, CardSheet
 from tiercard.printing.document import (
     FONT,
@@ -26,6 +29,11 @@ from tiercard.printing.document import (
     text_on,
     tint,
 )
+
+
+def _local_day(value: dt.datetime) -> str:
+    return display.date(value.astimezone(business_tz()).date())
+
 
 NOTE_LINES = 5  # ruled lines left for notes written by hand, at most
 RULED = 7.0  # their spacing in mm
@@ -112,7 +120,7 @@ def _identity(pdf: PrintedDocument, sheet: CardSheet, colour: tuple[int, int, in
     pdf.set_text_color(*MUTED)
     right = [_("Registered %(date)s") % {"date": sheet.registered}]
     if sheet.tier.since:
-        right.append(_("Tier since %(date)s") % {"date": display.date(sheet.tier.since.date())})
+        right.append(_("Tier since %(date)s") % {"date": _local_day(sheet.tier.since)})
     for n, text in enumerate(right):
         pdf.set_xy(pdf.l_margin, y + n * 4.2)
         pdf.cell(pdf.width, 4.2, text, align=Align.R)
@@ -285,8 +293,7 @@ def _figures(pdf: PrintedDocument, sheet: CardSheet, colour: tuple[int, int, int
         notes.append(_("Owed from returns: %(points)s points") % {"points": points.owed})
     if sheet.totals.last_purchase_at:
         notes.append(
-            _("Last purchase %(date)s")
-            % {"date": display.date(sheet.totals.last_purchase_at.date())}
+            _("Last purchase %(date)s") % {"date": _local_day(sheet.totals.last_purchase_at)}
         )
     notes.append(_("Card %(percent)d%% complete") % {"percent": sheet.completeness})
     pdf.set_font(FONT, size=8)

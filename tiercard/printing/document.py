@@ -12,13 +12,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import Align, WrapMode, XPos, YPos
 
 from tiercard.cards import display
+from tiercard.core.timeutils import business_tz
 from tiercard.printing.fonts import PrintFonts, print_fonts
 
 FONT = "cjk"
@@ -111,7 +112,9 @@ class PrintedDocument(FPDF):
         self.line(self.l_margin, self.get_y() - 1.5, self.w - self.r_margin, self.get_y() - 1.5)
         self.set_font(FONT, size=7)
         self.set_text_color(*MUTED)
-        stamp = display.datetime(self.printed_at)
+        # In the business's time zone: the paper is read where the business is.
+        local = self.printed_at.astimezone(business_tz())
+        stamp = formats.date_format(local, "DATETIME_FORMAT")
         left = _("Printed %(at)s by %(who)s · Contains personal data: keep it safe.") % {
             "at": stamp,
             "who": self.printed_by,

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from fpdf.enums import Align, XPos, YPos
@@ -23,6 +22,7 @@ from fpdf.enums import Align, XPos, YPos
 from tiercard.accounts.models import User
 from tiercard.cards import display
 from tiercard.cards.loyalty_presenters import tier_name
+from tiercard.core.timeutils import business_tz
 from tiercard.customers.models import CustomerKind, CustomerStatus
 from tiercard.listviews.export import _cells as export_cells
 from tiercard.listviews.table import COLUMNS, SORTS, TableView, table_rows
@@ -67,7 +67,7 @@ def _text(value: Any, key: str) -> str:
         return ""
     # Dates as 2026-05-01 in either language: the long Chinese form does not fit a column.
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).date().isoformat()
+        return value.astimezone(business_tz()).date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
