@@ -358,7 +358,7 @@ def _json_document(customer: Customer, sections: list[Section]) -> bytes:
     doc: dict[str, Any] = {
         "format": "tiercard.personal_data/1",
         "customer_id": customer.pk,
-        "exported_at": timezone.localtime(timezone.now(), business_tz()).isoformat(),
+        "exported_at": timezone.localtime(timezone.now(), business_tz()).isoformat("T", "seconds"),
     }
     for section in sections:
         rows = [{k: _json_value(v) for k, v in row.items()} for row in section.rows]
