@@ -360,3 +360,12 @@ def test_messages_render_in_the_language_read_later() -> None:
         "ambiguous_tier",
         "required",
     }
+
+
+def test_clean_cell_folds_exactly_like_core_fold_width() -> None:
+    from tiercard.core.text import fold_width
+
+    every = "".join(chr(c) for c in range(0x3000, 0x3002)) + "".join(
+        chr(c) for c in range(0xFF00, 0xFF70)
+    )
+    assert v.clean_cell(every) == " ".join(fold_width(every).split())
