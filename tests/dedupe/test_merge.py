@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -263,3 +264,22 @@ def test_picks_take_the_merged_cards_values(
     assert (a.name, a.credit_code) == ("北京腾飞科技有限公司", code)
     assert b.credit_code == ""
     assert a.name_pinyin.startswith("beijing")
+
+
+def test_birthday_filled_from_the_merged_card_unless_lunar(
+    users: dict[str, User], make_customer
+) -> None:
+    a = make_customer("rep_east1", name="李雷", phones="13711112222")
+    b = make_customer("rep_east1", name="李雷", phones="13711112222", birthday="1990-05-01")
+    c = make_customer(
+        "rep_east1",
+        name="李雷",
+        birthday_calendar="lunar",
+        lunar_birth_month=3,
+        lunar_birth_day=8,
+    )
+    customers_merge(actor=users["admin"], survivor_id=a.pk, merged_id=b.pk)
+    assert Customer.objects.get(pk=a.pk).birthday == dt.date(1990, 5, 1)
+    record = customers_merge(actor=users["admin"], survivor_id=c.pk, merged_id=a.pk)
+    assert "birthday" not in record.fields["survivor"]
+    customers_unmerge(actor=users["admin"], merge_id=record.pk)

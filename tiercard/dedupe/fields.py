@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.core.errors import ValidationFailed
-from tiercard.customers.models import ContactPoint, ContactPointKind, Customer
+from tiercard.customers.models import BirthdayCalendar, ContactPoint, ContactPointKind, Customer
 
 # (field, label): the plain fields a merge may take from either card.
 FIELDS: tuple[tuple[str, str | Promise], ...] = (
@@ -96,7 +96,10 @@ def field_choices(
 ) -> list[FieldChoice]:
     """The fields where the cards differ and the merged card has a value, in form order."""
     found = []
+    lunar = BirthdayCalendar.LUNAR in {survivor.birthday_calendar, merged.birthday_calendar}
     for name, label in FIELDS:
+        if name == "birthday" and lunar:
+            continue  # a lunar birthday is three fields; it stays as the survivor has it
         mine = value_of(survivor, name, survivor_points)
         theirs = value_of(merged, name, merged_points)
         if theirs in ("", None) or mine == theirs:
