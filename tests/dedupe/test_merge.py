@@ -21,7 +21,7 @@ from tiercard.dedupe.merge import customers_merge
 from tiercard.dedupe.models import DuplicatePair, MergeRecord, PairStatus
 from tiercard.dedupe.unmerge import customers_unmerge
 from tiercard.interactions.models import Interaction
-from tiercard.loyalty.models import Membership, TierChange
+from tiercard.loyalty.models import Membership, PointsEntry, TierChange
 from tiercard.loyalty.services.state import active_programme
 from tiercard.loyalty.services.window import window_rebuild
 from tiercard.sales.models import Purchase
@@ -123,6 +123,8 @@ def test_unmerge_restores_exactly(twins: Twins, users: dict[str, User]) -> None:
         }
     assert [{k: v for k, v in row.items()} for row in after["members"]] == before["members"]
     assert after["entries"] > before["entries"]  # reversals appended, nothing deleted
+    undo = PointsEntry.objects.filter(key__startswith=f"unmerge:{record.pk}:")
+    assert undo.count() == undo.filter(reverses__isnull=False).count() == 2
     assert_ledger_consistent(s.pk)
     assert_ledger_consistent(m.pk)
     assert Membership.objects.get(pk=s.pk).tier == "basic"

@@ -6,7 +6,11 @@ credit per expiry date of the lots drawn (each with its own lot, so no point exp
 or later than it would have). Growth value: per business date, an entry taking the day's sum
 off the merged card and one adding it to the survivor, so window figures stay right as the
 window rolls. Every key names the merge (``merge:<id>:…``), so nothing is posted twice; an undo
-posts reversals keyed ``unmerge:<id>:…`` that name what they reverse.
+posts reversals keyed ``unmerge:<id>:…`` that name what they reverse (``reverses``).
+
+Kind ``adjust`` throughout, the undo's entries too: in this ledger a positive ``reversal`` is a
+cancelled redemption and a negative one a return, and the dashboard counts them as such; a
+transfer between two cards of one customer is neither.
 
 Callers hold both membership locks inside their transaction.
 """
@@ -136,7 +140,7 @@ def points_transfer_reverse(
         entry = ins[pk]
         back = post(
             target,
-            kind=EntryKind.REVERSAL,
+            kind=EntryKind.ADJUST,
             points=-entry.points,
             key=f"{key}:points:in:{i}",
             actor=actor,
@@ -151,7 +155,7 @@ def points_transfer_reverse(
         for i, (expires, points, earned) in enumerate(moved["lots"]):
             credit = post(
                 source,
-                kind=EntryKind.REVERSAL,
+                kind=EntryKind.ADJUST,
                 points=int(points),
                 key=f"{key}:points:out:{i}",
                 actor=actor,
