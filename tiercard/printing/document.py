@@ -346,11 +346,13 @@ class PrintedDocument(FPDF):
             self.set_xy(self.l_margin, y + height)
 
     def _header_size(self, text: str, width: float, size: float) -> float:
-        """The font size at which each word of a header fits its column (never below 5.5)."""
-        words = text.split() or [text]
-        while size > 5.5:
+        """The font size at which each Latin word of a header fits its column (never below
+        6). Chinese needs no shrinking: it wraps between any two characters."""
+        words = [w for w in text.split() if not any("\u3000" <= ch <= "\u9fff" for ch in w)]
+        room = width - 2 * self.c_margin - 0.2  # multi_cell keeps a margin on either side
+        while size > 6 and words:
             self.set_font(FONT, "B", size=size)
-            if all(self.get_string_width(word) <= width for word in words):
+            if all(self.get_string_width(word) <= room for word in words):
                 break
             size -= 0.5
         return size
