@@ -71,3 +71,27 @@ def test_batches_and_problems_are_scoped(
     assert [p.row_number for p in first + rest] == [2, 3, 4]
     with translation.override("zh-hans"):
         assert first[0].message  # rendered in the viewer's language (zh after the lead's merge)
+
+
+def test_background_tasks_check_and_commit(users: dict[str, User], store: Path, tmp_path: Path) -> None:
+    from tests.imports.core_support import upload
+    from tiercard.customers.models import Customer
+    from tiercard.imports.tasks import run_import_check, run_import_commit
+
+    path = write_csv(tmp_path, [["姓名", "手机"], ["张伟", "13812340001"]])
+    batch = upload(users["rep_east1"], "customers", path)
+    checked = run_import_check.call(users["rep_east1"].pk, batch.pk)
+    assert checked == {
+        "batch": batch.pk,
+        "status": "checked",
+        "rows": 1,
+        "new": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "invalid": 0,
+    }
+    assert Customer.objects.count() == 0
+    done = run_import_commit.call(users["rep_east1"].pk, batch.pk, False)
+    assert done["status"] == "committed" and Customer.objects.count() == 1
+    event = AuditEvent.objects.filter(object_type="customers.customer").get()
+    assert event.interface == "task"
