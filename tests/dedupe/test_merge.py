@@ -285,3 +285,22 @@ def test_birthday_filled_from_the_merged_card_unless_lunar(
     record = customers_merge(actor=users["admin"], survivor_id=c.pk, merged_id=a.pk)
     assert "birthday" not in record.fields["survivor"]
     customers_unmerge(actor=users["admin"], merge_id=record.pk)
+
+
+def test_landlines_survive_merge_and_undo(users: dict[str, User], make_customer) -> None:
+    a = make_customer("rep_east1", name="腾飞科技", kind="company", phones="021-5555 0000")
+    b = make_customer(
+        "rep_east1", name="腾飞科技", kind="company", phones="13911112222, 010-62123456"
+    )
+    record = customers_merge(actor=users["admin"], survivor_id=a.pk, merged_id=b.pk)
+    assert set(
+        Customer.objects.get(pk=a.pk).contact_points.values_list("normalized", flat=True)
+    ) == {
+        "+862155550000",
+        "+8613911112222",
+        "+861062123456",
+    }
+    customers_unmerge(actor=users["admin"], merge_id=record.pk)
+    assert list(
+        Customer.objects.get(pk=a.pk).contact_points.values_list("normalized", flat=True)
+    ) == ["+862155550000"]

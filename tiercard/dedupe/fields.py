@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from tiercard.core.contacts import national_digits
 from tiercard.core.errors import ValidationFailed
 from tiercard.customers.models import BirthdayCalendar, ContactPoint, ContactPointKind, Customer
 
@@ -70,6 +71,12 @@ def contact_list(points: list[ContactPoint], kinds: tuple[str, ...]) -> list[str
 
 PHONES = (ContactPointKind.MOBILE, ContactPointKind.PHONE)
 EMAILS = (ContactPointKind.EMAIL,)
+
+
+def as_typed(key: str, values: list[str]) -> list[str]:
+    """Stored contact values in the form ``customer_update`` accepts: phones as people type
+    them (``normalize_phone`` refuses its own +86 landline output, 021… is fine)."""
+    return [national_digits(v) for v in values] if key == "phones" else values
 
 
 @dataclass(frozen=True)
@@ -135,11 +142,8 @@ def resolve(
             data[choice.name] = choice.merged
     for key, kinds in (("phones", PHONES), ("emails", EMAILS)):
         mine = contact_list(survivor_points, kinds)
-        theirs = [
-            v
-            for v in contact_list(merged_points, kinds)
-            if v.lower() not in {m.lower() for m in mine}
-        ]
+        known = {m.lower() for m in mine}
+        theirs = [v for v in contact_list(merged_points, kinds) if v.lower() not in known]
         if theirs:
-            data[key] = mine + theirs
+            data[key] = as_typed(key, mine + theirs)
     return data

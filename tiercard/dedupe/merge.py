@@ -132,7 +132,9 @@ def _field_changes(
     before: dict[str, Any] = {}
     for key in data:
         if key == "phones":
-            before[key] = merge_fields.contact_list(mine, merge_fields.PHONES)
+            before[key] = merge_fields.as_typed(
+                key, merge_fields.contact_list(mine, merge_fields.PHONES)
+            )
         elif key == "emails":
             before[key] = merge_fields.contact_list(mine, merge_fields.EMAILS)
         else:

@@ -33,6 +33,7 @@ from tiercard.core.timeutils import business_today
 from tiercard.customers.models import Contact, Customer
 from tiercard.customers.services import customer_update
 from tiercard.dedupe import fields as merge_fields
+from tiercard.dedupe import keys
 from tiercard.dedupe.matchkeys import keys_refresh
 from tiercard.dedupe.merge import _checked, lock_memberships, lock_pair, ordered, points_of
 from tiercard.dedupe.models import DuplicatePair, MergeRecord, PairStatus
@@ -76,9 +77,12 @@ def _current_values(survivor: Customer, names: Sequence[str]) -> dict[str, Any]:
 
 
 def _norm(name: str, value: Any) -> Any:
-    """Compare like ``customer_update`` stores: phone lists normalised, ids as text."""
-    if name in {"phones", "emails"}:
-        return [str(v).lower() for v in value]
+    """Compare like ``customer_update`` stores: phones as E.164, lists as sets (the service
+    orders a card's phones mobiles first), ids as text."""
+    if name == "phones":
+        return sorted(keys.phone_key(str(v)) for v in value)
+    if name == "emails":
+        return sorted(str(v).lower() for v in value)
     return "" if value is None else str(value)
 
 
