@@ -286,13 +286,14 @@ def _audit(actor: User, record: MergeRecord, survivor: Customer, merged: Custome
             "status": [record.merged_status, CustomerStatus.ARCHIVED],
             "merged_into": [None, survivor.pk],
         },
-        note=f"merged into {survivor.pk}",
+        # Notes show on the cards' timelines as stored: arrows and names read in any language.
+        note=f"⇒ #{survivor.pk} {survivor.name}",
     )
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
         obj=survivor,
         customer_id=survivor.pk,
-        changes={"merged_from": [None, merged.pk]},
-        note=f"merged {merged.pk} into this card",
+        changes={},
+        note=f"⇐ #{merged.pk} {merged.name}",
     )

@@ -270,5 +270,5 @@ def _audit(actor: User, record: MergeRecord, survivor: Customer, merged: Custome
             "status": ["archived", record.merged_status],
             "merged_into": [survivor.pk, None],
         },
-        note=f"merge into {survivor.pk} undone",
+        note=f"⇏ #{survivor.pk} {survivor.name}",
     )
