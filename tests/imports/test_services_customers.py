@@ -229,3 +229,53 @@ def test_possible_duplicates_are_flagged_in_the_dry_run(
     assert batch.new_count == 1 and batch.possible_duplicates == 1
     note = ImportProblem.objects.get(batch=batch, code="possible_duplicate")
     assert note.severity == "warning" and "张伟" in note.message
+
+
+def test_both_paths_write_the_same_card_and_audit_row(
+    users: dict[str, User], store: Path, tmp_path: Path, settings, path: str
+) -> None:
+    if path != "set-based":
+        pytest.skip("one comparison is enough")
+    header = ["姓名", "手机", "邮箱", "城市", "标签", "会员号", "生日", "性别", "地址"]
+    row = ["欧阳娜娜", "", "", "上海", "老客户", "", "1990-05-01", "女", "浦东新区 1 号"]
+    made = {}
+    for mode, phone, threshold in (("rows", "13812340001", 2**40), ("bulk", "13812340002", 0)):
+        settings.TIERCARD_IMPORT_BULK_FROM_BYTES = threshold
+        cells = list(row)
+        cells[1], cells[2], cells[5] = phone, f"{mode}@example.com", f"M-{mode}"
+        batch = imported(
+            users["rep_east1"],
+            "customers",
+            write_csv(tmp_path, [header, cells], name=f"{mode}.csv"),
+        )
+        assert batch.new_count == 1
+        made[mode] = Customer.objects.get(external_id=f"M-{mode}")
+    skip = {
+        "id",
+        "external_id",
+        "primary_phone",
+        "phone_tail",
+        "primary_email",
+        "search_text",
+        "created_at",
+        "updated_at",
+    }
+    fields = [f.attname for f in Customer._meta.concrete_fields if f.attname not in skip]
+    assert {f: getattr(made["rows"], f) for f in fields} == {
+        f: getattr(made["bulk"], f) for f in fields
+    }
+    assert (
+        made["bulk"].search_text.replace("bulk", "rows").replace("13812340002", "13812340001")
+        == made["rows"].search_text
+    )
+    events = {
+        mode: AuditEvent.objects.get(object_type="customers.customer", customer_id=card.pk)
+        for mode, card in made.items()
+    }
+    assert set(events["rows"].changes) == set(events["bulk"].changes)
+    assert (
+        events["bulk"].changes["name"] == ["", "欧阳娜娜"]
+        or events["bulk"].changes["name"][1] == "欧阳娜娜"
+    )
+    assert ContactPoint.objects.filter(customer=made["bulk"]).count() == 2
+    assert list(made["bulk"].tags.values_list("name", flat=True)) == ["老客户"]

@@ -107,3 +107,17 @@ def test_sales_reps_cannot_undo_and_nothing_changes(
 
     with pytest.raises(NotFound):
         import_undo(actor=users["mgr_south"], batch_id=batch.pk)
+
+
+def test_undo_of_a_set_based_import_archives_its_customers(
+    users: dict[str, User], store: Path, tmp_path: Path, settings
+) -> None:
+    settings.TIERCARD_IMPORT_BULK_FROM_BYTES = 0
+    rows = [["姓名", "手机"]] + [[f"客户{i}", f"1381234{i:04d}"] for i in range(30)]
+    batch = imported(users["mgr_east"], "customers", write_csv(tmp_path, rows))
+    assert batch.new_count == 30
+    assert (
+        AuditEvent.objects.filter(object_type="customers.customer", action="create").count() == 30
+    )
+    import_undo(actor=users["mgr_east"], batch_id=batch.pk)
+    assert set(Customer.objects.values_list("status", flat=True)) == {CustomerStatus.ARCHIVED}
