@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Router
 
 from tiercard.api import (
+    card_actions,
     contacts,
     customers,
     data_exports,
@@ -115,6 +116,7 @@ api.add_router("", customers.router)
 api.add_router("", contacts.router)
 api.add_router("", purchases.router)
 api.add_router("", interactions.router)
+api.add_router("", card_actions.router)
 api.add_router("", loyalty_returns.router)
 api.add_router("", loyalty_points.router)
 api.add_router("", loyalty_rewards.router)
