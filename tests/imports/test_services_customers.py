@@ -279,3 +279,23 @@ def test_both_paths_write_the_same_card_and_audit_row(
     )
     assert ContactPoint.objects.filter(customer=made["bulk"]).count() == 2
     assert list(made["bulk"].tags.values_list("name", flat=True)) == ["老客户"]
+
+
+def test_a_row_turning_invalid_after_the_check_rolls_the_whole_file_back(
+    users: dict[str, User], store: Path, tmp_path: Path, make_customer
+) -> None:
+    from tiercard.imports.services import import_commit
+
+    rows = [["姓名", "手机", "会员号"]] + [
+        [f"客户{i}", f"1391234{i:04d}", f"M{i}"] for i in range(12)
+    ]
+    batch = check(users["admin"], "customers", write_csv(tmp_path, rows))
+    assert batch.new_count == 12 and batch.invalid_count == 0
+    make_customer("rep_south", name="后来者", external_id="M11")  # takes the last row's id
+    audited = AuditEvent.objects.count()
+    failed = import_commit(actor=users["admin"], batch_id=batch.pk, skip_invalid=False)
+    assert failed.status == ImportStatus.FAILED
+    assert problems(failed) == [(13, "会员号", "validation_error")]
+    assert Customer.objects.count() == 1 and ContactPoint.objects.count() == 0
+    assert AuditEvent.objects.count() == audited + 1  # only the batch's own "refused" row
+    assert not ImportChange.objects.exists()

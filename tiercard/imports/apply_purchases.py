@@ -11,7 +11,13 @@ growth value, tier upgrades and points follow exactly as at the till. The order 
 purchase's ``external_ref`` (the database keeps it unique): importing the same file again, or
 an order the till already sent, replays instead of doubling. Rows without an order number
 get a reference derived from their content (customer, time, amount, item), so they too are
-recorded once.
+recorded once. The import mode does not apply: purchases are never updated, an order already
+recorded counts as unchanged.
+
+Scale: this path records each order through the checkout (a few milliseconds per order). A
+set-based path like the customers' (``bulk_customers``) is not built for purchases: the
+points an order earns depend on the tier held at that moment, birthday months, expiry from
+the purchase day and points owed, which ``checkout`` decides order by order.
 """
 
 from __future__ import annotations
