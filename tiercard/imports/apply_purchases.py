@@ -14,7 +14,10 @@ get a reference derived from their content (customer, time, amount, item), so th
 recorded once. The import mode does not apply: purchases are never updated, an order already
 recorded counts as unchanged.
 
-Scale: this path records each order through the checkout (a few milliseconds per order). A
+The check (dry run) validates each order with the checkout's own value checks
+(``sales.services._build``) and the links, without recording it: the loyalty effects cannot
+make a valid order invalid. Scale: the commit records each order through the checkout (a few
+milliseconds per order). A
 set-based path like the customers' (``bulk_customers``) is not built for purchases: the
 points an order earns depend on the tier held at that moment, birthday months, expiry from
 the purchase day and points owed, which ``checkout`` decides order by order.
@@ -31,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
 from tiercard.core.errors import DomainError
+from tiercard.customers.models import Customer
 from tiercard.imports.apply_base import (
     NEW,
     UNCHANGED,
@@ -47,8 +51,10 @@ from tiercard.imports.models import ImportBatch
 from tiercard.imports.rows import ParsedRow
 from tiercard.loyalty.services.checkout import purchase_record
 from tiercard.sales.models import Purchase
+from tiercard.sales.services import _build
 
 CENT = Decimal("0.01")
+RENAMED = {"external_ref": "order_no", "total": "amount", "amount": "amount"}
 ORDER_FIELDS = ("store", "channel", "payment_method", "note")
 MAX_REF = 64
 
@@ -117,6 +123,7 @@ class PurchaseApplier:
         self.finder = CustomerFinder(actor, self.key)
         self.orders_seen: set[int] = set()  # hashes of order numbers already applied
         self.refs: dict[str, tuple[int, Decimal]] = {}
+        self.dry_run = False  # set by the driver: the check validates without the checkout
 
     def prepare(self, units: Sequence[Unit]) -> None:
         self.finder.load(link_key(unit[0].values, self.key) for unit in units)
@@ -164,6 +171,17 @@ class PurchaseApplier:
                     )
         return ref
 
+    def _validated(self, customer_id: int, data: dict[str, Any], unit: Unit) -> Decimal:
+        """The order's total as ``purchase_write`` computes it, with every check it makes on
+        the values (``sales.services._build``, pure but for the sales rep lookup)."""
+        try:
+            purchase, _lines = _build(self.actor, Customer(pk=customer_id), data)
+        except DomainError as error:
+            raise RowFailed(
+                service_problems(error, unit, self.header_of, field_names=RENAMED)
+            ) from error
+        return purchase.total
+
     def apply(self, unit: Unit) -> str:
         ref = self._check_order(unit)
         first = unit[0]
@@ -171,9 +189,13 @@ class PurchaseApplier:
         lines = [_line(row, self.header_of) for row in unit]
         if not ref:
             ref = content_ref(customer_id, unit)
-        known = self.refs.get(ref)
-        if known is not None and known[0] == customer_id:
-            return UNCHANGED  # recorded before (an earlier run, or the till): a replay
+            found = (
+                Purchase.objects.filter(external_ref=ref)
+                .values_list("customer_id", "total")
+                .first()
+            )
+            if found is not None:
+                self.refs[ref] = found
         data: dict[str, Any] = {
             "occurred_at": first.values.get("occurred_at"),
             "external_ref": ref,
@@ -182,13 +204,33 @@ class PurchaseApplier:
         for name in ORDER_FIELDS:
             if first.values.get(name):
                 data[name] = first.values[name]
+        total = self._validated(customer_id, data, unit)
+        known = self.refs.get(ref)
+        if known is not None:
+            if known == (customer_id, total):
+                return UNCHANGED  # recorded before (an earlier run, or the till): a replay
+            raise fail(
+                first,
+                "duplicate_external_ref",
+                _("This order number was already used for a different purchase."),
+                column=self.header_of.get("order_no", ""),
+                field="order_no",
+            )
+        if self.dry_run:
+            # The checkout's own writes are not needed to know the order is valid: the values
+            # passed ``_build`` and the card is open (an archived card takes no purchases).
+            if any(m.archived for m in self.finder.get(link_key(first.values, self.key))):
+                raise fail(
+                    first,
+                    "customer_archived",
+                    _("This customer is archived. Restore the card before recording purchases."),
+                )
+            return NEW
         try:
             recorded = purchase_record(actor=self.actor, customer_id=customer_id, data=data)
         except DomainError as error:
             raise RowFailed(
-                service_problems(
-                    error, unit, self.header_of, field_names={"external_ref": "order_no"}
-                )
+                service_problems(error, unit, self.header_of, field_names=RENAMED)
             ) from error
         if not recorded.created:
             return UNCHANGED

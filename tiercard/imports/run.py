@@ -195,6 +195,8 @@ def _run_chunks(
     headers = list(batch.headers)
     reader = RowReader(batch.kind, mapping, headers)
     applier: Applier = APPLIERS[batch.kind](batch, actor, reader.header_of)
+    if hasattr(applier, "dry_run"):
+        applier.dry_run = dry_run
     with open_table(path, filename=batch.filename) as table:
         rows = reader.read_all(table.rows())
         for chunk in chunks(units_of(batch.kind, rows)):
