@@ -110,3 +110,65 @@ def with_doctype(xml: bytes, doctype: bytes) -> bytes:
         head, _, body = xml.partition(b"?>")
         return head + b"?>" + doctype + body
     return doctype + xml
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def handmade_xlsx(
+    path: Path,
+    sheets: Sequence[tuple[str, str, str]],
+    *,
+    shared_strings: Sequence[str] = (),
+    styles: str = "",
+    date1904: bool = False,
+) -> Path:
+    """A workbook written part by part, as other programs write them. ``sheets``: (name,
+    state, sheetData inner XML); ``shared_strings``: raw ``<si>`` inner XML items."""
+    sheet_list = "".join(
+        f'<sheet name="{name}" sheetId="{i + 1}" r:id="rId{i + 1}"'
+        + (f' state="{state}"' if state else "")
+        + "/>"
+        for i, (name, state, _data) in enumerate(sheets)
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i + 1}" Type="{_REL}/worksheet" '
+        f'Target="worksheets/sheet{i + 1}.xml"/>'
+        for i in range(len(sheets))
+    )
+    rels += f'<Relationship Id="rSS" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
+    rels += f'<Relationship Id="rST" Type="{_REL}/styles" Target="/xl/styles.xml"/>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{_PKG}"><Relationship Id="r1" '
+            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
+            + ('<workbookPr date1904="1"/>' if date1904 else "")
+            + f"<sheets>{sheet_list}</sheets></workbook>",
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{_PKG}">{rels}</Relationships>'
+        )
+        for i, (_name, _state, data) in enumerate(sheets):
+            archive.writestr(
+                f"xl/worksheets/sheet{i + 1}.xml",
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                f'<worksheet xmlns="{_MAIN}"><sheetData>{data}</sheetData></worksheet>',
+            )
+        items = "".join(f"<si>{item}</si>" for item in shared_strings)
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            f'<sst xmlns="{_MAIN}" count="{len(shared_strings)}">{items}</sst>',
+        )
+        archive.writestr(
+            "xl/styles.xml",
+            styles
+            or f'<styleSheet xmlns="{_MAIN}"><cellXfs><xf numFmtId="0"/></cellXfs></styleSheet>',
+        )
+    return path

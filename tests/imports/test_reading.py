@@ -429,3 +429,80 @@ def test_rows_is_one_pass(tmp_path: Path) -> None:
         list(table.rows())
         with pytest.raises(RuntimeError):
             table.rows()
+
+
+# --- workbooks written by other programs --------------------------------------------------
+
+STYLES = (
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="1"><numFmt numFmtId="164" '
+    'formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts>'
+    '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/></cellXfs>'
+    "</styleSheet>"
+)
+
+
+def test_handmade_workbook_cell_kinds(tmp_path: Path) -> None:
+    data = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+        '<c r="C1" t="inlineStr"><is><t>日期</t></is></c><c r="D1" t="s"><v>2</v></c>'
+        '<c r="E1" t="inlineStr"><is><t>状态</t></is></c></row>'
+        '<row r="3"><c r="A3" t="s"><v>3</v></c><c r="B3"><v>13812345678</v></c>'
+        '<c r="C3" s="1"><v>45413</v></c><c r="D3" s="2"><v>45413.5</v></c>'
+        '<c r="E3" t="b"><v>1</v></c></row>'
+        # No r attributes: cells follow each other; an error value; an ISO date cell.
+        '<row><c t="inlineStr"><is><r><t>王</t></r><r><t>五</t></r></is></c>'
+        '<c t="str"><v>0571-1234567</v></c><c t="d"><v>2024-05-02T00:00:00</v></c>'
+        '<c t="e"><v>#N/A</v></c><c><f>A1</f></c></row>'
+    )
+    strings = [
+        "<t>姓名</t>",
+        "<t>电话</t>",
+        "<t>时间</t>",
+        "<r><t>张</t></r><r><t>三</t></r><rPh><t>zhang</t></rPh>",
+    ]
+    path = fx.handmade_xlsx(
+        tmp_path / "w.xlsx",
+        [
+            ("隐藏", "hidden", "<row r='1'><c t='inlineStr'><is><t>x</t></is></c></row>"),
+            ("客户", "", data),
+        ],
+        shared_strings=strings,
+        styles=STYLES,
+    )
+    with open_table(path) as table:
+        assert table.sheet == "客户"  # the first visible sheet
+        assert table.headers == ("姓名", "电话", "日期", "时间", "状态")
+        rows = list(table.rows())
+    assert rows == [
+        SourceRow(3, ("张三", "13812345678", "2024-05-01", "2024-05-01 12:00:00", "TRUE")),
+        SourceRow(4, ("王五", "0571-1234567", "2024-05-02", "#N/A", "")),
+    ]
+
+
+def test_1904_date_system(tmp_path: Path) -> None:
+    data = (
+        '<row r="1"><c t="inlineStr"><is><t>姓名</t></is></c>'
+        '<c t="inlineStr"><is><t>生日</t></is></c></row>'
+        '<row r="2"><c t="inlineStr"><is><t>张三</t></is></c><c s="1"><v>43951</v></c></row>'
+    )
+    path = fx.handmade_xlsx(tmp_path / "mac.xlsx", [("S", "", data)], styles=STYLES, date1904=True)
+    assert read_all(path)[1] == [SourceRow(2, ("张三", "2024-05-01"))]  # 1462 days later
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        '<row r="2"><c r="A2" t="s"><v>99</v></c></row>',  # no such shared string
+        '<row r="2"><c r="A2"><v>abc</v></c></row>',  # not a number
+        '<row r="2"><c r="ZZZZ2" t="inlineStr"><is><t>x</t></is></c></row>',  # past XFD
+        '<row r="2"><c r="A2"><v>1</v>',  # truncated XML
+    ],
+)
+def test_broken_sheets_are_refused_not_crashes(tmp_path: Path, row: str) -> None:
+    header = (
+        '<row r="1"><c t="inlineStr"><is><t>a</t></is></c>'
+        '<c t="inlineStr"><is><t>b</t></is></c></row>'
+    )
+    path = fx.handmade_xlsx(tmp_path / "b.xlsx", [("S", "", header + row)])
+    assert refusal(path).code == "import_unsafe_file"

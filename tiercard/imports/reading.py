@@ -3,8 +3,8 @@
 Invariants:
 - the size limit is checked on the file's size before a byte of content is read;
 - an xlsx passes :func:`~tiercard.imports.xlsx_safety.check_zip` (declared sizes, ratios, no
-  DOCTYPE in any part) before openpyxl opens it, and openpyxl parses it in read-only mode through
-  defusedxml, so memory stays bounded and no entity is ever expanded;
+  DOCTYPE in any part) before any part is parsed, so no entity can ever be expanded; its rows
+  are then streamed by :mod:`~tiercard.imports.xlsx_rows`, one row in memory at a time;
 - formula cells are never evaluated: an xlsx formula cell reads as the value Excel cached when
   the file was last saved (a formula without a cached value reads as empty); CSV text such as
   ``=cmd|' /C calc'!A0`` is plain text and stays exactly that;
@@ -36,7 +36,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.core.errors import DomainError
-from tiercard.imports import xlsx_safety
+from tiercard.imports import xlsx_rows, xlsx_safety
 from tiercard.imports.values import clean_cell
 
 DEFAULT_MAX_BYTES = 50 * 2**20
@@ -112,7 +112,7 @@ def open_table(path: Path, *, filename: str | None = None) -> Iterator[Table]:
     if magic.startswith(_OLE_MAGIC) or name.endswith(".xls"):
         raise ImportFileError(
             _(
-                "Old .xls workbooks are not supported. "
+                "Old .xls workbooks and password-protected files are not supported. "
                 "Save the file as .xlsx or .csv and try again."
             ),
             code="import_format",
@@ -390,47 +390,27 @@ def _fill_merges(
 
 @contextlib.contextmanager
 def _open_xlsx(path: Path) -> Iterator[Table]:
-    import openpyxl
-
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _unsafe(exc) from None
-    with archive, path.open("rb") as handle:
+    with archive:
         try:
-            xlsx_safety.check_zip(archive)
-        except xlsx_safety.UnsafeWorkbook as exc:
+            book = xlsx_rows.open_workbook(archive)  # checks the zip before parsing
+            merges = xlsx_safety.merged_ranges(archive, book.sheet.path)
+        except ImportFileError:
+            raise
+        except Exception as exc:  # any failure to read an upload's structure is a refusal
             raise _unsafe(exc) from None
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
-            raise _unsafe(exc) from None
-        try:
-            # A file object, not the path: openpyxl would refuse a stored upload's name.
-            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-        except Exception as exc:  # any parse failure of an upload is a refusal
-            raise _unsafe(exc) from None
-        try:
-            if not workbook.worksheets:
-                raise _empty()
-            sheet = workbook.worksheets[0]
-            sheet_path = getattr(sheet, "_worksheet_path", None)
-            if not isinstance(sheet_path, str):  # a chart sheet first, or an unknown layout
-                raise _unsafe()
-            try:
-                merges = xlsx_safety.merged_ranges(archive, sheet_path)
-            except (xlsx_safety.UnsafeWorkbook, KeyError, zipfile.BadZipFile, OSError) as exc:
-                raise _unsafe(exc) from None
-            sheet.reset_dimensions()  # a lying <dimension> must not pad every row to XFD
-            raw = _xlsx_rows(sheet)
-            table = _build_table(_header_guard(raw, merges), sheet=sheet.title)
-            yield table
-        finally:
-            workbook.close()
+        raw = _xlsx_rows(archive, book)
+        yield _build_table(_header_guard(raw, merges), sheet=book.sheet.title)
 
 
-def _xlsx_rows(sheet: Any) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(
+    archive: zipfile.ZipFile, book: xlsx_rows.Workbook
+) -> Iterator[tuple[int, list[str]]]:
     try:
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [cell_text(v) for v in values]
+        yield from xlsx_rows.sheet_rows(archive, book, cell_text)
     except ImportFileError:
         raise
     except Exception as exc:  # damaged or hostile sheet XML
