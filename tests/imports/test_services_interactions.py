@@ -47,3 +47,19 @@ def test_interactions_are_logged_once(
 
     again = check(users["rep_east1"], "interactions", path, key="external_id")
     assert counts(again)["unchanged"] == 2 and counts(again)["new"] == 0
+
+
+def test_marketing_may_not_import_interactions(
+    users: dict[str, User], store: Path, tmp_path: Path, make_customer
+) -> None:
+    from tiercard.core.errors import PermissionDenied
+    from tiercard.imports.models import ImportBatch
+    from tiercard.imports.services import import_upload
+
+    make_customer("rep_east1", name="张伟", external_id="M001")
+    path = write_csv(
+        tmp_path, [["会员号", "时间", "方式", "内容"], ["M001", "2024-05-01", "电话", "x"]]
+    )
+    with pytest.raises(PermissionDenied):
+        import_upload(actor=users["marketing"], kind="interactions", path=path, filename="i.csv")
+    assert not ImportBatch.objects.exists() and not Interaction.objects.exists()
