@@ -323,6 +323,8 @@ def _open_csv(path: Path) -> Iterator[Table]:
 
 def cell_text(value: Any) -> str:
     """A cell value as the text a person reads in the sheet."""
+    if type(value) is str:  # the common case first: this runs for every cell
+        return clean_cell(value)
     if value is None:
         return ""
     if isinstance(value, bool):
