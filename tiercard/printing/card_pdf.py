@@ -96,9 +96,19 @@ def _band(
 
 
 def _identity(pdf: PrintedDocument, sheet: CardSheet, colour: tuple[int, int, int]) -> None:
-    """Name, tier badge, kind and status; registered / tier since on the right."""
+    """Name, tier badge, kind and status; registered / tier since on the right (or under the
+    badges when a long name leaves no room beside them)."""
     y = pdf.get_y()
-    pdf.set_font(FONT, "B", size=20)
+    pdf.set_font(FONT, size=8)
+    right = [_("Registered %(date)s") % {"date": sheet.registered}]
+    if sheet.tier.since:
+        right.append(_("Tier since %(date)s") % {"date": _local_day(sheet.tier.since)})
+    right_width = max(pdf.get_string_width(text) for text in right) + 4
+    size = 20.0
+    pdf.set_font(FONT, "B", size=size)
+    while size > 14 and pdf.get_string_width(sheet.name) > pdf.width * 0.55:
+        size -= 1  # a long company name is set smaller before it is ever cut
+        pdf.set_font(FONT, "B", size=size)
     name = pdf.fit(sheet.name, pdf.width * 0.55)
     pdf.set_xy(pdf.l_margin, y)
     pdf.cell(pdf.get_string_width(name) + 3, 10, name)
@@ -107,7 +117,7 @@ def _identity(pdf: PrintedDocument, sheet: CardSheet, colour: tuple[int, int, in
         pdf.set_font(FONT, size=10)
         pdf.set_text_color(*MUTED)
         pdf.set_xy(x, y + 1.5)
-        alt = pdf.fit(sheet.name_en, 40)
+        alt = pdf.fit(sheet.name_en, 36)
         pdf.cell(pdf.get_string_width(alt) + 3, 8, alt)
         pdf.set_text_color(*INK)
         x = pdf.get_x() + 1
@@ -115,17 +125,19 @@ def _identity(pdf: PrintedDocument, sheet: CardSheet, colour: tuple[int, int, in
     grey = (233, 236, 239)
     x += pdf.badge(x, y + 3, sheet.kind, grey, size=8) + 1.5
     status_fill = (248, 215, 218) if sheet.archived else grey
-    pdf.badge(x, y + 3, sheet.status, status_fill, size=8)
+    x += pdf.badge(x, y + 3, sheet.status, status_fill, size=8)
+    beside = x + right_width <= pdf.w - pdf.r_margin
     pdf.set_font(FONT, size=8)
     pdf.set_text_color(*MUTED)
-    right = [_("Registered %(date)s") % {"date": sheet.registered}]
-    if sheet.tier.since:
-        right.append(_("Tier since %(date)s") % {"date": _local_day(sheet.tier.since)})
-    for n, text in enumerate(right):
-        pdf.set_xy(pdf.l_margin, y + n * 4.2)
-        pdf.cell(pdf.width, 4.2, text, align=Align.R)
+    if beside:
+        for n, text in enumerate(right):
+            pdf.set_xy(pdf.l_margin, y + n * 4.2)
+            pdf.cell(pdf.width, 4.2, text, align=Align.R)
+    else:
+        pdf.set_xy(pdf.l_margin, y + 11)
+        pdf.cell(pdf.width, 4.2, "  ·  ".join(right))
     pdf.set_text_color(*INK)
-    pdf.set_xy(pdf.l_margin, y + 13)
+    pdf.set_xy(pdf.l_margin, y + (13 if beside else 16))
 
 
 def _facts(pdf: PrintedDocument, sheet: CardSheet) -> None:
