@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -318,3 +319,24 @@ def test_large_files_run_in_the_background_and_the_page_polls(
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert ImportBatch.objects.get().status == ImportStatus.COMMITTED
     assert Customer.objects.count() == 2
+
+
+def test_problems_are_paged(login: Callable[[str], Client], monkeypatch: Any) -> None:
+    from tiercard.web.views import imports as views
+
+    monkeypatch.setattr(views, "PROBLEMS_PAGE", 2)
+    client = login("rep_east1")
+    rows = [HEADERS] + [(f"客户{i}", f"1381234{i:04d}", "2024年13月40日", "") for i in range(5)]
+    upload(client, csv_upload(rows))
+    batch = ImportBatch.objects.get()
+    client.post(f"/imports/{batch.pk}/mapping/", mapping_post(batch))
+    seen: list[str] = []
+    url = f"/imports/{batch.pk}/"
+    for _ in range(5):
+        html = client.get(url).content.decode()
+        seen += re.findall(r'<td class="num mono">(\d+)</td>', html)
+        more = re.search(r'href="\?after=(\d+)" id="problems-next"', html)
+        if not more:
+            break
+        url = f"/imports/{batch.pk}/?after={more.group(1)}"
+    assert seen == ["2", "3", "4", "5", "6"]
