@@ -506,3 +506,17 @@ def test_broken_sheets_are_refused_not_crashes(tmp_path: Path, row: str) -> None
     )
     path = fx.handmade_xlsx(tmp_path / "b.xlsx", [("S", "", header + row)])
     assert refusal(path).code == "import_unsafe_file"
+
+
+def test_delimiter_is_found_below_a_title_line(tmp_path: Path) -> None:
+    path = fx.write_csv(
+        tmp_path / "m.csv", [("会员客户分级管理表",), fx.HEADERS, fx.ROWS[0]], delimiter="\t"
+    )
+    headers, rows = read_all(path)
+    assert headers == fx.HEADERS and rows[0].cells == fx.ROWS[0]
+
+
+def test_excel_sep_hint_line_names_the_delimiter_and_is_not_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("sep=;\r\n姓名;备注\r\n张三;a,b\r\n", encoding="utf-8")
+    assert read_all(path) == (("姓名", "备注"), [SourceRow(2, ("张三", "a,b"))])

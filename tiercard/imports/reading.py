@@ -24,6 +24,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ HEADER_SCAN_ROWS = 10  # non-blank rows looked at to find the header below any t
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and other Office 97 files)
 _DELIMITERS = (",", "\t", ";")
+DELIMITER_SCAN_LINES = 20
+_SEP_HINT = re.compile(r"^sep=([,;\t|])\r?\n?$")
 
 
 class ImportFileError(DomainError):
@@ -264,9 +267,10 @@ def _encoding_error(after_row: int | None = None) -> ImportFileError:
     return ImportFileError(message, code="import_encoding")
 
 
-def detect_delimiter(first_line: str) -> str:
-    """The most frequent of comma, tab and semicolon in the header line (comma on a tie)."""
-    counts = {d: first_line.count(d) for d in _DELIMITERS}
+def detect_delimiter(lines: Sequence[str]) -> str:
+    """Comma, tab or semicolon: the one a line uses most often, over the first lines (so a
+    title line above the header does not decide); comma on a tie or when none is used."""
+    counts = {d: max((line.count(d) for line in lines), default=0) for d in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
     return best if counts[best] else ","
 
@@ -302,18 +306,16 @@ def _open_csv(path: Path) -> Iterator[Table]:
         raw.seek(0)
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         try:
-            first_line = text.readline()
+            lines = [text.readline() for _ in range(DELIMITER_SCAN_LINES)]
         except UnicodeDecodeError:
             raise _encoding_error() from None
         text.seek(0)
-        if not first_line.strip():
-            # Leading blank lines: look for the delimiter in the first line with content.
-            for line in text:
-                if line.strip():
-                    first_line = line
-                    break
-            text.seek(0)
-        delimiter = detect_delimiter(first_line)
+        hint = _SEP_HINT.match(lines[0])
+        if hint:  # Excel's "sep=;" line: it names the delimiter and is not a row
+            delimiter = hint.group(1)
+            text.readline()
+        else:
+            delimiter = detect_delimiter([line for line in lines if line.strip()])
         reported = "gb18030" if encoding == "gb18030" else encoding
         yield _build_table(_csv_records(text, delimiter), encoding=reported)
 
