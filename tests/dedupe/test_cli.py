@@ -50,3 +50,10 @@ def test_refusals_name_the_code_and_change_nothing(twins: Twins) -> None:
     with pytest.raises(CommandError, match="No active user"):
         run("dedupe_merge", str(s.pk), str(m.pk), "--user", "nobody")
     assert world(s.pk, m.pk) == state
+
+
+def test_scan_task_runs_the_scan(twins: Twins) -> None:
+    from tiercard.dedupe.tasks import duplicate_scan
+
+    result = duplicate_scan.call(full=True)
+    assert result["pairs_found"] == 1 and result["full"] is True
