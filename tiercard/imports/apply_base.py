@@ -151,7 +151,9 @@ class CustomerFinder:
             ]
         elif self.key in (MatchKey.EXTERNAL_ID, MatchKey.CREDIT_CODE):
             pairs = list(
-                Customer.objects.filter(**{f"{self.key}__in": wanted}).values_list(self.key, "pk")
+                Customer.objects.exclude(**{self.key: ""})
+                .filter(**{f"{self.key}__in": wanted})
+                .values_list(self.key, "pk")
             )
         elif self.key == MatchKey.NAME_COMPANY:
             names = {name for name, _company in wanted}

@@ -77,8 +77,10 @@ def _taken(prepared: Sequence[Prepared]) -> dict[tuple[str, str], bool]:
     for name in ("external_id", "credit_code"):
         wanted = {getattr(p.customer, name) for p in prepared} - {""}
         if wanted:
-            for value in Customer.objects.filter(**{f"{name}__in": wanted}).values_list(
-                name, flat=True
+            for value in (
+                Customer.objects.exclude(**{name: ""})
+                .filter(**{f"{name}__in": wanted})
+                .values_list(name, flat=True)
             ):
                 taken[(name, value)] = True
     return taken
