@@ -520,3 +520,15 @@ def test_excel_sep_hint_line_names_the_delimiter_and_is_not_a_row(tmp_path: Path
     path = tmp_path / "m.csv"
     path.write_text("sep=;\r\n姓名;备注\r\n张三;a,b\r\n", encoding="utf-8")
     assert read_all(path) == (("姓名", "备注"), [SourceRow(2, ("张三", "a,b"))])
+
+
+@override_settings(TIERCARD_IMPORT_MAX_SHARED_STRINGS=100)
+def test_a_shared_strings_table_too_big_to_hold_is_refused(tmp_path: Path) -> None:
+    data = '<row r="1"><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row>'
+    path = fx.handmade_xlsx(
+        tmp_path / "s.xlsx", [("S", "", data)], shared_strings=[f"<t>{'长' * 40}</t>"] * 2
+    )
+    error = refusal(path)
+    assert error.code == "import_too_large"
+    with translation.override("en"):
+        assert "CSV" in str(error.message)

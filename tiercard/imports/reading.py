@@ -402,8 +402,16 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
         try:
             book = xlsx_rows.open_workbook(archive)  # checks the zip before parsing
             merges = xlsx_safety.merged_ranges(archive, book.sheet.path)
-        except ImportFileError:
-            raise
+        except xlsx_safety.UnsafeWorkbook as exc:
+            if exc.reason == "shared_strings_too_large":
+                raise ImportFileError(
+                    _(
+                        "The workbook holds too much text to read at once. "
+                        "Save it as CSV (UTF-8) and import that file."
+                    ),
+                    code="import_too_large",
+                ) from None
+            raise _unsafe(exc) from None
         except Exception as exc:  # any failure to read an upload's structure is a refusal
             raise _unsafe(exc) from None
         raw = _xlsx_rows(archive, book)

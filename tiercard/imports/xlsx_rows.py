@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element, XMLParser, fromstring, iterparse
 
+from django.conf import settings
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
 from tiercard.imports import xlsx_safety
 
 MAX_COLUMN = 16384  # XFD, the widest sheet Excel makes
+MAX_SHARED_STRINGS = 150 * 2**20  # bytes of sharedStrings.xml, uncompressed
 _CHUNK = 64 * 1024
 
 
@@ -108,6 +110,11 @@ def open_workbook(archive: zipfile.ZipFile) -> Workbook:
         raise BadWorkbook("no worksheet")
     sheet = next((s for s, hidden in sheets if not hidden), sheets[0][0])
     strings_path = next((p for k, p in rels.values() if k.endswith("/sharedStrings")), "")
+    if strings_path and strings_path in archive.NameToInfo:
+        # The shared strings are the one table held in memory: cap what it may inflate to.
+        limit = int(getattr(settings, "TIERCARD_IMPORT_MAX_SHARED_STRINGS", MAX_SHARED_STRINGS))
+        if archive.getinfo(strings_path).file_size > limit:
+            raise xlsx_safety.UnsafeWorkbook("shared_strings_too_large")
     styles_path = next((p for k, p in rels.values() if k.endswith("/styles")), "")
     return Workbook(
         sheet=sheet,

@@ -25,7 +25,7 @@ from django.conf import settings
 
 MAX_ENTRIES = 2000
 MAX_MERGES = 100_000
-DEFAULT_MAX_UNCOMPRESSED = 2 * 2**30
+DEFAULT_MAX_UNCOMPRESSED = 2**30
 DEFAULT_MAX_RATIO = 200
 _SMALL_ENTRY = 1 * 2**20  # below this, a high ratio cannot hurt (a blank sheet compresses 300x)
 _CHUNK = 256 * 1024
