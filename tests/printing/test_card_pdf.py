@@ -16,7 +16,9 @@ from django.utils import translation
 
 from tests.printing.conftest import BASIC_PHONE, VIP_PHONE, read_pdf
 from tiercard.audit.models import AuditEvent
+from tiercard.cards.layout import default_layouts
 from tiercard.cards.notes import note_add
+from tiercard.cards.templates import card_template_save
 from tiercard.core.context import interface
 from tiercard.core.errors import NotFound
 from tiercard.customers.models import Customer
@@ -216,3 +218,36 @@ def test_long_texts_are_cut_to_fit_rather_than_breaking_the_page(
     pdf = read_pdf(card_print(actor=users["rep_east1"], customer_id=basic.pk).content)
     assert "拜访拜访" in pdf.text and "…" in pdf.text
     assert pdf.pages <= 3
+
+
+def test_the_card_follows_its_tiers_template_as_the_administrator_set_it(
+    users: dict, basic: Customer
+) -> None:
+    layout = default_layouts()["basic"].to_json()
+    for section in layout["sections"]:
+        if section["key"] == "address":
+            section["shown"] = False
+            for item in section["fields"]:
+                item["required"] = False
+        if section["key"] == "preferences":
+            section["priority"] = 1  # first of all
+    card_template_save(actor=users["admin"], tier_code="basic", layout=layout)
+    text = read_pdf(card_print(actor=users["rep_east1"], customer_id=basic.pk).content).text
+    assert "Address" not in text.split("Other information")[0]  # hidden by the template
+    assert text.index("Needs and preferences") < text.index("Basic information")
+    assert "呼和浩特" in text  # a value outside the template still prints, under Other
+
+
+def test_cli_prints_the_member_table_of_a_filter(
+    users: dict, vip: Customer, basic: Customer, tmp_path: Path
+) -> None:
+    target = tmp_path / "table.pdf"
+    with interface("cli"):
+        call_command("print_table", "--as", "mgr_east", "--tier", "vip", "-o", str(target))
+    pdf = read_pdf(target.read_bytes())
+    assert "深圳联嘉电气" in pdf.text and "陈雅静" not in pdf.text  # the name is cut to fit
+    row = AuditEvent.objects.get(action="export")
+    assert row.interface == "cli" and row.changes["view"]["filters"] == {"tier": "vip"}
+    with pytest.raises(CommandError, match="permission_denied"):
+        call_command("print_table", "--as", "rep_east1", "-o", str(tmp_path / "no.pdf"))
+    assert not (tmp_path / "no.pdf").exists()
