@@ -52,7 +52,9 @@ def test_gbk_csv_import_end_to_end(
     # "号码" is not a header the guesser knows: map it to the phone field by hand.
     phone_select = page.locator("select[name=col_1]")
     assert phone_select.input_value() == ""
+    assert page.locator("#missing-fields").is_visible()
     phone_select.select_option("phones")
+    page.locator("#missing-fields").wait_for(state="detached")  # the htmx preview updated it
     screenshot(page, "browser-import-mapping")
     page.click("#run-check")
     page.wait_for_url(f"{base}/imports/{batch.pk}/")
