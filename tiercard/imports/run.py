@@ -9,7 +9,10 @@ Transactions:
 - check: each chunk is applied through the real services inside a transaction that is then
   rolled back (Odoo's dry-run idea: the same code path finds every error the commit would);
   only the batch's own problem rows and counts are kept. Rows of later chunks do not see the
-  rolled-back rows of earlier ones: duplicates inside the file are found by key instead;
+  rolled-back rows of earlier ones: duplicates inside the file are found by key instead.
+  Two appliers validate without writing where writing adds nothing to the verdict: the new
+  customers of a large file (``bulk_customers``) and purchases (the checkout's own value
+  checks); a row they pass can still fail at commit only if the data changed meanwhile;
 - commit: ONE transaction for the whole file. Each unit runs in its own savepoint: a failed
   unit is rolled back alone. All or nothing: if any unit failed, the whole transaction is
   rolled back and the batch is marked failed with its problems (zero rows written). With

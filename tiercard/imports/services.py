@@ -5,9 +5,10 @@ each record as well). The steps:
 
 1. ``import_upload`` stores the file and guesses the mapping (``batches``);
 2. ``import_configure`` sets mapping, mode and key, optionally saving a profile;
-3. ``import_check`` reads every row through the same services the commit uses and rolls
-   everything back: counts new / updated / unchanged / invalid, duplicates in the file and
-   every problem with its row, column and reason; nothing but the batch's own rows is kept;
+3. ``import_check`` reads every row through the same services (or their own validation) the
+   commit uses and rolls everything back: counts new / updated / unchanged / invalid,
+   duplicates in the file and every problem with its row, column and reason; nothing but the
+   batch's own rows is kept;
 4. ``import_commit`` applies the file in one transaction: all or nothing, or skipping the
    invalid rows when asked; a file with invalid rows is refused at once unless skipping;
 5. ``import_undo`` (``undo``) reverses a committed batch through the owning services.
