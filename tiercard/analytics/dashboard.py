@@ -67,13 +67,18 @@ def is_stale(state: RollupState | None, today: dt.date) -> bool:
     return state.refreshed_at < timezone.now() - dt.timedelta(seconds=seconds)
 
 
+def refreshes_inline() -> bool:
+    """True when the book is small enough to refresh within a page load (one indexed probe)."""
+    limit = int(getattr(settings, "TIERCARD_DASHBOARD_INLINE_CUSTOMERS", 20000))
+    return not Customer.objects.all()[limit : limit + 1].exists()
+
+
 def current_state(today: dt.date) -> RollupState | None:
     """The figures' state, refreshed first when stale and the book is small."""
     state = RollupState.objects.filter(pk=1).first()
     if not is_stale(state, today):
         return state
-    limit = int(getattr(settings, "TIERCARD_DASHBOARD_INLINE_CUSTOMERS", 20000))
-    if not Customer.objects.all()[limit : limit + 1].exists():
+    if refreshes_inline():
         return dashboard_refresh(today)
     return state if state is not None and state.as_of is not None else None
 

@@ -96,13 +96,24 @@ class OpenFollowUp(models.Model):
 
 
 class RollupState(models.Model):
-    """The single row (pk 1): the last refresh. Locked by a refresh, so refreshes queue."""
+    """The single row (pk 1): the last refresh. Locked by a refresh, so refreshes queue.
+
+    ``started_at`` is when the refresh whose figures are in place began reading: a refresh
+    that began earlier never replaces them (compare-and-swap in ``rollup.dashboard_refresh``).
+    ``running_since`` is the claim of the background job (``analytics.tasks``): one job runs
+    at a time; a job that finds the claim taken sets ``rerun_requested`` and the running one
+    goes round once more. ``requested_at``: the last "refresh now" from the page.
+    """
 
     refreshed_at = models.DateTimeField(null=True, blank=True)
     as_of = models.DateField(null=True, blank=True)  # the business day figured
     lapsed_days = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0)  # how long the last refresh took
     updated_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    running_since = models.DateTimeField(null=True, blank=True)
+    rerun_requested = models.BooleanField(default=False)
+    requested_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"dashboard figures as of {self.as_of}"

@@ -247,7 +247,13 @@ def open_follow_ups(today: dt.date) -> list[OpenFollowUp]:
 
 
 def dashboard_refresh(today: dt.date) -> RollupState:
-    """Recompute every figure for business day ``today`` and replace the tables. Re-runnable."""
+    """Recompute every figure for business day ``today`` and replace the tables. Re-runnable.
+
+    Safe beside another refresh: the replacement is a compare-and-swap on the state row's
+    ``started_at``. Figures from a refresh that began later than this one are newer (they saw
+    every write this one saw), so this one then leaves them in place and writes nothing.
+    """
+    began = timezone.now()
     started = time.perf_counter()
     ladder = active_programme().programme.ladder
     months = last_months(today)
@@ -264,6 +270,8 @@ def dashboard_refresh(today: dt.date) -> RollupState:
         state = RollupState.objects.select_for_update().filter(pk=1).first()
         if state is None:
             state = RollupState.objects.create(pk=1)
+        if state.started_at is not None and state.started_at > began:
+            return state  # a refresh that began later has replaced the tables already
         MonthlyFigure.objects.all().delete()
         CurrentFigure.objects.all().delete()
         OpenFollowUp.objects.all().delete()
@@ -275,5 +283,16 @@ def dashboard_refresh(today: dt.date) -> RollupState:
         state.lapsed_days = lapsed_days()
         state.seconds = round(time.perf_counter() - started, 3)
         state.updated_at = state.refreshed_at
-        state.save()
+        state.started_at = began
+        # Only the refresh's own fields: the job's claim (``running_since``…) is not ours.
+        state.save(
+            update_fields=[
+                "refreshed_at",
+                "as_of",
+                "lapsed_days",
+                "seconds",
+                "updated_at",
+                "started_at",
+            ]
+        )
     return state

@@ -29,6 +29,7 @@ urlpatterns = [
     path("login/", account.LoginView.as_view(), name="login"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("dashboard/<slug:figure>.csv", dashboard.dashboard_csv_view, name="dashboard_csv"),
+    path("dashboard/refresh", dashboard.dashboard_refresh_view, name="dashboard_refresh"),
     path("logout/", account.LogoutView.as_view(), name="logout"),
     path("language/", account.set_language, name="set_language"),
     path("search/", search.search_view, name="search"),

@@ -10,14 +10,19 @@ from __future__ import annotations
 import csv
 import io
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from tiercard.analytics.dashboard import current_state, dashboard_figures
+from tiercard.analytics.dashboard import current_state, dashboard_figures, refreshes_inline
+from tiercard.analytics.models import RollupState
 from tiercard.analytics.selectors.follow_ups import OVERDUE_DAYS, follow_ups
 from tiercard.analytics.services import dashboard_export_record
-from tiercard.core.errors import NotFound
+from tiercard.analytics.tasks import can_refresh_dashboard, refresh_exclusive, refresh_request
+from tiercard.cards.display import datetime as show_datetime
+from tiercard.core.errors import NotFound, PermissionDenied
 from tiercard.core.timeutils import business_today
 from tiercard.loyalty.services.state import active_programme
 from tiercard.web import dashboard_charts as present
@@ -42,6 +47,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         ],
         "overdue_days": OVERDUE_DAYS,
         "preparing": state is None,
+        "can_refresh": can_refresh_dashboard(user),
+        # Before the first figures ``state`` is None, but a refresh may have been asked for.
+        "refresh_requested": _pending_request(state or RollupState.objects.filter(pk=1).first()),
     }
     if state is not None:
         figures = dashboard_figures(user, state, ladder)
@@ -54,6 +62,39 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "empty": figures.is_empty,
         }
     return render(request, "web/dashboard/dashboard.html", context)
+
+
+def _pending_request(state: RollupState | None) -> str:
+    """When a "refresh now" still waits for the task worker (shown to say so), else ""."""
+    if state is None or state.requested_at is None:
+        return ""
+    if state.started_at is not None and state.started_at >= state.requested_at:
+        return ""
+    return show_datetime(state.requested_at)
+
+
+@web_view
+@require_POST
+def dashboard_refresh_view(request: HttpRequest) -> HttpResponse:
+    """Administrators' "refresh now": a small book at once, a large one by the task worker."""
+    if not can_refresh_dashboard(viewer(request)):
+        raise PermissionDenied()
+    if refreshes_inline():
+        result = refresh_exclusive()
+        if result["status"] == "refreshed":
+            messages.success(request, _("The figures have been refreshed."))
+        else:
+            messages.info(request, _("A refresh is already running; it will go round once more."))
+    else:
+        refresh_request()
+        messages.info(
+            request,
+            _(
+                "A refresh has been queued. The task worker (tiercard db_worker) computes it; "
+                "the figures' time above changes when it is done."
+            ),
+        )
+    return redirect("web:dashboard")
 
 
 def csv_cell(value: object) -> object:
