@@ -127,6 +127,8 @@ class CardView:
     todo: list[FieldState]  # missing required fields
     # Filled in, but not on this tier's card: still shown (folded away), never hidden.
     extra: list[FieldState] = field(default_factory=list)
+    # The shown panels in priority order (the card page lays its history column out by it).
+    panel_order: tuple[str, ...] = ()
 
     @property
     def percent(self) -> int:
@@ -137,12 +139,12 @@ class CardView:
 def evaluate(customer: Customer, layout: Layout, tier_code: str = "") -> CardView:
     """Sections and fields of ``layout`` applied to ``customer``, with completeness."""
     sections: list[SectionState] = []
-    panels: set[str] = set()
+    panels: list[str] = []
     for spec, rule in layout.ordered_sections():
         if not rule.shown or not applies(spec.key, None, is_company=customer.is_company):
             continue
         if spec.panel:
-            panels.add(spec.key)
+            panels.append(spec.key)
             continue
         fields = [
             _state(customer, spec.key, f, r.required)
@@ -164,6 +166,7 @@ def evaluate(customer: Customer, layout: Layout, tier_code: str = "") -> CardVie
         tier_code=tier_code,
         sections=sections,
         panels=frozenset(panels),
+        panel_order=tuple(panels),
         filled=len(every) - len(missing),
         total=len(every),
         missing=sorted(missing, key=lambda f: not f.required),

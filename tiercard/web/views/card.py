@@ -55,6 +55,7 @@ PURCHASE_ROWS = 3
 NOTES_SHOWN = 5
 TAG_OPTIONS = 200
 PARTS = {"head", "facts", "notes"}
+MAIN_PANELS = ("purchases", "timeline", "notes")  # the history column; "loyalty" is aside
 
 
 def _timeline_args(request: HttpRequest) -> tuple[str, str | None]:
@@ -135,6 +136,8 @@ def head_context(user: User, customer: Customer) -> dict[str, Any]:
         "tier": lp.tier_panel(status, [], programme.ladder, programme.window, today),
         "ladder": programme.ladder,
         "panels": view.panels,
+        # The history column's panels in the template's priority order (loyalty sits aside).
+        "main_panels": [k for k in view.panel_order if k in MAIN_PANELS],
         "birthday": cp.birthday_text(customer),
         "age": cp.age_text(customer),
         "field_sections": cp.template_sections(customer, view),
