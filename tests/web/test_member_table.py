@@ -396,3 +396,41 @@ def test_a_row_shows_three_tags_and_counts_the_rest(
     assert len(row.tags) == 3
     assert row.more_tags == 2
     assert ">+2</span>" in login("rep_east1").get("/customers/").content.decode()
+
+
+@pytest.mark.parametrize("windows", [(1, 2), (2, 4, 8)])
+def test_a_city_view_pages_through_the_city_index_in_the_plain_order(
+    make_customer: Callable[..., Customer],
+    users: dict[str, User],
+    windows: tuple[int, ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given customers of one city among others, registered on interleaved days
+    monkeypatch.setattr(table, "WINDOWS", windows)
+    today = business_today()
+    for i in range(12):
+        city = "西安" if i % 3 == 0 else "成都"
+        c = make_customer("rep_east1", name=f"城{i:02d}", city=city)
+        Customer.objects.filter(pk=c.pk).update(registered_on=today - dt.timedelta(days=i % 5))
+    admin = users["admin"]
+    view = TableView(filters=TableFilters(city="西安"))
+    expected = list(
+        Customer.objects.filter(city="西安")
+        .order_by("-registered_on", "-id")
+        .values_list("pk", flat=True)
+    )
+
+    # the windows read keys of that city only
+    base = table.walk_base("recent", view.filters, table.scope_of(admin))
+    assert set(base.values_list("city", flat=True)) == {"西安"}
+    seen: list[int] = []
+    cursor: Cursor | None = None
+    while True:
+        page = table_page(admin, view, cursor, size=1)
+        seen += [r.customer.pk for r in page.rows]
+        if page.next is None:
+            break
+        cursor = Cursor.decode(page.next.encode(), "recent")
+    assert seen == expected and len(expected) == 4
+    # a sort without a city index reads the whole table's keys
+    assert table.walk_base("spend", view.filters, table.scope_of(admin)).count() == 12

@@ -34,6 +34,7 @@ from tiercard.accounts.models import User
 from tiercard.accounts.policy import SEE_ALL
 from tiercard.core.timeutils import local_day_bounds
 from tiercard.customers.models import Customer, Tag
+from tiercard.customers.scope import Scope, scope_of
 from tiercard.customers.selectors import search_condition, visible_customers, with_status
 from tiercard.interactions.models import Interaction
 from tiercard.loyalty.services.state import active_programme
@@ -483,14 +484,43 @@ def _walk(
     return rows + _read(rows_qs.order_by(*walk.order), want - len(rows))
 
 
+LEADING_EQUALITIES: dict[str, tuple[str, ...]] = {"recent": ("city", "owner_id")}
+"""Per sort, the customer columns with a composite index ``(column, sort value, id)`` (the
+``table_city_recent`` and ``table_owner_recent`` indexes). When the view fixes one of them,
+the windows of keys are read from that index instead of the whole table's: a city holding 3 %
+of the customers, combined with a tier rare among recent registrations, otherwise walked
+85,000 keys of the whole table (and fetched as many wide rows) to fill a page."""
+
+
+def walk_base(sort: str, filters: TableFilters, scope: Scope) -> QuerySet[Customer]:
+    """The rows the key windows are read from: every customer, or those sharing an equality
+    the view (or a sales rep's own scope) fixes and an index leads with. Always a superset of
+    the view's rows, so a window that reaches its end has looked at every candidate."""
+    base = Customer.objects.all()
+    leading = LEADING_EQUALITIES.get(sort, ())
+    if "city" in leading and filters.city:
+        base = base.filter(city=filters.city)
+    owner = filters.owner_id
+    if owner is None and not scope.everyone and scope.team_id is None:
+        owner = scope.owner_id  # a sales rep's table holds only their own customers
+    if "owner_id" in leading and owner is not None:
+        base = base.filter(owner_id=owner)
+    return base
+
+
 def _segments(
-    qs: QuerySet[Customer], spec: Sort, cursor: Cursor | None, size: int, narrowed: bool
+    qs: QuerySet[Customer],
+    spec: Sort,
+    cursor: Cursor | None,
+    size: int,
+    narrowed: bool,
+    base: QuerySet[Customer],
 ) -> tuple[list[Customer], bool]:
     """Up to ``size`` customers in display order from ``cursor``, and whether more lie beyond
-    it in the reading direction (for a backward read: before the first returned row)."""
+    it in the reading direction (for a backward read: before the first returned row).
+    ``base`` is a superset of ``qs`` whose keys the windows read (see :func:`walk_base`)."""
     want = size + 1
     reverse = cursor is not None and not cursor.forward
-    base = Customer.objects.all()
     if not spec.nullable:
         walk = _valued_walk(spec, reverse)
         if cursor is not None:
@@ -543,7 +573,8 @@ def table_page(
     limit = max(1, min(size or view.per_page, MAX_ROWS_PER_READ))
     qs = filtered_customers(viewer, view.filters, ladder)
     narrowed = view.filters.narrows or viewer.role not in SEE_ALL
-    customers, more = _segments(qs, spec, cursor, limit, narrowed)
+    base = walk_base(sort, view.filters, scope_of(viewer))
+    customers, more = _segments(qs, spec, cursor, limit, narrowed, base)
     rows = load_rows(customers, view.columns, lowest=ladder.lowest.code)
     forward = cursor is None or cursor.forward
     has_next = more if forward else cursor is not None
