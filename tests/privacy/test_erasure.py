@@ -282,3 +282,15 @@ def test_the_database_search_index_no_longer_holds_the_name(rich: Customer, user
     assert rich.pk in indexed()
     customer_erase(actor=users["admin"], customer_id=rich.pk, reason="DSR")
     assert rich.pk not in indexed()
+
+
+def test_an_erased_card_cannot_be_edited_back(rich: Customer, users: dict) -> None:
+    from tiercard.customers.services import customer_update
+
+    admin = users["admin"]
+    customer_erase(actor=admin, customer_id=rich.pk, reason="请求")
+    after = snapshot(rich)
+    with pytest.raises(Conflict) as refused:
+        customer_update(actor=admin, customer_id=rich.pk, data={"name": NAME, "phones": PHONE})
+    assert refused.value.code == "customer_erased"
+    assert snapshot(rich) == after

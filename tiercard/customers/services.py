@@ -466,6 +466,15 @@ def customer_update(
         customer = _locked_in_scope(actor, customer_id)
         if expected_version is not None and customer.version != expected_version:
             raise Conflict()
+        if customer.erased_at is not None:
+            # Erased on request (PIPL): typing personal data back in would undo the erasure.
+            raise Conflict(
+                _(
+                    "This customer's personal data was erased on request; the card cannot be "
+                    "edited."
+                ),
+                code="customer_erased",
+            )
         before = _snapshot(customer)
         before_tags = sorted(customer.tags.values_list("name", flat=True))
         before_contacts = _contact_lists(customer.pk)
