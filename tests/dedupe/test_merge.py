@@ -304,3 +304,15 @@ def test_landlines_survive_merge_and_undo(users: dict[str, User], make_customer)
     assert list(
         Customer.objects.get(pk=a.pk).contact_points.values_list("normalized", flat=True)
     ) == ["+862155550000"]
+
+
+def test_a_merged_card_is_not_restored_by_hand(twins: Twins, users: dict[str, User]) -> None:
+    from tiercard.customers.services import customer_restore
+
+    s, m = twins.survivor, twins.merged
+    customers_merge(actor=users["mgr_east"], survivor_id=s.pk, merged_id=m.pk, picks={})
+    before = world(s.pk, m.pk)
+    with pytest.raises(Conflict) as refused:
+        customer_restore(actor=users["mgr_east"], customer_id=m.pk)
+    assert refused.value.code == "customer_merged"
+    assert world(s.pk, m.pk) == before

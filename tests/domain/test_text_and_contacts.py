@@ -57,6 +57,8 @@ def test_split_surname_knows_compound_surnames():
         ("010-12345678", "+861012345678"),
         ("0755 8888 1234", "+8675588881234"),
         ("+1 415 555 2671", "+14155552671"),
+        ("+86 21 5555 0000", "+862155550000"),  # a landline in international form
+        ("+86 010 1234 5678", "+861012345678"),
     ],
 )
 def test_normalize_phone_accepts_what_people_write(raw, normalized):
@@ -67,6 +69,14 @@ def test_normalize_phone_accepts_what_people_write(raw, normalized):
 def test_normalize_phone_refuses_non_phones(raw):
     with pytest.raises(ValueError, match="invalid_phone"):
         contacts.normalize_phone(raw)
+
+
+@pytest.mark.parametrize(
+    "raw", ["13812345678", "010-12345678", "0755 8888 1234", "+1 415 555 2671"]
+)
+def test_a_normalised_phone_normalises_to_itself(raw):
+    once = contacts.normalize_phone(raw)
+    assert contacts.normalize_phone(once) == once
 
 
 def test_masking_keeps_first_three_and_last_four():

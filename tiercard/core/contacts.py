@@ -40,6 +40,10 @@ def normalize_phone(raw: str) -> str:
         return "+86" + national
     if CN_LANDLINE.match(national):
         return "+86" + national[1:]
+    if text.startswith("+86") and CN_LANDLINE.match("0" + national):
+        # A landline in international form drops the trunk 0 (+86 21 5555 0000): this is also
+        # the stored form, so a stored number normalises to itself.
+        return "+86" + national
     raise ValueError("invalid_phone")
 
 

@@ -548,6 +548,12 @@ def customer_restore(*, actor: User, customer_id: int) -> Customer:
         customer = _locked_in_scope(actor, customer_id)
         if customer.status != CustomerStatus.ARCHIVED:
             return customer
+        if customer.merged_into_id is not None:
+            # Its records live on the surviving card; only undoing the merge brings it back.
+            raise Conflict(
+                _("This card was merged into another one; undo the merge to bring it back."),
+                code="customer_merged",
+            )
         customer.status = CustomerStatus.ACTIVE
         customer.version = F("version") + 1
         customer.updated_at = timezone.now()

@@ -24,8 +24,11 @@ PHONE_KINDS = (ContactPointKind.MOBILE, ContactPointKind.PHONE)
 
 
 def profiles(ids: Sequence[int]) -> dict[int, Profile]:
-    """The profiles of the given (unmerged) cards: two queries."""
-    cards = Customer.objects.filter(pk__in=ids, merged_into__isnull=True).values_list(*CARD_FIELDS)
+    """The profiles of the given cards, leaving out merged and erased ones (every erased card
+    carries the same placeholder name, so name + city would pair them): two queries."""
+    cards = Customer.objects.filter(
+        pk__in=ids, merged_into__isnull=True, erased_at__isnull=True
+    ).values_list(*CARD_FIELDS)
     contacts: dict[int, dict[str, list[str]]] = {}
     for customer_id, kind, normalized in ContactPoint.objects.filter(
         customer_id__in=ids
