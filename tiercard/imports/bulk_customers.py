@@ -126,16 +126,20 @@ def flag_possible_duplicates(applier: Any, prepared: Sequence[Prepared]) -> None
     if not phones and not emails:
         return
     holders: dict[str, set[int]] = {}
-    visible = visible_customers(applier.actor).values("pk")
-    points = ContactPoint.objects.filter(customer_id__in=visible)
-    for value, pk in points.filter(
+    # By value first (the contact-point index), then the scope on the few cards found: a
+    # scope subquery in the same statement made SQLite walk every customer per chunk.
+    for value, pk in ContactPoint.objects.filter(
         kind__in=[ContactPointKind.MOBILE, ContactPointKind.PHONE], normalized__in=phones
     ).values_list("normalized", "customer_id"):
         holders.setdefault(value, set()).add(pk)
-    for value, pk in points.filter(kind=ContactPointKind.EMAIL, normalized__in=emails).values_list(
-        "normalized", "customer_id"
-    ):
+    for value, pk in ContactPoint.objects.filter(
+        kind=ContactPointKind.EMAIL,
+        normalized__in=emails | {v for p in prepared for v in p.writes.get("emails", [])},
+    ).values_list("normalized", "customer_id"):
         holders.setdefault(value.lower(), set()).add(pk)
+    found = set().union(*holders.values()) if holders else set()
+    seen = set(visible_customers(applier.actor).filter(pk__in=found).values_list("pk", flat=True))
+    holders = {value: ids & seen for value, ids in holders.items() if ids & seen}
     names = dict(
         Customer.objects.filter(pk__in=set().union(*holders.values())).values_list("pk", "name")
     )
