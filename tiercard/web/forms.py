@@ -129,6 +129,9 @@ class CustomerForm(forms.Form):
         label=_("Registration date"),
         required=False,
         max_length=20,
+        # A text field (dates typed the Chinese way are accepted too): say the format, since
+        # the placeholder is gone once typing starts.
+        help_text=_("Format: 2024-05-01"),
         widget=forms.TextInput(attrs={"placeholder": "2024-05-01", "autocomplete": "off"}),
     )
     owner_id = forms.ChoiceField(label=_("Account manager"), required=False)
@@ -168,6 +171,7 @@ class CustomerForm(forms.Form):
         label=_("Birthday"),
         required=False,
         max_length=20,
+        help_text=_("Format: 2024-05-01"),
         widget=forms.TextInput(attrs={"placeholder": "1985-03-02", "autocomplete": "off"}),
     )
     lunar_birth_year = forms.IntegerField(
