@@ -40,6 +40,7 @@ def monogram(name: str) -> str:
 
 
 NAV_SECTIONS = {
+    "dashboard": "dashboard",
     "loyalty_points": "points",
     "loyalty_rewards": "rewards",
     "loyalty_reward_new": "rewards",
@@ -49,10 +50,11 @@ NAV_SECTIONS = {
     "loyalty_draft": "programme",
     "loyalty_dry_run": "programme",
     "loyalty_apply": "programme",
-    "card_templates": "programme",
-    "card_template_edit": "programme",
+    "card_templates": "card_templates",
+    "card_template_edit": "card_templates",
     "data_exports": "exports",
     "dedupe_queue": "duplicates",
+    "dedupe_scan": "duplicates",
     "dedupe_pair": "duplicates",
     "dedupe_dismiss": "duplicates",
     "dedupe_merges": "duplicates",
@@ -62,6 +64,20 @@ NAV_SECTIONS = {
     "import_new": "imports",
     "import_detail": "imports",
     "import_mapping": "imports",
+    "import_commit": "imports",
+    "import_undo": "imports",
+}
+
+# The two menus of the top bar and the sections each gathers; the dashboard and the customer
+# pages stay outside any menu (staff go there all day).
+NAV_MENUS = {
+    "points": "loyalty",
+    "rewards": "loyalty",
+    "programme": "loyalty",
+    "card_templates": "loyalty",
+    "imports": "data",
+    "exports": "data",
+    "duplicates": "data",
 }
 
 
@@ -69,3 +85,9 @@ NAV_SECTIONS = {
 def nav_section(url_name: str | None) -> str:
     """Which top navigation item a page belongs to; customer pages are the default."""
     return NAV_SECTIONS.get(url_name or "", "customers")
+
+
+@register.filter
+def nav_menu(section: str) -> str:
+    """Which top bar menu holds a section ("" for the dashboard and the customer pages)."""
+    return NAV_MENUS.get(section, "")
