@@ -73,7 +73,9 @@ def test_batches_and_problems_are_scoped(
         assert first[0].message  # rendered in the viewer's language (zh after the lead's merge)
 
 
-def test_background_tasks_check_and_commit(users: dict[str, User], store: Path, tmp_path: Path) -> None:
+def test_background_tasks_check_and_commit(
+    users: dict[str, User], store: Path, tmp_path: Path
+) -> None:
     from tests.imports.core_support import upload
     from tiercard.customers.models import Customer
     from tiercard.imports.tasks import run_import_check, run_import_commit
