@@ -79,3 +79,22 @@ def test_the_console_script_reaches_import_and_import_undo(
         assert caught.value.code == 0
     out = capsys.readouterr().out
     assert "--skip-invalid" in out and "batch_id" in out
+
+
+def test_a_saved_profile_maps_the_columns(
+    users: dict[str, User], store: Path, tmp_path: Path
+) -> None:
+    from tiercard.imports.models import MappingProfile
+
+    MappingProfile.objects.create(
+        owner=users["admin"],
+        kind="customers",
+        name="门店",
+        mapping={"会员": "name", "电话号": "phones"},
+    )
+    path = write_csv(tmp_path, [["会员", "电话号"], ["张伟", "13812340001"]])
+    with pytest.raises(CommandError, match="No mapping profile named"):
+        run("import", str(path), "--kind", "customers", "--as", "admin", "--profile", "无")
+    text = run("import", str(path), "--kind", "customers", "--as", "admin", "--profile", "门店")
+    assert "column 会员 → name" in text and "new 1" in text
+    assert Customer.objects.get().primary_phone == "+8613812340001"
