@@ -95,6 +95,7 @@ def test_a_saved_profile_maps_the_columns(
     path = write_csv(tmp_path, [["会员", "电话号"], ["张伟", "13812340001"]])
     with pytest.raises(CommandError, match="No mapping profile named"):
         run("import", str(path), "--kind", "customers", "--as", "admin", "--profile", "无")
+    assert not ImportBatch.objects.exists()
     text = run("import", str(path), "--kind", "customers", "--as", "admin", "--profile", "门店")
     assert "column 会员 → name" in text and "new 1" in text
     assert Customer.objects.get().primary_phone == "+8613812340001"

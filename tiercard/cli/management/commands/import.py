@@ -50,17 +50,19 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
+        profile = None
+        if options["profile"]:
+            profile = (
+                mapping_profiles(viewer=actor, kind=options["kind"])
+                .filter(name=options["profile"])
+                .first()
+            )
+            if profile is None:
+                raise CommandError(f"No mapping profile named {options['profile']!r}.")
         try:
             batch = import_upload(actor=actor, kind=options["kind"], path=path, filename=path.name)
             mapping, mode, key = batch.field_of_column(), batch.mode, batch.match_key
-            if options["profile"]:
-                profile = (
-                    mapping_profiles(viewer=actor, kind=batch.kind)
-                    .filter(name=options["profile"])
-                    .first()
-                )
-                if profile is None:
-                    raise CommandError(f"No mapping profile named {options['profile']!r}.")
+            if profile is not None:
                 mapping = mapping_from_profile(batch.headers, profile.mapping)
                 mode, key = profile.mode, profile.match_key
             batch = import_configure(
