@@ -34,6 +34,7 @@ def test_gbk_csv_import_end_to_end(
     settings.TIERCARD_IMPORT_DIR = tmp_path / "store"
     base = live_server.url
     sign_in(page, base, "rep_east1")
+    page.click("nav.mainnav details:has(a[href='/imports/']) > summary")  # the Data menu
     page.click("nav.mainnav a[href='/imports/']")
     page.wait_for_url(f"{base}/imports/")
     page.click("#import-new")
