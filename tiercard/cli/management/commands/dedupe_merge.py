@@ -22,7 +22,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("survivor_id", type=int)
         parser.add_argument("merged_id", type=int)
-        parser.add_argument("--user", required=True, help="manager or administrator acting")
+        parser.add_argument(
+            "--user", "--as", dest="user", required=True, help="manager or administrator acting"
+        )
         parser.add_argument("--take", action="append", default=[], help="field to take")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("merge_id", type=int)
-        parser.add_argument("--user", required=True, help="manager or administrator acting")
+        parser.add_argument(
+            "--user", "--as", dest="user", required=True, help="manager or administrator acting"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = user_of(options["user"])

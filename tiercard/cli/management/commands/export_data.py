@@ -35,7 +35,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--kind", required=True, choices=KINDS)
         parser.add_argument("--format", default="xlsx", choices=("xlsx", "csv"))
-        parser.add_argument("--as", dest="as_user", required=True, help="the exporting user")
+        parser.add_argument(
+            "--as", "--user", dest="as_user", required=True, help="the exporting user"
+        )
         parser.add_argument("-o", "--output", required=True, help="the file to write")
         parser.add_argument("--from", dest="date_from", default="", help="first day, YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", default="", help="last day, YYYY-MM-DD")

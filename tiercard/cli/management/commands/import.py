@@ -37,7 +37,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--kind", required=True, choices=ImportKind.values)
-        parser.add_argument("--as", dest="user", required=True, help="user name acting")
+        parser.add_argument("--as", "--user", dest="user", required=True, help="user name acting")
         parser.add_argument("--mode", choices=ImportMode.values, help="default: upsert")
         parser.add_argument("--key", choices=MatchKey.values, help="match key, default: phone")
         parser.add_argument("--profile", default="", help="saved mapping profile to apply")

@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("batch_id", type=int)
-        parser.add_argument("--as", dest="user", required=True, help="user name acting")
+        parser.add_argument("--as", "--user", dest="user", required=True, help="user name acting")
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = user_of(options["user"])

@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("customer_id", type=int)
-        parser.add_argument("--as", dest="as_user", required=True, help="the administrator")
+        parser.add_argument(
+            "--as", "--user", dest="as_user", required=True, help="the administrator"
+        )
         parser.add_argument("--reason", required=True, help="e.g. the request's reference")
         parser.add_argument("--confirm", required=True, help="the customer id again")
 

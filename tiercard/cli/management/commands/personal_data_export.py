@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("customer_id", type=int)
-        parser.add_argument("--as", dest="as_user", required=True, help="the exporting user")
+        parser.add_argument(
+            "--as", "--user", dest="as_user", required=True, help="the exporting user"
+        )
         parser.add_argument("-o", "--output", required=True, help="the zip file to write")
 
     def handle(self, *args: Any, **options: Any) -> None:

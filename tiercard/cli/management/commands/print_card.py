@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("customer_id", type=int)
-        parser.add_argument("--as", dest="username", required=True, help="the user printing")
+        parser.add_argument(
+            "--as", "--user", dest="username", required=True, help="the user printing"
+        )
         parser.add_argument("-o", "--output", required=True, help="the PDF file to write")
         parser.add_argument("--lang", help="zh-hans or en (default: the user's language)")
 

@@ -27,7 +27,9 @@ class Command(BaseCommand):
     help = "Print the member table of a view (A4 landscape PDF)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--as", dest="username", required=True, help="the user printing")
+        parser.add_argument(
+            "--as", "--user", dest="username", required=True, help="the user printing"
+        )
         parser.add_argument("-o", "--output", required=True, help="the PDF file to write")
         parser.add_argument("--view", type=int, help="a saved view (own or shared)")
         for name in TEXT_FILTERS:

@@ -17,7 +17,9 @@ class Command(BaseCommand):
     help = "Store a new, inactive programme version from a preset or a JSON file."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--user", required=True, help="administrator acting")
+        parser.add_argument(
+            "--user", "--as", dest="user", required=True, help="administrator acting"
+        )
         parser.add_argument("--preset", help="default or card")
         parser.add_argument("--file", help="programme rules as JSON")
         parser.add_argument("--note", default="", help="what changes and why")

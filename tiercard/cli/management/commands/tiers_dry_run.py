@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("version", type=int)
-        parser.add_argument("--user", required=True, help="administrator acting")
+        parser.add_argument(
+            "--user", "--as", dest="user", required=True, help="administrator acting"
+        )
         parser.add_argument("--date", help="business day (default: today)")
         parser.add_argument(
             "--samples", type=int, default=2, help="example customers per move (at most 2)"

@@ -20,7 +20,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("customer_id", type=int)
         parser.add_argument("tier", nargs="?")
-        parser.add_argument("--user", required=True, help="manager or administrator acting")
+        parser.add_argument(
+            "--user", "--as", dest="user", required=True, help="manager or administrator acting"
+        )
         parser.add_argument("--approver", help="approving manager or administrator")
         parser.add_argument("--until", help="last day of the override, YYYY-MM-DD")
         parser.add_argument("--reason", default="")

@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("customer_id", type=int)
-        parser.add_argument("--user", required=True, help="whose view (scope applies)")
+        parser.add_argument(
+            "--user", "--as", dest="user", required=True, help="whose view (scope applies)"
+        )
         parser.add_argument("--date", help="business day (default: today)")
 
     def handle(self, *args: Any, **options: Any) -> None:
