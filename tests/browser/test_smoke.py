@@ -46,7 +46,8 @@ def test_service_sees_masked_phones_and_switches_to_english(live_server, page, b
     base = live_server.url
     sign_in(page, base, "service")
     assert "138****5678" in page.content() and "13812345678" not in page.content()
-    page.click("button[name=language][value=en]")
+    page.click(".navmenu--account > summary")  # the language switch sits in the account menu
+    page.click(".navmenu--account button[name=language][value=en]")
     page.wait_for_load_state("networkidle")
     assert page.locator("h1").inner_text() == "Member table"
     screenshot(page, "browser-list-service-en")
