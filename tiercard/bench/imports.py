@@ -293,7 +293,9 @@ def phase_import(kind: str, job: dict[str, Any]) -> dict[str, Any]:
         "commit_seconds": committed,
         "check_cpu_seconds": check_cpu,
         "commit_cpu_seconds": commit_cpu,
-        "path": "set-based" if batch.size >= _bulk_from() else "row by row",
+        "path": (
+            "set-based" if kind == "customers" and batch.size >= _bulk_from() else "row by row"
+        ),
     }
 
 
