@@ -43,7 +43,7 @@ from tiercard.imports.models import ChangeAction, ImportChange
 from tiercard.imports.problems import RowProblem
 from tiercard.imports.rows import ParsedRow
 
-DEFAULT_BULK_FROM_BYTES = 128 << 10
+DEFAULT_BULK_FROM_BYTES = 64 << 10
 """Files from this size use the fast path (``TIERCARD_IMPORT_BULK_FROM_BYTES``); smaller ones
 go row by row through ``customer_create`` and get the full duplicate scoring."""
 
