@@ -65,6 +65,14 @@ def test_menus_open_from_the_keyboard_and_close_on_escape_or_outside(
     page.click("main h1")
     assert not data.evaluate("d => d.open")
 
+    # Tabbing past the last item closes the menu behind the focus.
+    summary.click()
+    for _ in range(3):  # imports, exports, duplicates
+        page.keyboard.press("Tab")
+    assert data.evaluate("d => d.open")
+    page.keyboard.press("Tab")
+    assert not data.evaluate("d => d.open")
+
     # One menu at a time.
     summary.click()
     page.click(".navmenu--account > summary")
