@@ -57,6 +57,9 @@ def insert_values(
     batch: list[Any] = []
     count = 0
 
+    if connection.vendor == "postgresql":
+        return _pipelined(head + one + tail, converters, rows, returning=bool(tail))
+
     def flush() -> None:
         nonlocal batch, count
         if not count:
@@ -71,6 +74,38 @@ def insert_values(
         batch.extend(conv(value) for conv, value in zip(converters, row, strict=True))
         count += 1
         if count >= per_statement:
+            flush()
+    flush()
+    return ids
+
+
+def _pipelined(
+    sql: str,
+    converters: list[Callable[[Any], Any]],
+    rows: Iterable[Sequence[Any]],
+    *,
+    returning: bool,
+) -> list[int]:
+    """PostgreSQL: one short statement sent for many rows (psycopg's pipelined
+    ``executemany``). Its text is parsed once; a statement with thousands of placeholders was
+    parsed anew each time, which cost more than the database's work."""
+    ids: list[int] = []
+    pending: list[list[Any]] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        with connection.cursor() as wrapper:
+            raw = wrapper.cursor
+            raw.executemany(sql, pending, returning=returning)
+            if returning:
+                for _result in raw.results():
+                    ids.append(int(raw.fetchone()[0]))
+        pending.clear()
+
+    for row in rows:
+        pending.append([conv(value) for conv, value in zip(converters, row, strict=True)])
+        if len(pending) >= 2000:
             flush()
     flush()
     return ids
