@@ -220,6 +220,7 @@ def card_timeline(
     kinds: set[str] | None = None,
     cursor: str | None = None,
     limit: int = 20,
+    in_scope: bool = False,
 ) -> TimelinePage:
     """One page of the customer's history after ``cursor`` (None: the newest page).
 
@@ -227,7 +228,8 @@ def card_timeline(
     a malformed cursor. Queries: one scope check, one per wanted source (plus its prefetches)
     and one for the points of the page's purchases.
     """
-    customer_ensure_visible(viewer=viewer, customer_id=customer_id)
+    if not in_scope:  # else the caller read the customer through the scope in this request
+        customer_ensure_visible(viewer=viewer, customer_id=customer_id)
     position = decode_cursor(cursor) if cursor else None
     wanted = set(KINDS) if not kinds else kinds & set(KINDS)
     entries: list[TimelineEntry] = []

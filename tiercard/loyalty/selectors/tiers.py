@@ -106,9 +106,15 @@ def _row(customer_id: int, active: Active) -> Membership:
     return row if row is not None else new_membership(customer_id, active)
 
 
-def tier_status(viewer: User, customer_id: int, today: dt.date | None = None) -> TierStatus:
-    """The held tier with why, progress to the next tier and what keeps it until when."""
-    _visible(viewer, customer_id)
+def tier_status(
+    viewer: User, customer_id: int, today: dt.date | None = None, *, in_scope: bool = False
+) -> TierStatus:
+    """The held tier with why, progress to the next tier and what keeps it until when.
+
+    ``in_scope``: the caller read this customer through ``viewer``'s scope in the same request
+    (the card page), so the scope query is not repeated; NotFound otherwise when out of scope."""
+    if not in_scope:
+        _visible(viewer, customer_id)
     today = today or business_today()
     active = active_programme()
     programme = active.programme

@@ -83,6 +83,7 @@ def timeline_context(
         kinds={kind} if kind else None,
         cursor=cursor,
         limit=TIMELINE_PAGE,
+        in_scope=True,  # every caller passes a customer read with customer_get
     )
     more = ""
     if page.has_more and page.next_cursor is not None:
@@ -129,7 +130,7 @@ def base_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
 def head_context(user: User, customer: Customer) -> dict[str, Any]:
     """The tier (badge, progress, what keeps it) and the template's view of the card."""
     today = business_today()
-    status = tier_status(user, customer.pk, today)
+    status = tier_status(user, customer.pk, today, in_scope=True)  # read with customer_get
     programme = active_programme().programme
     view = card_view(customer=customer, tier_code=status.tier.code)
     return {
