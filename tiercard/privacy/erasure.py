@@ -66,13 +66,10 @@ ERASED_TEXT = "（已删除）"
 REDACTED = "[已删除]"
 MIN_NEEDLE = 2  # shorter values would blank unrelated text
 
-CLEARED_TEXT_FIELDS = (
+# The card's personal text fields: cleared on the card, and redacted whole wherever an earlier
+# audit diff names them. One list, so a field cannot be cleared yet survive in the log.
+PERSONAL_TEXT_FIELDS = (
     "name_en",
-    "name_pinyin",
-    "name_initials",
-    "search_text",
-    "name_chars",
-    "company_chars",
     "external_id",
     "occupation",
     "company_name",
@@ -90,34 +87,27 @@ CLEARED_TEXT_FIELDS = (
     "special_needs",
     "notes",
     "consent_source",
+)
+# Derived from the name and the contact points (search columns, the denormalised primary
+# contact); never in audit diffs, cleared with the rest.
+DERIVED_TEXT_FIELDS = (
+    "name_pinyin",
+    "name_initials",
+    "search_text",
+    "name_chars",
+    "company_chars",
     "primary_phone",
     "phone_tail",
     "primary_email",
 )
+CLEARED_TEXT_FIELDS = PERSONAL_TEXT_FIELDS + DERIVED_TEXT_FIELDS
 
 # Keys of audit diffs that hold a person's data (customer and contact-person fields, note and
 # interaction texts); their values are redacted whole.
 PERSONAL_AUDIT_KEYS = frozenset(
     {
         "name",
-        "name_en",
-        "external_id",
-        "occupation",
-        "company_name",
-        "position",
-        "district",
-        "address",
-        "postal_code",
-        "business_scope",
-        "main_products",
-        "credit_code",
-        "credit_notes",
-        "needs",
-        "interests",
-        "preferences",
-        "special_needs",
-        "notes",
-        "consent_source",
+        *PERSONAL_TEXT_FIELDS,
         "birthday",
         "birthday_calendar",
         "lunar_birth_month",
