@@ -8,16 +8,16 @@ The card's timeline is ``GET /customers/{id}/timeline`` (``api.customers``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from tiercard.accounts.models import User
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import MAX_DB_INT, KeySpec, paginate
+from tiercard.api.paging import MAX_DB_INT, KeySpec, PageCursor, PageLimit, paginate
 from tiercard.api.schemas import InputSchema, Ref
 from tiercard.api.serializers import ref_team, ref_user
 from tiercard.api.types import LocalDateTime
@@ -114,8 +114,8 @@ def _facts(customer: Customer) -> dict[str, Any]:
 def list_notes(
     request: HttpRequest,
     customer_id: int,
-    limit: Annotated[int | None, Query(ge=1, description="Capped at the server maximum.")] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
     """The card's notes (备注), newest first. Page with `next` as `cursor`."""
     user = viewer(request)

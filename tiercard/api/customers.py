@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import MAX_DB_INT, KeySpec, page_size, paginate
+from tiercard.api.paging import MAX_DB_INT, KeySpec, PageCursor, PageLimit, page_size, paginate
 from tiercard.api.schemas import (
     ArchiveIn,
     CustomerCreateIn,
@@ -83,8 +83,8 @@ def list_customers(
     min_spend: Annotated[str | None, Query(max_length=40)] = None,
     max_spend: Annotated[str | None, Query(max_length=40)] = None,
     sort: Annotated[str, Query(description="One of " + ", ".join(SORTS) + ".")] = "recent",
-    limit: Annotated[int | None, Query(ge=1, description="Capped at the server maximum.")] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     with_count: bool = False,
 ) -> dict[str, Any]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import NEWEST_FIRST, paginate
+from tiercard.api.paging import NEWEST_FIRST, PageCursor, PageLimit, paginate
 from tiercard.api.schemas import InteractionIn, InteractionOut, InteractionPage
 from tiercard.api.serializers import interaction_out
 from tiercard.customers.selectors import customer_ensure_visible
@@ -26,8 +26,8 @@ router = Router(tags=["interactions"])
 def list_interactions(
     request: HttpRequest,
     customer_id: int,
-    limit: Annotated[int | None, Query(ge=1, description="Capped at the server maximum.")] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
     user = viewer(request)
     customer_ensure_visible(viewer=user, customer_id=customer_id)

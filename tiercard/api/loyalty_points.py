@@ -8,15 +8,22 @@ call created (the same answer); the same key for another request is 422 ``duplic
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import KeySpec, decode_cursor, encode_cursor, page_size
+from tiercard.api.paging import (
+    KeySpec,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
 from tiercard.api.schemas import InputSchema, Ref
 from tiercard.api.serializers import ref_user
 from tiercard.api.types import LocalDateTime, Money
@@ -204,8 +211,8 @@ def get_points(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 def list_points_entries(
     request: HttpRequest,
     customer_id: int,
-    limit: Annotated[int | None, Query(ge=1, description="Capped at the server maximum.")] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
     """The customer's points ledger, newest first. Page with `next` as `cursor`."""
     name = f"points:{customer_id}"

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import KeySpec, paginate
+from tiercard.api.paging import KeySpec, PageCursor, PageLimit, paginate
 from tiercard.api.schemas import MAX_DB_INT, InputSchema, Ref
 from tiercard.api.serializers import ref_user
 from tiercard.api.types import LocalDateTime, Money
@@ -334,8 +334,8 @@ def get_tier(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 def list_tier_history(
     request: HttpRequest,
     customer_id: int,
-    limit: Annotated[int | None, Query(ge=1, description="Capped at the server maximum.")] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
     """Every tier change, newest first, with the rule version, figures and reason."""
     changes = tier_history(viewer(request), customer_id).select_related("actor")

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Header, Query, Router, Status
+from ninja import Header, Router, Status
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import NEWEST_FIRST, paginate
+from tiercard.api.paging import NEWEST_FIRST, PageCursor, PageLimit, paginate
 from tiercard.api.schemas import PurchaseIn, PurchaseOut, PurchasePage
 from tiercard.api.serializers import purchase_out
 from tiercard.core.errors import ValidationFailed
@@ -29,8 +29,8 @@ router = Router(tags=["purchases"])
 def list_purchases(
     request: HttpRequest,
     customer_id: int,
-    limit: Annotated[int | None, Query(ge=1, description="Capped at the server maximum.")] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> dict[str, Any]:
     """The customer's purchases, newest first, with their lines."""
     user = viewer(request)
