@@ -39,6 +39,7 @@ from tiercard.audit.services import audit_record
 from tiercard.cards.models import CardNote
 from tiercard.core.errors import PermissionDenied
 from tiercard.core.timeutils import business_today, business_tz
+from tiercard.customers.card_fields import FIGURE_FIELDS, PROFILE_FIELDS
 from tiercard.customers.models import Contact, ContactPoint, Customer
 from tiercard.customers.selectors import customer_get
 from tiercard.exports import writers
@@ -92,53 +93,8 @@ def _verbose(model: type[models.Model], name: str) -> str | Promise:
     return getattr(model._meta.get_field(name), "verbose_name", name)
 
 
-CARD_FIELDS = (
-    "id",
-    "kind",
-    "name",
-    "name_en",
-    "external_id",
-    "gender",
-    "birthday",
-    "birthday_calendar",
-    "lunar_birth_month",
-    "lunar_birth_day",
-    "lunar_birth_leap",
-    "occupation",
-    "company_name",
-    "position",
-    "province",
-    "city",
-    "district",
-    "address",
-    "postal_code",
-    "industry",
-    "company_size",
-    "business_scope",
-    "main_products",
-    "credit_code",
-    "credit_rating",
-    "credit_limit",
-    "payment_terms",
-    "payment_capacity",
-    "credit_notes",
-    "needs",
-    "interests",
-    "preferences",
-    "special_needs",
-    "notes",
-    "source_channel",
-    "registered_on",
-    "status",
-    "order_count",
-    "total_spend",
-    "first_purchase_at",
-    "last_purchase_at",
-    "last_interaction_at",
-    "created_at",
-    "updated_at",
-    "erased_at",
-)
+# Consent has its own section.
+CARD_FIELDS = ("id", *PROFILE_FIELDS, *FIGURE_FIELDS, "created_at", "updated_at", "erased_at")
 
 
 def _card(customer: Customer) -> Section:
