@@ -7,30 +7,25 @@ the view's, as an A4 landscape PDF; refused above the printable row limit (expor
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import translation
+from django.core.management.base import CommandError, CommandParser
 
-from tiercard.cli.management.commands._tiers import day_of, failed, user_of
-from tiercard.core.errors import DomainError
+from tiercard.accounts.models import User
+from tiercard.cli.management.commands._printing import PrintCommand
+from tiercard.cli.management.commands._tiers import day_of
 from tiercard.core.money import parse_amount
 from tiercard.listviews.selectors import saved_view_get
 from tiercard.listviews.table import SORTS, TableView, clean_columns
-from tiercard.printing.services import member_table_print
+from tiercard.printing.services import PrintedFile, member_table_print
 
 TEXT_FILTERS = ("q", "tier", "tag", "city", "status", "kind")
 
 
-class Command(BaseCommand):
+class Command(PrintCommand):
     help = "Print the member table of a view (A4 landscape PDF)."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--as", "--user", dest="username", required=True, help="the user printing"
-        )
-        parser.add_argument("-o", "--output", required=True, help="the PDF file to write")
+    def add_subject_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--view", type=int, help="a saved view (own or shared)")
         for name in TEXT_FILTERS:
             parser.add_argument(f"--{name}")
@@ -41,26 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--max-spend")
         parser.add_argument("--sort", choices=sorted(SORTS))
         parser.add_argument("--cols", help="comma-separated column keys")
-        parser.add_argument("--lang", help="zh-hans or en (default: the user's language)")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        actor = user_of(options["username"])
-        language = options["lang"] or actor.language or "zh-hans"
-        if language not in {"zh-hans", "en"}:
-            raise CommandError("--lang is zh-hans or en.")
-        output = Path(options["output"])
-        if not output.parent.is_dir():
-            raise CommandError(f"No such directory: {output.parent}")
-        with translation.override(language):
-            try:
-                view = self._view(actor, options)
-                printed = member_table_print(actor=actor, view=view)
-            except DomainError as error:
-                raise failed(error) from error
-        output.write_bytes(printed.content)
-        self.stdout.write(f"Wrote {output} ({len(printed.content):,} bytes).")
+    def printed(self, actor: User, options: dict[str, Any]) -> PrintedFile:
+        return member_table_print(actor=actor, view=self._view(actor, options))
 
-    def _view(self, actor: Any, options: dict[str, Any]) -> TableView:
+    def _view(self, actor: User, options: dict[str, Any]) -> TableView:
         base = TableView()
         if options["view"] is not None:
             base = TableView.from_dict(saved_view_get(viewer=actor, view_id=options["view"]).state)
