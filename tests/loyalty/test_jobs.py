@@ -80,3 +80,17 @@ def test_daily_job_after_a_gap_reviews_every_row(users, book):
 
     assert result["full"] is True and result["candidates"] >= 1
     assert WindowState.objects.get(pk=1).rolled_at > rolled
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+def test_an_archived_card_is_not_mailed_what_was_queued_for_it(users, make_customer):
+    from tiercard.customers.services import customer_archive
+
+    customer = make_customer(name="赵六", emails=["zhaoliu@example.com"], consent_data=True)
+    upgrade(users["rep_east1"], customer)
+    customer_archive(actor=users["mgr_east"], customer_id=customer.pk, reason="合并前")
+
+    report = outbox_deliver()
+
+    assert (report.sent, report.skipped) == (0, 1) and mail.outbox == []
+    assert OutboxMessage.objects.get(customer_id=customer.pk).status == MessageStatus.SKIPPED

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tiercard.customers.models import ContactPoint, ContactPointKind, Customer
+from tiercard.customers.models import ContactPoint, ContactPointKind, Customer, CustomerStatus
 from tiercard.loyalty.services.state import active_programme
 from tiercard.outbox.models import MessageKind, MessageStatus, OutboxMessage
 
@@ -38,7 +38,14 @@ class DeliveryReport:
 
 
 def _address(customer_id: int) -> str | None:
-    customer = Customer.objects.filter(pk=customer_id, consent_data=True).first()
+    """Where to mail a customer: a consenting, current card's first e-mail not opted out.
+    Archived cards (merged ones among them) are not written to, whatever was queued for them
+    before the archiving or by a later review."""
+    customer = (
+        Customer.objects.filter(pk=customer_id, consent_data=True, merged_into__isnull=True)
+        .exclude(status=CustomerStatus.ARCHIVED)
+        .first()
+    )
     if customer is None:
         return None
     point = (
