@@ -26,7 +26,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +34,6 @@ from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
 from tiercard.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from tiercard.customers.models import Customer, CustomerStatus
-from tiercard.customers.selectors import visible_customers
 from tiercard.customers.services import customer_archive, customer_update
 from tiercard.imports.apply_customers import load_cards, snapshot
 from tiercard.imports.models import (
@@ -48,6 +46,7 @@ from tiercard.imports.models import (
 from tiercard.imports.permissions import batches_visible_to, can_undo_import
 from tiercard.imports.problems import in_every_language
 from tiercard.interactions.models import Interaction
+from tiercard.interactions.services import interaction_remove
 from tiercard.loyalty.models import Membership, PointsEntry
 from tiercard.loyalty.services.checkout import purchase_return
 from tiercard.loyalty.services.overrides import tier_override_clear
@@ -146,25 +145,7 @@ class _Undo:
         return True
 
     def _interactions_interaction(self, change: ImportChange) -> bool:
-        interaction = Interaction.objects.filter(pk=change.object_id).first()
-        if interaction is None:
-            return True
-        if not visible_customers(self.actor).filter(pk=interaction.customer_id).exists():
-            raise NotFound()
-        customer_id = interaction.customer_id
-        interaction.delete()
-        latest = Interaction.objects.filter(customer_id=customer_id).aggregate(
-            at=Max("occurred_at")
-        )["at"]
-        Customer.objects.filter(pk=customer_id).update(last_interaction_at=latest)
-        audit_record(
-            actor=self.actor,
-            action=AuditAction.DELETE,
-            object_type="interactions.interaction",
-            object_id=str(change.object_id),
-            customer_id=customer_id,
-            note=self.reason,
-        )
+        interaction_remove(actor=self.actor, interaction_id=change.object_id, reason=self.reason)
         return True
 
     def _customers_customer(self, change: ImportChange) -> bool:

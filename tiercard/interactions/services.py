@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,7 @@ from tiercard.core.modelcheck import full_clean_into
 from tiercard.core.text import clean_text
 from tiercard.core.timeutils import business_today
 from tiercard.customers import validation as v
-from tiercard.customers.models import Contact
+from tiercard.customers.models import Contact, Customer
 from tiercard.customers.selectors import visible_customers
 from tiercard.customers.services import customer_touch_counts
 from tiercard.interactions.models import Interaction
@@ -82,3 +83,32 @@ def interaction_log(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
             changes={"kind": interaction.kind},
         )
     return interaction
+
+
+def interaction_remove(*, actor: User, interaction_id: int, reason: str) -> bool:
+    """Remove one interaction (an import being undone) and move the customer's last-contact
+    time back to the latest interaction left. Returns False when it is already gone.
+
+    NotFound when the customer lies outside the actor's scope; audited as a delete with the
+    reason. Only callers that own the record's origin use this (imports undo their rows)."""
+    with transaction.atomic():
+        interaction = Interaction.objects.select_for_update().filter(pk=interaction_id).first()
+        if interaction is None:
+            return False
+        customer_id = interaction.customer_id
+        if not visible_customers(actor).filter(pk=customer_id).exists():
+            raise NotFound()
+        interaction.delete()
+        latest = Interaction.objects.filter(customer_id=customer_id).aggregate(
+            at=Max("occurred_at")
+        )["at"]
+        Customer.objects.filter(pk=customer_id).update(last_interaction_at=latest)
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            object_type="interactions.interaction",
+            object_id=str(interaction_id),
+            customer_id=customer_id,
+            note=reason,
+        )
+    return True
