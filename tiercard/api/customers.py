@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
 from tiercard.api.paging import MAX_DB_INT, KeySpec, PageCursor, PageLimit, page_size, paginate
+from tiercard.api.query import amount_filter
 from tiercard.api.schemas import (
     ArchiveIn,
     CustomerCreateIn,
@@ -28,7 +29,6 @@ from tiercard.api.throttles import reveal_throttle
 from tiercard.cards.timeline import KINDS as TIMELINE_KINDS
 from tiercard.cards.timeline import card_timeline
 from tiercard.core.errors import FieldErrors
-from tiercard.core.money import parse_amount
 from tiercard.customers import services
 from tiercard.customers.models import CustomerKind, CustomerStatus
 from tiercard.customers.search import DEFAULT_LIMIT as DEFAULT_SEARCH_LIMIT
@@ -49,16 +49,6 @@ CUSTOMER_KEYS: dict[str, KeySpec] = {
 }
 if set(CUSTOMER_KEYS) != set(SORTS):  # a sort added to the selector needs its keyset here
     raise ImproperlyConfigured("tiercard.api.customers.CUSTOMER_KEYS does not match SORTS")
-
-
-def _amount_filter(raw: str | None, name: str, errors: FieldErrors) -> Any:
-    if raw in (None, ""):
-        return None
-    try:
-        return parse_amount(raw)
-    except ValueError:
-        errors.add(name, _("“%(value)s” is not an amount of money.") % {"value": raw})
-        return None
 
 
 @router.get("/customers", response={200: CustomerPage, **error_responses()})
@@ -100,8 +90,8 @@ def list_customers(
         errors.add("status", _("Unknown status."))
     if kind not in {"", *CustomerKind.values}:
         errors.add("kind", _("Unknown customer type."))
-    low = _amount_filter(min_spend, "min_spend", errors)
-    high = _amount_filter(max_spend, "max_spend", errors)
+    low = amount_filter(min_spend, "min_spend", errors)
+    high = amount_filter(max_spend, "max_spend", errors)
     errors.raise_if_any()
     filters = CustomerFilters(
         q=q,

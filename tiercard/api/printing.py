@@ -17,8 +17,8 @@ from ninja import Query, Router
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
 from tiercard.api.paging import MAX_DB_INT
+from tiercard.api.query import amount_filter
 from tiercard.core.errors import FieldErrors
-from tiercard.core.money import parse_amount
 from tiercard.customers.models import CustomerKind, CustomerStatus
 from tiercard.listviews.selectors import saved_view_get
 from tiercard.listviews.table import (
@@ -61,16 +61,6 @@ def customer_card_pdf(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The card with the sections of the customer's tier template, contact data masked for
     the caller's role. Another rep's customer answers 404 like a missing one."""
     return _pdf(card_print(actor=viewer(request), customer_id=customer_id))
-
-
-def _amount(raw: str | None, name: str, errors: FieldErrors) -> Any:
-    if raw in (None, ""):
-        return None
-    try:
-        return parse_amount(raw)
-    except ValueError:
-        errors.add(name, _("“%(value)s” is not an amount of money.") % {"value": raw})
-        return None
 
 
 @router.get(
@@ -131,8 +121,8 @@ def member_table_pdf(
         "kind": kind,
         "purchased_from": purchased_from,
         "purchased_to": purchased_to,
-        "min_spend": _amount(min_spend, "min_spend", errors),
-        "max_spend": _amount(max_spend, "max_spend", errors),
+        "min_spend": amount_filter(min_spend, "min_spend", errors),
+        "max_spend": amount_filter(max_spend, "max_spend", errors),
     }
     errors.raise_if_any()
     filters: TableFilters = dataclasses.replace(
