@@ -10,7 +10,6 @@ from typing import Any
 
 from tiercard.accounts.models import Team, User
 from tiercard.cards.timeline import TimelineEntry
-from tiercard.core import contacts as contact_values
 from tiercard.customers import masking
 from tiercard.customers.card_fields import CONSENT_FIELDS, FIGURE_FIELDS, PROFILE_FIELDS
 from tiercard.customers.models import Contact, ContactPoint, Customer
@@ -38,19 +37,13 @@ def contact_point_out(viewer: User, point: ContactPoint) -> dict[str, Any]:
 
 
 def contact_out(viewer: User, contact: Contact) -> dict[str, Any]:
-    masks = masking.masks_for(viewer)
     return {
         "id": contact.pk,
         "customer_id": contact.customer_id,
         "name": contact.name,
         "title": contact.title,
         "department": contact.department,
-        "mobile": masking.display_plain_phone(viewer, contact.mobile),
-        "phone": masking.display_plain_phone(viewer, contact.phone),
-        "email": masking.display_email(viewer, contact.email),
-        "wechat": contact_values.mask_generic(contact.wechat)
-        if masks and contact.wechat
-        else contact.wechat,
+        **masking.display_contact_person(viewer, contact),
         "is_decision_maker": contact.is_decision_maker,
         "is_primary": contact.is_primary,
         "notes": contact.notes,

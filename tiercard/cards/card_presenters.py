@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from tiercard.accounts.models import User
 from tiercard.cards import display
 from tiercard.cards.templates import CardView, FieldState
-from tiercard.core import contacts
 from tiercard.core.timeutils import age_on, business_today
 from tiercard.customers import masking
 from tiercard.customers.models import BirthdayCalendar, Contact, ContactPointKind, Customer
@@ -151,14 +150,7 @@ def contact_person(
     if revealed is not None:
         shown = {key: revealed.get(key, "") for key in ("mobile", "phone", "email", "wechat")}
     else:
-        shown = {
-            "mobile": masking.display_plain_phone(viewer, person.mobile),
-            "phone": masking.display_plain_phone(viewer, person.phone),
-            "email": masking.display_email(viewer, person.email),
-            "wechat": contacts.mask_generic(person.wechat)
-            if masked and person.wechat
-            else person.wechat,
-        }
+        shown = masking.display_contact_person(viewer, person)
     return ContactPersonView(
         pk=person.pk,
         name=person.name,

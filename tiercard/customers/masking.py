@@ -10,7 +10,7 @@ from __future__ import annotations
 from tiercard.accounts.models import User
 from tiercard.accounts.policy import sees_masked_pii
 from tiercard.core import contacts
-from tiercard.customers.models import ContactPoint, ContactPointKind, Customer
+from tiercard.customers.models import Contact, ContactPoint, ContactPointKind, Customer
 
 
 def masks_for(viewer: User) -> bool:
@@ -49,6 +49,19 @@ def display_plain_phone(viewer: User, digits: str) -> str:
         return contacts.mask_phone(contacts.normalize_phone(digits))
     except ValueError:
         return contacts.mask_generic(digits)
+
+
+def display_contact_person(viewer: User, person: Contact) -> dict[str, str]:
+    """A contact person's contact values (mobile, phone, email, wechat) as ``viewer`` sees them."""
+    masks = masks_for(viewer)
+    return {
+        "mobile": display_plain_phone(viewer, person.mobile),
+        "phone": display_plain_phone(viewer, person.phone),
+        "email": display_email(viewer, person.email),
+        "wechat": contacts.mask_generic(person.wechat)
+        if masks and person.wechat
+        else person.wechat,
+    }
 
 
 def customer_phone(viewer: User, customer: Customer) -> str:
