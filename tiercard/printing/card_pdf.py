@@ -395,8 +395,7 @@ def _loyalty(
     """Benefits of the held tier, quotas left, points expiring, and recent tier changes."""
     pdf.section_title(title, colour)
     benefits = sheet.benefits
-    pdf.set_font(FONT, "B", size=9)
-    pdf.cell(0, 5.5, _("Benefits"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.subheading(_("Benefits"))
     if benefits.facts:
         pdf.paragraph("  ·  ".join(benefits.facts), size=8.5)
     elif not benefits.quotas:
@@ -414,8 +413,7 @@ def _loyalty(
         )
     points = sheet.points
     pdf.ln(1.5)
-    pdf.set_font(FONT, "B", size=9)
-    pdf.cell(0, 5.5, _("Points"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.subheading(_("Points"))
     horizons = "  ·  ".join(
         _("within %(n)d days: %(points)s") % {"n": h.days, "points": h.points}
         for h in points.horizons
@@ -427,8 +425,7 @@ def _loyalty(
     )
     if sheet.history:
         pdf.ln(1.5)
-        pdf.set_font(FONT, "B", size=9)
-        pdf.cell(0, 5.5, _("Recent tier changes"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.subheading(_("Recent tier changes"))
         for line in sheet.history:
             pdf.paragraph(f"{line.day}  {line.text}", size=8.5)
 

@@ -171,6 +171,11 @@ class PrintedDocument(FPDF):
             self.width, line, text, wrapmode=self.wrap, align=Align.L, new_x=XPos.LMARGIN
         )
 
+    def subheading(self, text: str) -> None:
+        """A bold line naming a part of a section (no bar, no rule)."""
+        self.set_font(FONT, "B", size=9)
+        self.cell(0, 5.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
     def section_title(self, title: str, accent: tuple[int, int, int], note: str = "") -> None:
         """A heading with an accent bar in the tier's colour; kept with what follows."""
         self.room(15)
