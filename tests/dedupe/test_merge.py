@@ -22,18 +22,10 @@ from tiercard.dedupe.models import DuplicatePair, MergeRecord, PairStatus
 from tiercard.dedupe.unmerge import customers_unmerge
 from tiercard.interactions.models import Interaction
 from tiercard.loyalty.models import Membership, PointsEntry, TierChange
+from tiercard.loyalty.services.checkout import FIGURES  # the columns a purchase moves
 from tiercard.loyalty.services.state import active_programme
 from tiercard.loyalty.services.window import window_rebuild
 from tiercard.sales.models import Purchase
-
-FIGURES = (
-    "win_spend",
-    "win_orders",
-    "win_max_order",
-    "win_growth",
-    "last_purchase_on",
-    "growth_total",
-)
 
 
 def figures(pk: int) -> dict[str, object]:
