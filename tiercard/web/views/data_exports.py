@@ -7,10 +7,10 @@ starts). Bad choices re-render the page with the errors beside the fields (422).
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -21,6 +21,7 @@ from tiercard.customers.models import CustomerStatus
 from tiercard.loyalty.services.state import active_programme
 from tiercard.privacy.full_export import clean_request, full_data_export, tier_names
 from tiercard.privacy.policy import can_export_full_data
+from tiercard.web.downloads import stream_response
 from tiercard.web.errors import web_view
 from tiercard.web.requests import viewer
 
@@ -99,7 +100,4 @@ def data_exports_view(request: HttpRequest) -> HttpResponse:
         for name, messages in error.fields.items():
             form.add_error(name if name in form.fields else None, [str(m) for m in messages])
         return _page(request, form, status=422)
-    response = StreamingHttpResponse(exported.chunks, content_type=exported.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
-    response["Cache-Control"] = "no-store"
-    return cast(HttpResponse, response)  # web_view's type names HttpResponse; both respond
+    return stream_response(exported.chunks, exported.content_type, exported.filename)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +36,7 @@ from tiercard.imports.services import (
 )
 from tiercard.imports.tasks import run_import_check, run_import_commit
 from tiercard.imports.uploads import sample_rows, upload_batch
+from tiercard.web.downloads import stream_response
 from tiercard.web.errors import web_view
 from tiercard.web.import_forms import (
     CommitForm,
@@ -372,10 +373,7 @@ def import_errors_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = viewer(request)
     batch = _batch(user, pk)
     report = error_report(viewer=user, batch_id=batch.pk)
-    response = StreamingHttpResponse(report.chunks, content_type=report.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
-    response["Cache-Control"] = "no-store"
-    return response  # type: ignore[return-value]
+    return stream_response(report.chunks, report.content_type, report.filename)
 
 
 def _to_detail(batch: ImportBatch) -> HttpResponseRedirect:

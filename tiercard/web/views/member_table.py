@@ -6,11 +6,10 @@ message. The table itself is ``customers.customer_list_view``.
 
 from __future__ import annotations
 
-from typing import cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -38,6 +37,7 @@ from tiercard.listviews.services import (
 )
 from tiercard.listviews.table import TableView
 from tiercard.loyalty.services.state import active_programme
+from tiercard.web.downloads import stream_response
 from tiercard.web.errors import web_view
 from tiercard.web.member_table import MemberTableForm
 from tiercard.web.presenters import filter_owner_choices
@@ -128,10 +128,7 @@ def export_view(request: HttpRequest) -> HttpResponse:
     query.pop("cursor", None)
     view = _view_of(request, query.urlencode())
     exported = member_table_export(actor=user, view=view, fmt=fmt)
-    response = StreamingHttpResponse(exported.chunks, content_type=exported.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
-    response["Cache-Control"] = "no-store"
-    return cast(HttpResponse, response)  # web_view's type names HttpResponse; both respond
+    return stream_response(exported.chunks, exported.content_type, exported.filename)
 
 
 # --- Saved views ----------------------------------------------------------------------------

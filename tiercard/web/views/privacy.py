@@ -6,11 +6,9 @@ roles without the right 403, before anything is shown.
 
 from __future__ import annotations
 
-from typing import cast
-
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +19,7 @@ from tiercard.customers.selectors import customer_get
 from tiercard.privacy.erasure import check_confirmation, customer_erase
 from tiercard.privacy.policy import can_erase_customer, can_export_personal_data
 from tiercard.privacy.subject_export import personal_data_export
+from tiercard.web.downloads import stream_response
 from tiercard.web.errors import web_view
 from tiercard.web.requests import posted, viewer
 
@@ -52,10 +51,7 @@ def personal_data_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, "web/privacy/personal_data.html", {"customer": customer})
     exported = personal_data_export(actor=user, customer_id=customer.pk)
-    response = StreamingHttpResponse(exported.chunks, content_type=exported.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
-    response["Cache-Control"] = "no-store"
-    return cast(HttpResponse, response)
+    return stream_response(exported.chunks, exported.content_type, exported.filename)
 
 
 @web_view
