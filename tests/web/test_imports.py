@@ -22,10 +22,12 @@ HEADERS = ("姓名", "手机号", "注册时间", "城市")
 
 
 @pytest.fixture(autouse=True)
-def store(settings: Any, tmp_path: Path, client: Client) -> Path:
-    """Uploads go to the test's own folder; pages in English (the zh catalogue merges later)."""
+def store(settings: Any, tmp_path: Path, client: Client, users: dict) -> Path:
+    """Uploads go to the test's own folder; pages in English (each user's saved language wins
+    over the cookie once signed in, so the users are switched too)."""
     folder = tmp_path / "store"
     settings.TIERCARD_IMPORT_DIR = folder
+    User.objects.update(language="en")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     translation.activate("en")
     return folder
