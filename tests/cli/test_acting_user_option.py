@@ -1,4 +1,4 @@
-"""Every command that acts as a user takes the user the same way: ``--as NAME`` or ``--user NAME``."""
+"""Every command that acts as a user takes the user the same way: ``--as NAME`` or ``--user``."""
 
 from __future__ import annotations
 

@@ -102,7 +102,7 @@ def test_candidates_for_new_values(twins: Twins, users: dict[str, User]) -> None
         twins.survivor.pk,
         twins.merged.pk,
     }
-    assert found[0].level in {"likely", "certain"} and "same phone" in found[0].reason_labels
+    assert found[0].level in {"likely", "certain"} and Reason.PHONE in found[0].reasons
     # No scan has run: found from the source tables. Outside the scope: nothing.
     assert candidates_for(viewer=users["rep_east2"], values={"phones": "13800001111"}) == []
     assert candidates_for(viewer=users["rep_east1"], values={"name": "无关", "phones": "x"}) == []

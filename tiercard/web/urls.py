@@ -124,12 +124,8 @@ urlpatterns = [
     path("duplicates/merges/", dedupe.merges_view, name="dedupe_merges"),
     path("duplicates/<int:pk>/", dedupe.pair_view, name="dedupe_pair"),
     path("duplicates/<int:pk>/dismiss/", dedupe.dismiss_view, name="dedupe_dismiss"),
-    path(
-        "duplicates/merges/<int:merge_id>/", dedupe.merge_done_view, name="dedupe_merge_done"
-    ),
-    path(
-        "duplicates/merges/<int:merge_id>/undo/", dedupe.unmerge_view, name="dedupe_unmerge"
-    ),
+    path("duplicates/merges/<int:merge_id>/", dedupe.merge_done_view, name="dedupe_merge_done"),
+    path("duplicates/merges/<int:merge_id>/undo/", dedupe.unmerge_view, name="dedupe_unmerge"),
     path("imports/", imports.import_list_view, name="import_list"),
     path("imports/new/", imports.import_new_view, name="import_new"),
     path("imports/<int:pk>/", imports.import_detail_view, name="import_detail"),
