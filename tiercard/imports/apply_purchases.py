@@ -32,9 +32,11 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from tiercard.accounts import policy
 from tiercard.accounts.models import User
 from tiercard.core.errors import DomainError
 from tiercard.customers.models import Customer
+from tiercard.imports import bulk_purchases as bulk
 from tiercard.imports.apply_base import (
     NEW,
     UNCHANGED,
@@ -47,10 +49,12 @@ from tiercard.imports.apply_base import (
     record_change,
     service_problems,
 )
+from tiercard.imports.bulk_purchases import Order
 from tiercard.imports.models import ImportBatch
+from tiercard.imports.problems import RowProblem
 from tiercard.imports.rows import ParsedRow
 from tiercard.loyalty.services.checkout import purchase_record
-from tiercard.sales.models import Purchase
+from tiercard.sales.models import Purchase, PurchaseLine
 from tiercard.sales.services import _build
 
 CENT = Decimal("0.01")
@@ -124,6 +128,9 @@ class PurchaseApplier:
         self.orders_seen: set[int] = set()  # hashes of order numbers already applied
         self.refs: dict[str, tuple[int, Decimal]] = {}
         self.dry_run = False  # set by the driver: the check validates without the checkout
+        # Large files take the bulk path; it writes what the checkout writes, as the checkout
+        # would (a role that may not record purchases gets the checkout's refusal per order).
+        self.bulk = batch.size >= bulk.bulk_from() and policy.can_record_purchase(actor)
 
     def prepare(self, units: Sequence[Unit]) -> None:
         self.finder.load(link_key(unit[0].values, self.key) for unit in units)
@@ -171,18 +178,21 @@ class PurchaseApplier:
                     )
         return ref
 
-    def _validated(self, customer_id: int, data: dict[str, Any], unit: Unit) -> Decimal:
-        """The order's total as ``purchase_write`` computes it, with every check it makes on
+    def _validated(
+        self, customer_id: int, data: dict[str, Any], unit: Unit
+    ) -> tuple[Purchase, list[PurchaseLine]]:
+        """The order as ``purchase_write`` builds it (unsaved), with every check it makes on
         the values (``sales.services._build``, pure but for the sales rep lookup)."""
         try:
-            purchase, _lines = _build(self.actor, Customer(pk=customer_id), data)
+            return _build(self.actor, Customer(pk=customer_id), data)
         except DomainError as error:
             raise RowFailed(
                 service_problems(error, unit, self.header_of, field_names=RENAMED)
             ) from error
-        return purchase.total
 
-    def apply(self, unit: Unit) -> str:
+    def order_of(self, unit: Unit) -> Order | str:
+        """The unit as a validated order to record, or ``UNCHANGED`` for a replay; raises
+        RowFailed with the unit's problems. Reads only: both paths record what it returns."""
         ref = self._check_order(unit)
         first = unit[0]
         customer_id = linked_customer(self.finder, first, self.key, self.header_of)
@@ -204,10 +214,10 @@ class PurchaseApplier:
         for name in ORDER_FIELDS:
             if first.values.get(name):
                 data[name] = first.values[name]
-        total = self._validated(customer_id, data, unit)
+        purchase, built = self._validated(customer_id, data, unit)
         known = self.refs.get(ref)
         if known is not None:
-            if known == (customer_id, total):
+            if known == (customer_id, purchase.total):
                 return UNCHANGED  # recorded before (an earlier run, or the till): a replay
             raise fail(
                 first,
@@ -216,29 +226,55 @@ class PurchaseApplier:
                 column=self.header_of.get("order_no", ""),
                 field="order_no",
             )
+        return Order(unit, customer_id, data, purchase, built)
+
+    def check_open(self, order: Order) -> None:
+        """An archived card takes no purchases (as the checkout refuses them)."""
+        first = order.unit[0]
+        if any(m.archived for m in self.finder.get(link_key(first.values, self.key))):
+            raise fail(
+                first,
+                "customer_archived",
+                _("This customer is archived. Restore the card before recording purchases."),
+            )
+
+    def apply(self, unit: Unit) -> str:
+        order = self.order_of(unit)
+        if isinstance(order, str):
+            return order
         if self.dry_run:
             # The checkout's own writes are not needed to know the order is valid: the values
-            # passed ``_build`` and the card is open (an archived card takes no purchases).
-            if any(m.archived for m in self.finder.get(link_key(first.values, self.key))):
-                raise fail(
-                    first,
-                    "customer_archived",
-                    _("This customer is archived. Restore the card before recording purchases."),
-                )
+            # passed ``_build`` and the card is open.
+            self.check_open(order)
             return NEW
+        return self.record(order)
+
+    def record(self, order: Order) -> str:
+        """Record one order through the checkout (the per-order path)."""
         try:
-            recorded = purchase_record(actor=self.actor, customer_id=customer_id, data=data)
+            recorded = purchase_record(
+                actor=self.actor, customer_id=order.customer_id, data=order.data
+            )
         except DomainError as error:
             raise RowFailed(
-                service_problems(error, unit, self.header_of, field_names=RENAMED)
+                service_problems(error, order.unit, self.header_of, field_names=RENAMED)
             ) from error
         if not recorded.created:
             return UNCHANGED
         record_change(
             self.batch,
-            first,
+            order.unit[0],
             model="sales.purchase",
             object_id=recorded.purchase.pk,
-            after={"total": str(recorded.purchase.total), "customer_id": customer_id},
+            after={"total": str(recorded.purchase.total), "customer_id": order.customer_id},
         )
         return NEW
+
+    def apply_bulk(
+        self, chunk: Sequence[Unit], *, dry_run: bool
+    ) -> tuple[list[Unit], list[tuple[Unit, str | list[RowProblem]]]]:
+        """Large files: the chunk's orders recorded together (``bulk_purchases``); (units left
+        for the per-order path, outcomes or problems of the others)."""
+        if dry_run or not self.bulk:
+            return list(chunk), []
+        return [], bulk.apply_chunk(self, chunk)

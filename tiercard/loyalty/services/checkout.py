@@ -27,15 +27,15 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
-from lunardate import LunarDate
 
 from tiercard.accounts.models import User
 from tiercard.core import rows
 from tiercard.core.errors import NotFound
 from tiercard.core.timeutils import business_today, local_day_bounds
-from tiercard.customers.models import BirthdayCalendar, Customer
+from tiercard.customers.models import Customer
 from tiercard.customers.selectors import visible_customer_row, visible_customers
 from tiercard.loyalty.models import GrowthEntry, GrowthKind, Membership, PointsEntry
+from tiercard.loyalty.services.checkout_rules import FIGURES, add_purchase, birthday_month
 from tiercard.loyalty.services.grading import tier_after_activity
 from tiercard.loyalty.services.points import points_earn, points_reverse_return
 from tiercard.loyalty.services.state import (
@@ -113,18 +113,18 @@ def _apply_purchase(
     actor: User,
     today: dt.date,
 ) -> None:
+    """The decisions of ``checkout_rules``, written at once (the bulk import writes the same
+    decisions for many orders together: ``imports.bulk_purchases``)."""
     day = business_today(purchase.occurred_at)
-    in_window = purchase.occurred_at >= local_day_bounds(window_start)[0]
     total = purchase.total
     growth = growth_for(active.programme.points, total)
-    if in_window:
-        row.win_spend += total
-        row.win_orders += 1 if total > 0 else 0
-        row.win_max_order = max(row.win_max_order, total)
-        row.win_growth += growth
-    if total > 0 and (row.last_purchase_on is None or day > row.last_purchase_on):
-        row.last_purchase_on = day
-    row.growth_total += growth
+    add_purchase(
+        row,
+        total=total,
+        day=day,
+        in_window=purchase.occurred_at >= local_day_bounds(window_start)[0],
+        growth=growth,
+    )
     if growth:
         rows.insert(
             GrowthEntry(
@@ -153,42 +153,10 @@ def _apply_purchase(
         purchase=purchase,
         amount=total,
         multiplier=benefits.points_multiplier,
-        birthday=_birthday_month(customer, day),
+        birthday=birthday_month(customer, day),
         actor=actor,
         today=today,
     )
-
-
-# The membership columns a purchase moves (saved with the tier decision in one UPDATE).
-FIGURES = (
-    "win_spend",
-    "win_orders",
-    "win_max_order",
-    "win_growth",
-    "last_purchase_on",
-    "growth_total",
-)
-
-
-def _birthday_month(customer: Customer, day: dt.date) -> bool:
-    """Whether ``day`` falls in the customer's birthday month (lunar birthdays converted)."""
-    if customer.birthday_calendar == BirthdayCalendar.LUNAR and customer.lunar_birth_month:
-        for year in (day.year, day.year - 1):  # a late-winter lunar date can fall next year
-            solar = _lunar_to_solar(year, customer.lunar_birth_month, customer.lunar_birth_day)
-            if solar is not None and (solar.year, solar.month) == (day.year, day.month):
-                return True
-        return False
-    return customer.birthday is not None and customer.birthday.month == day.month
-
-
-def _lunar_to_solar(year: int, month: int, day: int | None) -> dt.date | None:
-    for d in (day or 1, 29):  # the 30th does not exist in a short lunar month
-        try:
-            solar: dt.date = LunarDate(year, month, d).toSolarDate()
-        except ValueError:
-            continue
-        return solar
-    return None
 
 
 def purchase_return(*, actor: User, purchase_id: int, data: Mapping[str, Any]) -> RecordedReturn:

@@ -34,7 +34,14 @@ from tiercard.audit.services import audit_record
 from tiercard.core import rows
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange
 from tiercard.loyalty.services.announce import announce_changes
-from tiercard.loyalty.services.state import Active, active_programme, metrics_of, metrics_snapshot
+from tiercard.loyalty.services.checkout_rules import (
+    RECOVERED_FIELDS,
+    UPGRADE_FIELDS,
+    apply_tier_step,
+    tier_step,
+    upgrade_payload,
+)
+from tiercard.loyalty.services.state import Active, active_programme, metrics_snapshot
 from tiercard.loyalty.services.tier_sql import (
     COLUMNS,
     and_q,
@@ -50,10 +57,9 @@ from tiercard.loyalty.services.tier_sql import (
 from tiercard.outbox.models import MessageKind, OutboxMessage
 from tiercard.sales.models import Purchase
 from tiercard.tiers.criteria import Op, leaves
-from tiercard.tiers.evaluation import qualified_tier
 from tiercard.tiers.ladder import Ladder
 from tiercard.tiers.metrics import Metric
-from tiercard.tiers.policy import Landing, after_activity
+from tiercard.tiers.policy import Landing
 from tiercard.tiers.sql import tier_case
 
 CHUNK = 5000
@@ -77,50 +83,29 @@ def tier_after_activity(
     Returns the ``TierChange`` written (reason ``auto_upgrade``), or ``None`` when the tier
     stays. Queues a ``tier_upgrade`` outbox message in the same transaction. ``also_save``
     names columns the caller changed on ``row``: they are written in the same UPDATE as the
-    tier (one statement per purchase, upgrade or not).
+    tier (one statement per purchase, upgrade or not). The decision itself is
+    ``checkout_rules.tier_step``, shared with the bulk purchase import.
     """
-    ladder = active.programme.ladder
-    metrics = metrics_of(row, today)
-    qualified = qualified_tier(ladder, metrics)
-    held = row.tier if row.tier in {t.code for t in ladder.tiers} else ladder.lowest.code
-    new = after_activity(ladder, held=held, qualified=qualified.code)
+    step = tier_step(row, active.programme.ladder, today)
     now = timezone.now()
-    row.updated_at = now
-    if new.code == row.tier:
-        recovered = row.below_since is not None and qualified.code == row.tier
-        if recovered:  # qualifies for the held tier again: the grace (and warning) is over
-            row.below_since = row.warned_for = None
-        if also_save or recovered:
-            extra = ["below_since", "warned_for"] if recovered else []
+    previous = row.tier
+    apply_tier_step(row, step, now=now, version=active.version)
+    if step.to_tier is None:
+        if also_save or step.recovered:
+            extra = list(RECOVERED_FIELDS) if step.recovered else []
             rows.update_fields(row, [*also_save, *extra, "updated_at"])
         return None
-    previous = row.tier
-    row.tier, row.tier_since, row.upgraded_at = new.code, now, now
-    row.below_since = row.warned_for = None
-    row.ladder_version = active.version
-    rows.update_fields(
-        row,
-        [
-            *also_save,
-            "tier",
-            "tier_since",
-            "upgraded_at",
-            "below_since",
-            "warned_for",
-            "ladder_version",
-            "updated_at",
-        ],
-    )
+    rows.update_fields(row, [*also_save, *UPGRADE_FIELDS, "updated_at"])
     change = rows.insert(
         TierChange(
             customer_id=row.customer_id,
             at=now,
             effective_on=today,
             from_tier=previous,
-            to_tier=new.code,
+            to_tier=step.to_tier,
             reason=ChangeReason.AUTO_UPGRADE,
             ladder_version=active.version,
-            metrics=metrics_snapshot(metrics),
+            metrics=metrics_snapshot(step.metrics),
             purchase=purchase,
             actor=actor if actor is not None and actor.pk else None,
         )
@@ -130,13 +115,13 @@ def tier_after_activity(
             key=f"tier_upgrade:{change.pk}",
             kind=MessageKind.TIER_UPGRADE,
             customer_id=row.customer_id,
-            payload={
-                "change": change.pk,
-                "from_tier": previous,
-                "to_tier": new.code,
-                "effective_on": today.isoformat(),
-                "ladder_version": active.version,
-            },
+            payload=upgrade_payload(
+                change_id=change.pk,
+                from_tier=previous,
+                to_tier=step.to_tier,
+                today=today,
+                version=active.version,
+            ),
         )
     )
     return change

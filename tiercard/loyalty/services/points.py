@@ -28,6 +28,7 @@ from tiercard.core.text import clean_text
 from tiercard.core.timeutils import business_today
 from tiercard.customers.selectors import visible_customers
 from tiercard.loyalty.models import EntryKind, Membership, PointsEntry, PointsLot
+from tiercard.loyalty.services.checkout_rules import earn_of
 from tiercard.loyalty.services.points_ledger import (
     clean_key,
     credit_lot,
@@ -59,38 +60,45 @@ def points_earn(
     The lot expires per the programme's rules counted from the purchase's business date; a
     backdated purchase whose points would already have expired is credited and expired at once
     (``purchase:<id>:expire``), so the ledger still shows what it earned. Debt left by an
-    earlier return is settled first (``purchase:<id>:settle``).
+    earlier return is settled first (``purchase:<id>:settle``). The amounts are decided by
+    ``checkout_rules.earn_of``, shared with the bulk purchase import.
     """
-    rules = active.programme.points
-    points = earning.points_for(rules, amount, multiplier=multiplier, birthday=birthday)
-    if points <= 0:
-        return None
     earned_on = business_today(purchase.occurred_at)
+    earn = earn_of(
+        active.programme.points,
+        amount=amount,
+        multiplier=multiplier,
+        birthday=birthday,
+        earned_on=earned_on,
+        owed=row.points_owed,
+        today=today,
+    )
+    if earn is None:
+        return None
     entry = post(
         row,
         kind=EntryKind.EARN,
-        points=points,
+        points=earn.points,
         key=f"purchase:{purchase.pk}:earn",
         actor=actor,
         ladder_version=active.version,
         purchase=purchase,
     )
-    lot = credit_lot(entry, earned_on=earned_on, expires_on=earning.expires_on(rules, earned_on))
-    settle = min(row.points_owed, points)
-    if settle > 0:
-        Membership.objects.filter(pk=row.pk).update(points_owed=F("points_owed") - settle)
-        row.points_owed -= settle
+    lot = credit_lot(entry, earned_on=earned_on, expires_on=earn.expires_on)
+    if earn.settle:
+        Membership.objects.filter(pk=row.pk).update(points_owed=F("points_owed") - earn.settle)
+        row.points_owed -= earn.settle
         settled = post(
             row,
             kind=EntryKind.REVERSAL,
-            points=-settle,
+            points=-earn.settle,
             key=f"purchase:{purchase.pk}:settle",
             actor=actor,
             ladder_version=active.version,
             purchase=purchase,
         )
         draw(settled, first=lot)
-    if lot.expires_on is not None and lot.expires_on < today:
+    if earn.expire_now:
         expire_lot_now(
             row,
             lot,
