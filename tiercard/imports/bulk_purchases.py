@@ -31,7 +31,7 @@ The check (dry run) goes the per-order way: it validates without the checkout's 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -42,11 +42,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.audit.models import AuditAction, AuditEvent
+from tiercard.core.bulk_insert import insert_values
 from tiercard.core.context import current_interface, current_remote_addr
 from tiercard.core.timeutils import business_today, local_day_bounds
 from tiercard.customers.models import Customer, CustomerStatus
 from tiercard.imports.apply_base import NEW, RowFailed, Unit, fail
-from tiercard.imports.fastrows import insert_values
 from tiercard.imports.models import ChangeAction, ImportChange
 from tiercard.imports.problems import RowProblem
 from tiercard.loyalty.models import (
@@ -188,6 +188,7 @@ class _Plan:
     allocations: list[tuple[int, int, int]] = field(default_factory=list)  # entry, lot, points
     changes: list[tuple[int, int, str, str, dict[str, object]]] = field(default_factory=list)
     totals: dict[int, _Totals] = field(default_factory=dict)
+    retiered: set[int] = field(default_factory=set)  # customers whose tier columns moved
 
 
 class _Chunk:
@@ -216,7 +217,12 @@ class _Chunk:
         if not kept:
             return results
         plan = self.decide(rows, cards, local_day_bounds(window_start)[0])
-        self.write(plan, [rows[pk] for pk in ids if pk in plan.totals])
+        self.write(plan)
+        moved = [rows[pk] for pk in ids if pk in plan.totals]
+        _save_memberships([r for r in moved if r.pk not in plan.retiered], FIGURE_COLUMNS)
+        _save_memberships(
+            [r for r in moved if r.pk in plan.retiered], (*FIGURE_COLUMNS, *UPGRADE_FIELDS)
+        )
         results.extend((order.unit, NEW) for order in kept)
         return results
 
@@ -243,6 +249,8 @@ class _Chunk:
             previous = row.tier
             step = tier_step(row, ladder, today)
             apply_tier_step(row, step, now=self.now, version=version)
+            if step.to_tier is not None or step.recovered:
+                plan.retiered.add(cid)
             if step.to_tier is not None:
                 snapshot = metrics_snapshot(step.metrics)
                 plan.changes.append((i, cid, previous, step.to_tier, snapshot))
@@ -278,7 +286,7 @@ class _Chunk:
 
     # --- writing -------------------------------------------------------------------------
 
-    def write(self, plan: _Plan, rows: list[Membership]) -> None:
+    def write(self, plan: _Plan) -> None:
         actor_id, now, version = self.actor_id, self.now, self.active.version
         purchases = [o.purchase for o in self.orders]
         ids = insert_values(
@@ -374,7 +382,6 @@ class _Chunk:
             ((entry_ids[entry], lot_ids[lot], points) for entry, lot, points in plan.allocations),
         )
         self.write_changes(plan, ids)
-        _save_memberships(rows)
         insert_values(
             ImportChange,
             CHANGE_COLUMNS,
@@ -536,8 +543,9 @@ WRITTEN = {
 }
 """The tuple-written tables and their column lists (checked against the models by a test)."""
 
-MEMBERSHIP_COLUMNS = (*FIGURES, *UPGRADE_FIELDS, "points_balance", "points_owed", "updated_at")
-"""What a purchase can move on a membership row (the checkout moves the same columns)."""
+FIGURE_COLUMNS = (*FIGURES, "points_balance", "points_owed", "updated_at")
+"""What every purchase moves on a membership row; with an upgrade (or a recovery) also the
+``UPGRADE_FIELDS``: the same columns the checkout's statements set, so the same indexes."""
 
 
 def _locked_memberships(ids: list[int], active: Active) -> dict[int, Membership]:
@@ -558,20 +566,40 @@ def _select_locked(ids: list[int]) -> dict[int, Membership]:
     return {row.pk: row for row in found}
 
 
-def _save_memberships(rows: list[Membership]) -> None:
-    """One executemany: each row's new values (absolute: the rows are locked)."""
+def _save_memberships(rows: list[Membership], columns: Sequence[str]) -> None:
+    """One executemany of ``columns``: each row's new values (absolute: the rows are locked)."""
+    if not rows:
+        return
     meta = Membership._meta
-    fields = [f for name in MEMBERSHIP_COLUMNS for f in meta.concrete_fields if f.name == name]
+    fields = [f for name in columns for f in meta.concrete_fields if f.name == name]
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE customer_id = %s".format(  # noqa: S608 (model metadata only)
         quote(meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields)
     )
-    params = [
-        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
-        for row in rows
-    ]
+    sent = [(f.attname, _sender(f)) for f in fields]
+    params = [[send(getattr(row, name)) for name, send in sent] + [row.pk] for row in rows]
     with connection.cursor() as cur:
         cur.executemany(sql, params)
+
+
+def _sender(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """How a value of ``field`` is sent in an UPDATE parameter, as ``get_db_prep_save`` would
+    send it, without its per-value dispatch (a membership row has seventeen of them)."""
+    ops = connection.ops
+    if connection.vendor == "postgresql":
+        return _as_is  # psycopg adapts dates, times and decimals itself
+    if isinstance(field, models.DateTimeField):
+        return lambda v: None if v is None else ops.adapt_datetimefield_value(v)
+    if isinstance(field, models.DateField):
+        return lambda v: None if v is None else ops.adapt_datefield_value(v)
+    if isinstance(field, models.DecimalField):
+        digits, places = field.max_digits, field.decimal_places
+        return lambda v: None if v is None else ops.adapt_decimalfield_value(v, digits, places)
+    return _as_is
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _add_totals(totals: dict[int, _Totals]) -> None:
