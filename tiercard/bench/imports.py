@@ -221,6 +221,7 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"{backend}:")
         lines.append(
             "  file            rows   check s (cpu)   commit s (cpu)   peak MiB   new/unch./invalid"
+            "   path"
         )
         for kind, f in figures.items():
             check = f"{f['check_seconds']:.1f} ({f['check_cpu_seconds']:.1f})"
@@ -228,6 +229,7 @@ def render(result: dict[str, Any]) -> str:
             lines.append(
                 f"  {kind:<10} {f['rows']:>9,}   {check:>13}   {commit:>14}"
                 f"   {f['peak_memory_mb']:>8.0f}   {f['new']:,}/{f['unchanged']:,}/{f['invalid']:,}"
+                f"   {f.get('path', '')}"
             )
         c = figures["customers"]
         verdict = "pass" if c["pass"] else "FAIL"
@@ -300,10 +302,17 @@ def phase_import(kind: str, job: dict[str, Any]) -> dict[str, Any]:
         "commit_seconds": committed,
         "check_cpu_seconds": check_cpu,
         "commit_cpu_seconds": commit_cpu,
-        "path": (
-            "set-based" if kind == "customers" and batch.size >= _bulk_from() else "row by row"
-        ),
+        "path": _path_taken(kind, batch.size),
     }
+
+
+def _path_taken(kind: str, size: int) -> str:
+    """Which commit path a file of ``size`` bytes took (each kind has its own switch)."""
+    if kind == "purchases":
+        from tiercard.imports.bulk_purchases import bulk_from
+
+        return "bulk (set-based)" if size >= bulk_from() else "order by order"
+    return "set-based" if size >= _bulk_from() else "row by row"
 
 
 def _bulk_from() -> int:
