@@ -24,10 +24,15 @@ from tests.imports.purchase_books import (
     starting_book,
     then_rolled_back,
 )
+from tests.loyalty.conftest import assert_ledger_consistent
 from tiercard.accounts.models import User
+from tiercard.core.errors import Conflict
 from tiercard.imports import bulk_purchases, run
+from tiercard.imports.apply_purchases import PurchaseApplier
 from tiercard.imports.services import import_check, import_commit, import_configure, import_upload
 from tiercard.imports.undo import import_undo
+from tiercard.loyalty.services.checkout import purchase_record
+from tiercard.sales.models import Purchase
 
 __all__ = ["store"]
 
@@ -160,9 +165,6 @@ def test_bulk_rerun_changes_nothing(
 def test_bulk_all_or_nothing_and_dry_run_write_nothing(
     settings: Any, store: Path, tmp_path: Path, users: dict[str, User], book: dict[str, Any]
 ) -> None:
-    from tiercard.core.errors import Conflict
-    from tiercard.sales.models import Purchase
-
     settings.TIERCARD_IMPORT_BULK_FROM_BYTES = BULK
     path = purchase_file(tmp_path, book)
     actor = users["admin"]
@@ -183,3 +185,42 @@ def test_bulk_columns_cover_every_column_of_their_tables() -> None:
     for model, columns in bulk_purchases.WRITTEN.items():
         expected = {f.attname for f in model._meta.concrete_fields if not f.primary_key}
         assert set(columns) == expected, model
+
+
+def test_order_taken_meanwhile_sends_the_chunk_through_the_checkout(
+    settings: Any,
+    store: Path,
+    tmp_path: Path,
+    users: dict[str, User],
+    book: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A till records one of the chunk's order numbers after the chunk's replays were looked
+    up: the unique reference refuses the bulk insert, the chunk's savepoint is rolled back
+    and its orders go through the checkout, where that order replays."""
+    settings.TIERCARD_IMPORT_BULK_FROM_BYTES = BULK
+    path = purchase_file(tmp_path, book)
+    actor = users["admin"]
+    checked = _import(actor, path, dry_run=True)
+    prepare = PurchaseApplier.prepare
+
+    def prepare_then_till(self: PurchaseApplier, units: Any) -> None:
+        prepare(self, units)
+        if any(unit[0].values.get("order_no") == "SO-8" for unit in units):
+            purchase_record(
+                actor=actor,
+                customer_id=book["cards"]["climber"].pk,
+                data={
+                    "external_ref": "SO-8",
+                    "occurred_at": units[0][0].values["occurred_at"].isoformat(),
+                    "lines": [{"item_name": "茶", "unit_price": "3000"}],
+                },
+            )
+
+    monkeypatch.setattr(PurchaseApplier, "prepare", prepare_then_till)
+    batch = import_commit(actor=actor, batch_id=checked.pk, skip_invalid=True)
+
+    assert (batch.new_count, batch.unchanged_count, batch.invalid_count) == (20, 3, 3)
+    assert Purchase.objects.filter(external_ref="SO-8").count() == 1
+    for card in book["cards"].values():
+        assert_ledger_consistent(card.pk)

@@ -6,21 +6,24 @@ row (later rows that name another customer or time are refused). An order number
 further down the file, after other orders, is refused (``order_split``): the file would have
 to be held in memory to join them.
 
-Each purchase goes through ``loyalty.services.checkout.purchase_record``, so window figures,
-growth value, tier upgrades and points follow exactly as at the till. The order number is the
-purchase's ``external_ref`` (the database keeps it unique): importing the same file again, or
-an order the till already sent, replays instead of doubling. Rows without an order number
-get a reference derived from their content (customer, time, amount, item), so they too are
-recorded once. The import mode does not apply: purchases are never updated, an order already
-recorded counts as unchanged.
+Small files record each purchase through ``loyalty.services.checkout.purchase_record``, so
+window figures, growth value, tier upgrades and points follow exactly as at the till. Files of
+``TIERCARD_IMPORT_BULK_FROM_BYTES`` and up (64 KiB by default, the customers' switch) take the
+bulk path (``bulk_purchases``): each chunk's orders are validated the same way (``order_of``),
+their customers' memberships locked together, and the checkout's own decisions
+(``loyalty.services.checkout_rules``) applied order by order in file order before the rows are
+written with a few multi-row statements: the same rows, values and running balances as the
+per-order path, about ten times faster (1M rows in minutes rather than an hour). The order
+number is the purchase's ``external_ref`` (the database keeps it unique): importing the same
+file again, or an order the till already sent, replays instead of doubling. Rows without an
+order number get a reference derived from their content (customer, time, amount, item), so
+they too are recorded once. The import mode does not apply: purchases are never updated, an
+order already recorded counts as unchanged. Both paths record one ``ImportChange`` per
+purchase, so the undo returns a bulk-imported purchase exactly as any other.
 
 The check (dry run) validates each order with the checkout's own value checks
-(``sales.services._build``) and the links, without recording it: the loyalty effects cannot
-make a valid order invalid. Scale: the commit records each order through the checkout (a few
-milliseconds per order). A
-set-based path like the customers' (``bulk_customers``) is not built for purchases: the
-points an order earns depend on the tier held at that moment, birthday months, expiry from
-the purchase day and points owed, which ``checkout`` decides order by order.
+(``sales.services._build``) and the links, without recording it, on either path: the loyalty
+effects cannot make a valid order invalid.
 """
 
 from __future__ import annotations
@@ -277,6 +280,6 @@ class PurchaseApplier:
     ) -> tuple[list[Unit], list[tuple[Unit, str | list[RowProblem]]]]:
         """Large files: the chunk's orders recorded together (``bulk_purchases``); (units left
         for the per-order path, outcomes or problems of the others)."""
-        if dry_run or not self.bulk:
+        if not self.bulk:
             return list(chunk), []
-        return [], bulk.apply_chunk(self, chunk)
+        return [], bulk.apply_chunk(self, chunk, dry_run=dry_run)

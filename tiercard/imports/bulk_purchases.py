@@ -25,7 +25,7 @@ multi-row statements per chunk and writes exactly what the checkout writes, row 
   took an order number meanwhile), its savepoint is rolled back and its orders go through
   the checkout one by one.
 
-The check (dry run) goes the per-order way: it validates without the checkout's writes.
+The check (dry run) validates each order the same way and records nothing.
 """
 
 from __future__ import annotations
@@ -108,8 +108,14 @@ class Order:
     lines: list[PurchaseLine]
 
 
-def apply_chunk(applier: PurchaseApplier, chunk: Sequence[Unit]) -> list[Outcome]:
-    """Validate the chunk's units in file order and record the valid new orders together."""
+def apply_chunk(
+    applier: PurchaseApplier, chunk: Sequence[Unit], *, dry_run: bool = False
+) -> list[Outcome]:
+    """Validate the chunk's units in file order and record the valid new orders together.
+
+    ``dry_run``: validate only, with the per-order path's verdicts (an order is new unless
+    stored before this run), without the per-unit savepoints that path needs for its writes.
+    """
     results: list[Outcome] = []
     orders: list[Order] = []
     for unit in chunk:
@@ -126,10 +132,12 @@ def apply_chunk(applier: PurchaseApplier, chunk: Sequence[Unit]) -> list[Outcome
             continue
         if isinstance(order, str):
             results.append((unit, order))
-            continue
-        # Recorded by the end of the chunk: the same content again further down is a replay.
-        applier.refs[order.purchase.external_ref] = (order.customer_id, order.purchase.total)
-        orders.append(order)
+        elif dry_run:
+            results.append((unit, NEW))
+        else:
+            # Recorded by the end of the chunk: the same content again further down replays.
+            applier.refs[order.purchase.external_ref] = (order.customer_id, order.purchase.total)
+            orders.append(order)
     if orders:
         results.extend(_record_or_fall_back(applier, orders))
     return results
@@ -149,6 +157,19 @@ def _record_or_fall_back(applier: PurchaseApplier, orders: list[Order]) -> list[
         except RowFailed as failed:
             results.append((order.unit, failed.problems))
     return results
+
+
+@dataclass(frozen=True)
+class _Card:
+    """What the checkout reads of a card (``checkout.CARD_FIELDS``, in that order): whether
+    it is open, and the birthday the bonus month comes from."""
+
+    pk: int
+    status: str
+    birthday: dt.date | None
+    birthday_calendar: str
+    lunar_birth_month: int | None
+    lunar_birth_day: int | None
 
 
 @dataclass
@@ -205,7 +226,10 @@ class _Chunk:
         window_start = window_start_shared(self.active, self.today)
         ids = sorted({o.customer_id for o in self.orders})
         rows = _locked_memberships(ids, self.active)
-        cards = {c.pk: c for c in Customer.objects.filter(pk__in=ids).only(*CARD_FIELDS)}
+        cards = {
+            values[0]: _Card(*values)
+            for values in Customer.objects.filter(pk__in=ids).values_list(*CARD_FIELDS)
+        }
         results: list[Outcome] = []
         kept: list[Order] = []
         for order in self.orders:
@@ -227,7 +251,7 @@ class _Chunk:
         return results
 
     def decide(
-        self, rows: dict[int, Membership], cards: dict[int, Customer], since: dt.datetime
+        self, rows: dict[int, Membership], cards: dict[int, _Card], since: dt.datetime
     ) -> _Plan:
         """The checkout's decisions, order by order in file order (``checkout._apply_purchase``
         makes the same calls for one order)."""

@@ -13,6 +13,10 @@ holds *after* the upgrade (the qualifying purchase is the first purchase of the 
 A return never changes the tier at once: it marks the membership for the next review, where the
 ladder's downgrade policy (grace, protection) applies.
 
+The decisions themselves (figures, tier step, points earned, settled and expired, birthday
+month) are the pure functions of ``checkout_rules``; this module writes them for one order at
+a time, ``imports.bulk_purchases`` for thousands at once, so the two cannot drift apart.
+
 Lock order, the same on every path so concurrent purchases, returns and redemptions of one
 customer never deadlock: window row (shared), membership row, then the sales rows.
 """

@@ -166,10 +166,14 @@ def earn_of(
 class BirthdayCard(Protocol):
     """The card fields the birthday bonus reads (a ``Customer`` or a row of its values)."""
 
-    birthday: dt.date | None
-    birthday_calendar: str
-    lunar_birth_month: int | None
-    lunar_birth_day: int | None
+    @property
+    def birthday(self) -> dt.date | None: ...
+    @property
+    def birthday_calendar(self) -> str: ...
+    @property
+    def lunar_birth_month(self) -> int | None: ...
+    @property
+    def lunar_birth_day(self) -> int | None: ...
 
 
 def birthday_month(card: BirthdayCard, day: dt.date) -> bool:
