@@ -13,7 +13,8 @@ bulk path (``bulk_purchases``): each chunk's orders are validated the same way (
 their customers' memberships locked together, and the checkout's own decisions
 (``loyalty.services.checkout_rules``) applied order by order in file order before the rows are
 written with a few multi-row statements: the same rows, values and running balances as the
-per-order path, about ten times faster (1M rows in minutes rather than an hour). The order
+per-order path, two to four times faster (a million rows in about 10 minutes on SQLite
+rather than half an hour, 25 on PostgreSQL rather than an hour and a half). The order
 number is the purchase's ``external_ref`` (the database keeps it unique): importing the same
 file again, or an order the till already sent, replays instead of doubling. Rows without an
 order number get a reference derived from their content (customer, time, amount, item), so
