@@ -10,7 +10,7 @@ Each service:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,7 +26,7 @@ from tiercard.audit.services import audit_record, field_diff
 from tiercard.core import contacts
 from tiercard.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
 from tiercard.core.modelcheck import full_clean_into
-from tiercard.core.text import clean_text, name_romanisations
+from tiercard.core.text import Romanisation, clean_text, name_romanisations
 from tiercard.core.timeutils import business_today
 from tiercard.customers import validation as v
 from tiercard.customers.models import (
@@ -303,10 +303,14 @@ def _apply_birthday(
         customer.lunar_birth_leap = False
 
 
-def _full_clean(customer: Customer, errors: FieldErrors) -> None:
-    full_clean_into(
-        customer, errors, exclude=["owner", "team", "created_by", "merged_into", "registered_on"]
-    )
+CLEAN_EXCLUDED = ("owner", "team", "created_by", "merged_into", "registered_on")
+"""Fields the model check skips: set by the services themselves, or checked by their rules."""
+
+
+def _full_clean(customer: Customer, errors: FieldErrors, *, skip: Iterable[str] = ()) -> None:
+    """The model's shape checks; ``skip`` names more fields to leave out (the bulk service
+    skips the fields a new card shares with its already checked template)."""
+    full_clean_into(customer, errors, exclude=[*CLEAN_EXCLUDED, *skip])
 
 
 def _check_unique(customer: Customer, errors: FieldErrors) -> None:
@@ -319,15 +323,22 @@ def _check_unique(customer: Customer, errors: FieldErrors) -> None:
         )
 
 
-def _refresh_derived(customer: Customer, contact_values: list[str]) -> None:
-    roman = name_romanisations(customer.name, person=customer.kind == CustomerKind.PERSON)
+def _refresh_derived(
+    customer: Customer,
+    contact_values: list[str],
+    *,
+    romanise: Callable[..., Romanisation] = name_romanisations,
+) -> None:
+    """Pinyin, initials, search words and per-character tokens from the card's names;
+    ``romanise`` is ``name_romanisations`` or a memo of it (the bulk service's)."""
+    roman = romanise(customer.name, person=customer.kind == CustomerKind.PERSON)
     customer.name_pinyin = roman.pinyin[:200]
     customer.name_initials = roman.initials[:40]
     words = [
         roman.pinyin,
         roman.initials,
         *roman.variants,
-        *(name_romanisations(customer.name_en).pinyin for _ in [0] if customer.name_en),
+        *(romanise(customer.name_en).pinyin for _ in [0] if customer.name_en),
         *contact_values,
     ]
     customer.search_text = search_words(words)

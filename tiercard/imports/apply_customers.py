@@ -132,7 +132,9 @@ class CustomerApplier:
         threshold = getattr(
             settings, "TIERCARD_IMPORT_BULK_FROM_BYTES", bulk.DEFAULT_BULK_FROM_BYTES
         )
-        self.bulk = batch.size >= threshold
+        # The bulk service refuses an actor who may not create customers; the per-row path
+        # then reports it on every row, as for a small file.
+        self.bulk = batch.size >= threshold and policy.can_create_customer(actor)
 
     # --- per chunk -----------------------------------------------------------------------
 
@@ -254,7 +256,7 @@ class CustomerApplier:
         path, outcomes or problems of the others)."""
         slow: list[Unit] = []
         results: list[tuple[Unit, str | list[RowProblem]]] = []
-        fresh: list[bulk.Prepared] = []
+        fresh: list[tuple[ParsedRow, dict[str, Any]]] = []
         for unit in chunk:
             row = unit[0]
             if row.problems or not self.fast_eligible(row):
@@ -271,13 +273,9 @@ class CustomerApplier:
                 continue
             data = self._data(row)
             data.setdefault("source_channel", SourceChannel.IMPORT)
-            prepared = bulk.prepare(self, row, data)
-            if isinstance(prepared, list):
-                results.append((unit, prepared))
-            else:
-                fresh.append(prepared)
-        ok, clashes = bulk.check_unique(self, fresh)
-        results.extend(([row], problems) for row, problems in clashes)
+            fresh.append((row, data))
+        ok, refused = bulk.prepare(self, fresh) if fresh else ([], [])
+        results.extend(([row], problems) for row, problems in refused)
         bulk.flag_possible_duplicates(self, ok)
         if ok and not dry_run:
             try:

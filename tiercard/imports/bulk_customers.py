@@ -1,24 +1,20 @@
 """New customers of a large import, created set-based (the import's fast path).
 
-Why: ``customer_create`` costs a dozen statements per card (10–20 ms on a small server), so a
-100,000-row workbook would take half an hour. This path creates the new customers of a chunk
-with a few statements, and keeps every invariant of ``customer_create`` by using its own
-pieces rather than copies of them:
+Why: ``customer_create`` costs a dozen statements per card, so a 100,000-row workbook would
+take half an hour. The customer app's bulk service (``customers.bulk_create``) validates and
+writes a chunk of new cards with ``customer_create``'s rules (values, model shape, unique
+external ids and credit codes, derived columns, contact points, tags, audit); this module
+adds what belongs to the import:
 
-- validation: ``customers.services._apply_values`` (every value rule), ``_full_clean``
-  (model shape), and the uniqueness of external ids and credit codes checked for the whole
-  chunk at once (plus the file's own duplicates, by the applier);
-- derived columns: ``_sync_contact_summary`` and ``_refresh_derived`` (pinyin, initials,
-  search words, per-character tokens, primary phone, phone tail);
-- owner: the importer, like ``customer_create`` when no owner is given (rows naming an
-  owner, and rows with opening points or a tier, take the per-row service path instead);
-- the same audit row per card (action create, the initial values, contacts masked, tags);
-- the database's constraints as the backstop: if the bulk insert hits one anyway (a
-  concurrent writer took an external id), the chunk's savepoint is rolled back and its rows
-  go through ``customer_create`` one by one.
+- rows in, row problems out (each refused card's field errors on its column);
+- possible duplicates flagged set-based from the strong keys (phones and emails already on
+  cards the importer can see), as notes;
+- one change row per new card, for the import's undo.
 
-The dry run validates only (nothing is inserted). Possible duplicates are flagged set-based
-from the strong keys (phones and emails already on cards the importer can see).
+Rows naming an owner, and rows with opening points or a tier, take the per-row service path
+instead (see ``apply_customers``). The dry run validates only (nothing is inserted). If the
+bulk insert hits a constraint anyway (a concurrent writer took an external id), the chunk's
+savepoint is rolled back and its rows go through ``customer_create`` one by one.
 """
 
 from __future__ import annotations
@@ -28,17 +24,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tiercard.audit.models import AuditAction, AuditEvent
-from tiercard.audit.services import field_diff
-from tiercard.core.context import current_interface, current_remote_addr
-from tiercard.core.errors import FieldErrors, ValidationFailed
-from tiercard.customers import services as cs
-from tiercard.customers.models import ContactPoint, ContactPointKind, Customer, Tag
+from tiercard.core.bulk_insert import insert_values
+from tiercard.core.errors import ValidationFailed
+from tiercard.customers.bulk_create import (
+    NewCard,
+    customers_bulk_insert,
+    customers_bulk_validate,
+)
+from tiercard.customers.models import ContactPoint, ContactPointKind, Customer
 from tiercard.customers.selectors import visible_customers
-from tiercard.imports import fastrows
 from tiercard.imports.models import ChangeAction, ImportChange
 from tiercard.imports.problems import RowProblem
 from tiercard.imports.rows import ParsedRow
@@ -51,78 +47,30 @@ go row by row through ``customer_create`` and get the full duplicate scoring."""
 @dataclass
 class Prepared:
     row: ParsedRow
-    customer: Customer
-    writes: dict[str, Any]
+    card: NewCard
 
 
-def prepare(applier: Any, row: ParsedRow, data: dict[str, Any]) -> Prepared | list[RowProblem]:
-    """The unsaved card of ``row`` with every check of ``customer_create``, or its problems."""
+def prepare(
+    applier: Any, rows: Sequence[tuple[ParsedRow, dict[str, Any]]]
+) -> tuple[list[Prepared], list[tuple[ParsedRow, list[RowProblem]]]]:
+    """The rows' validated new cards, and the rows refused with their problems."""
     from tiercard.imports.apply_base import service_problems
 
-    actor = applier.actor
-    errors = FieldErrors()
-    customer = Customer(created_by=actor, owner=actor, team_id=actor.team_id)
-    values = {k: v for k, v in data.items() if k != "owner_id"}
-    writes = cs._apply_values(customer, values, actor, errors, creating=True)
-    customer.owner, customer.team_id = actor, actor.team_id
-    cs._full_clean(customer, errors)
-    if errors:
-        failed = ValidationFailed(fields=errors.errors)
-        return service_problems(failed, [row], applier.header_of)
-    return Prepared(row, customer, writes)
-
-
-def _taken(prepared: Sequence[Prepared]) -> dict[tuple[str, str], bool]:
-    taken: dict[tuple[str, str], bool] = {}
-    for name in ("external_id", "credit_code"):
-        wanted = {getattr(p.customer, name) for p in prepared} - {""}
-        if wanted:
-            for value in (
-                Customer.objects.exclude(**{name: ""})
-                .filter(**{f"{name}__in": wanted})
-                .values_list(name, flat=True)
-            ):
-                taken[(name, value)] = True
-    return taken
-
-
-def check_unique(
-    applier: Any, prepared: list[Prepared]
-) -> tuple[list[Prepared], list[tuple[ParsedRow, list[RowProblem]]]]:
-    taken = _taken(prepared)
+    results = customers_bulk_validate(actor=applier.actor, items=[data for _row, data in rows])
     ok: list[Prepared] = []
     failed: list[tuple[ParsedRow, list[RowProblem]]] = []
-    messages = {
-        "external_id": _("Another customer already has this external id."),
-        "credit_code": _("Another customer already has this unified social credit code."),
-    }
-    for p in prepared:
-        clash = [n for n in messages if (n, getattr(p.customer, n)) in taken]
-        if clash:
-            failed.append(
-                (
-                    p.row,
-                    [
-                        RowProblem(
-                            row=p.row.number,
-                            code="validation_error",
-                            message=messages[n],
-                            column=applier.header_of.get(n, ""),
-                            field=n,
-                        )
-                        for n in clash
-                    ],
-                )
-            )
+    for (row, _data), result in zip(rows, results, strict=True):
+        if isinstance(result, ValidationFailed):
+            failed.append((row, service_problems(result, [row], applier.header_of)))
         else:
-            ok.append(p)
+            ok.append(Prepared(row, result))
     return ok, failed
 
 
 def flag_possible_duplicates(applier: Any, prepared: Sequence[Prepared]) -> None:
     """Notes on new rows whose other phones or emails are on cards the importer can see."""
-    phones = {v for p in prepared for v in p.writes.get("phones", [])}
-    emails = {v.lower() for p in prepared for v in p.writes.get("emails", [])}
+    phones = {v for p in prepared for v in p.card.writes.get("phones", [])}
+    emails = {v for p in prepared for v in p.card.writes.get("emails", [])}
     if not phones and not emails:
         return
     holders: dict[str, set[int]] = {}
@@ -133,8 +81,7 @@ def flag_possible_duplicates(applier: Any, prepared: Sequence[Prepared]) -> None
     ).values_list("normalized", "customer_id"):
         holders.setdefault(value, set()).add(pk)
     for value, pk in ContactPoint.objects.filter(
-        kind=ContactPointKind.EMAIL,
-        normalized__in=emails | {v for p in prepared for v in p.writes.get("emails", [])},
+        kind=ContactPointKind.EMAIL, normalized__in=emails | {v.lower() for v in emails}
     ).values_list("normalized", "customer_id"):
         holders.setdefault(value.lower(), set()).add(pk)
     found = set().union(*holders.values()) if holders else set()
@@ -145,8 +92,8 @@ def flag_possible_duplicates(applier: Any, prepared: Sequence[Prepared]) -> None
     )
     for p in prepared:
         ids = set().union(
-            *(holders.get(v, set()) for v in p.writes.get("phones", [])),
-            *(holders.get(v.lower(), set()) for v in p.writes.get("emails", [])),
+            *(holders.get(v, set()) for v in p.card.writes.get("phones", [])),
+            *(holders.get(v.lower(), set()) for v in p.card.writes.get("emails", [])),
         )
         if ids:
             p.row.notes.append(
@@ -162,97 +109,15 @@ def flag_possible_duplicates(applier: Any, prepared: Sequence[Prepared]) -> None
             )
 
 
-def _audit_changes(customer: Customer, writes: dict[str, Any]) -> dict[str, Any]:
-    """The changes ``customer_create`` audits: initial values, contacts masked, tags."""
-    initial = {k: v for k, v in cs._snapshot(customer).items() if v not in ("", None, False)}
-    changes: dict[str, Any] = field_diff({}, initial)
-    after: dict[str, list[str]] = {kind: [] for kind in ContactPointKind.values}
-    for kind, values in cs._contact_values_by_kind(writes).items():
-        after[kind] = [normalized for normalized, _shown in values]
-    changes.update(cs._contact_diff(cs._contact_lists(None), after))
-    if writes.get("tags"):
-        changes["tags"] = [[], sorted(set(writes["tags"]))]
-    return changes
-
-
 def insert(applier: Any, prepared: list[Prepared]) -> None:
-    """Write the chunk's new customers with their contact points, tags, audit and change rows.
+    """Write the chunk's new customers (``customers_bulk_insert``) and their change rows.
 
     Raises IntegrityError (the caller falls back to the per-row path) when a constraint
     refuses a row; everything is inside the caller's savepoint.
     """
-    for p in prepared:
-        cs._refresh_derived(p.customer, cs._sync_contact_summary(p.customer, p.writes))
-    actor = applier.actor
-    now = timezone.now()
-    with transaction.atomic():
-        fastrows.insert_objects(Customer, [p.customer for p in prepared])
-        fastrows.insert_values(
-            ContactPoint,
-            [
-                "customer_id",
-                "kind",
-                "value",
-                "normalized",
-                "label",
-                "is_primary",
-                "opted_out",
-                "created_at",
-            ],
-            (
-                (p.customer.pk, kind, shown, normalized, "", i == 0, False, now)
-                for p in prepared
-                for kind, values in cs._contact_values_by_kind(p.writes).items()
-                for i, (normalized, shown) in enumerate(values)
-            ),
-        )
-        names = {n for p in prepared for n in p.writes.get("tags", [])}
-        if names:
-            Tag.objects.bulk_create([Tag(name=n) for n in sorted(names)], ignore_conflicts=True)
-            ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
-            fastrows.insert_values(
-                Customer.tags.through,
-                ["customer_id", "tag_id"],
-                (
-                    (p.customer.pk, ids[n])
-                    for p in prepared
-                    for n in sorted(set(p.writes.get("tags", [])))
-                ),
-            )
-        interface, remote = current_interface(), current_remote_addr()[:64]
-        fastrows.insert_values(
-            AuditEvent,
-            [
-                "at",
-                "actor_id",
-                "actor_label",
-                "interface",
-                "remote_addr",
-                "action",
-                "object_type",
-                "object_id",
-                "customer_id",
-                "changes",
-                "note",
-            ],
-            (
-                (
-                    now,
-                    actor.pk,
-                    actor.username,
-                    interface,
-                    remote,
-                    AuditAction.CREATE.value,
-                    "customers.customer",
-                    str(p.customer.pk),
-                    p.customer.pk,
-                    _audit_changes(p.customer, p.writes),
-                    "",
-                )
-                for p in prepared
-            ),
-        )
-        fastrows.insert_values(
+    with transaction.atomic(savepoint=False):  # the caller's savepoint covers the chunk
+        customers_bulk_insert(actor=applier.actor, cards=[p.card for p in prepared])
+        insert_values(
             ImportChange,
             ["batch_id", "row_number", "model", "object_id", "action", "before", "after", "undone"],
             (
@@ -260,10 +125,10 @@ def insert(applier: Any, prepared: list[Prepared]) -> None:
                     applier.batch.pk,
                     p.row.number,
                     "customers.customer",
-                    p.customer.pk,
+                    p.card.customer.pk,
                     ChangeAction.CREATED.value,
                     {},
-                    {"name": p.customer.name},
+                    {"name": p.card.customer.name},
                     False,
                 )
                 for p in prepared

@@ -130,6 +130,20 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.filename}"
 
+    def counts(self) -> dict[str, int]:
+        """The last run's figures, as the API, the web page, the CLI, the tasks and the audit
+        rows show them."""
+        return {
+            "rows": self.rows_total,
+            "new": self.new_count,
+            "updated": self.updated_count,
+            "unchanged": self.unchanged_count,
+            "invalid": self.invalid_count,
+            "duplicates": self.duplicate_count,
+            "possible_duplicates": self.possible_duplicates,
+            "warnings": self.warning_count,
+        }
+
     def field_of_column(self) -> dict[int, str]:
         """The mapping with integer column indexes."""
         return {int(index): name for index, name in (self.mapping or {}).items() if name}

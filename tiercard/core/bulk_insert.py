@@ -1,0 +1,191 @@
+"""Set-based INSERTs for bulk paths (thousands of new rows), without the ORM's per-value work.
+
+``bulk_create`` spends most of its time preparing each value of each row through the field
+API; for a 100,000-row import that was most of the commit. These helpers convert only the
+values the backend cannot take as they are (one precomputed converter per column: JSON
+always; dates, times and decimals on SQLite) and send the rows set-based:
+
+- SQLite: multi-row ``INSERT ... VALUES`` of up to ``MAX_PARAMS`` values each;
+- PostgreSQL: ``COPY ... FROM STDIN`` (psycopg's ``cursor.copy``), one stream per call, with
+  no statement to parse, plan and execute per row. New primary keys, when wanted, are drawn
+  from the table's sequence first (one statement) and written with the rows.
+
+Rows are given as column-value sequences (no model instances) in the column order the caller
+names. As with ``tiercard.core.rows``: no signals, no validation (the caller validated), inside
+the caller's transaction. Database errors surface as Django's (``IntegrityError`` ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from django.db import connection, models
+
+MAX_PARAMS = 30_000  # under SQLite's 32,766 bound variables
+Converter = Callable[[Any], Any]
+M = TypeVar("M", bound=models.Model)
+
+
+def _converter(field: Any) -> Converter | None:
+    """How a value of ``field`` is sent, or None when it goes as it is."""
+    if isinstance(field, models.JSONField):
+        return lambda v: field.get_db_prep_save(v, connection)
+    if connection.vendor == "postgresql":
+        return None  # psycopg adapts dates, times and decimals itself (as Django does there)
+    ops = connection.ops
+    if isinstance(field, models.DateTimeField):
+        return _same_as_last(ops.adapt_datetimefield_value)
+    if isinstance(field, models.DateField):
+        return _same_as_last(ops.adapt_datefield_value)
+    if isinstance(field, models.DecimalField):
+        digits, places = field.max_digits, field.decimal_places
+        return _same_as_last(lambda v: ops.adapt_decimalfield_value(v, digits, places))
+    return None
+
+
+def _same_as_last(adapt: Converter) -> Converter:
+    """``adapt`` for an immutable value (None passes), reusing the last result when the value
+    is the very same object: bulk rows share their timestamps and defaults."""
+    last: list[Any] = [None, None]
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if value is not last[0]:
+            last[0], last[1] = value, adapt(value)
+        return last[1]
+
+    return convert
+
+
+def _converted(converters: list[Converter | None]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """A function that returns a row with its values converted (the row itself if none are)."""
+    todo = [(i, conv) for i, conv in enumerate(converters) if conv is not None]
+    width = len(converters)
+
+    def convert(row: Sequence[Any]) -> Sequence[Any]:
+        if len(row) != width:
+            raise ValueError(f"expected {width} values, got {len(row)}")
+        if not todo:
+            return row
+        out = list(row)
+        for i, conv in todo:
+            out[i] = conv(out[i])
+        return out
+
+    return convert
+
+
+def insert_values(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    returning: bool = False,
+    count: int | None = None,
+) -> list[int]:
+    """INSERT ``rows`` (values in ``columns`` order, attnames) into ``model``'s table; the new
+    primary keys in row order when ``returning``. ``count``, the number of rows when known,
+    lets PostgreSQL take them as they come (the database indexes a row while the next one
+    is made) instead of gathering them first to draw their keys."""
+    meta = model._meta
+    fields = [meta.get_field(name) for name in columns]
+    convert = _converted([_converter(f) for f in fields])
+    names = [str(f.column) for f in fields]  # type: ignore[union-attr]
+    if connection.vendor == "postgresql":
+        return _copied(model, names, convert, rows, returning=returning, count=count)
+    quote = connection.ops.quote_name
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 (model metadata only)
+        quote(meta.db_table), ", ".join(quote(c) for c in names)
+    )
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, MAX_PARAMS // max(1, len(fields)))
+    tail = f" RETURNING {quote(meta.pk.column)}" if returning and meta.pk is not None else ""
+    ids: list[int] = []
+    batch: list[Any] = []
+    count = 0
+
+    def flush() -> None:
+        nonlocal batch, count
+        if not count:
+            return
+        with connection.cursor() as cur:
+            cur.execute(head + ", ".join([one] * count) + tail, batch)
+            if tail:
+                ids.extend(int(r[0]) for r in cur.fetchall())
+        batch, count = [], 0
+
+    for row in rows:
+        batch.extend(convert(row))
+        count += 1
+        if count >= per_statement:
+            flush()
+    flush()
+    return ids
+
+
+def _copied(
+    model: type[models.Model],
+    columns: list[str],
+    convert: Callable[[Sequence[Any]], Sequence[Any]],
+    rows: Iterable[Sequence[Any]],
+    *,
+    returning: bool,
+    count: int | None,
+) -> list[int]:
+    """PostgreSQL: ``COPY FROM STDIN``. A pipelined ``executemany`` of the same rows spent more
+    time in the protocol (binding, dumping, waiting per row) than the table did."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    ids: list[int] = []
+    with connection.cursor() as wrapper, connection.wrap_database_errors:
+        raw = wrapper.cursor
+        if returning:
+            assert meta.pk is not None
+            if count is None:
+                rows = list(rows)
+                count = len(rows)
+            raw.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, count],
+            )
+            ids = [int(r[0]) for r in raw.fetchall()]
+            columns = [str(meta.pk.column), *columns]
+        sql = "COPY {} ({}) FROM STDIN".format(
+            quote(meta.db_table), ", ".join(quote(c) for c in columns)
+        )
+        with raw.copy(sql) as copy:
+            if returning:
+                for pk, row in zip(ids, rows, strict=True):
+                    copy.write_row([pk, *convert(row)])
+            else:
+                for row in rows:
+                    copy.write_row(convert(row))
+    return ids
+
+
+def insert_objects(
+    model: type[models.Model],
+    objs: Sequence[M],
+    *,
+    before: Callable[[M], object] | None = None,
+) -> None:
+    """INSERT unsaved instances (every concrete column but the auto primary key) and set their
+    primary keys, as ``bulk_create`` would. ``before(obj)``, when given, runs just before an
+    instance's values are read (to fill derived columns while the database works)."""
+    meta = model._meta
+    names = [f.attname for f in meta.concrete_fields if f is not meta.pk]
+
+    def values(obj: M) -> list[Any]:
+        if before is not None:
+            before(obj)
+        return [getattr(obj, n) for n in names]
+
+    ids = insert_values(
+        model, names, (values(obj) for obj in objs), returning=True, count=len(objs)
+    )
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
