@@ -294,11 +294,7 @@ def phase_import(kind: str, job: dict[str, Any]) -> dict[str, Any]:
     committed, commit_cpu = time.perf_counter() - mark, time.process_time() - cpu
     _say(f"{kind}: committed in {committed:.1f} s ({batch.status})")
     return {
-        "rows": batch.rows_total,
-        "new": batch.new_count,
-        "updated": batch.updated_count,
-        "unchanged": batch.unchanged_count,
-        "invalid": batch.invalid_count,
+        **batch.counts(),
         "status": batch.status,
         "upload_seconds": upload,
         "check_seconds": checked,
