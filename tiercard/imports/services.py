@@ -71,17 +71,6 @@ def _save_tally(batch: ImportBatch, tally: run.Tally) -> None:
     batch.progress = tally.rows
 
 
-def _counts(batch: ImportBatch) -> dict[str, int]:
-    return {
-        "rows": batch.rows_total,
-        "new": batch.new_count,
-        "updated": batch.updated_count,
-        "unchanged": batch.unchanged_count,
-        "invalid": batch.invalid_count,
-        "duplicates": batch.duplicate_count,
-    }
-
-
 def import_check(*, actor: User, batch_id: int) -> ImportBatch:
     """Dry run (see the module docstring). The batch ends ``checked`` with its counts."""
     batch = _ready(actor, batch_id)
@@ -99,7 +88,7 @@ def import_check(*, actor: User, batch_id: int) -> ImportBatch:
                 actor=actor,
                 action=AuditAction.UPDATE,
                 obj=batch,
-                changes={"checked": _counts(batch)},
+                changes={"checked": batch.counts()},
                 note="import check (dry run)",
             )
     finally:
@@ -145,7 +134,7 @@ def import_commit(*, actor: User, batch_id: int, skip_invalid: bool) -> ImportBa
                 action=AuditAction.UPDATE,
                 obj=batch,
                 changes={
-                    "committed" if kept else "refused": _counts(batch),
+                    "committed" if kept else "refused": batch.counts(),
                     "skip_invalid": skip_invalid,
                 },
                 note="import commit" if kept else "import refused: invalid rows, nothing written",

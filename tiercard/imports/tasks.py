@@ -14,17 +14,13 @@ from django_tasks import task
 from tiercard.accounts.models import User
 from tiercard.core.context import interface
 
+SUMMARY = ("rows", "new", "updated", "unchanged", "invalid")
+"""The figures a task's result carries (the batch page shows the rest)."""
+
 
 def _summary(batch: Any) -> dict[str, Any]:
-    return {
-        "batch": batch.pk,
-        "status": batch.status,
-        "rows": batch.rows_total,
-        "new": batch.new_count,
-        "updated": batch.updated_count,
-        "unchanged": batch.unchanged_count,
-        "invalid": batch.invalid_count,
-    }
+    counts = batch.counts()
+    return {"batch": batch.pk, "status": batch.status} | {k: counts[k] for k in SUMMARY}
 
 
 @task()

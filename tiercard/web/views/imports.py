@@ -337,12 +337,7 @@ def import_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
                 "Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged; "
                 "%(invalid)s invalid rows skipped."
             )
-            % {
-                "new": batch.new_count,
-                "updated": batch.updated_count,
-                "unchanged": batch.unchanged_count,
-                "invalid": batch.invalid_count,
-            },
+            % batch.counts(),
         )
     else:
         messages.error(request, _("Nothing was imported: some rows were invalid. See below."))

@@ -24,11 +24,10 @@ from tiercard.imports.services import import_check, import_commit, import_config
 
 def summary(batch: ImportBatch) -> str:
     return (
-        f"rows {batch.rows_total}: new {batch.new_count}, updated {batch.updated_count}, "
-        f"unchanged {batch.unchanged_count}, invalid {batch.invalid_count} "
-        f"(duplicates in the file {batch.duplicate_count}, "
-        f"possible duplicates {batch.possible_duplicates}, warnings {batch.warning_count})"
-    )
+        "rows {rows}: new {new}, updated {updated}, unchanged {unchanged}, invalid {invalid} "
+        "(duplicates in the file {duplicates}, possible duplicates {possible_duplicates}, "
+        "warnings {warnings})"
+    ).format(**batch.counts())
 
 
 class Command(BaseCommand):
