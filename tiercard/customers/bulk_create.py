@@ -213,6 +213,7 @@ def customers_bulk_insert(*, actor: User, cards: Sequence[NewCard]) -> list[Cust
         words = cs._sync_contact_summary(customer, writes[id(customer)])
         cs._refresh_derived(customer, words, romanise=_romanise)
 
+    contacts = [cs._contact_values_by_kind(card.writes) for card in cards]
     now = timezone.now()
     # No savepoint of its own inside a caller's transaction (each costs two round trips per
     # chunk): an error leaves through the caller's savepoint, which rolls the chunk back.
@@ -223,8 +224,8 @@ def customers_bulk_insert(*, actor: User, cards: Sequence[NewCard]) -> list[Cust
             CONTACT_COLUMNS,
             (
                 (card.customer.pk, kind, shown, normalized, "", i == 0, False, now)
-                for card in cards
-                for kind, values in cs._contact_values_by_kind(card.writes).items()
+                for card, kinds in zip(cards, contacts, strict=True)
+                for kind, values in kinds.items()
                 for i, (normalized, shown) in enumerate(values)
             ),
         )
@@ -244,10 +245,10 @@ def customers_bulk_insert(*, actor: User, cards: Sequence[NewCard]) -> list[Cust
                     "customers.customer",
                     str(card.customer.pk),
                     card.customer.pk,
-                    _audit_changes(card),
+                    _audit_changes(card, kinds),
                     "",
                 )
-                for card in cards
+                for card, kinds in zip(cards, contacts, strict=True)
             ),
         )
     return customers
@@ -297,7 +298,7 @@ def _audit_value(value: Any) -> Any:
 _NO_CONTACTS: dict[str, list[str]] = {kind: [] for kind in ContactPointKind.values}
 
 
-def _audit_changes(card: NewCard) -> dict[str, Any]:
+def _audit_changes(card: NewCard, kinds: dict[str, list[tuple[str, str]]]) -> dict[str, Any]:
     """The changes ``customer_create`` audits: initial values, contacts masked, tags.
 
     ``field_diff({}, initial)`` made directly: every value set on a new card, ``[None, value]``.
@@ -309,7 +310,7 @@ def _audit_changes(card: NewCard) -> dict[str, Any]:
         if value not in ("", None, False):
             changes[name] = [None, _audit_value(value)]
     after = dict(_NO_CONTACTS)
-    for kind, values in cs._contact_values_by_kind(writes).items():
+    for kind, values in kinds.items():  # cs._contact_values_by_kind(writes)
         after[kind] = [normalized for normalized, _shown in values]
     changes.update(cs._contact_diff(_NO_CONTACTS, after))
     if writes.get("tags"):

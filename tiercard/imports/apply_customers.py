@@ -129,6 +129,7 @@ class CustomerApplier:
         self.active = active_programme()
         self.today = business_today()
         self.decided: dict[int, Customer | str | None] = {}
+        self.unheld: set[str] = set()
         threshold = getattr(
             settings, "TIERCARD_IMPORT_BULK_FROM_BYTES", bulk.DEFAULT_BULK_FROM_BYTES
         )
@@ -145,7 +146,10 @@ class CustomerApplier:
         return value or None
 
     def prepare(self, units: Sequence[Unit]) -> None:
-        self.finder.load(self.key_of(unit[0]) for unit in units)
+        keys = {self.key_of(unit[0]) for unit in units} - {None}
+        self.finder.load(keys)
+        # Keys no card holds (looked up just now): the duplicate flagging need not ask again.
+        self.unheld = {k for k in keys if isinstance(k, str) and not self.finder.get(k)}
         visible = {
             m.customer_id
             for unit in units

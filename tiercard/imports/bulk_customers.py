@@ -35,7 +35,7 @@ from tiercard.customers.bulk_create import (
 )
 from tiercard.customers.models import ContactPoint, ContactPointKind, Customer
 from tiercard.customers.selectors import visible_customers
-from tiercard.imports.models import ChangeAction, ImportChange
+from tiercard.imports.models import ChangeAction, ImportChange, MatchKey
 from tiercard.imports.problems import RowProblem
 from tiercard.imports.rows import ParsedRow
 
@@ -71,6 +71,10 @@ def flag_possible_duplicates(applier: Any, prepared: Sequence[Prepared]) -> None
     """Notes on new rows whose other phones or emails are on cards the importer can see."""
     phones = {v for p in prepared for v in p.card.writes.get("phones", [])}
     emails = {v for p in prepared for v in p.card.writes.get("emails", [])}
+    if applier.key == MatchKey.PHONE:
+        phones -= applier.unheld  # the chunk's key lookup found no card with these
+    elif applier.key == MatchKey.EMAIL:
+        emails -= applier.unheld
     if not phones and not emails:
         return
     holders: dict[str, set[int]] = {}
