@@ -31,6 +31,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from tiercard.core.errors import Conflict
 from tiercard.core.timeutils import business_today, local_day_bounds
+from tiercard.customers.models import Customer
 from tiercard.customers.services import customer_create
 from tiercard.loyalty.models import GrowthEntry, Membership, PointsEntry, PointsLot
 from tiercard.loyalty.services.checkout import purchase_record, purchase_return
@@ -263,6 +264,10 @@ class LoyaltyMachine(RuleBasedStateMachine):
     def tier_equals_model(self) -> None:
         if Membership.objects.filter(pk=self.customer.pk).exists():
             assert self._row().tier == self.model_tier
+        # the customer row's copy (member table filter): "" for the lowest tier
+        lowest = active_programme().programme.ladder.lowest.code
+        copy = Customer.objects.values_list("tier", flat=True).get(pk=self.customer.pk)
+        assert copy == ("" if self.model_tier == lowest else self.model_tier)
 
 
 @pytest.mark.slow

@@ -41,6 +41,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -69,7 +70,7 @@ from tiercard.analytics.periods import (
 from tiercard.core.money import quantize
 from tiercard.customers.models import Customer, CustomerStatus
 from tiercard.interactions.models import Interaction
-from tiercard.loyalty.models import EntryKind, Membership, PointsEntry, PointsLot, TierChange
+from tiercard.loyalty.models import EntryKind, PointsEntry, PointsLot, TierChange
 from tiercard.loyalty.selectors.points import HORIZONS
 from tiercard.loyalty.services.state import active_programme
 from tiercard.sales.models import Purchase
@@ -83,12 +84,17 @@ def lapsed_days() -> int:
     return int(getattr(settings, "TIERCARD_LAPSED_DAYS", 180))
 
 
-def _group(prefix: str, lowest: str) -> dict[str, Coalesce]:
-    """The group key of a row: its customer's owner, team and tier held today."""
+def _group(prefix: str, lowest: str) -> dict[str, Coalesce | Case]:
+    """The group key of a row: its customer's owner, team and tier held today (read from the
+    customer row's copy, "" for the lowest tier: no join to the memberships)."""
     return {
         "o": Coalesce(f"{prefix}owner_id", 0),
         "t": Coalesce(f"{prefix}team_id", 0),
-        "tier": Coalesce(f"{prefix}membership__tier", Value(lowest)),
+        "held": Case(
+            When(**{f"{prefix}tier": ""}, then=Value(lowest)),
+            default=F(f"{prefix}tier"),
+            output_field=CharField(),
+        ),
     }
 
 
@@ -98,7 +104,7 @@ def _keyed(qs: QuerySet[Any], prefix: str, lowest: str, **more: Any) -> Any:
 
 
 def _rows(qs: QuerySet[Any], prefix: str, lowest: str, bucket: Case, **sums: Any) -> list[Any]:
-    return list(_keyed(qs, prefix, lowest, m=bucket).values("m", "o", "t", "tier").annotate(**sums))
+    return list(_keyed(qs, prefix, lowest, m=bucket).values("m", "o", "t", "held").annotate(**sums))
 
 
 def _revenue(months: list[Month], lowest: str) -> list[tuple[Any, ...]]:
@@ -107,14 +113,13 @@ def _revenue(months: list[Month], lowest: str) -> list[tuple[Any, ...]]:
     bounds = [ops.adapt_datetimefield_value(instant(m.end)) for m in months[:-1]]
     whens = " ".join(f"WHEN p.occurred_at < %s THEN {i}" for i in range(len(bounds)))
     customer = Customer._meta.db_table
-    member = Membership._meta.db_table
     purchase = Purchase._meta.db_table
     sql = f"""
         SELECT CASE {whens} ELSE {len(months) - 1} END,
-               COALESCE(c.owner_id, 0), COALESCE(c.team_id, 0), COALESCE(ms.tier, %s),
+               COALESCE(c.owner_id, 0), COALESCE(c.team_id, 0),
+               CASE c.tier WHEN '' THEN %s ELSE c.tier END,
                SUM(p.total - p.returned_amount), COUNT(*), COUNT(DISTINCT p.customer_id)
         FROM {customer} c
-        LEFT JOIN {member} ms ON ms.customer_id = c.id
         CROSS JOIN {purchase} p
         WHERE p.customer_id = c.id AND p.occurred_at >= %s AND p.occurred_at < %s
         GROUP BY 1, 2, 3, 4
@@ -143,7 +148,7 @@ def monthly_figures(today: dt.date, ladder: Ladder) -> dict[Key, dict[str, Any]]
     figures: dict[Key, dict[str, Any]] = defaultdict(dict)
 
     def put(row: dict[str, Any], **measures: Any) -> None:
-        figures[(row["m"], row["o"], row["t"], row["tier"])].update(measures)
+        figures[(row["m"], row["o"], row["t"], row["held"])].update(measures)
 
     for m, o, t, tier, net, orders, buyers in _revenue(months, lowest):
         figures[(m, o, t, tier)].update(
@@ -200,10 +205,10 @@ def current_figures(today: dt.date, ladder: Ladder) -> dict[Group, dict[str, Any
     lapsed = Q(last_purchase_at__lt=not_since) & ~Q(status=CustomerStatus.ARCHIVED)
     for row in (
         _keyed(Customer.objects.all(), "", lowest)
-        .values("o", "t", "tier")
+        .values("o", "t", "held")
         .annotate(n=Count("pk"), lapsed=Count("pk", filter=lapsed), sample=Min("pk"))
     ):
-        figures[(row["o"], row["t"], row["tier"])].update(
+        figures[(row["o"], row["t"], row["held"])].update(
             customers=row["n"], lapsed=row["lapsed"], sample_id=row["sample"]
         )
     within = {days: Q(expires_on__lte=today + dt.timedelta(days=days)) for days in HORIZONS}
@@ -216,8 +221,8 @@ def current_figures(today: dt.date, ladder: Ladder) -> dict[Group, dict[str, Any
         expires_on__gte=today,
         expires_on__lte=today + dt.timedelta(days=max(HORIZONS)),
     )
-    for row in _keyed(lots, "customer__", lowest).values("o", "t", "tier").annotate(**sums):
-        figures[(row["o"], row["t"], row["tier"])].update(
+    for row in _keyed(lots, "customer__", lowest).values("o", "t", "held").annotate(**sums):
+        figures[(row["o"], row["t"], row["held"])].update(
             {f"expiring_{d}": row[f"p{d}"] for d in HORIZONS}
             | {f"expiring_customers_{d}": row[f"c{d}"] for d in HORIZONS}
         )

@@ -11,6 +11,7 @@ are written only by services, in the same transaction as the change they summari
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -229,6 +230,12 @@ class Customer(models.Model):
         _("last contact"), null=True, blank=True, editable=False
     )
 
+    # The customer's tier, for the member table's tier filter and its (tier, sort) indexes: a
+    # copy of the loyalty membership's tier that database triggers keep (loyalty migration
+    # 0008), "" for the lowest tier of the active ladder and for a card without a membership
+    # row yet. Django never writes it (see ``save``); read the tier from the membership.
+    tier = models.CharField(max_length=32, blank=True, default="", editable=False)
+
     # Set when this card was merged into another; the survivor holds the history.
     merged_into = models.ForeignKey(
         "self",
@@ -318,6 +325,13 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save without writing ``tier``, which only the database's triggers write: a card read
+        before a purchase upgraded it must not put the old tier back when it is saved."""
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = _SAVED_BY_DJANGO
+        super().save(*args, **kwargs)
 
     @property
     def is_company(self) -> bool:
@@ -410,3 +424,8 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+_SAVED_BY_DJANGO = tuple(
+    f.name for f in Customer._meta.concrete_fields if not f.primary_key and f.name != "tier"
+)

@@ -269,22 +269,26 @@ def lowest_tier(ladder: Ladder | None = None) -> str:
     return (ladder or active_programme().programme.ladder).lowest.code
 
 
+def tier_key(code: str, ladder: Ladder | None = None) -> str:
+    """What ``customers_customer.tier`` holds for the tier ``code``: "" for the lowest tier
+    (also the value of a card without a membership row), the code for the others."""
+    return "" if code == lowest_tier(ladder) else code
+
+
 def filtered_customers(
     viewer: User, filters: TableFilters, ladder: Ladder | None = None
 ) -> QuerySet[Customer]:
     """The viewer's customers narrowed by ``filters``; unordered, nothing joined for display.
 
     ``ladder`` (the active one when not given) tells which tier holds customers without a
-    membership row: its lowest."""
+    membership row: its lowest. The tier is read from the customer row's copy (``tier_key``),
+    which the (tier, sort) indexes lead with."""
     f = filters
     qs = with_status(visible_customers(viewer), f.status)
     if f.q:
         qs = qs.filter(search_condition(f.q))  # the search box's indexed matches
     if f.tier:
-        tier = Q(membership__tier=f.tier)
-        if f.tier == lowest_tier(ladder):
-            tier |= Q(membership__isnull=True)
-        qs = qs.filter(tier)
+        qs = qs.filter(tier=tier_key(f.tier, ladder))
     if f.tag:
         qs = qs.filter(tags__name=f.tag)
     if f.city:
@@ -485,27 +489,49 @@ def _walk(
 
 
 LEADING_EQUALITIES: dict[str, tuple[str, ...]] = {"recent": ("city", "owner_id")}
-"""Per sort, the customer columns with a composite index ``(column, sort value, id)`` (the
-``table_city_recent`` and ``table_owner_recent`` indexes). When the view fixes one of them,
-the windows of keys are read from that index instead of the whole table's: a city holding 3 %
-of the customers, combined with a tier rare among recent registrations, otherwise walked
-85,000 keys of the whole table (and fetched as many wide rows) to fill a page."""
+"""Per sort, the customer columns besides the tier with a composite index ``(column, sort
+value, id)`` (the ``table_city_recent`` and ``table_owner_recent`` indexes). When the view
+fixes one of them, the windows of keys are read from that index instead of the whole table's:
+a city holding 3 % of the customers otherwise walked 85,000 keys of the whole table (and
+fetched as many wide rows) to fill a page. Every sort has such an index led by the tier
+(``table_tier_*``, listviews migration 0004)."""
 
 
-def walk_base(sort: str, filters: TableFilters, scope: Scope) -> QuerySet[Customer]:
+@dataclass(frozen=True)
+class WalkBases:
+    """Where the key windows of each segment are read from (see :func:`walk_base`)."""
+
+    valued: QuerySet[Customer]  # the rows holding a sort value (every row of a plain sort)
+    empty: QuerySet[Customer]  # the rows without one (a nullable sort's second segment)
+
+
+def walk_base(
+    sort: str, filters: TableFilters, scope: Scope, ladder: Ladder | None = None
+) -> WalkBases:
     """The rows the key windows are read from: every customer, or those sharing an equality
     the view (or a sales rep's own scope) fixes and an index leads with. Always a superset of
-    the view's rows, so a window that reaches its end has looked at every candidate."""
-    base = Customer.objects.all()
-    leading = LEADING_EQUALITIES.get(sort, ())
-    if "city" in leading and filters.city:
-        base = base.filter(city=filters.city)
+    the view's rows, so a window that reaches its end has looked at every candidate.
+
+    A tier narrows the windows to one range of a ``table_tier_*`` index: the customer row's
+    tier for the customer sorts, the membership's for the membership sorts (whose rows
+    without a value, customers without a membership row, hold the customer row's "")."""
+    # One equality only, the likeliest to be selective: given two, SQLite preferred the plain
+    # (city, status) index and sorted the whole city to read the first window.
     owner = filters.owner_id
     if owner is None and not scope.everyone and scope.team_id is None:
         owner = scope.owner_id  # a sales rep's table holds only their own customers
+    base = Customer.objects.all()
+    leading = LEADING_EQUALITIES.get(sort, ())
     if "owner_id" in leading and owner is not None:
         base = base.filter(owner_id=owner)
-    return base
+    elif "city" in leading and filters.city:
+        base = base.filter(city=filters.city)
+    elif filters.tier:
+        by_customer = base.filter(tier=tier_key(filters.tier, ladder))
+        if SORTS[sort].value.startswith("membership__"):
+            return WalkBases(base.filter(membership__tier=filters.tier), by_customer)
+        return WalkBases(by_customer, by_customer)
+    return WalkBases(base, base)
 
 
 def _segments(
@@ -514,15 +540,16 @@ def _segments(
     cursor: Cursor | None,
     size: int,
     narrowed: bool,
-    base: QuerySet[Customer],
+    bases: WalkBases,
 ) -> tuple[list[Customer], bool]:
     """Up to ``size`` customers in display order from ``cursor``, and whether more lie beyond
     it in the reading direction (for a backward read: before the first returned row).
-    ``base`` is a superset of ``qs`` whose keys the windows read (see :func:`walk_base`)."""
+    ``bases`` hold supersets of ``qs`` whose keys the windows read (see :func:`walk_base`)."""
     want = size + 1
     reverse = cursor is not None and not cursor.forward
     if not spec.nullable:
         walk = _valued_walk(spec, reverse)
+        base = bases.valued
         if cursor is not None:
             qs, base = (
                 qs.filter(walk.after(cursor.value, cursor.pk)),
@@ -542,6 +569,7 @@ def _segments(
             segments = segments[1:]  # the cursor lies in the second segment already
         rows = []
         for n, (cond, walk) in enumerate(segments):
+            base = bases.valued if walk is valued else bases.empty
             part, part_base = qs.filter(cond), base.filter(cond)
             if cursor is not None and n == 0:
                 key = (cursor.pk,) if walk is empty else (cursor.value, cursor.pk)
@@ -573,8 +601,8 @@ def table_page(
     limit = max(1, min(size or view.per_page, MAX_ROWS_PER_READ))
     qs = filtered_customers(viewer, view.filters, ladder)
     narrowed = view.filters.narrows or viewer.role not in SEE_ALL
-    base = walk_base(sort, view.filters, scope_of(viewer))
-    customers, more = _segments(qs, spec, cursor, limit, narrowed, base)
+    bases = walk_base(sort, view.filters, scope_of(viewer), ladder)
+    customers, more = _segments(qs, spec, cursor, limit, narrowed, bases)
     rows = load_rows(customers, view.columns, lowest=ladder.lowest.code)
     forward = cursor is None or cursor.forward
     has_next = more if forward else cursor is not None

@@ -6,6 +6,8 @@ active at a time (partial unique index); drafts wait for their dry run and are t
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -26,6 +28,9 @@ class TierLadder(models.Model):
     activated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The code of the ladder's lowest tier (smallest rank), derived from ``rules`` on save: the
+    # triggers keeping ``customers_customer.tier`` read it (migration 0008).
+    lowest_tier = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("tier ladder version")
@@ -39,6 +44,21 @@ class TierLadder(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.lowest_tier = lowest_code(self.rules)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "lowest_tier"}
+        super().save(*args, **kwargs)
+
+
+def lowest_code(rules: Any) -> str:
+    """The code of the tier with the smallest rank in a stored programme ("" when none)."""
+    try:
+        tiers = [t for t in rules["ladder"]["tiers"] if isinstance(t.get("rank"), int)]
+        return str(min(tiers, key=lambda t: t["rank"])["code"])[:32]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return ""
 
 
 class WindowState(models.Model):

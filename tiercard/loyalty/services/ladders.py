@@ -41,6 +41,7 @@ from tiercard.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from tiercard.customers.models import Customer
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange, TierLadder, WindowState
 from tiercard.loyalty.services.announce import announce_changes
+from tiercard.loyalty.services.customer_tier import customer_tiers_refresh
 from tiercard.loyalty.services.state import Active, active_programme, programme_of
 from tiercard.loyalty.services.tier_sql import (
     COLUMNS,
@@ -279,6 +280,10 @@ def ladder_apply(*, actor: User, version: int, today: dt.date) -> ApplyReport:
         _ensure_rows(old, new)
         rebuilt = _rebuild_window_if_needed(new, today)
         changed = _move_tiers(new, today, now, actor)
+        customer_tiers_refresh(
+            old_lowest=old.programme.ladder.lowest.code,
+            new_lowest=new.programme.ladder.lowest.code,
+        )
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
