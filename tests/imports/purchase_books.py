@@ -180,7 +180,9 @@ def snapshot(book: dict[str, Any], since: dict[str, int]) -> dict[str, Any]:
         "customers": list(
             Customer.objects.filter(pk__in=ids)
             .order_by("pk")
-            .values("pk", "order_count", "total_spend", "first_purchase_at", "last_purchase_at")
+            .values(
+                "pk", "order_count", "total_spend", "first_purchase_at", "last_purchase_at", "tier"
+            )
         ),
         "purchases": sorted(
             (
