@@ -15,6 +15,7 @@ from tests.privacy.conftest import EMAIL, NAME, PHONE
 from tiercard.audit.models import AuditAction, AuditEvent
 from tiercard.core.errors import NotFound, PermissionDenied
 from tiercard.customers.models import Customer
+from tiercard.dedupe.merge import customers_merge
 from tiercard.loyalty.models import PointsEntry
 from tiercard.privacy.subject_export import personal_data_export
 
@@ -75,6 +76,23 @@ def test_the_copy_holds_every_section_unmasked(rich: Customer, users: dict) -> N
     assert len(book.sheetnames) == 14
     lines = [list(r) for r in book["Purchase lines"].iter_rows(values_only=True)]
     assert '\'=HYPERLINK("x")' in [r[2] for r in lines[1:]]
+
+
+def test_cards_merged_into_the_customer_are_in_the_copy(
+    rich: Customer, users: dict, make_customer: Any
+) -> None:
+    # given a second card of the same person, merged into this one
+    twin = make_customer("rep_east1", name="旧卡张", phones="13722223333", city="杭州")
+    customers_merge(actor=users["admin"], survivor_id=rich.pk, merged_id=twin.pk)
+
+    with translation.override("en"):
+        _filename, doc, book = unzip(users["admin"], rich)
+
+    card = doc[f"merged_card_{twin.pk}"]
+    assert (card["id"], card["name"], card["city"]) == (twin.pk, "旧卡张", "杭州")
+    points = doc[f"merged_contact_points_{twin.pk}"]
+    assert [p["value"] for p in points] == ["13722223333"]
+    assert f"Merged card no. {twin.pk}" in book.sheetnames
 
 
 def test_sheet_names_and_headers_follow_the_language(rich: Customer, users: dict) -> None:

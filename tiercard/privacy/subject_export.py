@@ -23,7 +23,7 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +60,7 @@ class Section:
     title: str | Promise
     columns: list[tuple[str, str | Promise]]
     rows: list[dict[str, Any]] = field(default_factory=list)
+    fields: bool = False  # a card's field/value rows: one object by field key in the JSON
 
 
 def _user(user: User | None) -> str:
@@ -120,7 +121,28 @@ def _card(customer: Customer) -> Section:
             "value": "、".join(t.name for t in customer.tags.all()),
         }
     )
-    return Section("customer", _("Customer card"), columns, rows)
+    return Section("customer", _("Customer card"), columns, rows, fields=True)
+
+
+def _merged_cards(
+    customer: Customer, point_columns: list[tuple[str, str | Promise]]
+) -> list[Section]:
+    """The cards merged into this one: a merge moves their records to the surviving card but
+    keeps each card's own fields and contact details (so the merge can be undone), and they
+    are personal data held about the same person."""
+    sections = []
+    merged = Customer.objects.filter(merged_into=customer).select_related("owner", "team")
+    for card in merged.prefetch_related("tags").order_by("id"):
+        no = {"no": card.pk}
+        title = _("Merged card no. %(no)s") % no
+        sections.append(replace(_card(card), key=f"merged_card_{card.pk}", title=title))
+        points = list(ContactPoint.objects.filter(customer_id=card.pk).order_by("id"))
+        sections.append(
+            Section(f"merged_contact_points_{card.pk}",
+                    _("Contact details of merged card no. %(no)s") % no, point_columns,
+                    _rows(points, point_columns, lambda p: {"kind": _display(p, "kind")}))
+        )  # fmt: skip
+    return sections
 
 
 def _sections(customer: Customer) -> list[Section]:
@@ -164,6 +186,7 @@ def _sections(customer: Customer) -> list[Section]:
         Section("contact_points", _("Contact details"), cols,
                 _rows(points, cols, lambda p: {"kind": _display(p, "kind")}))
     )  # fmt: skip
+    sections += _merged_cards(customer, cols)
     names = ("name", "title", "department", "mobile", "phone", "email", "wechat")
     cols = [(n, label(Contact, n)) for n in names]
     cols += [(n, label(Contact, n)) for n in ("is_decision_maker", "is_primary", "notes")]
@@ -318,8 +341,8 @@ def _json_document(customer: Customer, sections: list[Section]) -> bytes:
     }
     for section in sections:
         rows = [{k: _json_value(v) for k, v in row.items()} for row in section.rows]
-        if section.key == "customer":
-            doc["customer"] = {row["key"]: row.get("raw", row["value"]) for row in rows}
+        if section.fields:
+            doc[section.key] = {row["key"]: row.get("raw", row["value"]) for row in rows}
         elif section.key == "consent":
             doc["consent"] = rows[0] if rows else {}
         else:
