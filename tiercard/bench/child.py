@@ -122,11 +122,13 @@ def phase_ours(job: dict[str, Any]) -> dict[str, Any]:
 def phase_web(job: dict[str, Any]) -> dict[str, Any]:
     """The pages' server times (``tiercard.bench.web``), after migrating what the load predates."""
     from tiercard.bench.web import run_web
+    from tiercard.core.serving import settle_heap
     from tiercard.demo.setup import migrate_if_needed
 
     mark = time.perf_counter()
     migrate_if_needed()
     say(f"migrations checked in {time.perf_counter() - mark:.1f} s; timing the pages")
+    settle_heap()  # as the WSGI / ASGI entry points do in a served process
     result = run_web(requests=job["requests"], seed=job["seed"])
     for name, page in result["pages"].items():
         say(f"{name}: p50 {page['p50']:.1f} ms, p95 {page['p95']:.1f} ms")
