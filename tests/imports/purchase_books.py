@@ -16,6 +16,7 @@ from tiercard.accounts.models import User
 from tiercard.audit.models import AuditEvent
 from tiercard.core.timeutils import business_today
 from tiercard.customers.models import Customer
+from tiercard.customers.services import customer_archive
 from tiercard.imports.models import ImportBatch, ImportChange, ImportProblem
 from tiercard.loyalty.models import (
     GrowthEntry,
@@ -38,6 +39,7 @@ PHONES = {
     "recovering": "13800000005",
     "replayed": "13800000006",
     "plain": "13800000007",
+    "archived": "13800000008",
 }
 
 
@@ -48,9 +50,10 @@ def _not_leap(day: dt.date) -> dt.date:
 
 
 def starting_book(make_customer: Callable[..., Customer], users: dict[str, User]) -> dict[str, Any]:
-    """Seven customers with what the file's orders will meet: a solar and a lunar birthday in
+    """Eight customers with what the file's orders will meet: a solar and a lunar birthday in
     the month of one of their purchases, points owed from an earlier return, a tier held
-    while below it (grace), and two orders recorded at the till before the import."""
+    while below it (grace), an archived card, and two orders recorded at the till before the
+    import."""
     today = business_today()
     lunar_day = _not_leap(today - dt.timedelta(days=20))
     lunar = LunarDate.from_solar_date(lunar_day.year, lunar_day.month, lunar_day.day)
@@ -75,7 +78,9 @@ def starting_book(make_customer: Callable[..., Customer], users: dict[str, User]
         "recovering": make_customer("rep_south", name="钱五", phones=PHONES["recovering"]),
         "replayed": make_customer("rep_east1", name="孙六", phones=PHONES["replayed"]),
         "plain": make_customer("rep_east1", name="周七", phones=PHONES["plain"]),
+        "archived": make_customer("rep_east1", name="吴八", phones=PHONES["archived"]),
     }
+    customer_archive(actor=users["admin"], customer_id=cards["archived"].pk, reason="closed")
     for ref, total in (("SO-R1", "100.00"), ("SO-R2", "50.00")):
         purchase_record(
             actor=users["admin"],
@@ -94,7 +99,7 @@ def starting_book(make_customer: Callable[..., Customer], users: dict[str, User]
 
 
 def purchase_file(folder: Path, book: dict[str, Any]) -> Path:
-    """Orders of all seven interleaved in time order, as a till export would list them."""
+    """Orders of all eight interleaved in time order, as a till export would list them."""
     today = business_today()
 
     def at(days: int, hour: int = 10) -> str:
@@ -130,6 +135,7 @@ def purchase_file(folder: Path, book: dict[str, Any]) -> Path:
         ["SO-18", p["solar"], at(solar), "茶", "3", "", "450"],  # birthday month
         ["SO-19", p["solar"], at(solar), "茶", "1", "", "0"],  # nothing paid
         ["SO-20", p["plain"], at(3), "茶", "1", "", "88"],
+        ["SO-22", p["archived"], at(3), "茶", "1", "", "66"],  # a closed card: refused
         ["SO-21", p["climber"], at(2), "茶", "1", "", "10"],
     ]
     return write_csv(folder, rows, name="purchases.csv")
@@ -174,7 +180,9 @@ def snapshot(book: dict[str, Any], since: dict[str, int]) -> dict[str, Any]:
         "customers": list(
             Customer.objects.filter(pk__in=ids)
             .order_by("pk")
-            .values("pk", "order_count", "total_spend", "first_purchase_at", "last_purchase_at")
+            .values(
+                "pk", "order_count", "total_spend", "first_purchase_at", "last_purchase_at", "tier"
+            )
         ),
         "purchases": sorted(
             (

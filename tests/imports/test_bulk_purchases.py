@@ -95,15 +95,16 @@ def test_bulk_path_writes_what_the_checkout_writes(
     # The file met what it was written to meet (so the comparison covers those cases).
     assert slow["batch"] == {
         "status": "committed",
-        "rows": 26,
+        "rows": 27,
         "new": 21,
         "unchanged": 2,
-        "invalid": 3,
+        "invalid": 4,
     }
     assert {(row, code) for row, _col, code, _sev in slow["problems"]} == {
         (13, "duplicate_external_ref"),
         (20, "negative_amount"),
         (21, "link_not_found"),
+        (27, "customer_archived"),
     }
     kinds = {(kind, suffix.rsplit(":", 1)[1]) for _c, kind, _p, _b, suffix, *_ in slow["points"]}
     assert {("earn", "earn"), ("reversal", "settle"), ("expire", "expire")} <= kinds
@@ -151,10 +152,10 @@ def test_bulk_rerun_changes_nothing(
 
     assert twice["batch"] == {
         "status": "committed",
-        "rows": 26,
+        "rows": 27,
         "new": 0,
         "unchanged": 23,
-        "invalid": 3,
+        "invalid": 4,
     }
     for part in ("memberships", "customers", "purchases", "points", "lots", "growth"):
         assert twice[part] == once[part], part
@@ -177,7 +178,7 @@ def test_bulk_all_or_nothing_and_dry_run_write_nothing(
             sorted((p.row_number, p.column, p.code) for p in checked.problems.all()),
         )
     assert verdicts[BULK] == verdicts[SLOW]  # the check reads the same on both paths
-    assert (checked.new_count, checked.unchanged_count, checked.invalid_count) == (22, 1, 3)
+    assert (checked.new_count, checked.unchanged_count, checked.invalid_count) == (22, 1, 4)
     with pytest.raises(Conflict) as refused:
         import_commit(actor=actor, batch_id=checked.pk, skip_invalid=False)
     assert refused.value.code == "import_invalid_rows"
@@ -227,7 +228,7 @@ def test_order_taken_meanwhile_sends_the_chunk_through_the_checkout(
     monkeypatch.setattr(PurchaseApplier, "prepare", prepare_then_till)
     batch = import_commit(actor=actor, batch_id=checked.pk, skip_invalid=True)
 
-    assert (batch.new_count, batch.unchanged_count, batch.invalid_count) == (20, 3, 3)
+    assert (batch.new_count, batch.unchanged_count, batch.invalid_count) == (20, 3, 4)
     assert Purchase.objects.filter(external_ref="SO-8").count() == 1
     for card in book["cards"].values():
         assert_ledger_consistent(card.pk)
