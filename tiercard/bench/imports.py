@@ -16,11 +16,13 @@ Targets (issue 5): 100,000 customers checked and committed in under 60 s each, p
 under 500 MB. The figures go to one JSON-safe dict; the command prints it as a table and,
 with ``--json``, as the last line.
 
-Measured on the 2-core build machine (shared with other jobs), 100,000 customers and 20,000
-purchase rows: SQLite check 24 s, commit 50 s, peak 268 MiB (targets met); PostgreSQL (a
-throwaway server, untuned) check 27 s, commit 117 s (63 s of it our process's CPU), peak
-176 MiB. Purchases, order by order through the checkout, took 33 s (SQLite) and 111 s
-(PostgreSQL) for 20,000 rows; large purchase files now take the bulk path
+Measured on the 2-core build machine (shared with other jobs), 100,000 customers
+(2026-12-03, through ``customers.bulk_create``): SQLite check 18 s, commit 43 s, peak
+287 MiB; PostgreSQL (a throwaway server, untuned) check 19 s, commit 49 s (33 s of it our
+process's CPU; was 117 s and 63 s), peak 189 MiB: targets met. With the machine busy (load
+about 3): SQLite 35 s and 60 s, PostgreSQL 26 s and 87 s (46 s CPU).
+Purchases, order by order through the checkout, took 33 s (SQLite) and 111 s (PostgreSQL)
+for 20,000 rows; large purchase files now take the bulk path
 (``imports.bulk_purchases``; each file's line names the path taken): 100,000 rows with 20,000
 customers checked in 23 s and committed in 71-75 s (51 s CPU) on SQLite, peak 241 MiB;
 33 s and 134 s (37 s CPU) on PostgreSQL, peak 142 MiB. So the default 1,000,000 rows take
