@@ -66,7 +66,7 @@ UNIQUE_MESSAGES: dict[str, Promise] = {
     "external_id": _("Another customer already has this external id."),
     "credit_code": _("Another customer already has this unified social credit code."),
 }
-CONTACT_COLUMNS = [
+CONTACT_COLUMNS = (
     "customer_id",
     "kind",
     "value",
@@ -75,7 +75,7 @@ CONTACT_COLUMNS = [
     "is_primary",
     "opted_out",
     "created_at",
-]
+)
 AUDIT_COLUMNS = INSERT_COLUMNS
 
 
