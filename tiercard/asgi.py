@@ -6,3 +6,7 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiercard.settings")
 application = get_asgi_application()
+
+from tiercard.core.serving import settle_heap  # noqa: E402 (needs the loaded app)
+
+settle_heap()

@@ -335,3 +335,29 @@ def batch_counts(batch: ImportBatch) -> dict[str, Any]:
         "unchanged": batch.unchanged_count,
         "invalid": batch.invalid_count,
     }
+
+
+def import_purchases(
+    actor: User, path: Path, *, dry_run: bool = False, skip_invalid: bool = True
+) -> ImportBatch:
+    """Upload, map (columns as detected, match by phone), check and, unless ``dry_run``,
+    commit a purchase file: the steps the web and the API take."""
+    from tiercard.imports.services import (
+        import_check,
+        import_commit,
+        import_configure,
+        import_upload,
+    )
+
+    batch = import_upload(actor=actor, kind="purchases", path=path, filename=path.name)
+    batch = import_configure(
+        actor=actor,
+        batch_id=batch.pk,
+        mapping=batch.field_of_column(),
+        mode="upsert",
+        match_key="phone",
+    )
+    batch = import_check(actor=actor, batch_id=batch.pk)
+    if dry_run:
+        return batch
+    return import_commit(actor=actor, batch_id=batch.pk, skip_invalid=skip_invalid)

@@ -18,6 +18,7 @@ from django.utils import translation
 from tests.imports.core_support import store
 from tests.imports.purchase_books import (
     batch_counts,
+    import_purchases,
     marks,
     purchase_file,
     snapshot,
@@ -29,7 +30,7 @@ from tiercard.accounts.models import User
 from tiercard.core.errors import Conflict
 from tiercard.imports import bulk_purchases, run
 from tiercard.imports.apply_purchases import PurchaseApplier
-from tiercard.imports.services import import_check, import_commit, import_configure, import_upload
+from tiercard.imports.services import import_commit
 from tiercard.imports.undo import import_undo
 from tiercard.loyalty.services.checkout import purchase_record
 from tiercard.sales.models import Purchase
@@ -50,21 +51,6 @@ def book(make_customer: Any, users: dict[str, User]) -> dict[str, Any]:
     return starting_book(make_customer, users)
 
 
-def _import(actor: User, path: Path, *, dry_run: bool = False) -> Any:
-    batch = import_upload(actor=actor, kind="purchases", path=path, filename=path.name)
-    batch = import_configure(
-        actor=actor,
-        batch_id=batch.pk,
-        mapping=batch.field_of_column(),
-        mode="upsert",
-        match_key="phone",
-    )
-    batch = import_check(actor=actor, batch_id=batch.pk)
-    if dry_run:
-        return batch
-    return import_commit(actor=actor, batch_id=batch.pk, skip_invalid=True)
-
-
 def _run(
     settings: Any, threshold: int, actor: User, path: Path, book: dict[str, Any], **how: bool
 ) -> dict[str, Any]:
@@ -72,11 +58,11 @@ def _run(
 
     def go() -> dict[str, Any]:
         since = marks()
-        batch = _import(actor, path)
+        batch = import_purchases(actor, path)
         if how.get("undo"):
             batch = import_undo(actor=actor, batch_id=batch.pk)
         if how.get("again"):
-            batch = _import(actor, path)
+            batch = import_purchases(actor, path)
         return {"batch": batch_counts(batch), **snapshot(book, since)}
 
     return then_rolled_back(go)
@@ -172,7 +158,7 @@ def test_bulk_all_or_nothing_and_dry_run_write_nothing(
     verdicts = {}
     for threshold in (SLOW, BULK):
         settings.TIERCARD_IMPORT_BULK_FROM_BYTES = threshold
-        checked = _import(actor, path, dry_run=True)
+        checked = import_purchases(actor, path, dry_run=True)
         verdicts[threshold] = (
             batch_counts(checked),
             sorted((p.row_number, p.column, p.code) for p in checked.problems.all()),
@@ -209,7 +195,7 @@ def test_order_taken_meanwhile_sends_the_chunk_through_the_checkout(
     settings.TIERCARD_IMPORT_BULK_FROM_BYTES = BULK
     path = purchase_file(tmp_path, book)
     actor = users["admin"]
-    checked = _import(actor, path, dry_run=True)
+    checked = import_purchases(actor, path, dry_run=True)
     prepare = PurchaseApplier.prepare
 
     def prepare_then_till(self: PurchaseApplier, units: Any) -> None:

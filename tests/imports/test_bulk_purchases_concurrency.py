@@ -15,12 +15,12 @@ import pytest
 from django.db.models import Sum
 
 from tests.imports.core_support import store, write_csv
+from tests.imports.purchase_books import import_purchases
 from tests.loyalty.conftest import assert_ledger_consistent
 from tests.loyalty.threads_support import in_threads
 from tiercard.accounts.models import User
 from tiercard.core.timeutils import business_today
 from tiercard.imports import run
-from tiercard.imports.services import import_check, import_commit, import_configure, import_upload
 from tiercard.loyalty.models import Membership, PointsEntry
 from tiercard.loyalty.services.checkout import purchase_record
 from tiercard.loyalty.services.state import active_programme
@@ -33,19 +33,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 FIGURES = ("win_spend", "win_orders", "win_max_order", "win_growth", "growth_total")
 PHONES = ("13800000011", "13800000012")
-
-
-def _import(actor: User, path: Path) -> Any:
-    batch = import_upload(actor=actor, kind="purchases", path=path, filename=path.name)
-    batch = import_configure(
-        actor=actor,
-        batch_id=batch.pk,
-        mapping=batch.field_of_column(),
-        mode="upsert",
-        match_key="phone",
-    )
-    batch = import_check(actor=actor, batch_id=batch.pk)
-    return import_commit(actor=actor, batch_id=batch.pk, skip_invalid=False)
 
 
 def test_till_purchases_during_a_bulk_import_lose_and_double_nothing(
@@ -69,7 +56,7 @@ def test_till_purchases_during_a_bulk_import_lose_and_double_nothing(
 
     def act(i: int) -> object:
         if i == 0:
-            return _import(admin, path)
+            return import_purchases(admin, path, skip_invalid=False)
         return purchase_record(
             actor=rep,
             customer_id=cards[0].pk,

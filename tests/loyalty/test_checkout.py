@@ -16,6 +16,7 @@ import time_machine
 from tiercard.core.errors import Conflict, NotFound, ValidationFailed
 from tiercard.loyalty.models import GrowthEntry, Membership, PointsEntry, TierChange
 from tiercard.loyalty.services.checkout import purchase_record, purchase_return
+from tiercard.loyalty.services.checkout_rules import FIGURES  # the columns a purchase moves
 from tiercard.loyalty.services.state import active_programme
 from tiercard.loyalty.services.window import window_rebuild, window_roll
 from tiercard.sales.models import Purchase, PurchaseReturn
@@ -23,14 +24,6 @@ from tiercard.sales.models import Purchase, PurchaseReturn
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-FIGURES = (
-    "win_spend",
-    "win_orders",
-    "win_max_order",
-    "win_growth",
-    "last_purchase_on",
-    "growth_total",
-)
 
 
 def buy(actor, customer, amount: str, *, at: str | None = None, ref: str = ""):

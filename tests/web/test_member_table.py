@@ -52,6 +52,24 @@ def names(client: Client, query: str = "") -> list[str]:
     return [r.name for r in rows_of(client, query)]
 
 
+def page_through(viewer: User, view: TableView, *, size: int) -> tuple[list[int], list[int]]:
+    """The ids met paging forwards from the first page to the last by each page's cursor, and
+    then backwards from the last to the first."""
+    forwards: list[int] = []
+    cursor: Cursor | None = None
+    while True:
+        page = table_page(viewer, view, cursor, size=size)
+        forwards += [r.customer.pk for r in page.rows]
+        if page.next is None:
+            break
+        cursor = Cursor.decode(page.next.encode(), view.sort)
+    backwards = [r.customer.pk for r in page.rows]
+    while page.previous is not None:
+        page = table_page(viewer, view, Cursor.decode(page.previous.encode(), view.sort), size=size)
+        backwards = [r.customer.pk for r in page.rows] + backwards
+    return forwards, backwards
+
+
 @pytest.fixture
 def shop(make_customer: Callable[..., Customer]) -> dict[str, Customer]:
     """Four customers of rep_east1: a big spender, a small one, one never bought, one in 杭州."""
@@ -195,24 +213,7 @@ def test_every_sort_pages_forwards_and_back_without_gaps_or_repeats(
     view = TableView(sort=sort)
     everything = [r.customer.pk for r in table_page(rep, view, size=50).rows]
     assert sorted(everything) == sorted(c.pk for c in customers)
-    seen: list[int] = []
-    pages = []
-    cursor: Cursor | None = None
-    while True:
-        page = table_page(rep, view, cursor, size=2)
-        pages.append(page)
-        seen += [r.customer.pk for r in page.rows]
-        if page.next is None:
-            break
-        cursor = Cursor.decode(page.next.encode(), sort)
-    assert seen == everything
-    back: list[int] = []
-    page = pages[-1]
-    back = [r.customer.pk for r in page.rows]
-    while page.previous is not None:
-        page = table_page(rep, view, Cursor.decode(page.previous.encode(), sort), size=2)
-        back = [r.customer.pk for r in page.rows] + back
-    assert back == everything
+    assert page_through(rep, view, size=2) == (everything, everything)
 
 
 @pytest.mark.parametrize("windows", [(1000,), (2, 3)])
@@ -249,23 +250,7 @@ def test_a_tier_view_pages_through_that_tier_in_every_sort(
     assert {c for c in bases.valued.values_list("pk", flat=True)} <= expected
 
     # and paging one at a time, forwards then back, meets each of them once
-    seen: list[int] = []
-    pages = []
-    cursor: Cursor | None = None
-    while True:
-        page = table_page(admin, view, cursor, size=1)
-        pages.append(page)
-        seen += [r.customer.pk for r in page.rows]
-        if page.next is None:
-            break
-        cursor = Cursor.decode(page.next.encode(), sort)
-    assert seen == everything
-    page = pages[-1]
-    back = [r.customer.pk for r in page.rows]
-    while page.previous is not None:
-        page = table_page(admin, view, Cursor.decode(page.previous.encode(), sort), size=1)
-        back = [r.customer.pk for r in page.rows] + back
-    assert back == everything
+    assert page_through(admin, view, size=1) == (everything, everything)
 
 
 def test_a_cursor_of_another_sort_or_a_forged_one_starts_from_the_top(

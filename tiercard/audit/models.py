@@ -56,3 +56,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"
+
+
+INSERT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "interface",
+    "remote_addr",
+    "action",
+    "object_type",
+    "object_id",
+    "customer_id",
+    "changes",
+    "note",
+)
+"""The columns of an audit row written by a multi-row INSERT (the bulk customer and purchase
+paths), in the order those writers build their tuples."""

@@ -18,7 +18,7 @@ from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
 from tiercard.cards.models import CardNote
 from tiercard.core.errors import NotFound, PermissionDenied, ValidationFailed
-from tiercard.customers.selectors import visible_customers
+from tiercard.customers.selectors import visible_customer_pk, visible_customers
 
 MAX_NOTE = 2000
 
@@ -30,9 +30,10 @@ def visible_notes(viewer: User) -> QuerySet[CardNote]:
 
 def note_list(*, viewer: User, customer_id: int) -> QuerySet[CardNote]:
     """One customer's notes, newest first; the scope is a one-row subquery on that customer."""
-    scope = visible_customers(viewer).filter(pk=customer_id).values("pk")
     return (
-        CardNote.objects.filter(customer__in=scope, customer_id=customer_id)
+        CardNote.objects.filter(
+            customer__in=visible_customer_pk(viewer, customer_id), customer_id=customer_id
+        )
         .select_related("author")
         .order_by("-created_at", "-id")
     )

@@ -27,7 +27,7 @@ from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction, AuditEvent
 from tiercard.cards.notes import note_list
 from tiercard.core.errors import ValidationFailed
-from tiercard.customers.selectors import customer_ensure_visible, visible_customers
+from tiercard.customers.selectors import customer_ensure_visible, visible_customer_pk
 from tiercard.interactions.selectors import interaction_list
 from tiercard.loyalty.models import EntryKind, PointsEntry, TierChange
 from tiercard.sales.selectors import purchase_list
@@ -100,15 +100,9 @@ def _after(
     return qs.filter(older)
 
 
-def _scope(viewer: User, customer_id: int) -> QuerySet[Any]:
-    """The customer, if visible, as a one-row subquery: the scope check stays in the query and
-    costs one primary-key lookup, not a scan of the viewer's whole book."""
-    return visible_customers(viewer).filter(pk=customer_id).values("pk")
-
-
 def _points(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
     entries = PointsEntry.objects.filter(
-        customer__in=_scope(viewer, customer_id), customer_id=customer_id
+        customer__in=visible_customer_pk(viewer, customer_id), customer_id=customer_id
     ).select_related("actor")
     if "purchase" in wanted:  # shown on the purchase's own row instead
         entries = entries.exclude(kind=EntryKind.EARN, purchase__isnull=False)
@@ -117,7 +111,7 @@ def _points(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
 
 def _tier_changes(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
     return TierChange.objects.filter(
-        customer__in=_scope(viewer, customer_id), customer_id=customer_id
+        customer__in=visible_customer_pk(viewer, customer_id), customer_id=customer_id
     ).select_related("actor")
 
 

@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts import policy
 from tiercard.accounts.models import User
-from tiercard.audit.models import AuditAction, AuditEvent
+from tiercard.audit.models import INSERT_COLUMNS, AuditAction, AuditEvent
 from tiercard.core.bulk_insert import insert_objects, insert_values
 from tiercard.core.context import current_interface, current_remote_addr
 from tiercard.core.errors import FieldErrors, PermissionDenied, ValidationFailed
@@ -66,7 +66,7 @@ UNIQUE_MESSAGES: dict[str, Promise] = {
     "external_id": _("Another customer already has this external id."),
     "credit_code": _("Another customer already has this unified social credit code."),
 }
-CONTACT_COLUMNS = [
+CONTACT_COLUMNS = (
     "customer_id",
     "kind",
     "value",
@@ -75,20 +75,8 @@ CONTACT_COLUMNS = [
     "is_primary",
     "opted_out",
     "created_at",
-]
-AUDIT_COLUMNS = [
-    "at",
-    "actor_id",
-    "actor_label",
-    "interface",
-    "remote_addr",
-    "action",
-    "object_type",
-    "object_id",
-    "customer_id",
-    "changes",
-    "note",
-]
+)
+AUDIT_COLUMNS = INSERT_COLUMNS
 
 
 @dataclass

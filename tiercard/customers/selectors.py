@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
@@ -32,6 +33,16 @@ def visible_customers(viewer: User) -> QuerySet[Customer]:
     condition = scope.q()
     assert condition is not None
     return Customer.objects.filter(condition)
+
+
+def visible_customer_pk(viewer: User, customer_id: int) -> QuerySet[Customer, Any]:
+    """The customer, if ``viewer`` may see it, as a one-row subquery of its primary key.
+
+    For reads of one customer's records (``customer__in=visible_customer_pk(...)``): the
+    scope check stays in the query and costs one primary-key lookup, where
+    ``customer__in=visible_customers(viewer)`` made SQLite list a sales rep's whole book
+    (70,000 ids, ~30 ms) for every such read."""
+    return visible_customers(viewer).filter(pk=customer_id).values("pk")
 
 
 def visible_customer_row(viewer: User, customer_id: int, names: Sequence[str]) -> Customer | None:

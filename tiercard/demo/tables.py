@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from tiercard.customers.bulk_create import CONTACT_COLUMNS as CONTACT_POINT_COLUMNS
 from tiercard.customers.models import Contact, ContactPoint, Customer
 from tiercard.interactions.models import Interaction
 from tiercard.sales.models import Purchase, PurchaseLine
@@ -93,16 +94,6 @@ CONTACT_COLUMNS = (
     "is_decision_maker",
     "is_primary",
     "notes",
-    "created_at",
-)
-CONTACT_POINT_COLUMNS = (
-    "customer_id",
-    "kind",
-    "value",
-    "normalized",
-    "label",
-    "is_primary",
-    "opted_out",
     "created_at",
 )
 TAG_LINK_COLUMNS = ("customer_id", "tag_id")

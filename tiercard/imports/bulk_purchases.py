@@ -41,7 +41,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tiercard.audit.models import AuditAction, AuditEvent
+from tiercard.audit.models import INSERT_COLUMNS, AuditAction, AuditEvent
 from tiercard.core.bulk_insert import insert_values
 from tiercard.core.context import current_interface, current_remote_addr
 from tiercard.core.timeutils import business_today, local_day_bounds
@@ -492,19 +492,7 @@ def _columns(model: type[models.Model]) -> tuple[str, ...]:
 PURCHASE_COLUMNS = _columns(Purchase)
 LINE_COLUMNS = _columns(PurchaseLine)
 MESSAGE_COLUMNS = _columns(OutboxMessage)
-AUDIT_COLUMNS = (
-    "at",
-    "actor_id",
-    "actor_label",
-    "interface",
-    "remote_addr",
-    "action",
-    "object_type",
-    "object_id",
-    "customer_id",
-    "changes",
-    "note",
-)
+AUDIT_COLUMNS = INSERT_COLUMNS
 GROWTH_COLUMNS = (
     "customer_id",
     "occurred_on",

@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from tiercard.accounts.models import User
-from tiercard.customers.selectors import visible_customers
+from tiercard.customers.selectors import visible_customer_pk, visible_customers
 from tiercard.interactions.models import Interaction
 
 
 def interaction_list(*, viewer: User, customer_id: int | None = None) -> QuerySet[Interaction]:
-    qs = Interaction.objects.filter(customer__in=visible_customers(viewer).values("pk"))
-    if customer_id is not None:
-        qs = qs.filter(customer_id=customer_id)
+    if customer_id is None:
+        qs = Interaction.objects.filter(customer__in=visible_customers(viewer).values("pk"))
+    else:
+        qs = Interaction.objects.filter(
+            customer__in=visible_customer_pk(viewer, customer_id), customer_id=customer_id
+        )
     return qs.select_related("actor", "contact").order_by("-occurred_at", "-id")

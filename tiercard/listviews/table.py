@@ -44,10 +44,12 @@ COUNT_CAP = 1000
 """Counting stops here ("more than 1,000"): a count costs as many rows as it counts, and a
 filter matching a few percent of a million customers would read hundreds of thousands of
 rows to reach 10,000."""
-WINDOWS = (1000, 4000, 16000, 64000)
+WINDOWS = (250, 1000, 4000, 16000, 64000)
 """Keys read from a sort's index per probe when filters or the scope narrow the table: each
 probe looks four times further, so a page costs at most about twice the rows an ideal ordered
-scan would read, and a selective filter falls back to its own index after 85,000 keys."""
+scan would read, and a selective filter falls back to its own index after 85,250 keys. The
+first probe is small because each key read is then a row fetched and tested: a tier in a
+city (a quarter of the keys of that city's index) fills a page from 250 keys."""
 PAGE_SIZES = (25, 50, 100)
 MAX_ROWS_PER_READ = 2000
 

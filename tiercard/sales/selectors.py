@@ -6,7 +6,7 @@ from django.db.models import Prefetch, QuerySet
 
 from tiercard.accounts.models import User
 from tiercard.core.errors import NotFound
-from tiercard.customers.selectors import visible_customers
+from tiercard.customers.selectors import visible_customer_pk, visible_customers
 from tiercard.sales.models import Purchase, PurchaseLine
 
 
@@ -15,9 +15,12 @@ def visible_purchases(viewer: User) -> QuerySet[Purchase]:
 
 
 def purchase_list(*, viewer: User, customer_id: int | None = None) -> QuerySet[Purchase]:
-    qs = visible_purchases(viewer)
-    if customer_id is not None:
-        qs = qs.filter(customer_id=customer_id)
+    if customer_id is None:
+        qs = visible_purchases(viewer)
+    else:
+        qs = Purchase.objects.filter(
+            customer__in=visible_customer_pk(viewer, customer_id), customer_id=customer_id
+        )
     return (
         qs.select_related("customer", "sales_rep")
         .prefetch_related(Prefetch("lines", queryset=PurchaseLine.objects.order_by("id")))
