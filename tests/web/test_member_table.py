@@ -108,6 +108,9 @@ def test_rows_carry_tier_points_window_figures_and_service_record(
     html = client.get("/customers/").content.decode()
     assert f'style="--tier: {rows["赵大"].tier.colour}" data-tier="{membership.tier}"' in html
     assert "老客户" in html
+    # counts grouped by thousands in Chinese too (Django's intcomma prints none there)
+    assert membership.points_balance >= 1000
+    assert f'class="num mono">{membership.points_balance:,}</td>' in html
 
 
 def test_column_chooser_shows_only_the_chosen_columns_name_always(

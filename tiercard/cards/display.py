@@ -85,6 +85,14 @@ def money(value: Decimal | None) -> str:
     return format_money(value, currency_symbol())
 
 
+def count(value: int | None) -> str:
+    """A whole number grouped by thousands (``1,745,426``) in every language, as money is:
+    Django's ``intcomma`` prints no separator at all in Chinese."""
+    if value is None:
+        return EMPTY
+    return f"{int(value):,}"
+
+
 def date(value: dt.date | None) -> str:
     if value is None:
         return EMPTY

@@ -20,6 +20,12 @@ def money(value: Decimal | None) -> str:
 
 
 @register.filter
+def count(value: int | None) -> str:
+    """``1,745,426`` in every language (see ``display.count``), or a dash."""
+    return display.count(value)
+
+
+@register.filter
 def when(value: dt.datetime | None) -> str:
     """A date and time in the business time zone, in the page's language."""
     return display.datetime(value)
