@@ -17,6 +17,7 @@ the caller's transaction. Database errors surface as Django's (``IntegrityError`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -30,7 +31,10 @@ M = TypeVar("M", bound=models.Model)
 def _converter(field: Any) -> Converter | None:
     """How a value of ``field`` is sent, or None when it goes as it is."""
     if isinstance(field, models.JSONField):
-        return lambda v: field.get_db_prep_save(v, connection)
+        # What the field's own preparation sends on both backends (``json.dumps`` with the
+        # field's encoder; None stays SQL NULL), without its per-value detours.
+        encoder = field.encoder
+        return lambda v: None if v is None else json.dumps(v, cls=encoder)
     if connection.vendor == "postgresql":
         return None  # psycopg adapts dates, times and decimals itself (as Django does there)
     ops = connection.ops

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 from pypinyin import Style, lazy_pinyin
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SPACES = re.compile(r"\s+")
+
+SYLLABLES_MEMO = 65_536
 
 # Surname readings that differ from the common reading of the character.
 SURNAME_READINGS: dict[str, list[str]] = {
@@ -101,24 +105,20 @@ COMPOUND_SURNAMES = frozenset(
 )
 
 
+HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+"""``str.translate`` table of :func:`fold_width` (it runs on every cell of large imports)."""
+
+
 def fold_width(text: str) -> str:
     """Full-width ASCII and ideographic space to half-width; other text unchanged."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if code == 0x3000:
-            out.append(" ")
-        elif 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text if text.isascii() else text.translate(HALF_WIDTH)
 
 
 def clean_text(text: str) -> str:
     """NFC-normalise, fold width, collapse runs of whitespace, strip."""
-    text = unicodedata.normalize("NFC", fold_width(text))
-    return re.sub(r"\s+", " ", text).strip()
+    if not text.isascii():  # ASCII is already NFC and half-width
+        text = unicodedata.normalize("NFC", text.translate(HALF_WIDTH))
+    return _SPACES.sub(" ", text).strip()
 
 
 def has_cjk(text: str) -> bool:
@@ -139,8 +139,14 @@ class Romanisation:
     variants: tuple[str, ...]  # other full-pinyin readings worth matching (common reading)
 
 
-def _syllables(text: str) -> list[str]:
-    return [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s.strip()]
+@functools.lru_cache(maxsize=SYLLABLES_MEMO)
+def _syllables(text: str) -> tuple[str, ...]:
+    """Lower-case pinyin syllables of ``text``, memoised: surnames and given names repeat
+    across a customer base, and pypinyin's phrase lookup is the costly part of a large
+    import's derived columns."""
+    return tuple(
+        s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s.strip()
+    )
 
 
 def name_romanisations(name: str, *, person: bool = True) -> Romanisation:
@@ -161,8 +167,8 @@ def name_romanisations(name: str, *, person: bool = True) -> Romanisation:
             pinyin="".join(common), initials="".join(s[0] for s in common if s), variants=()
         )
     surname, given = split_surname(compact)
-    surname_syllables = SURNAME_READINGS.get(surname) or _syllables(surname)
-    syllables = surname_syllables + _syllables(given)
+    surname_syllables = SURNAME_READINGS.get(surname) or list(_syllables(surname))
+    syllables = surname_syllables + list(_syllables(given))
     pinyin = "".join(syllables)
     variants = tuple({"".join(common)} - {pinyin})
     return Romanisation(
