@@ -342,3 +342,30 @@ def test_problems_are_paged(login: Callable[[str], Client], monkeypatch: Any) ->
             break
         url = f"/imports/{batch.pk}/?after={more.group(1)}"
     assert seen == ["2", "3", "4", "5", "6"]
+
+
+def test_upload_sizes_django_lets_through_and_the_limit_in_the_users_language(
+    login: Callable[[str], Client], users: dict[str, User], settings: Any, store: Path
+) -> None:
+    """Django's own request limits never refuse an import file first (file parts do not count
+    towards DATA_UPLOAD_MAX_MEMORY_SIZE; large ones spool to disk), so the import's limit
+    decides, and its refusal reads in the user's language beside the field."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    rows = [HEADERS] + [(f"客户{i}", f"1381234{i:04d}", "2024-05-01", "杭州") for i in range(200)]
+    file = csv_upload(rows)
+    assert file.size is not None and file.size > 4 * 1024
+    client = login("rep_east1")
+    assert upload(client, file).status_code == 302
+    assert ImportBatch.objects.get().size == file.size
+
+    before = state()
+    settings.TIERCARD_IMPORT_MAX_BYTES = 2 * 2**20
+    big = SimpleUploadedFile("大.csv", b"a,b\r\n" + b"1,2\r\n" * (2**20 // 2), "text/csv")
+    User.objects.filter(username="rep_east1").update(language="zh-hans")
+    response = upload(client, big)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "文件大小为 2.5 MB，上限为 2 MB。请拆分为较小的文件。" in html
+    assert "文件最大 2 MB" in html
+    assert state() == before and len(list(store.iterdir())) == 1

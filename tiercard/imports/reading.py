@@ -40,7 +40,9 @@ from tiercard.core.errors import DomainError
 from tiercard.imports import xlsx_rows, xlsx_safety
 from tiercard.imports.values import clean_cell
 
-DEFAULT_MAX_BYTES = 50 * 2**20
+DEFAULT_MAX_BYTES = 100 * 2**20
+"""The size limit when settings has no ``TIERCARD_IMPORT_MAX_BYTES`` (which the environment's
+``TIERCARD_IMPORT_MAX_MB`` sets): a million purchase rows as CSV are about 55 MiB."""
 DEFAULT_MAX_COLUMNS = 200
 SAMPLE_BYTES = 64 * 1024
 HEADER_SCAN_ROWS = 10  # non-blank rows looked at to find the header below any title rows
