@@ -195,6 +195,9 @@ TIERCARD_DEFAULT_COUNTRY_CODE = os.environ.get("TIERCARD_DEFAULT_COUNTRY_CODE", 
 TIERCARD_LAPSED_DAYS = env_int("TIERCARD_LAPSED_DAYS", 180)
 TIERCARD_DASHBOARD_REFRESH_SECONDS = env_int("TIERCARD_DASHBOARD_REFRESH_SECONDS", 600)
 TIERCARD_DASHBOARD_INLINE_CUSTOMERS = env_int("TIERCARD_DASHBOARD_INLINE_CUSTOMERS", 20000)
+# Imports: a file larger than this many MiB is refused before it is read (web, API, CLI), with
+# a message giving the limit. 100 MiB takes a million purchase rows as CSV (~55 MiB).
+TIERCARD_IMPORT_MAX_BYTES = env_int("TIERCARD_IMPORT_MAX_MB", 100) * 2**20
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
