@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import io
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -23,11 +24,18 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
+from openpyxl import load_workbook
 
 from tests.conftest import PASSWORD
+from tests.imports.core_support import check, write_csv
 from tiercard.accounts.models import User
 from tiercard.accounts.services import api_token_create
 from tiercard.customers.models import Customer
+from tiercard.exports.writers import read_back
+from tiercard.imports.report import error_report
+from tiercard.listviews.export import member_table_export
+from tiercard.listviews.table import COLUMN_KEYS, TableView
+from tiercard.printing.table_pdf import table_sheet
 
 PACKAGE = Path(settings.BASE_DIR) / "tiercard"
 LOCALE = PACKAGE / "locale"
@@ -287,6 +295,95 @@ def test_the_compiled_catalogue_is_up_to_date_with_the_po_file() -> None:
     assert (stale, extra, differ) == ([], [], []), "run compilemessages -l zh_Hans"
 
 
+# Names ``makemessages`` passes to xgettext as keywords, plus xgettext's own Python defaults.
+# A string wrapped in any other name (``gettext as _t``) is translated at run time but never
+# extracted, so it stays English in every language and no catalogue test notices.
+EXTRACTED = frozenset(
+    {
+        "_",
+        "gettext",
+        "ngettext",
+        "gettext_noop",
+        "gettext_lazy",
+        "ngettext_lazy",
+        "pgettext",
+        "npgettext",
+        "pgettext_lazy",
+        "npgettext_lazy",
+    }
+)
+TRANSLATING = frozenset(EXTRACTED - {"_"})  # the functions django.utils.translation offers
+
+
+def hidden_translation_names(source: str) -> list[str]:
+    """``line: name`` for each translation function bound to a name xgettext does not read.
+
+    Catches ``from django.utils.translation import gettext as t`` and ``t = gettext`` (or
+    ``t = translation.gettext``) after such an import.
+    """
+    found = []
+    bound: set[str] = set()  # local names that are translation functions
+    modules: set[str] = set()  # local names of the django.utils.translation module
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+            for alias in node.names:
+                if alias.name not in TRANSLATING:
+                    continue
+                local = alias.asname or alias.name
+                bound.add(local)
+                if local not in EXTRACTED:
+                    found.append(f"{node.lineno}: {alias.name} as {local}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "django.utils":
+            modules.update(a.asname or a.name for a in node.names if a.name == "translation")
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assign | ast.AnnAssign):
+            continue
+        value = node.value
+        is_function = (isinstance(value, ast.Name) and value.id in bound) or (
+            isinstance(value, ast.Attribute)
+            and value.attr in TRANSLATING
+            and isinstance(value.value, ast.Name)
+            and value.value.id in modules
+        )
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if is_function and isinstance(target, ast.Name) and target.id not in EXTRACTED:
+                found.append(f"{node.lineno}: {target.id} = {ast.unparse(value)}")
+    return found
+
+
+def test_the_alias_check_finds_names_xgettext_does_not_read() -> None:
+    source = "\n".join(
+        [
+            "from django.utils import translation",
+            "from django.utils.translation import gettext as _t, gettext_lazy as _",
+            "from django.utils.translation import pgettext, ngettext as plural",
+            "from django.utils.translation import get_language as lang",
+            "tr = pgettext",
+            "also = translation.gettext_lazy",
+            "_ = pgettext",
+            "fine = len",
+        ]
+    )
+
+    assert hidden_translation_names(source) == [
+        "2: gettext as _t",
+        "3: ngettext as plural",
+        "5: tr = pgettext",
+        "6: also = translation.gettext_lazy",
+    ]
+
+
+def test_every_translated_string_is_wrapped_in_a_name_makemessages_extracts() -> None:
+    hidden = [
+        f"{path.relative_to(PACKAGE)}:{where}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for where in hidden_translation_names(path.read_text("utf-8"))
+    ]
+    assert hidden == []
+
+
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext")
 def test_the_catalogue_holds_every_string_of_the_source(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: object
@@ -471,3 +568,55 @@ def test_api_not_found_is_english_when_asked(bearer: Callable[..., Client]) -> N
     assert response.status_code == 404
     assert response.json()["message"] == "Not found."
     assert response["Content-Language"] == "en"
+
+
+# --- (e) Files speak the user's language too ---------------------------------------------------
+# Each compares the English and the Chinese file label by label: a label equal in both is a
+# string the catalogue lacks. They need the 简体中文 catalogue to hold the file's strings.
+
+
+def _both(make: Callable[[], list[str]]) -> list[str]:
+    """The labels ``make`` gives in English that stay the same in Chinese."""
+    with translation.override("en"):
+        english = [str(label) for label in make()]
+    with translation.override("zh-hans"):
+        chinese = [str(label) for label in make()]
+    assert len(english) == len(chinese)
+    return [en for en, zh in zip(english, chinese, strict=True) if en == zh]
+
+
+@pytest.mark.django_db
+def test_the_member_table_export_and_print_headers_are_translated(
+    users: dict[str, User], book: dict[str, Customer]
+) -> None:
+
+    view = TableView(columns=COLUMN_KEYS)
+    admin = users["admin"]
+
+    def exported() -> list[str]:
+        chunks = member_table_export(actor=admin, view=view, fmt="csv").chunks
+        return read_back(b"".join(chunks))[0]
+
+    def printed() -> list[str]:
+        return [c.header for c in table_sheet(viewer=admin, view=view, limit=10).columns]
+
+    assert _both(exported) == []
+    assert _both(printed) == []
+
+
+@pytest.mark.django_db
+def test_the_import_error_report_headers_are_translated(
+    users: dict[str, User], tmp_path: Path, settings: object
+) -> None:
+
+    settings.TIERCARD_IMPORT_DIR = tmp_path / "store"  # type: ignore[attr-defined]
+    path = write_csv(tmp_path, [["姓名", "手机"], ["", "13812340004"]])
+    batch = check(users["rep_east1"], "customers", path)
+
+    def header() -> list[str]:
+        report = error_report(viewer=users["rep_east1"], batch_id=batch.pk)
+        sheet = load_workbook(io.BytesIO(b"".join(report.chunks))).active
+        assert sheet is not None
+        return [str(c) for c in next(sheet.iter_rows(max_row=1, values_only=True))][:2]
+
+    assert _both(header) == []

@@ -186,3 +186,24 @@ def test_keyset_chunks_read_every_row_once(
     monkeypatch.setattr(full_export, "CHUNK_ROWS", 1)
     assert csv_of(users["admin"], "purchases") == whole
     assert len(csv_of(users["admin"], "customers")) == 1 + Customer.objects.count()
+
+
+@pytest.mark.parametrize("kind", full_export.KINDS)
+def test_sheet_name_and_headers_follow_the_language(rich: Customer, users: dict, kind: str) -> None:
+    """In Chinese no header is the English word (needs the zh catalogue merged)."""
+
+    def sheet(language: str) -> tuple[str, list[str]]:
+        with translation.override(language):
+            exported = full_data_export(actor=users["admin"], kind=kind, fmt="xlsx")
+        book = load_workbook(io.BytesIO(b"".join(exported.chunks)), read_only=True)
+        [name] = book.sheetnames
+        return name, [str(c) for c in next(book[name].iter_rows(max_row=1, values_only=True))]
+
+    en_name, en_head = sheet("en")
+    zh_name, zh_head = sheet("zh-hans")
+
+    assert en_name != zh_name and len(en_head) == len(zh_head)
+    same = {"QQ", "SKU"}  # written the same in Chinese
+    assert [
+        en for en, zh in zip(en_head, zh_head, strict=True) if en == zh and en not in same
+    ] == []

@@ -181,6 +181,28 @@ def test_erasure_needs_the_typed_number_then_the_card_shows_it(rich: Customer, l
 
 
 @pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "The customer's personal data was erased. Purchases and points stay."),
+        ("zh-hans", "该客户的个人信息已删除，消费记录和积分保留。"),  # needs the zh catalogue
+    ],
+)
+def test_the_message_after_erasure_is_in_the_users_language(
+    rich: Customer, login: Any, language: str, said: str
+) -> None:
+    client = login("admin")
+    client.cookies["django_language"] = language
+    done = client.post(
+        f"/customers/{rich.pk}/erase/",
+        {"reason": "DSR-2", "confirm": str(rich.pk)},
+        HTTP_ACCEPT_LANGUAGE=language,
+        follow=True,
+    )
+    assert done.status_code == 200
+    assert said in done.content.decode().replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize(
     ("who", "status"), [("mgr_east", 403), ("rep_east1", 403), ("rep_south", 404)]
 )
 def test_erasure_is_for_admins_and_others_change_nothing(

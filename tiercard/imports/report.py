@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import translation
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 
 from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction
@@ -58,7 +58,7 @@ def error_report(*, viewer: User, batch_id: int) -> ExportFile:
             changes={"format": "xlsx", "report": "import errors", "rows": batch.invalid_count},
         )
     language = translation.get_language()
-    header = [_t("Row"), _t("Reasons"), *[str(h) for h in batch.headers]]
+    header = [gettext("Row"), gettext("Reasons"), *[str(h) for h in batch.headers]]
 
     def rows() -> Iterator[list[Any]]:
         with translation.override(language):
@@ -79,5 +79,5 @@ def error_report(*, viewer: User, batch_id: int) -> ExportFile:
     return ExportFile(
         filename=f"import-{batch.pk}-errors.xlsx",
         content_type=writers.XLSX_CONTENT_TYPE,
-        chunks=writers.xlsx_stream(header, rows(), title=_t("Rejected rows")),
+        chunks=writers.xlsx_stream(header, rows(), title=gettext("Rejected rows")),
     )

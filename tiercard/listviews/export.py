@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import translation
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import Role, User
@@ -73,31 +73,31 @@ def _cells(viewer: User, ladder: Ladder, months: int) -> dict[str, tuple[list[st
         return (Decimal(r.win_orders) / months).quantize(Decimal("0.1"))
 
     return {
-        "name": ([_t("Name")], lambda r: [r.customer.name]),
-        "phone": ([_t("Phone")], lambda r: [masking.customer_phone(viewer, r.customer)]),
-        "registered": ([_t("Registered")], lambda r: [r.customer.registered_on]),
+        "name": ([gettext("Name")], lambda r: [r.customer.name]),
+        "phone": ([gettext("Phone")], lambda r: [masking.customer_phone(viewer, r.customer)]),
+        "registered": ([gettext("Registered")], lambda r: [r.customer.registered_on]),
         "frequency": (
-            [_t("Orders in the window"), _t("Orders per month")],
+            [gettext("Orders in the window"), gettext("Orders per month")],
             lambda r: [r.win_orders, per_month(r)],
         ),
-        "win_spend": ([_t("Spend (window)")], lambda r: [r.win_spend]),
-        "total_spend": ([_t("Total spend")], lambda r: [r.customer.total_spend]),
-        "orders": ([_t("Orders (all time)")], lambda r: [r.customer.order_count]),
-        "points": ([_t("Points")], lambda r: [r.points]),
-        "tier": ([_t("Tier")], lambda r: [names.get(r.tier, r.tier)]),
+        "win_spend": ([gettext("Spend (window)")], lambda r: [r.win_spend]),
+        "total_spend": ([gettext("Total spend")], lambda r: [r.customer.total_spend]),
+        "orders": ([gettext("Orders (all time)")], lambda r: [r.customer.order_count]),
+        "points": ([gettext("Points")], lambda r: [r.points]),
+        "tier": ([gettext("Tier")], lambda r: [names.get(r.tier, r.tier)]),
         "service": (
-            [_t("Interactions"), _t("Last contact")],
+            [gettext("Interactions"), gettext("Last contact")],
             lambda r: [r.interactions, _local_date(r.customer.last_interaction_at)],
         ),
-        "campaigns": ([_t("Campaign participation")], lambda r: [r.campaigns or ""]),
-        "owner": ([_t("Account manager")], lambda r: [str(r.customer.owner or "")]),
+        "campaigns": ([gettext("Campaign participation")], lambda r: [r.campaigns or ""]),
+        "owner": ([gettext("Account manager")], lambda r: [str(r.customer.owner or "")]),
         "last_purchase": (
-            [_t("Last purchase")],
+            [gettext("Last purchase")],
             lambda r: [_local_date(r.customer.last_purchase_at)],
         ),
-        "city": ([_t("City")], lambda r: [r.customer.city]),
-        "status": ([_t("Status")], lambda r: [r.customer.get_status_display()]),
-        "tags": ([_t("Tags")], lambda r: ["、".join(t.name for t in r.tags)]),
+        "city": ([gettext("City")], lambda r: [r.customer.city]),
+        "status": ([gettext("Status")], lambda r: [r.customer.get_status_display()]),
+        "tags": ([gettext("Tags")], lambda r: ["、".join(t.name for t in r.tags)]),
     }
 
 

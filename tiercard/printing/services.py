@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
@@ -82,7 +82,7 @@ def card_print(*, actor: User, customer_id: int | str, today: dt.date | None = N
         )
     stamp = day.strftime("%Y%m%d")
     return PrintedFile(
-        filename=f"{_t('Customer card')}-{_safe(sheet.name)}-{stamp}.pdf",
+        filename=f"{gettext('Customer card')}-{_safe(sheet.name)}-{stamp}.pdf",
         ascii_filename=f"card-{sheet.customer_id}-{stamp}.pdf",
         content_type=PDF,
         content=content,
@@ -115,7 +115,7 @@ def member_table_print(*, actor: User, view: TableView) -> PrintedFile:
         )
     stamp = business_today().strftime("%Y%m%d")
     return PrintedFile(
-        filename=f"{_t('Member table')}-{stamp}.pdf",
+        filename=f"{gettext('Member table')}-{stamp}.pdf",
         ascii_filename=f"members-{stamp}.pdf",
         content_type=PDF,
         content=content,

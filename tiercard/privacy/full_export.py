@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
@@ -53,9 +53,9 @@ M = TypeVar("M", bound=models.Model)
 
 def kind_labels() -> dict[str, str]:
     return {
-        "customers": _t("Customers"),
-        "purchases": _t("Purchases"),
-        "points": _t("Points ledger"),
+        "customers": gettext("Customers"),
+        "purchases": gettext("Purchases"),
+        "points": gettext("Points ledger"),
     }
 
 
@@ -181,57 +181,57 @@ def customer_rows_query(viewer: User, filters: ExportFilters, ladder: Ladder) ->
 
 def _customer_header() -> list[str]:
     return [
-        _t("Customer no."),
-        _t("Type"),
-        _t("Name"),
-        _t("English name"),
-        _t("External id"),
-        _t("Status"),
-        _t("Tier"),
-        _t("Points balance"),
-        _t("Growth value"),
-        _t("Mobile / phone"),
-        _t("Email"),
-        _t("WeChat"),
-        _t("QQ"),
-        _t("Contact persons"),
-        _t("Gender"),
-        _t("Birthday"),
-        _t("Occupation"),
-        _t("Company"),
-        _t("Position"),
-        _t("Province / region"),
-        _t("City"),
-        _t("District"),
-        _t("Address"),
-        _t("Postal code"),
-        _t("Industry"),
-        _t("Company size"),
-        _t("Unified social credit code"),
-        _t("Credit rating"),
-        _t("Credit limit"),
-        _t("Payment terms"),
-        _t("Source channel"),
-        _t("Registration date"),
-        _t("Account manager"),
-        _t("Team"),
-        _t("Tags"),
-        _t("Orders (all time)"),
-        _t("Total spend"),
-        _t("Last purchase"),
-        _t("Last contact"),
-        _t("Consents to data processing"),
-        _t("Consents to marketing"),
-        _t("Needs"),
-        _t("Interests"),
-        _t("Preferences"),
-        _t("Notes"),
-        _t("Erased"),
+        gettext("Customer no."),
+        gettext("Type"),
+        gettext("Name"),
+        gettext("English name"),
+        gettext("External id"),
+        gettext("Status"),
+        gettext("Tier"),
+        gettext("Points balance"),
+        gettext("Growth value"),
+        gettext("Mobile / phone"),
+        gettext("Email"),
+        gettext("WeChat"),
+        gettext("QQ"),
+        gettext("Contact persons"),
+        gettext("Gender"),
+        gettext("Birthday"),
+        gettext("Occupation"),
+        gettext("Company"),
+        gettext("Position"),
+        gettext("Province / region"),
+        gettext("City"),
+        gettext("District"),
+        gettext("Address"),
+        gettext("Postal code"),
+        gettext("Industry"),
+        gettext("Company size"),
+        gettext("Unified social credit code"),
+        gettext("Credit rating"),
+        gettext("Credit limit"),
+        gettext("Payment terms"),
+        gettext("Source channel"),
+        gettext("Registration date"),
+        gettext("Account manager"),
+        gettext("Team"),
+        gettext("Tags"),
+        gettext("Orders (all time)"),
+        gettext("Total spend"),
+        gettext("Last purchase"),
+        gettext("Last contact"),
+        gettext("Consents to data processing"),
+        gettext("Consents to marketing"),
+        gettext("Needs"),
+        gettext("Interests"),
+        gettext("Preferences"),
+        gettext("Notes"),
+        gettext("Erased"),
     ]
 
 
 def _yes(value: bool) -> str:
-    return _t("Yes") if value else _t("No")
+    return gettext("Yes") if value else gettext("No")
 
 
 def _customer_cells(
@@ -329,27 +329,27 @@ def purchase_rows_query(viewer: User, filters: ExportFilters) -> QuerySet[Purcha
 
 def _purchase_header() -> list[str]:
     return [
-        _t("Purchase no."),
-        _t("Time"),
-        _t("Customer no."),
-        _t("Customer"),
-        _t("Reference"),
-        _t("Channel"),
-        _t("Store"),
-        _t("Sales rep"),
-        _t("Payment method"),
-        _t("Subtotal"),
-        _t("Order discount"),
-        _t("Amount"),
-        _t("Returned"),
-        _t("Note"),
-        _t("Line"),
-        _t("SKU"),
-        _t("Item"),
-        _t("Quantity"),
-        _t("Unit price"),
-        _t("Line discount"),
-        _t("Line amount"),
+        gettext("Purchase no."),
+        gettext("Time"),
+        gettext("Customer no."),
+        gettext("Customer"),
+        gettext("Reference"),
+        gettext("Channel"),
+        gettext("Store"),
+        gettext("Sales rep"),
+        gettext("Payment method"),
+        gettext("Subtotal"),
+        gettext("Order discount"),
+        gettext("Amount"),
+        gettext("Returned"),
+        gettext("Note"),
+        gettext("Line"),
+        gettext("SKU"),
+        gettext("Item"),
+        gettext("Quantity"),
+        gettext("Unit price"),
+        gettext("Line discount"),
+        gettext("Line amount"),
     ]
 
 
@@ -402,18 +402,18 @@ def points_rows_query(viewer: User, filters: ExportFilters) -> QuerySet[PointsEn
 
 def _points_header() -> list[str]:
     return [
-        _t("Entry no."),
-        _t("Time"),
-        _t("Customer no."),
-        _t("Customer"),
-        _t("Kind"),
-        _t("Points"),
-        _t("Balance after"),
-        _t("Purchase no."),
-        _t("Reverses entry"),
-        _t("Reference"),
-        _t("Note"),
-        _t("By"),
+        gettext("Entry no."),
+        gettext("Time"),
+        gettext("Customer no."),
+        gettext("Customer"),
+        gettext("Kind"),
+        gettext("Points"),
+        gettext("Balance after"),
+        gettext("Purchase no."),
+        gettext("Reverses entry"),
+        gettext("Reference"),
+        gettext("Note"),
+        gettext("By"),
     ]
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
@@ -96,6 +96,13 @@ def _verbose(model: type[models.Model], name: str) -> str | Promise:
 
 # Consent has its own section.
 CARD_FIELDS = ("id", *PROFILE_FIELDS, *FIGURE_FIELDS, "created_at", "updated_at", "erased_at")
+# Fields whose model has no translated verbose name (Django would print "created at").
+CARD_LABELS: dict[str, str | Promise] = {
+    "id": _("Customer no."),
+    "first_purchase_at": _("First purchase"),
+    "created_at": _("Card created"),
+    "updated_at": _("Last changed"),
+}
 
 
 def _card(customer: Customer) -> Section:
@@ -106,17 +113,19 @@ def _card(customer: Customer) -> Section:
     ]
     rows = []
     for name in CARD_FIELDS:
-        label = _("Customer no.") if name == "id" else _verbose(Customer, name)
+        label = CARD_LABELS.get(name) or _verbose(Customer, name)
         raw: Any = getattr(customer, name)
         value = raw
         if getattr(customer, f"get_{name}_display", None) and raw:
             value = _display(customer, name)
         rows.append({"field": str(label), "key": name, "value": value, "raw": raw})
-    rows.append({"field": _t("Account manager"), "key": "owner", "value": _user(customer.owner)})
-    rows.append({"field": _t("Team"), "key": "team", "value": str(customer.team or "")})
+    rows.append(
+        {"field": gettext("Account manager"), "key": "owner", "value": _user(customer.owner)}
+    )
+    rows.append({"field": gettext("Team"), "key": "team", "value": str(customer.team or "")})
     rows.append(
         {
-            "field": _t("Tags"),
+            "field": gettext("Tags"),
             "key": "tags",
             "value": "、".join(t.name for t in customer.tags.all()),
         }
@@ -352,7 +361,7 @@ def _json_document(customer: Customer, sections: list[Section]) -> bytes:
 
 def _xlsx_value(value: Any) -> Any:
     if isinstance(value, bool):
-        return _t("Yes") if value else _t("No")
+        return gettext("Yes") if value else gettext("No")
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dt.datetime):

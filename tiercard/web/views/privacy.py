@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -77,7 +77,8 @@ def erase_view(request: HttpRequest, pk: int) -> HttpResponse:
             status = 409
         else:
             messages.success(
-                request, _t("The customer's personal data was erased. Purchases and points stay.")
+                request,
+                gettext("The customer's personal data was erased. Purchases and points stay."),
             )
             return redirect("web:customer_detail", pk=customer.pk)
     context = {"customer": customer, "form": form}
