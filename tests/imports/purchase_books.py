@@ -131,7 +131,7 @@ def purchase_file(folder: Path, book: dict[str, Any]) -> Path:
         ["SO-16", p["climber"], at(12), "茶", "1", "", "-5"],  # invalid
         ["SO-17", "13000000000", at(11), "茶", "1", "", "10"],  # nobody has this phone
         ["", p["plain"], at(10), "茶点", "1", "", "26.5"],  # no order number
-        ["", p["plain"], at(10), "茶点", "1", "", "26.5"],  # the same again: a replay
+        ["", p["plain"], at(10), "茶点", "1", "", "26.5"],  # the same again: recorded once
         ["SO-18", p["solar"], at(solar), "茶", "3", "", "450"],  # birthday month
         ["SO-19", p["solar"], at(solar), "茶", "1", "", "0"],  # nothing paid
         ["SO-20", p["plain"], at(3), "茶", "1", "", "88"],

@@ -90,6 +90,7 @@ def test_bulk_path_writes_what_the_checkout_writes(
         (13, "duplicate_external_ref"),
         (20, "negative_amount"),
         (21, "link_not_found"),
+        (23, "duplicate_in_file"),  # a warning: the same content as row 22, recorded once
         (27, "customer_archived"),
     }
     kinds = {(kind, suffix.rsplit(":", 1)[1]) for _c, kind, _p, _b, suffix, *_ in slow["points"]}
@@ -164,7 +165,8 @@ def test_bulk_all_or_nothing_and_dry_run_write_nothing(
             sorted((p.row_number, p.column, p.code) for p in checked.problems.all()),
         )
     assert verdicts[BULK] == verdicts[SLOW]  # the check reads the same on both paths
-    assert (checked.new_count, checked.unchanged_count, checked.invalid_count) == (22, 1, 4)
+    # As the commit counts them: row 23 repeats row 22 (no order number), recorded once.
+    assert (checked.new_count, checked.unchanged_count, checked.invalid_count) == (21, 2, 4)
     with pytest.raises(Conflict) as refused:
         import_commit(actor=actor, batch_id=checked.pk, skip_invalid=False)
     assert refused.value.code == "import_invalid_rows"

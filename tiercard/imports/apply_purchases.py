@@ -18,7 +18,9 @@ rather than half an hour, 25 on PostgreSQL rather than an hour and a half). The 
 number is the purchase's ``external_ref`` (the database keeps it unique): importing the same
 file again, or an order the till already sent, replays instead of doubling. Rows without an
 order number get a reference derived from their content (customer, time, amount, item), so
-they too are recorded once. The import mode does not apply: purchases are never updated, an
+they too are recorded once; a row repeating an earlier row of the same file that way is
+told to the user (a warning naming that row) and counted unchanged, in the check as in the
+commit, on both paths. The import mode does not apply: purchases are never updated, an
 order already recorded counts as unchanged. Both paths record one ``ImportChange`` per
 purchase, so the undo returns a bulk-imported purchase exactly as any other.
 
@@ -138,6 +140,8 @@ class PurchaseApplier:
         self.key = batch.match_key
         self.finder = CustomerFinder(actor, self.key)
         self.orders_seen: set[int] = set()  # hashes of order numbers already applied
+        # Hashes of content references (rows without an order number) → their first row.
+        self.contents_seen: dict[int, int] = {}
         self.refs: dict[str, tuple[int, Decimal]] = {}
         self.dry_run = False  # set by the driver: the check validates without the checkout
         # Large files take the bulk path; it writes what the checkout writes, as the checkout
@@ -225,6 +229,8 @@ class PurchaseApplier:
             if first.values.get(name):
                 data[name] = first.values[name]
         purchase, built = self._validated(customer_id, data, unit)
+        if not order_key(first) and self._repeats_earlier_row(unit, ref):
+            return UNCHANGED
         known = self.refs.get(ref)
         if known is not None:
             if known == (customer_id, purchase.total):
@@ -237,6 +243,32 @@ class PurchaseApplier:
                 field="order_no",
             )
         return Order(unit, customer_id, data, purchase, built)
+
+    def _repeats_earlier_row(self, unit: Unit, ref: str) -> bool:
+        """A row without an order number that repeats an earlier row of this file (same
+        customer, time, amount and item) is the same purchase by its content reference: it is
+        recorded once. Said as a warning naming the earlier row, and the row counted
+        unchanged, alike in the check and the commit, on both paths."""
+        digest = int.from_bytes(hashlib.blake2b(ref.encode(), digest_size=8).digest(), "big")
+        first = self.contents_seen.setdefault(digest, unit[0].number)
+        if first == unit[0].number:
+            return False
+        unit[0].notes.append(
+            RowProblem(
+                row=unit[0].number,
+                code="duplicate_in_file",
+                message=_(
+                    "The same purchase as row %(first)s (same customer, time, amount and item; "
+                    "no order number), so it is recorded once. If it is a separate purchase, "
+                    "give each row its own order number."
+                ),
+                column=self.header_of.get("order_no", ""),
+                field="order_no",
+                severity="warning",
+                params={"first": first},
+            )
+        )
+        return True
 
     def check_open(self, order: Order) -> None:
         """An archived card takes no purchases (as the checkout refuses them)."""

@@ -186,6 +186,7 @@ def _record(unit: Unit, outcome: str | list[RowProblem], tally: Tally, spool: Pr
             spool.add(note)
             tally.warnings += 1
             tally.possible_duplicates += note.code == "possible_duplicate"
+            tally.duplicates += note.code == "duplicate_in_file"  # a repeat counted unchanged
     if problems:
         tally.invalid += len(unit)
         tally.duplicates += len(unit) if any(p.code == "duplicate_in_file" for p in problems) else 0
