@@ -7,7 +7,7 @@ import pytest
 from tiercard.core.contacts import credit_code_with_check_digit
 from tiercard.dedupe import keys
 from tiercard.dedupe.profile import Profile, compare
-from tiercard.dedupe.scoring import Level, Reason, level_of, score, score_mask
+from tiercard.dedupe.scoring import WEIGHTS, Level, Reason, level_of, score, score_mask
 
 CODE = credit_code_with_check_digit("91440300MA5F12345")
 
@@ -119,9 +119,10 @@ def test_scores_and_levels(reasons: set[Reason], value: int, level: Level | None
     result = score(reasons)
     assert (result.value, result.level) == (value, level)
     assert score_mask(result.mask) == result
-    assert (
-        list(result.reasons) == sorted(reasons, key=lambda r: (-{1: 100}.get(int(r), 0), 0)) or True
-    )
+    # every given reason exactly once, strongest (highest weight) first
+    assert sorted(result.reasons) == sorted(reasons)
+    weights = [WEIGHTS[r] for r in result.reasons]
+    assert weights == sorted(weights, reverse=True)
 
 
 def test_reasons_are_ordered_strongest_first() -> None:

@@ -10,7 +10,7 @@ import pytest
 from tests.dedupe.conftest import Twins, buy, world
 from tests.loyalty.conftest import assert_ledger_consistent
 from tiercard.accounts.models import User
-from tiercard.audit.models import AuditEvent
+from tiercard.audit.models import AuditAction, AuditEvent
 from tiercard.cards.models import CardNote
 from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tiercard.core.timeutils import business_today
@@ -104,8 +104,28 @@ def test_unmerge_restores_exactly(twins: Twins, users: dict[str, User]) -> None:
         actor=users["mgr_east"], survivor_id=s.pk, merged_id=m.pk, picks={"name": "merged"}
     )
 
+    last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
     customers_unmerge(actor=users["mgr_east"], merge_id=record.pk)
 
+    undone = AuditEvent.objects.filter(pk__gt=last)
+    by_type = {(e.object_type, e.action): e for e in undone}
+    merge_row = by_type[("dedupe.mergerecord", AuditAction.UPDATE)]
+    assert (merge_row.actor, merge_row.object_id, merge_row.customer_id, merge_row.note) == (
+        users["mgr_east"],
+        str(record.pk),
+        s.pk,
+        "unmerge",
+    )
+    assert merge_row.changes == {"undone": [False, True], "survivor": s.pk, "merged": m.pk}
+    restored = by_type[("customers.customer", AuditAction.RESTORE)]
+    assert (restored.actor, restored.object_id, restored.customer_id) == (
+        users["mgr_east"],
+        str(m.pk),
+        m.pk,
+    )
+    assert restored.changes["merged_into"] == [s.pk, None]
+    assert restored.changes["status"] == ["archived", "active"]
     after = world(s.pk, m.pk)
     for key in ("purchases", "interactions", "notes", "contacts", "points", "tags", "lots"):
         assert after[key] == before[key], key
@@ -140,11 +160,14 @@ def test_unmerge_refused_when_moved_points_were_spent(twins: Twins, users: dict[
     points_adjust(actor=users["admin"], customer_id=s.pk, points=-balance, reason="兑换", key="k1")
     state = world(s.pk, m.pk)
 
+    logged = AuditEvent.objects.count()
+
     with pytest.raises(Conflict) as refused:
         customers_unmerge(actor=users["admin"], merge_id=record.pk)
 
     assert refused.value.code == "points_spent"
     assert world(s.pk, m.pk) == state
+    assert AuditEvent.objects.count() == logged
     assert MergeRecord.objects.get(pk=record.pk).undone_at is None
 
 

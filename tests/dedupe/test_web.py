@@ -9,8 +9,9 @@ from django.test import Client
 
 from tests.dedupe.conftest import Twins, world
 from tests.web.conftest import block
+from tiercard.audit.models import AuditEvent
 from tiercard.customers.models import Customer
-from tiercard.dedupe.models import DuplicatePair, MergeRecord, PairStatus
+from tiercard.dedupe.models import DuplicatePair, MergeRecord, PairStatus, ScanState
 from tiercard.dedupe.scan import dedupe_scan
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +178,60 @@ def test_create_form_warns_within_scope_then_creates_anyway(
     # Another rep is not told about rep_east1's customers: no warning, created at once.
     other = english(login("rep_south"))
     assert other.post("/customers/new/", data).status_code == 302
+
+
+# --- the whole-base scan ------------------------------------------------------------------------
+
+
+def scan_state() -> tuple[int, list[tuple[int, int]], int]:
+    state = ScanState.objects.filter(pk=1).first()
+    pairs = sorted(DuplicatePair.objects.values_list("customer_a_id", "customer_b_id"))
+    return (state.scan_no if state else 0, pairs, AuditEvent.objects.count())
+
+
+def test_an_admin_runs_the_scan_and_sees_what_it_found(
+    login: Callable[[str], Client], twins: Twins
+) -> None:
+    client = english(login("admin"))
+    queue = client.get("/duplicates/").content.decode()
+    assert 'action="/duplicates/scan/"' in queue  # the button
+    assert not DuplicatePair.objects.exists()
+
+    done = client.post("/duplicates/scan/", follow=True)
+
+    assert done.redirect_chain == [("/duplicates/", 302)]
+    page = done.content.decode()
+    assert "Scan finished: 1 pairs found, 1 new." in page
+    table = block(done.content, "id", "pairs")
+    assert table is not None and "张伟" in table and "same phone" in table
+    pair = DuplicatePair.objects.get()
+    assert (pair.customer_a_id, pair.customer_b_id) == (twins.survivor.pk, twins.merged.pk)
+    scan_no, _pairs, _logged = scan_state()
+    assert scan_no == 1
+    event = AuditEvent.objects.get(object_type="dedupe.scan")
+    assert (event.actor.username, event.interface, event.changes["pairs_new"]) == (
+        "admin",
+        "web",
+        1,
+    )
+
+
+@pytest.mark.parametrize("who", ["mgr_east", "rep_east1", "service", "marketing"])
+def test_only_an_admin_may_scan_and_a_refusal_changes_nothing(
+    login: Callable[[str], Client], twins: Twins, who: str
+) -> None:
+    client = login(who)
+    before = scan_state()
+
+    assert client.post("/duplicates/scan/").status_code == 403
+
+    assert scan_state() == before
+    if who == "mgr_east":  # a manager reviews the queue but has no scan button
+        assert 'action="/duplicates/scan/"' not in client.get("/duplicates/").content.decode()
+
+
+def test_the_scan_runs_on_post_only(login: Callable[[str], Client], twins: Twins) -> None:
+    client = login("admin")
+    before = scan_state()
+    assert client.get("/duplicates/scan/").status_code == 405
+    assert scan_state() == before
