@@ -369,3 +369,30 @@ def test_upload_sizes_django_lets_through_and_the_limit_in_the_users_language(
     assert "文件大小为 2.5 MB，上限为 2 MB。请拆分为较小的文件。" in html
     assert "文件最大 2 MB" in html
     assert state() == before and len(list(store.iterdir())) == 1
+
+
+def test_a_company_sheet_with_contact_persons_through_the_pages(
+    login: Callable[[str], Client],
+) -> None:
+    from tiercard.customers.models import Contact
+
+    client = login("rep_east1")
+    rows = [
+        ("企业名称", "联系人姓名", "联系人职务", "手机"),
+        ("杭州明远茶业有限公司", "陈静", "采购经理", "13812340001"),
+    ]
+    upload(client, csv_upload(rows))
+    batch = ImportBatch.objects.get()
+    page = client.get(f"/imports/{batch.pk}/mapping/").content.decode()
+    assert 'value="contact_name" selected' in page and 'value="contact_title" selected' in page
+    assert "Contact person: position" in page
+    client.post(f"/imports/{batch.pk}/mapping/", mapping_post(batch))
+    client.post(f"/imports/{batch.pk}/commit/", {"confirm": "on"})
+    batch.refresh_from_db()
+    assert (batch.status, batch.new_count) == (ImportStatus.COMMITTED, 1)
+    card = Customer.objects.get()
+    assert (card.name, card.kind) == ("杭州明远茶业有限公司", "company")
+    assert list(Contact.objects.values_list("customer", "name", "title")) == [
+        (card.pk, "陈静", "采购经理")
+    ]
+    assert "陈静" in client.get(f"/customers/{card.pk}/").content.decode()

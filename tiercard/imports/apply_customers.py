@@ -17,6 +17,11 @@ Rules (tested in ``tests/imports/test_services_customers.py``):
   manual override (reason "import #N", one year) set by a manager; a lower one is noted and
   left (purchases decide, never a sheet downgrade);
 - ``spend_total`` is read but never written: spend comes from imported purchases;
+- a contact person (``contact_*`` columns) is added through ``contact_add`` to the new or
+  updated card, unless the card already has one of that name (and, when both give one, that
+  mobile): re-running the file adds none, and an existing contact person is never changed.
+  The card's first contact person is its primary one. A new card whose name column is a
+  company column (企业名称 ...) and whose sheet gives no type is a company;
 - a new customer that looks like a card the actor can see (``dedupe.candidates_for``:
   phone, email, credit code, company core, pinyin + city) is created all the same, with a
   ``possible_duplicate`` note naming those cards, for the duplicate review to settle.
@@ -35,8 +40,16 @@ from django.utils.translation import gettext_lazy as _
 from tiercard.accounts import policy
 from tiercard.accounts.models import Role, User
 from tiercard.core.errors import DomainError
+from tiercard.core.text import fold_width
 from tiercard.core.timeutils import business_today
-from tiercard.customers.models import ContactPointKind, Customer, SourceChannel
+from tiercard.customers.contact_persons import contact_add
+from tiercard.customers.models import (
+    Contact,
+    ContactPointKind,
+    Customer,
+    CustomerKind,
+    SourceChannel,
+)
 from tiercard.customers.services import customer_create, customer_update
 from tiercard.dedupe.candidates import candidates_for
 from tiercard.imports import bulk_customers as bulk
@@ -51,7 +64,7 @@ from tiercard.imports.apply_base import (
     record_change,
     service_problems,
 )
-from tiercard.imports.headers import CUSTOMER_KEY_FIELD
+from tiercard.imports.headers import CONTACT_FIELDS, CUSTOMER_KEY_FIELD, names_a_company
 from tiercard.imports.models import ChangeAction, ImportBatch, ImportMode, MatchKey
 from tiercard.imports.permissions import can_set_opening_points, can_set_tier
 from tiercard.imports.problems import RowProblem
@@ -61,9 +74,11 @@ from tiercard.loyalty.services.overrides import tier_override
 from tiercard.loyalty.services.points import points_adjust
 from tiercard.loyalty.services.state import active_programme
 
-IMPORT_ONLY = frozenset({"points", "tier", "spend_total", "owner"})
+IMPORT_ONLY = frozenset({"points", "tier", "spend_total", "owner", *CONTACT_FIELDS})
 LIST_FIELDS = ("phones", "emails", "tags")
 OVERRIDE_DAYS = 365
+SLOW_FIELDS = ("points", "tier", "owner", *CONTACT_FIELDS)
+"""Cells that send a new customer's row through the per-row services."""
 
 
 def opening_key(customer_id: int) -> str:
@@ -106,6 +121,19 @@ def same_value(stored: Any, given: Any) -> bool:
     if given is None or given == "":
         return stored in (None, "")
     return str(stored if stored is not None else "").strip() == str(given).strip()
+
+
+def _folded(text: Any) -> str:
+    return "".join(fold_width(str(text or "")).lower().split())
+
+
+def _same_person(data: dict[str, Any], name: str, mobile: str) -> bool:
+    """Whether a stored contact person (name, mobile) is the sheet's: the same name, and the
+    same mobile when both have one (the last eight digits: the sheet may write +86)."""
+    if _folded(data.get("name")) != _folded(name):
+        return False
+    given = "".join(ch for ch in fold_width(str(data.get("mobile") or "")) if ch.isdigit())
+    return not (given and mobile) or given[-8:] == mobile[-8:]
 
 
 def load_cards(ids: set[int]) -> dict[int, Customer]:
@@ -250,8 +278,9 @@ class CustomerApplier:
     # --- the fast path of large files (``bulk_customers``) ----------------------------------
 
     def fast_eligible(self, row: ParsedRow) -> bool:
-        """New-customer rows without owner, points or tier cells may be created set-based."""
-        return self.bulk and not any(row.values.get(k) for k in ("points", "tier", "owner"))
+        """New-customer rows without owner, points, tier or contact person cells may be
+        created set-based (the customer app's bulk service writes cards alone)."""
+        return self.bulk and not any(row.values.get(k) for k in SLOW_FIELDS)
 
     def apply_bulk(
         self, chunk: Sequence[Unit], *, dry_run: bool
@@ -331,6 +360,8 @@ class CustomerApplier:
         data = self._data(row)
         data.setdefault("source_channel", SourceChannel.IMPORT)
         data.update(self._owner(row, None, creating=True))
+        if self._contact_data(row) and names_a_company(self.header_of.get("name", "")):
+            data.setdefault("kind", CustomerKind.COMPANY)
         try:
             customer = customer_create(actor=self.actor, data=data)
         except DomainError as error:
@@ -344,6 +375,7 @@ class CustomerApplier:
         )
         self._possible_duplicates(row, customer.pk, data)
         self._loyalty(row, customer.pk, new=True)
+        self._contact(row, customer.pk)
         return NEW
 
     def _possible_duplicates(self, row: ParsedRow, customer_id: int, data: dict[str, Any]) -> None:
@@ -403,7 +435,39 @@ class CustomerApplier:
                     after={k: after[k] for k in keys},
                 )
         loyalty = self._loyalty(row, card.pk, new=False)
-        return UPDATED if changed or loyalty else UNCHANGED
+        contact = self._contact(row, card.pk)
+        return UPDATED if changed or loyalty or contact else UNCHANGED
+
+    # --- contact persons -----------------------------------------------------------------
+
+    def _contact_data(self, row: ParsedRow) -> dict[str, Any]:
+        return {key: row.values[name] for name, key in CONTACT_FIELDS.items() if name in row.values}
+
+    def _contact(self, row: ParsedRow, customer_id: int) -> bool:
+        """Add the row's contact person to the card unless it has them already (True when
+        one was added)."""
+        data = self._contact_data(row)
+        if not data:
+            return False
+        held = list(Contact.objects.filter(customer_id=customer_id).values_list("name", "mobile"))
+        if any(_same_person(data, name, mobile) for name, mobile in held):
+            return False
+        data["is_primary"] = not held
+        try:
+            contact = contact_add(actor=self.actor, customer_id=customer_id, data=data)
+        except DomainError as error:
+            names = {key: name for name, key in CONTACT_FIELDS.items()}
+            raise RowFailed(
+                service_problems(error, [row], self.header_of, field_names=names)
+            ) from error
+        record_change(
+            self.batch,
+            row,
+            model="customers.contact",
+            object_id=contact.pk,
+            after={"name": contact.name, "customer_id": customer_id},
+        )
+        return True
 
     # --- points and tier -----------------------------------------------------------------
 

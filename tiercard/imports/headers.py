@@ -118,7 +118,6 @@ CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
             "会员名称",
             "名称",
             "客户",
-            "联系人姓名",
             "name",
             "customername",
             "fullname",
@@ -251,7 +250,82 @@ CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "source_channel", _("Source"), False, ("来源", "客户来源", "来源渠道", "source"), "choice"
     ),
+    # A contact person (联系人) of the card: added to it once (``apply_customers``).
+    FieldSpec(
+        "contact_name",
+        _("Contact person"),
+        False,
+        ("联系人", "联系人姓名", "联系人名称", "对接人", "contactperson", "contactname"),
+        help=_("Added to the card as a contact person, once (re-running the file adds none)."),
+    ),
+    FieldSpec(
+        "contact_title",
+        _("Contact person: position"),
+        False,
+        (
+            "联系人职务",
+            "联系人职位",
+            "联系人岗位",
+            "联系人头衔",
+            "contacttitle",
+            "contactposition",
+        ),
+    ),
+    FieldSpec(
+        "contact_department",
+        _("Contact person: department"),
+        False,
+        ("联系人部门", "联系人所在部门", "contactdepartment"),
+    ),
+    FieldSpec(
+        "contact_mobile",
+        _("Contact person: mobile"),
+        False,
+        (
+            "联系人手机",
+            "联系人手机号",
+            "联系人手机号码",
+            "联系人电话",
+            "联系人联系电话",
+            "联系人联系方式",
+            "contactmobile",
+            "contactphone",
+        ),
+    ),
+    FieldSpec(
+        "contact_phone",
+        _("Contact person: landline"),
+        False,
+        ("联系人座机", "联系人固话", "联系人办公电话", "contactlandline"),
+    ),
+    FieldSpec(
+        "contact_email",
+        _("Contact person: email"),
+        False,
+        ("联系人邮箱", "联系人电子邮箱", "联系人email", "contactemail"),
+    ),
+    FieldSpec(
+        "contact_wechat", _("Contact person: WeChat"), False, ("联系人微信", "contactwechat")
+    ),
 )
+
+CONTACT_FIELDS = {
+    "contact_name": "name",
+    "contact_title": "title",
+    "contact_department": "department",
+    "contact_mobile": "mobile",
+    "contact_phone": "phone",
+    "contact_email": "email",
+    "contact_wechat": "wechat",
+}
+"""Import field → the key ``customers.contact_persons.contact_add`` takes."""
+
+
+def names_a_company(header: str) -> bool:
+    """Whether a column header is one of the company field's (企业名称, 公司名称, company ...)."""
+    spec = next(f for f in CUSTOMER_FIELDS if f.name == "company_name")
+    return normalise_header(header) in {normalise_header(a) for a in spec.aliases}
+
 
 PURCHASE_FIELDS: tuple[FieldSpec, ...] = (
     *_LINK,
@@ -463,7 +537,21 @@ def guess_mapping(kind: str, headers: Sequence[str]) -> dict[int, str]:
             name = hits.pop()
             mapping[i] = name
             taken.add(name)
+    if kind == ImportKind.CUSTOMERS:
+        _company_sheet(mapping, headers)
     return dict(sorted(mapping.items()))
+
+
+def _company_sheet(mapping: dict[int, str], headers: Sequence[str]) -> None:
+    """A sheet of companies and their contact persons (企业名称, 联系人姓名, 手机) has no name
+    column: its company column is the card's name (the applier makes such cards companies)."""
+    fields = set(mapping.values())
+    if "name" in fields or not fields & set(CONTACT_FIELDS):
+        return
+    for index, name in mapping.items():
+        if name == "company_name":
+            mapping[index] = "name"
+            return
 
 
 def mapping_from_profile(headers: Sequence[str], saved: Mapping[str, str]) -> dict[int, str]:

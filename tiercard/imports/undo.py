@@ -8,7 +8,8 @@ In reverse order of the changes (so points and tiers go before the customers the
   points already spent cannot be: reported as a conflict;
 - a tier override it set is cleared (``tier_override_clear``) if it is still the import's
   own; the next review grades the customer normally;
-- an interaction it logged is removed (audited as a deletion);
+- an interaction it logged is removed (audited as a deletion), and so is a contact person it
+  added (``contact_remove``);
 - fields it updated are put back (``customer_update``) where they still hold what the import
   wrote; a field someone changed since is left alone and reported as a conflict;
 - a customer it created is archived (``customer_archive``, reversible) when nothing outside
@@ -33,7 +34,8 @@ from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
 from tiercard.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from tiercard.customers.models import Customer, CustomerStatus
+from tiercard.customers.contact_persons import contact_remove
+from tiercard.customers.models import Contact, Customer, CustomerStatus
 from tiercard.customers.services import customer_archive, customer_update
 from tiercard.imports.apply_customers import load_cards, snapshot
 from tiercard.imports.models import (
@@ -146,6 +148,11 @@ class _Undo:
 
     def _interactions_interaction(self, change: ImportChange) -> bool:
         interaction_remove(actor=self.actor, interaction_id=change.object_id, reason=self.reason)
+        return True
+
+    def _customers_contact(self, change: ImportChange) -> bool:
+        if Contact.objects.filter(pk=change.object_id).exists():
+            contact_remove(actor=self.actor, contact_id=change.object_id)
         return True
 
     def _customers_customer(self, change: ImportChange) -> bool:
