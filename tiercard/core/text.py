@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pypinyin import Style, lazy_pinyin
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_SPACES = re.compile(r"\s+")
 
 SYLLABLES_MEMO = 65_536
 
@@ -118,7 +117,7 @@ def clean_text(text: str) -> str:
     """NFC-normalise, fold width, collapse runs of whitespace, strip."""
     if not text.isascii():  # ASCII is already NFC and half-width
         text = unicodedata.normalize("NFC", text.translate(HALF_WIDTH))
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split's whitespace is the regex ``\s``'s
 
 
 def has_cjk(text: str) -> bool:
@@ -160,7 +159,7 @@ def name_romanisations(name: str, *, person: bool = True) -> Romanisation:
         word = re.sub(r"[^0-9a-z]", "", name.lower())
         initials = "".join(part[0] for part in re.findall(r"[0-9a-z]+", name.lower()))
         return Romanisation(pinyin=word, initials=initials, variants=())
-    compact = re.sub(r"\s+", "", name)
+    compact = "".join(name.split())
     common = _syllables(compact)
     if not person:
         return Romanisation(

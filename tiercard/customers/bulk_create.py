@@ -137,7 +137,7 @@ class _Drafts:
             name_of[k] for k, v in customer.__dict__.items() if k in name_of and v is not base[k]
         }
         found = FieldErrors()
-        cs._full_clean(customer, found, skip=[n for n in self.fields if n not in changed])
+        cs._full_clean(customer, found, only=changed)
         if not found and not self.template_errors:
             return
         for name in self.fields:

@@ -307,10 +307,12 @@ CLEAN_EXCLUDED = ("owner", "team", "created_by", "merged_into", "registered_on")
 """Fields the model check skips: set by the services themselves, or checked by their rules."""
 
 
-def _full_clean(customer: Customer, errors: FieldErrors, *, skip: Iterable[str] = ()) -> None:
-    """The model's shape checks; ``skip`` names more fields to leave out (the bulk service
-    skips the fields a new card shares with its already checked template)."""
-    full_clean_into(customer, errors, exclude=[*CLEAN_EXCLUDED, *skip])
+def _full_clean(
+    customer: Customer, errors: FieldErrors, *, only: Iterable[str] | None = None
+) -> None:
+    """The model's shape checks; ``only`` names the fields to check (the bulk service checks
+    the fields a new card's values changed from its already checked template)."""
+    full_clean_into(customer, errors, exclude=CLEAN_EXCLUDED, only=only)
 
 
 def _check_unique(customer: Customer, errors: FieldErrors) -> None:
