@@ -257,3 +257,144 @@ def test_a_phone_of_another_reps_customer_leaks_nothing(
     client.post(f"/imports/{pk}/commit", {"skip_invalid": True})
     south.refresh_from_db()
     assert south.name == "王五" and south.owner.username == "rep_south"
+
+
+# --- purchases and interactions, mapping profiles, zip bombs, Chinese -----------------------
+
+PURCHASES = [
+    ("订单号", "手机", "下单时间", "商品", "实付金额"),
+    ("A-1", "13812345678", "2024-05-01 10:00", "茶叶", "100"),
+    ("A-1", "13812345678", "2024-05-01 10:00", "茶具", "50"),
+    ("A-2", "13812345678", "2024-05-03 10:00", "茶叶", "-5"),
+]
+INTERACTIONS = [
+    ("手机", "时间", "方式", "内容"),
+    ("13812345678", "2024-05-01 10:00", "电话", "询价"),
+    ("13812345678", "2024-05-02 15:00", "拜访", "送样品"),
+    ("13812345678", "2024-05-03", "飞鸽", "?"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "rows", "bad"),
+    [
+        ("purchases", PURCHASES, (4, "实付金额", "negative_amount")),
+        ("interactions", INTERACTIONS, (4, "方式", "bad_choice")),
+    ],
+)
+def test_purchases_and_interactions_end_to_end(
+    api: Callable[..., ApiClient],
+    book: dict[str, Customer],
+    kind: str,
+    rows: list[tuple[str, ...]],
+    bad: tuple[int, str, str],
+) -> None:
+    from tiercard.interactions.models import Interaction
+    from tiercard.sales.models import Purchase
+
+    client = api("rep_east1", lang="en")
+    response = post_file(client, csv_bytes(rows), kind=kind)
+    assert response.status_code == 201, response.content
+    batch = response.json()
+    assert batch["kind"] == kind and batch["missing_required"] == []
+    pk = batch["id"]
+    checked = client.post(f"/imports/{pk}/check").json()
+    assert checked["counts"] | {"warnings": 0} == {
+        "rows": 3,
+        "new": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "invalid": 1,
+        "duplicates": 0,
+        "possible_duplicates": 0,
+        "warnings": 0,
+    }
+    problems = client.get(f"/imports/{pk}/problems").json()["items"]
+    assert [(p["row"], p["column"], p["code"]) for p in problems] == [bad]
+    assert not Purchase.objects.exists() and not Interaction.objects.exists()
+
+    refused = client.post(f"/imports/{pk}/commit", {})
+    assert refused.status_code == 409 and not Purchase.objects.exists()
+    done = client.post(f"/imports/{pk}/commit", {"skip_invalid": True}).json()
+    assert done["status"] == "committed" and done["counts"]["new"] == 2
+    if kind == "purchases":
+        purchase = Purchase.objects.get()
+        assert (purchase.external_ref, purchase.customer_id) == ("A-1", book["east1"].pk)
+        assert str(purchase.total) == "150.00" and purchase.lines.count() == 2
+    else:
+        assert sorted(
+            Interaction.objects.filter(customer=book["east1"]).values_list("kind", "summary")
+        ) == [("call", "询价"), ("visit", "送样品")]
+
+
+def test_mapping_profiles_saved_shared_and_listed_by_scope(
+    api: Callable[..., ApiClient], users: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    from tiercard.imports.models import MappingProfile
+
+    rep, other, manager = (api(u, lang="en") for u in ("rep_east1", "rep_east2", "mgr_east"))
+    rows = [("会员", "电话号"), ("张伟", "13812340001")]
+    body = {"mapping": {"0": "name", "1": "phones"}, "mode": "create", "profile_name": "门店表"}
+
+    pk = post_file(rep, csv_bytes(rows)).json()["id"]
+    refused = put(rep, f"/imports/{pk}/mapping", body | {"share_profile": True})
+    assert refused.status_code == 422 and "share_profile" in refused.json()["fields"]
+    assert not MappingProfile.objects.exists()
+    assert put(rep, f"/imports/{pk}/mapping", body).status_code == 200
+    mine = MappingProfile.objects.get()
+    assert (mine.owner.username, mine.shared, mine.mapping) == (
+        "rep_east1",
+        False,
+        {"会员": "name", "电话号": "phones"},
+    )
+    # The next upload with those headers is mapped (and set to create-only) by the profile.
+    again = post_file(rep, csv_bytes(rows)).json()
+    assert again["mapping"] == {"0": "name", "1": "phones"} and again["mode"] == "create"
+
+    pk = post_file(manager, csv_bytes(rows)).json()["id"]
+    shared = body | {"profile_name": "总部模板", "share_profile": True, "mode": "upsert"}
+    assert put(manager, f"/imports/{pk}/mapping", shared).status_code == 200
+    MappingProfile.objects.create(owner=users["rep_east1"], kind="purchases", name="小票")
+
+    with django_assert_max_num_queries(6):
+        listed = rep.get("/imports/profiles").json()
+    assert [(p["name"], p["kind"], p["own"], p["shared"], p["owner"]) for p in listed] == [
+        ("小票", "purchases", True, False, "rep_east1"),
+        ("总部模板", "customers", False, True, "mgr_east"),
+        ("门店表", "customers", True, False, "rep_east1"),
+    ]
+    assert listed[2]["mapping"] == {"会员": "name", "电话号": "phones"}
+    assert [p["name"] for p in rep.get("/imports/profiles", {"kind": "customers"}).json()] == [
+        "总部模板",
+        "门店表",
+    ]
+    # Another rep sees the shared profile only, never rep_east1's private ones.
+    assert [p["name"] for p in other.get("/imports/profiles").json()] == ["总部模板"]
+    # A service user may not import customers: no customer profile, not even a shared one.
+    assert api("service").get("/imports/profiles").json() == []
+    assert api("marketing").get("/imports/profiles").status_code == 403
+    assert rep.get("/imports/profiles", {"kind": "x"}).status_code == 422
+
+
+def test_a_zip_bomb_is_refused_and_nothing_is_stored(
+    api: Callable[..., ApiClient], store: Path, tmp_path: Path
+) -> None:
+    client = api("rep_east1", lang="en")
+    xlsx = fx.write_xlsx(tmp_path / "m.xlsx", [fx.HEADERS, fx.ROWS[0]])
+    bomb = fx.zip_bomb(xlsx, tmp_path / "bomb.xlsx", megabytes=4)  # ~1000:1
+    audit = AuditEvent.objects.count()
+    response = post_file(client, bomb.read_bytes(), name="bomb.xlsx")
+    assert response.status_code == 400 and response.json()["code"] == "import_unsafe_file"
+    assert ImportBatch.objects.count() == 0 and AuditEvent.objects.count() == audit
+    assert not store.exists() or not any(store.iterdir())
+
+
+def test_problems_read_in_chinese(api: Callable[..., ApiClient], book: dict[str, Customer]) -> None:
+    client = api("rep_east1", lang="zh-hans")
+    rows = [("姓名", "手机号", "注册时间"), ("赵六", "13812340009", "2024年13月40日")]
+    pk = post_file(client, csv_bytes(rows)).json()["id"]
+    client.post(f"/imports/{pk}/check")
+    items = client.get(f"/imports/{pk}/problems").json()["items"]
+    assert [(p["column"], p["message"]) for p in items] == [
+        ("注册时间", "日期无效：请使用 2024-05-01 或 2024年5月1日 这样的格式。")
+    ]

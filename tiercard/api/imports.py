@@ -3,7 +3,8 @@ their problems; download the error report.
 
 The flow is the web pages' flow: ``POST /imports`` (multipart: ``kind``, ``file``) → ``PUT
 /imports/{id}/mapping`` → ``POST /imports/{id}/check`` → ``POST /imports/{id}/commit`` →
-``POST /imports/{id}/undo``. A refused file answers 400 with its stable code
+``POST /imports/{id}/undo``; ``GET /imports/profiles`` lists the saved mapping profiles the
+caller may use. A refused file answers 400 with its stable code
 (``import_empty``, ``import_encoding``, ``import_too_large``, ``import_too_many_columns``,
 ``import_merged_header``, ``import_unsafe_file``, ``import_format``) and stores nothing.
 Batches of other users answer 404 unless the caller's role sees them.
@@ -26,7 +27,7 @@ from tiercard.api.errors import error_responses
 from tiercard.core.errors import PermissionDenied, ValidationFailed
 from tiercard.imports import headers as h
 from tiercard.imports import selectors
-from tiercard.imports.models import ImportBatch, ImportProblem
+from tiercard.imports.models import ImportBatch, ImportKind, ImportProblem
 from tiercard.imports.permissions import can_import
 from tiercard.imports.report import error_report
 from tiercard.imports.services import import_check, import_commit, import_configure, import_undo
@@ -108,6 +109,19 @@ class MappingIn(Schema):
 
 class CommitIn(Schema):
     skip_invalid: bool = False
+
+
+class ProfileOut(Schema):
+    id: int
+    name: str
+    kind: str
+    mode: str
+    match_key: str
+    mapping: dict[str, str] = Field(description="Header (normalised) → field name.")
+    shared: bool
+    owner: str = Field(description="User name of the profile's owner.")
+    own: bool = Field(description="Whether the caller owns it (else it is shared).")
+    updated_at: dt.datetime
 
 
 def batch_out(batch: ImportBatch) -> dict[str, Any]:
@@ -212,6 +226,38 @@ def list_fields(request: HttpRequest, kind: str) -> list[dict[str, Any]]:
             fields={"kind": [_("Choose customers, purchases or interactions.")]}
         ) from None
     return [{"name": s.name, "label": str(s.label), "required": s.required} for s in specs]
+
+
+@router.get(
+    "/imports/profiles",
+    response={200: list[ProfileOut], **error_responses(403)},
+    summary="Saved mapping profiles the caller may use",
+)
+def list_profiles(
+    request: HttpRequest, kind: Annotated[str | None, Query(max_length=16)] = None
+) -> list[dict[str, Any]]:
+    """The caller's own profiles and the shared ones, by name (of one ``kind``, or of every
+    kind the caller may import). A profile is applied by an upload whose headers include all
+    of its headers; ``profile_name`` in ``PUT /imports/{id}/mapping`` saves one."""
+    user = _importer(request)
+    if kind is not None and kind not in ImportKind.values:
+        raise ValidationFailed(fields={"kind": [_("Choose customers, purchases or interactions.")]})
+    profiles = selectors.mapping_profiles(viewer=user, kind=kind).select_related("owner")
+    return [
+        {
+            "id": p.pk,
+            "name": p.name,
+            "kind": p.kind,
+            "mode": p.mode,
+            "match_key": p.match_key,
+            "mapping": dict(p.mapping),
+            "shared": p.shared,
+            "owner": p.owner.username,
+            "own": p.owner_id == user.pk,
+            "updated_at": p.updated_at,
+        }
+        for p in profiles[:MAX_PAGE]
+    ]
 
 
 @router.get("/imports/{int:batch_id}", response={200: BatchOut, **error_responses(403, 404)})

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from tiercard.accounts.models import User
 from tiercard.core.errors import NotFound
 from tiercard.imports.headers import FieldSpec, fields_for
-from tiercard.imports.models import ImportBatch, ImportProblem, MappingProfile
+from tiercard.imports.models import ImportBatch, ImportKind, ImportProblem, MappingProfile
 from tiercard.imports.permissions import batches_visible_to, can_import
 
 MAX_PROBLEMS_PAGE = 500
@@ -50,11 +50,14 @@ def import_problems(
     return list(problems[: max(1, min(limit, MAX_PROBLEMS_PAGE))])
 
 
-def mapping_profiles(*, viewer: User, kind: str) -> QuerySet[MappingProfile]:
-    """The viewer's own profiles of ``kind`` and the shared ones."""
-    if not can_import(viewer, kind):
+def mapping_profiles(*, viewer: User, kind: str | None) -> QuerySet[MappingProfile]:
+    """The viewer's own profiles of ``kind`` and the shared ones (``None``: of every kind the
+    viewer may import); never another user's private profile."""
+    kinds = [k for k in ImportKind.values if k == kind or kind is None]
+    kinds = [k for k in kinds if can_import(viewer, k)]
+    if not kinds:
         return MappingProfile.objects.none()
-    return MappingProfile.objects.filter(Q(owner=viewer) | Q(shared=True), kind=kind).order_by(
+    return MappingProfile.objects.filter(Q(owner=viewer) | Q(shared=True), kind__in=kinds).order_by(
         "name", "id"
     )
 
