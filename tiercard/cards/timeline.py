@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db.models import Exists, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction, AuditEvent
 from tiercard.cards.notes import note_list
 from tiercard.core.errors import ValidationFailed
+from tiercard.customers.models import Customer
 from tiercard.customers.selectors import customer_ensure_visible, visible_customer_pk
 from tiercard.interactions.selectors import interaction_list
 from tiercard.loyalty.models import EntryKind, PointsEntry, TierChange
@@ -43,6 +45,7 @@ KINDS = {
 # Tie-break between kinds at the same instant (higher shows first); also part of the cursor.
 # A purchase's points and the upgrade it caused show above the purchase that caused them.
 RANK = {"change": 5, "note": 4, "interaction": 3, "tier": 2, "points": 1, "purchase": 0}
+M = TypeVar("M", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -100,19 +103,36 @@ def _after(
     return qs.filter(older)
 
 
+def card_and_merged(customer_id: int) -> QuerySet[Customer, Any]:
+    """The customer's card and the cards merged into it, as a subquery of ids.
+
+    A merge moves purchases, interactions and notes to the surviving card, but points entries
+    (an append-only ledger: the balance arrives as one transfer entry) and tier changes stay
+    on the merged card; they are still this customer's history. Cards merged into a card that
+    was itself merged later show on the card they were merged into (one level: kept to one
+    indexed lookup, ``id = x OR merged_into = x``, that the ledger reads join as a semi-join).
+    """
+    return Customer.objects.filter(Q(pk=customer_id) | Q(merged_into_id=customer_id)).values("pk")
+
+
+def _history(model: type[M], viewer: User, customer_id: int) -> QuerySet[M]:
+    """Rows of the customer and of the cards merged into it, when ``viewer`` sees the customer
+    (the scope is that of the card shown: a merged card is archived into it)."""
+    return model._default_manager.filter(
+        Exists(visible_customer_pk(viewer, customer_id)),
+        customer_id__in=card_and_merged(customer_id),
+    )
+
+
 def _points(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
-    entries = PointsEntry.objects.filter(
-        customer__in=visible_customer_pk(viewer, customer_id), customer_id=customer_id
-    ).select_related("actor")
+    entries = _history(PointsEntry, viewer, customer_id).select_related("actor")
     if "purchase" in wanted:  # shown on the purchase's own row instead
         entries = entries.exclude(kind=EntryKind.EARN, purchase__isnull=False)
     return entries
 
 
 def _tier_changes(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
-    return TierChange.objects.filter(
-        customer__in=visible_customer_pk(viewer, customer_id), customer_id=customer_id
-    ).select_related("actor")
+    return _history(TierChange, viewer, customer_id).select_related("actor")
 
 
 def _changes(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
@@ -194,14 +214,25 @@ def _earned_points(customer_id: int, entries: list[TimelineEntry]) -> list[Timel
         return entries
     earned: dict[int, int] = {}
     # The customer too: either index (customer first, or the purchase) finds the few rows.
+    # A purchase moved by a merge keeps its earn entry on the merged card.
     rows = PointsEntry.objects.filter(
-        customer_id=customer_id, purchase_id__in=ids, kind=EntryKind.EARN
+        customer_id__in=card_and_merged(customer_id), purchase_id__in=ids, kind=EntryKind.EARN
     )
     for purchase_id, points in rows.values_list("purchase_id", "points"):
         earned[purchase_id] = earned.get(purchase_id, 0) + points
     return [
         TimelineEntry(e.kind, e.at, e.title, e.obj, e.actor, {"points": earned[e.obj.pk]})
         if e.kind == "purchase" and e.obj.pk in earned
+        else e
+        for e in entries
+    ]
+
+
+def _from_merged_cards(customer_id: int, entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Points and tier entries of a merged card say so in ``details["merged_card"]``."""
+    return [
+        replace(e, details={**e.details, "merged_card": e.obj.customer_id})
+        if e.kind in {"points", "tier"} and e.obj.customer_id != customer_id
         else e
         for e in entries
     ]
@@ -234,6 +265,6 @@ def card_timeline(
         ordered = rows.order_by(f"-{source.time_field}", "-id")[: limit + 1]
         entries += [source.entry(row) for row in ordered]
     entries.sort(key=lambda e: e.key, reverse=True)
-    page = _earned_points(customer_id, entries[:limit])
+    page = _from_merged_cards(customer_id, _earned_points(customer_id, entries[:limit]))
     has_more = len(entries) > limit
     return TimelinePage(page, has_more, encode_cursor(page[-1]) if has_more and page else None)

@@ -114,7 +114,7 @@ def _entry(entry: TimelineEntry, viewer: User, ladder: Ladder | None) -> EntryVi
 
 def _points_entry(entry: TimelineEntry) -> EntryView:
     e = entry.obj
-    facts = [str(_("balance %(points)s") % {"points": f"{e.balance_after:,}"})]
+    facts = [str(_("balance %(points)s") % {"points": f"{e.balance_after:,}"}), *_merged(entry)]
     return EntryView(
         kind="points",
         at=entry.at,
@@ -154,7 +154,14 @@ def _tier_entry(entry: TimelineEntry, ladder: Ladder | None) -> EntryView:
         tier_to=to_name,
         tier_to_colour=to_colour,
         tier_up=to_rank > from_rank,
+        facts=_merged(entry),
     )
+
+
+def _merged(entry: TimelineEntry) -> list[str]:
+    """The record belongs to a card merged into this one (its balances are that card's)."""
+    card = entry.details.get("merged_card")
+    return [str(_("on merged card no. %(no)s") % {"no": card})] if card else []
 
 
 def _note_entry(entry: TimelineEntry, viewer: User) -> EntryView:
