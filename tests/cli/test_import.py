@@ -99,3 +99,54 @@ def test_a_saved_profile_maps_the_columns(
     text = run("import", str(path), "--kind", "customers", "--as", "admin", "--profile", "门店")
     assert "column 会员 → name" in text and "new 1" in text
     assert Customer.objects.get().primary_phone == "+8613812340001"
+
+
+PURCHASES = [
+    ["订单号", "手机", "下单时间", "商品", "实付金额"],
+    ["A-1", "13812345678", "2024-05-01 10:00", "茶叶", "100"],
+    ["A-1", "13812345678", "2024-05-01 10:00", "茶具", "50"],
+    ["A-2", "13812345678", "2024-05-03 10:00", "茶叶", "-5"],
+]
+INTERACTIONS = [
+    ["手机", "时间", "方式", "内容"],
+    ["13812345678", "2024-05-01 10:00", "电话", "询价"],
+    ["13812345678", "2024-05-02 15:00", "拜访", "送样品"],
+    ["13812345678", "2024-05-03", "飞鸽", "?"],
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "rows", "bad"),
+    [
+        ("purchases", PURCHASES, "error row 4, 实付金额: The amount must not be negative."),
+        ("interactions", INTERACTIONS, "error row 4, 方式: “飞鸽” is not one of the choices."),
+    ],
+)
+def test_purchases_and_interactions_end_to_end(
+    users: dict[str, User],
+    book: dict[str, Customer],
+    store: Path,
+    tmp_path: Path,
+    kind: str,
+    rows: list[list[str]],
+    bad: str,
+) -> None:
+    from tiercard.interactions.models import Interaction
+    from tiercard.sales.models import Purchase
+
+    path = write_csv(tmp_path, rows)
+    text = run("import", str(path), "--kind", kind, "--as", "rep_east1", "--dry-run")
+    assert "check: rows 3: new 2, updated 0, unchanged 0, invalid 1" in text and bad in text
+    with pytest.raises(CommandError, match="1 invalid rows: nothing was imported"):
+        run("import", str(path), "--kind", kind, "--as", "rep_east1")
+    assert not Purchase.objects.exists() and not Interaction.objects.exists()
+    text = run("import", str(path), "--kind", kind, "--as", "rep_east1", "--skip-invalid")
+    assert "committed: rows 3: new 2, updated 0, unchanged 0, invalid 1" in text
+    if kind == "purchases":
+        purchase = Purchase.objects.get()
+        assert (purchase.external_ref, purchase.customer_id) == ("A-1", book["east1"].pk)
+        assert str(purchase.total) == "150.00" and purchase.lines.count() == 2
+    else:
+        assert sorted(
+            Interaction.objects.filter(customer=book["east1"]).values_list("kind", "summary")
+        ) == [("call", "询价"), ("visit", "送样品")]

@@ -396,3 +396,90 @@ def test_a_company_sheet_with_contact_persons_through_the_pages(
         (card.pk, "陈静", "采购经理")
     ]
     assert "陈静" in client.get(f"/customers/{card.pk}/").content.decode()
+
+
+PURCHASES = [
+    ("订单号", "手机", "下单时间", "商品", "实付金额"),
+    ("A-1", "13812345678", "2024-05-01 10:00", "茶叶", "100"),
+    ("A-1", "13812345678", "2024-05-01 10:00", "茶具", "50"),
+    ("A-2", "13812345678", "2024-05-03 10:00", "茶叶", "-5"),
+]
+INTERACTIONS = [
+    ("手机", "时间", "方式", "内容"),
+    ("13812345678", "2024-05-01 10:00", "电话", "询价"),
+    ("13812345678", "2024-05-02 15:00", "拜访", "送样品"),
+    ("13812345678", "2024-05-03", "飞鸽", "?"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "rows", "bad"),
+    [
+        ("purchases", PURCHASES, ("实付金额", "The amount must not be negative.")),
+        ("interactions", INTERACTIONS, ("方式", "is not one of the choices")),
+    ],
+)
+def test_purchases_and_interactions_through_the_pages(
+    login: Callable[[str], Client],
+    book: dict[str, Customer],
+    kind: str,
+    rows: list[tuple[str, ...]],
+    bad: tuple[str, str],
+) -> None:
+    from tiercard.interactions.models import Interaction
+    from tiercard.sales.models import Purchase
+
+    client = login("rep_east1")
+    assert upload(client, csv_upload(rows), kind=kind).status_code == 302
+    batch = ImportBatch.objects.get()
+    assert batch.kind == kind
+    assert client.get(f"/imports/{batch.pk}/mapping/").status_code == 200
+    assert client.post(f"/imports/{batch.pk}/mapping/", mapping_post(batch)).status_code == 302
+    batch.refresh_from_db()
+    assert (batch.rows_total, batch.new_count, batch.invalid_count) == (3, 2, 1)
+    html = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert 'data-count="new">2<' in html and bad[0] in html and bad[1] in html
+    assert not Purchase.objects.exists() and not Interaction.objects.exists()
+
+    client.post(f"/imports/{batch.pk}/commit/", {"confirm": "on"})  # all or nothing: refused
+    assert not Purchase.objects.exists() and not Interaction.objects.exists()
+    client.post(f"/imports/{batch.pk}/commit/", {"confirm": "on", "skip_invalid": "on"})
+    batch.refresh_from_db()
+    assert (batch.status, batch.new_count, batch.invalid_count) == (ImportStatus.COMMITTED, 2, 1)
+    if kind == "purchases":
+        purchase = Purchase.objects.get()
+        assert (purchase.external_ref, purchase.customer_id) == ("A-1", book["east1"].pk)
+        assert str(purchase.total) == "150.00" and purchase.lines.count() == 2
+    else:
+        assert sorted(
+            Interaction.objects.filter(customer=book["east1"]).values_list("kind", "summary")
+        ) == [("call", "询价"), ("visit", "送样品")]
+
+
+def test_a_zip_bomb_is_explained_and_nothing_is_stored(
+    login: Callable[[str], Client], store: Path, tmp_path: Path
+) -> None:
+    client = login("rep_east1")
+    xlsx = fx.write_xlsx(tmp_path / "m.xlsx", [fx.HEADERS, fx.ROWS[0]])
+    bomb = fx.zip_bomb(xlsx, tmp_path / "bomb.xlsx", megabytes=4)  # ~1000:1
+    before, audit = state(), AuditEvent.objects.count()
+    response = upload(client, SimpleUploadedFile("bomb.xlsx", bomb.read_bytes()))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-field="file"' in html and "has-error" in html
+    assert state() == before and AuditEvent.objects.count() == audit
+    assert not store.exists() or not any(store.iterdir())
+
+
+def test_row_errors_on_the_batch_page_read_in_chinese(
+    login: Callable[[str], Client], users: dict[str, User]
+) -> None:
+    client = login("rep_east1")
+    rows = [HEADERS, ("张伟", "13812340001", "2024年13月40日", "杭州")]
+    upload(client, csv_upload(rows))
+    batch = ImportBatch.objects.get()
+    client.post(f"/imports/{batch.pk}/mapping/", mapping_post(batch))
+    User.objects.filter(username="rep_east1").update(language="zh-hans")
+    html = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "日期无效：请使用 2024-05-01 或 2024年5月1日 这样的格式。" in html
+    assert "Not a valid date" not in html
