@@ -20,6 +20,7 @@ from tiercard.web.views import (
     member_table,
     printing,
     privacy,
+    programme_editor,
     search,
 )
 
@@ -107,6 +108,8 @@ urlpatterns = [
     ),
     path("programme/", loyalty_admin.versions_view, name="loyalty_versions"),
     path("programme/new/", loyalty_admin.draft_view, name="loyalty_draft"),
+    path("programme/edit/", programme_editor.editor_view, name="loyalty_editor"),
+    path("programme/benefits/", programme_editor.benefits_view, name="loyalty_benefits"),
     path("programme/v<int:version>/", loyalty_admin.version_view, name="loyalty_version"),
     path("programme/v<int:version>/dry-run/", loyalty_admin.dry_run_view, name="loyalty_dry_run"),
     path("programme/v<int:version>/apply/", loyalty_admin.apply_view, name="loyalty_apply"),
