@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 DAILY = {"/dashboard/", "/customers/"}
 LOYALTY = {"/programme/points/", "/programme/rewards/"}
-ADMIN_LOYALTY = {"/programme/", "/card-templates/"}
+ADMIN_LOYALTY = {"/programme/", "/programme/benefits/", "/card-templates/"}
 ALLOWED = {
     "admin": DAILY | LOYALTY | ADMIN_LOYALTY | {"/imports/", "/exports/", "/duplicates/"},
     "mgr_east": DAILY | LOYALTY | {"/imports/", "/exports/", "/duplicates/"},
@@ -177,6 +177,7 @@ def _routes(patterns, prefix=""):
 SECTION_OF_PREFIX = [
     ("programme/points/", "points"),
     ("programme/rewards/", "rewards"),
+    ("programme/benefits/", "benefits"),
     ("programme/", "programme"),
     ("card-templates/", "card_templates"),
     ("imports/", "imports"),
