@@ -190,3 +190,68 @@ def test_a_person_sheet_keeps_its_people_persons(
     imported(users["rep_east1"], "customers", path)
     assert Customer.objects.get().kind == "person"
     assert contacts() == [("张伟", "李娜", "", "", "", True)]
+
+
+@BOTH_PATHS
+def test_one_row_per_contact_person_under_merged_company_cells(
+    settings: Any,
+    users: dict[str, User],
+    store: Path,
+    tmp_path: Path,
+    threshold: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The usual company list: the company's cells merged down over its contact persons'
+    rows. One card, each person added once; the check counts as the commit does."""
+    from tests.imports import fixtures as fx
+    from tiercard.imports import run
+
+    monkeypatch.setattr(run, "CHUNK_ROWS", 2)  # a unit is never split across chunks
+    settings.TIERCARD_IMPORT_BULK_FROM_BYTES = threshold
+    path = fx.write_xlsx(
+        tmp_path / "企业.xlsx",
+        [
+            ("企业名称", "手机", "城市", "联系人", "联系人职务"),
+            ("杭州明远茶业有限公司", "057188880001", "杭州", "陈静", "采购经理"),
+            (None, None, None, "王磊", "财务"),
+            (None, None, None, "赵敏", "总经理"),
+            ("上海恒泰贸易有限公司", "02166660002", "上海", "刘洋", "总经理"),
+        ],
+        merges=["A2:A4", "B2:B4", "C2:C4"],
+    )
+    actor = users["mgr_east"]
+    checked = check(actor, "customers", path)
+    expected = {"rows": 4, "new": 4, "updated": 0, "unchanged": 0, "invalid": 0}
+    assert counts(checked) == expected and Contact.objects.count() == 0
+    batch = imported(actor, "customers", path)
+    assert counts(batch) == expected
+    assert Customer.objects.count() == 2
+    assert contacts() == [
+        ("上海恒泰贸易有限公司", "刘洋", "总经理", "", "", True),
+        ("杭州明远茶业有限公司", "陈静", "采购经理", "", "", True),
+        ("杭州明远茶业有限公司", "王磊", "财务", "", "", False),
+        ("杭州明远茶业有限公司", "赵敏", "总经理", "", "", False),
+    ]
+    again = imported(actor, "customers", path)
+    assert counts(again) == expected | {"new": 0, "unchanged": 4}
+    assert Contact.objects.count() == 4
+    import_undo(actor=actor, batch_id=batch.pk)
+    assert Contact.objects.count() == 0
+
+
+def test_a_repeated_key_that_is_not_just_another_contact_person_is_a_duplicate(
+    users: dict[str, User], store: Path, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path,
+        [
+            ["企业名称", "手机", "城市", "联系人"],
+            ["明远茶业", "057188880001", "杭州", "陈静"],
+            ["明远茶业", "057188880001", "宁波", "王磊"],  # another city: not the same card's row
+            ["恒泰贸易", "02166660002", "上海", "刘洋"],
+            ["明远茶业", "057188880001", "杭州", "赵敏"],  # not right below: a duplicate
+        ],
+    )
+    batch = check(users["rep_east1"], "customers", path)
+    assert counts(batch) == {"rows": 4, "new": 2, "updated": 0, "unchanged": 0, "invalid": 2}
+    assert problems(batch) == [(3, "手机", "duplicate_in_file"), (5, "手机", "duplicate_in_file")]

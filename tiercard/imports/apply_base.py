@@ -1,6 +1,7 @@
 """What the appliers share: outcomes, row failures, service errors as row problems, links.
 
-An applier takes *units* (one row; for purchases, the rows of one order) and applies each
+An applier takes *units* (one row; for purchases, the rows of one order; for customers, a
+row and the rows below it that add contact persons to the same card) and applies each
 through the owning services, inside the savepoint the driver opened for it. It returns the
 unit's outcome or raises :class:`RowFailed` with the problems; the driver rolls the unit's
 savepoint back then, so a failed unit leaves nothing behind.

@@ -20,8 +20,12 @@ Rules (tested in ``tests/imports/test_services_customers.py``):
 - a contact person (``contact_*`` columns) is added through ``contact_add`` to the new or
   updated card, unless the card already has one of that name (and, when both give one, that
   mobile): re-running the file adds none, and an existing contact person is never changed.
-  The card's first contact person is its primary one. A new card whose name column is a
-  company column (企业名称 ...) and whose sheet gives no type is a company;
+  The card's first contact person is its primary one. Rows right below a row that repeat
+  its key, repeat or leave blank its other customer cells and give another contact person
+  add that person to the same card (``continues``: one row per contact person, the
+  company's cells merged or repeated); a repeated key elsewhere is a duplicate as before.
+  A new card whose name column is a company column (企业名称 ...) and whose sheet gives no
+  type is a company;
 - a new customer that looks like a card the actor can see (``dedupe.candidates_for``:
   phone, email, credit code, company core, pinyin + city) is created all the same, with a
   ``possible_duplicate`` note naming those cards, for the duplicate review to settle.
@@ -265,15 +269,32 @@ class CustomerApplier:
             raise self._not_found(row, column)
         return None
 
+    def continues(self, first: ParsedRow, row: ParsedRow) -> bool:
+        """Whether ``row`` (right below ``first`` or its other continuing rows) only adds
+        another contact person to ``first``'s card: the same key, a contact person, and no
+        customer value other than ``first``'s (a company's cells merged over the rows of its
+        contact persons read this way). Such rows are one unit, applied together."""
+        key = self.key_of(row)
+        if key is None or key != self.key_of(first) or not self._contact_data(row):
+            return False
+        return all(
+            first.values.get(name) == value
+            for name, value in row.values.items()
+            if name not in CONTACT_FIELDS
+        )
+
     def apply(self, unit: Unit) -> str:
         row = unit[0]
         target = self.decided.pop(row.number) if row.number in self.decided else self.decide(row)
         if target == UNCHANGED:
             return UNCHANGED
         if target is None:
-            return self._create(row)
-        assert isinstance(target, Customer)
-        return self._update(row, target)
+            outcome, customer_id = self._create(row)
+        else:
+            assert isinstance(target, Customer)
+            outcome, customer_id = self._update(row, target)
+        added = [self._contact(more, customer_id) for more in unit[1:]]
+        return UPDATED if outcome == UNCHANGED and any(added) else outcome
 
     # --- the fast path of large files (``bulk_customers``) ----------------------------------
 
@@ -292,7 +313,7 @@ class CustomerApplier:
         fresh: list[tuple[ParsedRow, dict[str, Any]]] = []
         for unit in chunk:
             row = unit[0]
-            if row.problems or not self.fast_eligible(row):
+            if row.problems or len(unit) > 1 or not self.fast_eligible(row):
                 slow.append(unit)
                 continue
             try:
@@ -356,7 +377,7 @@ class CustomerApplier:
             return {}
         return {"owner_id": owner}
 
-    def _create(self, row: ParsedRow) -> str:
+    def _create(self, row: ParsedRow) -> tuple[str, int]:
         data = self._data(row)
         data.setdefault("source_channel", SourceChannel.IMPORT)
         data.update(self._owner(row, None, creating=True))
@@ -376,7 +397,7 @@ class CustomerApplier:
         self._possible_duplicates(row, customer.pk, data)
         self._loyalty(row, customer.pk, new=True)
         self._contact(row, customer.pk)
-        return NEW
+        return NEW, customer.pk
 
     def _possible_duplicates(self, row: ParsedRow, customer_id: int, data: dict[str, Any]) -> None:
         """Cards the actor can see that may be this new customer (``dedupe``): a note."""
@@ -407,7 +428,7 @@ class CustomerApplier:
             else:
                 del data[name]
 
-    def _update(self, row: ParsedRow, card: Customer) -> str:
+    def _update(self, row: ParsedRow, card: Customer) -> tuple[str, int]:
         data = self._data(row)
         self._merged_lists(card, data)
         data.update(self._owner(row, card.owner_id, creating=False))
@@ -436,7 +457,7 @@ class CustomerApplier:
                 )
         loyalty = self._loyalty(row, card.pk, new=False)
         contact = self._contact(row, card.pk)
-        return UPDATED if changed or loyalty or contact else UNCHANGED
+        return (UPDATED if changed or loyalty or contact else UNCHANGED), card.pk
 
     # --- contact persons -----------------------------------------------------------------
 

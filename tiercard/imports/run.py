@@ -1,9 +1,10 @@
 """The check (dry run) and the commit: one pass over the stored file, in chunks.
 
-Streaming: rows come one at a time from ``reading.open_table``; units (a row, or the rows of
-one order) are gathered into chunks of ``CHUNK_ROWS`` rows; problems go to a spooled
-temporary file as they are found. Memory is bounded by a chunk, plus the sets of keys seen
-(duplicates in the file), never by the whole file.
+Streaming: rows come one at a time from ``reading.open_table``; units (a row, the rows of
+one order, or a card's row and the rows of its further contact persons) are gathered into
+chunks of ``CHUNK_ROWS`` rows; problems go to a spooled temporary file as they are found.
+Memory is bounded by a chunk, plus the sets of keys seen (duplicates in the file), never by
+the whole file.
 
 Transactions:
 - check: each chunk is applied through the real services inside a transaction that is then
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -130,15 +131,27 @@ class ProblemSpool:
         self.file.close()
 
 
-def units_of(kind: str, rows: Iterator[ParsedRow]) -> Iterator[list[ParsedRow]]:
-    """Rows grouped into units: purchases' consecutive rows of one order, else single rows."""
-    if kind != ImportKind.PURCHASES:
+def units_of(
+    kind: str,
+    rows: Iterator[ParsedRow],
+    continues: Callable[[ParsedRow, ParsedRow], bool] | None = None,
+) -> Iterator[list[ParsedRow]]:
+    """Rows grouped into units: purchases' consecutive rows of one order; for customers, a
+    row and the rows right below it that ``continues`` (the applier's rule: more contact
+    persons of the same card); else single rows."""
+    if kind != ImportKind.PURCHASES and continues is None:
         for row in rows:
             yield [row]
         return
+
+    def joins(first: ParsedRow, row: ParsedRow) -> bool:
+        if continues is not None:
+            return continues(first, row)
+        return bool(order_key(row)) and order_key(row) == order_key(first)
+
     unit: list[ParsedRow] = []
     for row in rows:
-        if unit and order_key(row) and order_key(row) == order_key(unit[0]):
+        if unit and joins(unit[0], row):
             unit.append(row)
             continue
         if unit:
@@ -214,7 +227,8 @@ def _run_chunks(
         applier.dry_run = dry_run
     with open_table(path, filename=batch.filename) as table:
         rows = reader.read_all(table.rows())
-        for chunk in chunks(units_of(batch.kind, rows)):
+        continues = getattr(applier, "continues", None)
+        for chunk in chunks(units_of(batch.kind, rows, continues)):
             with transaction.atomic():
                 applier.prepare(chunk)
                 tally.rows += sum(len(unit) for unit in chunk)
