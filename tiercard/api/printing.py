@@ -6,30 +6,18 @@ answer the usual JSON shape. Every PDF is audit-logged as an export by the print
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
 from tiercard.api.paging import MAX_DB_INT
-from tiercard.api.query import amount_filter
-from tiercard.core.errors import FieldErrors
-from tiercard.customers.models import CustomerKind, CustomerStatus
-from tiercard.listviews.selectors import saved_view_get
-from tiercard.listviews.table import (
-    COLUMN_KEYS,
-    DEFAULT_SORT,
-    SORTS,
-    TableFilters,
-    TableView,
-    clean_columns,
-)
-from tiercard.loyalty.services.state import active_programme
+from tiercard.api.table_view import table_view_of
+from tiercard.customers.models import CustomerKind
+from tiercard.listviews.table import COLUMN_KEYS, SORTS
 from tiercard.printing.services import PrintedFile, card_print, member_table_print
 
 router = Router(tags=["printing"])
@@ -95,44 +83,21 @@ def member_table_pdf(
     the sort. Filters given here replace the saved view's. Refused above the printable row
     limit (`too_many_rows`, 422): export xlsx instead. Managers, admins and marketing only."""
     user = viewer(request)
-    base = TableView()
-    if view is not None:
-        base = TableView.from_dict(saved_view_get(viewer=user, view_id=view).state)
-    errors = FieldErrors()
-    tiers = {t.code for t in active_programme().programme.ladder.tiers}
-    if tier not in (None, "") and tier not in tiers:
-        errors.add("tier", _("Unknown tier."))
-    if status not in (None, "", "all", *CustomerStatus.values):
-        errors.add("status", _("Unknown status."))
-    if kind not in (None, "", *CustomerKind.values):
-        errors.add("kind", _("Unknown customer type."))
-    if sort is not None and sort not in SORTS:
-        errors.add("sort", _("Choose one of: %(expected)s.") % {"expected": ", ".join(SORTS)})
-    unknown = sorted(set(cols or ()) - set(COLUMN_KEYS))
-    if unknown:
-        errors.add("cols", _("Choose one of: %(expected)s.") % {"expected": ", ".join(COLUMN_KEYS)})
-    given: dict[str, Any] = {
-        "q": q,
-        "tier": tier,
-        "tag": tag,
-        "city": city,
-        "owner_id": owner_id,
-        "status": status,
-        "kind": kind,
-        "purchased_from": purchased_from,
-        "purchased_to": purchased_to,
-        "min_spend": amount_filter(min_spend, "min_spend", errors),
-        "max_spend": amount_filter(max_spend, "max_spend", errors),
-    }
-    errors.raise_if_any()
-    filters: TableFilters = dataclasses.replace(
-        base.filters,
-        **{k: v for k, v in given.items() if v is not None},
-    )
-    table_view = dataclasses.replace(
-        base,
-        filters=filters,
-        sort=sort or base.sort or DEFAULT_SORT,
-        columns=clean_columns(cols) if cols else base.columns,
+    table_view = table_view_of(
+        user,
+        view=view,
+        q=q,
+        tier=tier,
+        tag=tag,
+        city=city,
+        owner_id=owner_id,
+        status=status,
+        kind=kind,
+        purchased_from=purchased_from,
+        purchased_to=purchased_to,
+        min_spend=min_spend,
+        max_spend=max_spend,
+        sort=sort,
+        cols=cols,
     )
     return _pdf(member_table_print(actor=user, view=table_view))

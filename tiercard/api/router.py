@@ -25,6 +25,7 @@ from tiercard.api import (
     dedupe,
     imports,
     interactions,
+    list_exports,
     loyalty_benefits,
     loyalty_ladders,
     loyalty_points,
@@ -128,6 +129,7 @@ api.add_router("", privacy.router)
 api.add_router("", imports.router)
 api.add_router("", dedupe.router)
 api.add_router("", printing.router)
+api.add_router("", list_exports.router)
 
 # Last, so it only sees paths no operation matched: unknown routes answer our 404 shape.
 fallback = Router()
