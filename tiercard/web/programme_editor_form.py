@@ -33,8 +33,9 @@ from typing import Any, TypeVar
 from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from tiercard.cards.loyalty_presenters import localised
 from tiercard.core.errors import ValidationFailed
 from tiercard.tiers.criteria import Op
 from tiercard.tiers.metrics import Metric
@@ -63,11 +64,11 @@ METRIC_LABELS: dict[str, Promise] = {
     Metric.DAYS_SINCE_LAST_PURCHASE.value: gettext_lazy("Days since the last purchase"),
 }
 UNITS: dict[str, Promise] = {
-    Metric.SPEND.value: gettext_lazy("yuan"),
-    Metric.ORDER_COUNT.value: gettext_lazy("orders"),
-    Metric.GROWTH_VALUE.value: gettext_lazy("points of growth"),
-    Metric.MAX_ORDER.value: gettext_lazy("yuan"),
-    Metric.DAYS_SINCE_LAST_PURCHASE.value: gettext_lazy("days"),
+    Metric.SPEND.value: pgettext_lazy("unit", "yuan"),
+    Metric.ORDER_COUNT.value: pgettext_lazy("unit", "orders"),
+    Metric.GROWTH_VALUE.value: pgettext_lazy("unit", "growth"),
+    Metric.MAX_ORDER.value: pgettext_lazy("unit", "yuan"),
+    Metric.DAYS_SINCE_LAST_PURCHASE.value: pgettext_lazy("unit", "days"),
 }
 PERIOD_LABELS: dict[str, Promise] = {
     Period.MONTH.value: gettext_lazy("per month"),
@@ -184,7 +185,8 @@ class TierForm:
 
     @property
     def label(self) -> str:
-        return self.name_zh.value or self.name_en.value or self.code.value or _("New tier")
+        name = localised(self.name_zh.value.strip(), self.name_en.value.strip())
+        return name or self.code.value or _("New tier")
 
     @property
     def complex_criteria(self) -> bool:

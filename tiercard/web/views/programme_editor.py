@@ -23,20 +23,31 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tiercard.accounts import policy
+from tiercard.accounts.models import Role, User
 from tiercard.cards import display
-from tiercard.core.errors import ValidationFailed
+from tiercard.core.errors import PermissionDenied, ValidationFailed
 from tiercard.loyalty.models import TierLadder
 from tiercard.loyalty.services.ladders import ladder_draft_create
 from tiercard.loyalty.services.state import active_programme
 from tiercard.tiers.benefits import Quota
 from tiercard.tiers.policy import Landing
 from tiercard.tiers.programme import PROGRAMME_PRESETS, dump_programme, parse_programme
+from tiercard.tiers.window import Period
 from tiercard.web import loyalty_programme as pp
 from tiercard.web import loyalty_text as text
 from tiercard.web import programme_editor_form as ef
 from tiercard.web.errors import web_view
 from tiercard.web.loyalty_presenters import tier_name
-from tiercard.web.views.loyalty_admin import _admin
+from tiercard.web.requests import viewer
+
+
+def _admin(request: HttpRequest) -> User:
+    """Administrators only, the rule of every programme page (``loyalty_admin``)."""
+    user = viewer(request)
+    if not (policy.is_active(user) and user.role == Role.ADMIN):
+        raise PermissionDenied()
+    return user
 
 
 def _source(request: HttpRequest, raw: str) -> tuple[str, dict[str, Any], str]:
@@ -52,7 +63,8 @@ def _source(request: HttpRequest, raw: str) -> tuple[str, dict[str, Any], str]:
     if raw.startswith("v") and raw[1:].isdigit():
         rules = TierLadder.objects.filter(version=int(raw[1:])).values_list("rules", flat=True)
         found = rules.first()
-        if found is not None:
+        active = active_programme()
+        if found is not None and active.version != int(raw[1:]):
             return raw, dict(found), _("version v%(version)s") % {"version": raw[1:]}
     active = active_programme()
     version = active.version
@@ -198,12 +210,7 @@ def benefits_view(request: HttpRequest) -> HttpResponse:
         cells = []
         for b in all_benefits:
             own = b.quota(code)
-            cells.append(
-                _("%(limit)d %(period)s")
-                % {"limit": own.limit, "period": text.period_text(own.period)}
-                if own
-                else ""
-            )
+            cells.append(_quota_cell(own) if own else "")
         rows.append(row(label, cells))
     columns = [{"name": tier_name(t), "colour": t.colour, "code": t.code} for t in tiers]
     context = {
@@ -213,6 +220,16 @@ def benefits_view(request: HttpRequest) -> HttpResponse:
         "section": "benefits",
     }
     return render(request, "web/loyalty/benefits.html", context)
+
+
+def _quota_cell(quota: Quota) -> str:
+    """``2 per month``; one message per period so each language orders the words its way."""
+    message = {
+        Period.MONTH: _("%(n)d per month"),
+        Period.QUARTER: _("%(n)d per quarter"),
+        Period.YEAR: _("%(n)d per year"),
+    }[quota.period]
+    return message % {"n": quota.limit}
 
 
 def _quota_name(quota: Quota) -> str:
