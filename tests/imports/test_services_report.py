@@ -70,7 +70,9 @@ def test_batches_and_problems_are_scoped(
     )
     assert [p.row_number for p in first + rest] == [2, 3, 4]
     with translation.override("zh-hans"):
-        assert first[0].message  # rendered in the viewer's language (zh after the lead's merge)
+        assert first[0].message == "电话号码无效。"  # rendered in the viewer's language
+    with translation.override("en"):
+        assert first[0].message == "Not a valid phone number."
 
 
 def test_background_tasks_check_and_commit(
