@@ -284,7 +284,9 @@ def test_add_and_remove_a_tag_with_htmx(login: Callable[[str], Client], book: di
     added = client.post(f"/customers/{customer.pk}/tags/add/", {"tag": "回头客"}, headers=HTMX)
     assert "回头客" in (block(added.content, "id", "card-tags") or "")
     assert list(customer.tags.values_list("name", flat=True)) == ["回头客"]
-    removed = client.post(f"/customers/{customer.pk}/tags/remove/", {"tag": "回头客"}, headers=HTMX)
+    removed = client.post(
+        f"/customers/{customer.pk}/tags/remove/", {"tag": "回头客", "confirm": "1"}, headers=HTMX
+    )
     assert "timeline-changed" in triggers(removed)
     assert not customer.tags.exists()
     changes = client.get(f"/customers/{customer.pk}/?kind=change").content.decode()

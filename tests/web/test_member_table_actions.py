@@ -63,6 +63,7 @@ def test_manager_assigns_an_owner_to_the_ticked_rows(
             "owner": users["rep_east2"].pk,
             "ids": [east[0].pk, east[1].pk, east[2].pk],
             "query": "city=上海&sort=name",
+            "confirm": "1",  # the confirmation's button (see tests/web/test_bulk_confirm.py)
         },
     )
     assert response.status_code == 302

@@ -191,10 +191,23 @@ def tag_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @web_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def tag_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The × of a tag asks first: a confirmation in the chip's place (htmx) or a page; only
+    a post carrying ``confirm=1`` (the confirmation's button) takes the tag off."""
     user = viewer(request)
     customer = customer_get(viewer=user, customer_id=pk)
-    customer_tag_remove(actor=user, customer_id=customer.pk, name=request.POST.get("tag", ""))
-    fresh = customer_get(viewer=user, customer_id=customer.pk)
-    return _facts_changed(request, user, fresh, _("Tag removed."))
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        customer_tag_remove(actor=user, customer_id=customer.pk, name=request.POST.get("tag", ""))
+        fresh = customer_get(viewer=user, customer_id=customer.pk)
+        return _facts_changed(request, user, fresh, _("Tag removed."))
+    if not policy.can_update_customers(user):
+        raise PermissionDenied()
+    name = str((request.POST if request.method == "POST" else request.GET).get("tag", ""))
+    if not customer.tags.filter(name=name).exists():
+        raise NotFound()
+    context = {"customer": customer, "tag": name}
+    if is_htmx(request):
+        response = render(request, "web/card/_tag_confirm.html", context)
+        return reswap(retarget(response, "closest li"), "outerHTML")
+    return render(request, "web/card/tag_remove_confirm.html", context)

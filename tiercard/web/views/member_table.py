@@ -37,6 +37,7 @@ from tiercard.listviews.services import (
 )
 from tiercard.listviews.table import TableView
 from tiercard.loyalty.services.state import active_programme
+from tiercard.web import bulk_confirm
 from tiercard.web.downloads import stream_response
 from tiercard.web.errors import web_view
 from tiercard.web.member_table import MemberTableForm
@@ -74,12 +75,16 @@ def _view_of(request: HttpRequest, query: str) -> TableView:
 @require_POST
 def bulk_view(request: HttpRequest) -> HttpResponse:
     """Apply one bulk action to the ticked rows; errors come back as a message, and then
-    nothing has changed (the services are all-or-nothing)."""
+    nothing has changed (the services are all-or-nothing). Handing customers over and
+    changing their status first show a confirmation saying how many will change; only a
+    post carrying ``confirm=1`` (the confirmation's own button) changes them."""
     user = viewer(request)
     ids = request.POST.getlist("ids")
     action = request.POST.get("action", "")
     try:
         result: BulkResult
+        if action in CONFIRMED_ACTIONS and request.POST.get("confirm") != "1":
+            return _bulk_confirm(request, action, ids)
         if action == "owner":
             result = customer_bulk_assign_owner(
                 actor=user, customer_ids=ids, owner_id=request.POST.get("owner", "")
@@ -112,6 +117,28 @@ def bulk_view(request: HttpRequest) -> HttpResponse:
         ngettext("%(n)d customer changed.", "%(n)d customers changed.", changed) % {"n": changed},
     )
     return _back(request)
+
+
+CONFIRMED_ACTIONS = ("owner", "status")
+
+
+def _bulk_confirm(request: HttpRequest, action: str, ids: list[str]) -> HttpResponse:
+    """The confirmation page of a bulk owner or status change; nothing is written."""
+    user = viewer(request)
+    if action == "owner":
+        preview = bulk_confirm.owner_preview(
+            actor=user, customer_ids=ids, owner_id=request.POST.get("owner", "")
+        )
+    else:
+        preview = bulk_confirm.status_preview(
+            actor=user, customer_ids=ids, status=request.POST.get("status", "")
+        )
+    query = str(request.POST.get("query", ""))[:MAX_QUERY]
+    back = QueryDict(query, mutable=True)
+    back.pop("cursor", None)
+    cancel = reverse("web:customer_list") + (f"?{back.urlencode()}" if back else "")
+    context = {"preview": preview, "query": query, "cancel": cancel}
+    return render(request, "web/table/confirm_bulk.html", context)
 
 
 # --- Export ---------------------------------------------------------------------------------
