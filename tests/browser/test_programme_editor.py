@@ -28,8 +28,10 @@ def test_an_administrator_edits_a_threshold_and_sees_the_dry_run(
 
     # 标准级 needs ¥2,000 today; lower it to ¥1,000 and add a condition route to 高级
     page.fill("#t1-g0-c0-threshold", "1000")
+    page.evaluate("window.samePage = true")
     page.click("button[value='add_quota:1']")
     page.locator("#t1-q0-name_zh").wait_for()
+    assert page.evaluate("window.samePage") is True  # htmx swapped the form, no reload
     assert page.evaluate("document.activeElement.id") == "t1-q0-name_zh"
     assert page.locator("#t1-g0-c0-threshold").input_value() == "1000"  # kept
     page.keyboard.type("免费停车")
