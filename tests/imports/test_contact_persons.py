@@ -255,3 +255,41 @@ def test_a_repeated_key_that_is_not_just_another_contact_person_is_a_duplicate(
     batch = check(users["rep_east1"], "customers", path)
     assert counts(batch) == {"rows": 4, "new": 2, "updated": 0, "unchanged": 0, "invalid": 2}
     assert problems(batch) == [(3, "手机", "duplicate_in_file"), (5, "手机", "duplicate_in_file")]
+
+
+def test_contact_person_rows_under_blank_company_cells(
+    users: dict[str, User], store: Path, tmp_path: Path
+) -> None:
+    """A CSV saved from merged cells leaves the company's cells blank below its first row."""
+    path = write_csv(
+        tmp_path,
+        [
+            ["企业名称", "手机", "联系人", "联系人手机"],
+            ["明远茶业", "057188880001", "陈静", "13912340001"],
+            ["", "", "王磊", "13912340002"],
+            ["恒泰贸易", "02166660002", "刘洋", ""],
+            ["", "", "", ""],  # a blank row is skipped
+            ["", "", "赵敏", ""],
+        ],
+    )
+    actor = users["rep_east1"]
+    assert counts(check(actor, "customers", path))["new"] == 4
+    batch = imported(actor, "customers", path)
+    assert counts(batch) == {"rows": 4, "new": 4, "updated": 0, "unchanged": 0, "invalid": 0}
+    assert [(c, n, m, p) for c, n, _t, m, _e, p in contacts()] == [
+        ("恒泰贸易", "刘洋", "", True),
+        ("恒泰贸易", "赵敏", "", False),
+        ("明远茶业", "陈静", "13912340001", True),
+        ("明远茶业", "王磊", "13912340002", False),
+    ]
+    # A row without a key that is not just a contact person is still refused.
+    orphan = write_csv(
+        tmp_path,
+        [
+            ["企业名称", "手机", "联系人"],
+            ["明远茶业", "057188880001", "陈静"],
+            ["新公司", "", "孙丽"],
+        ],
+        name="orphan.csv",
+    )
+    assert problems(check(actor, "customers", orphan)) == [(3, "手机", "key_missing")]

@@ -20,10 +20,11 @@ Rules (tested in ``tests/imports/test_services_customers.py``):
 - a contact person (``contact_*`` columns) is added through ``contact_add`` to the new or
   updated card, unless the card already has one of that name (and, when both give one, that
   mobile): re-running the file adds none, and an existing contact person is never changed.
-  The card's first contact person is its primary one. Rows right below a row that repeat
-  its key, repeat or leave blank its other customer cells and give another contact person
-  add that person to the same card (``continues``: one row per contact person, the
-  company's cells merged or repeated); a repeated key elsewhere is a duplicate as before.
+  The card's first contact person is its primary one. Rows right below a row that give
+  another contact person and either leave every customer cell blank or repeat its key (and
+  at most its other values) add that person to the same card (``continues``: one row per
+  contact person, the company's cells merged, repeated or left blank); a repeated key
+  elsewhere is a duplicate as before.
   A new card whose name column is a company column (企业名称 ...) and whose sheet gives no
   type is a company;
 - a new customer that looks like a card the actor can see (``dedupe.candidates_for``:
@@ -271,16 +272,18 @@ class CustomerApplier:
 
     def continues(self, first: ParsedRow, row: ParsedRow) -> bool:
         """Whether ``row`` (right below ``first`` or its other continuing rows) only adds
-        another contact person to ``first``'s card: the same key, a contact person, and no
-        customer value other than ``first``'s (a company's cells merged over the rows of its
-        contact persons read this way). Such rows are one unit, applied together."""
-        key = self.key_of(row)
-        if key is None or key != self.key_of(first) or not self._contact_data(row):
+        another contact person to ``first``'s card: a contact person, and either no customer
+        cell at all (the company's cells left blank below it, as a CSV saved from merged
+        cells has them) or ``first``'s key and no customer value other than ``first``'s (the
+        cells merged, or repeated). Such rows are one unit, applied together."""
+        if not self._contact_data(row):
             return False
-        return all(
-            first.values.get(name) == value
-            for name, value in row.values.items()
-            if name not in CONTACT_FIELDS
+        own = {name: value for name, value in row.values.items() if name not in CONTACT_FIELDS}
+        key = self.key_of(row)
+        if key is None:
+            return not own
+        return key == self.key_of(first) and all(
+            first.values.get(name) == value for name, value in own.items()
         )
 
     def apply(self, unit: Unit) -> str:
