@@ -38,15 +38,26 @@ def test_an_administrator_edits_a_threshold_and_sees_the_dry_run(
     page.fill("#t1-q0-name_en", "Free parking")
     page.fill("#t1-q0-limit", "1")
 
-    # a mistake first: a negative grace period is refused beside its field
+    # mistakes first: a negative grace period, 高级 asking less than 标准级, a bad colour
     page.fill("#grace_months", "-1")
+    page.fill("#t2-g0-c0-threshold", "500")
     page.click(".form-actions button[value=save]")
     page.locator("#editor-problems").wait_for()
     assert "0 到 120" in page.locator("#grace_months-error").inner_text() or (
         "0 to 120" in page.locator("#grace_months-error").inner_text()
     )
+    assert page.locator("#t2-g0-c0-threshold-error").inner_text().strip()
     assert page.locator("#t1-q0-name_zh").input_value() == "免费停车"
     screenshot(page, "browser-programme-editor-error")
+    page.locator("#t2-g0-c0-threshold").scroll_into_view_if_needed()
+    page.screenshot(
+        path=str(
+            screenshot(page, "browser-programme-editor-error").with_name(
+                "browser-programme-editor-error-tier.png"
+            )
+        )
+    )
+    page.fill("#t2-g0-c0-threshold", "8000")
     assert TierLadder.objects.count() == 1
 
     page.fill("#grace_months", "1")

@@ -208,7 +208,7 @@ BAD_INPUTS = [
         "t2-g0-c0-threshold",
         "500",
         "t2-g0-c0-threshold",
-        "Must be stricter than in the lower tier silver.",
+        "Must be stricter than in the lower tier Silver.",
     ),
     ("duplicate rank", "t2-rank", "20", "t2-rank", "Another tier has this rank."),
     ("duplicate code", "t2-code", "silver", "t2-code", "Another tier has this code."),

@@ -617,11 +617,28 @@ def attach_errors(editor: Editor, error: ValidationFailed) -> None:
         for n, message in enumerate(messages):
             code = codes.get(path, [error.code] * len(messages))[n]
             text = str(FORM_MESSAGES.get(code, message))
+            if code == "thresholds_not_rising":
+                text = _named(editor, text)
             if not _place(editor, path, text):
                 editor.errors.append(text)
     if not error.fields:
         editor.errors.append(str(error.message))
     editor.problems = problems(editor)
+
+
+def _named(editor: Editor, message: str) -> str:
+    """The message with the tier code it names replaced by the tier's name on this page."""
+    for tier in editor.tiers:
+        code = tier.code.value.strip()
+        if code:
+            pattern = CODE_WORD.format(code=re.escape(code))
+            named, count = re.subn(pattern, tier.label, message, count=1)
+            if count:
+                return named
+    return message
+
+
+CODE_WORD = r"(?<![A-Za-z0-9_]){code}(?![A-Za-z0-9_])"
 
 
 def _place(editor: Editor, path: str, message: str) -> bool:
