@@ -58,7 +58,7 @@ class Romaniser:
     CACHE_LIMIT = 300_000  # full names kept (common names repeat a lot)
 
     def __init__(self) -> None:
-        self._segments: dict[str, list[str]] = {}
+        self._segments: dict[str, tuple[str, ...]] = {}
         self._readings: dict[str, list[str]] = {}
         self._people: dict[str, Romanisation] = {}
 
