@@ -58,7 +58,7 @@ def _source(request: HttpRequest, raw: str) -> tuple[str, dict[str, Any], str]:
     """
     if raw.startswith("preset:") and raw[7:] in PROGRAMME_PRESETS:
         name = raw[7:]
-        label = _("preset %(name)s") % {"name": pp.PRESET_LABELS.get(name, name)}
+        label = _("preset %(label)s") % {"label": pp.PRESET_LABELS.get(name, name)}
         return raw, dump_programme(PROGRAMME_PRESETS[name]()), label
     if raw.startswith("v") and raw[1:].isdigit():
         rules = TierLadder.objects.filter(version=int(raw[1:])).values_list("rules", flat=True)
@@ -68,7 +68,7 @@ def _source(request: HttpRequest, raw: str) -> tuple[str, dict[str, Any], str]:
             return raw, dict(found), _("version v%(version)s") % {"version": raw[1:]}
     active = active_programme()
     version = active.version
-    label = _("the active version (v%(version)d)") % {"version": version}
+    label = _("the active version (v%(version)s)") % {"version": version}
     return f"v{version}", dump_programme(active.programme), label
 
 
