@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from tests.api.conftest import ApiClient
 from tests.dedupe.conftest import Twins
 from tiercard.accounts.models import User
 from tiercard.cards.timeline import card_timeline
@@ -124,3 +125,17 @@ def test_the_card_page_says_which_card_a_record_came_from(
     page = client.get(f"/customers/{twins.survivor.pk}/", **EN).content.decode()
     assert f"on merged card no. {twins.merged.pk}" in page
     assert "活动赠送" in page  # the merged card's hand-made points entry
+
+
+def test_the_api_timeline_names_the_merged_card(
+    api: Callable[..., ApiClient], twins: Twins, history: dict[str, int]
+) -> None:
+    answer = api("rep_east1").get(
+        f"/customers/{twins.survivor.pk}/timeline", {"kinds": "points,tier", "limit": 50}
+    )
+    assert answer.status_code == 200
+    by_id = {(e["kind"], e["object_id"]): e["details"] for e in answer.json()["items"]}
+    assert by_id[("points", history["bonus"])]["merged_card"] == twins.merged.pk
+    assert by_id[("tier", history["change"])]["merged_card"] == twins.merged.pk
+    own = [d for (kind, _pk), d in by_id.items() if d["merged_card"] is None]
+    assert own  # the survivor's own entries (the transfer in) name no other card

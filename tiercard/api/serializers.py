@@ -183,12 +183,14 @@ def timeline_entry_out(viewer: User, entry: TimelineEntry) -> dict[str, Any]:
         details = {
             "kind": entry.obj.kind,
             "points": entry.obj.points,
-            "balance_after": entry.obj.balance_after,
+            "balance_after": entry.obj.balance_after,  # of the card the entry is on
             "note": entry.obj.note,
+            "merged_card": (entry.details or {}).get("merged_card"),
         }
     elif entry.kind == "tier":
         change = entry.obj
         details = {"from": change.from_tier, "to": change.to_tier, "reason": change.reason}
+        details["merged_card"] = (entry.details or {}).get("merged_card")
     elif entry.kind == "note":
         details = {"body": entry.obj.body, "edited_at": entry.obj.edited_at}
     else:
