@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tiercard.accounts import policy
 from tiercard.accounts.models import Role, User
 from tiercard.cards import display
-from tiercard.core.errors import PermissionDenied, ValidationFailed
+from tiercard.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tiercard.loyalty.models import TierLadder
 from tiercard.loyalty.services.ladders import ladder_draft_create
 from tiercard.loyalty.services.state import active_programme
@@ -133,6 +133,9 @@ def editor_view(request: HttpRequest) -> HttpResponse:
             except ValidationFailed as error:
                 ef.attach_errors(editor, error)
                 status = 422
+            except Conflict as error:  # another draft took the number: save again
+                editor.errors.append(str(error.message))
+                status = 409
             else:
                 messages.success(
                     request,
