@@ -114,6 +114,14 @@ def test_compare_review_confirm_merge_and_undo(
     undone = client.post(f"/duplicates/merges/{record.pk}/undo/")
     assert undone.status_code == 302
     assert Customer.objects.get(pk=m.pk).merged_into_id is None
+    audit = AuditEvent.objects.get(
+        object_type="dedupe.mergerecord", object_id=str(record.pk), note="unmerge"
+    )
+    assert (audit.actor.username, audit.interface, audit.changes["undone"]) == (
+        "mgr_east",
+        "web",
+        [False, True],
+    )
 
 
 def test_keep_the_other_card(
@@ -152,6 +160,7 @@ def test_unmerge_refusal_is_shown_not_raised(
     assert response.status_code == 409
     assert "edited since" in (block(response.content, "id", "unmerge-error") or "")
     assert MergeRecord.objects.get(pk=record.pk).undone_at is None
+    assert not AuditEvent.objects.filter(note="unmerge").exists()
 
 
 def test_create_form_warns_within_scope_then_creates_anyway(
