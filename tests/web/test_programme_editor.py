@@ -353,3 +353,35 @@ def test_a_deeper_condition_tree_is_kept_unchanged(admin: Client, users: dict) -
         == source.rules["ladder"]["tiers"][3]["criteria"]
     )
     assert saved.rules["ladder"]["tiers"][1]["criteria"]["threshold"] == 1500
+
+
+def test_a_second_route_makes_an_or_and_a_quota_can_be_removed(admin: Client, users: dict) -> None:
+    values = form_values(admin.get("/programme/edit/?preset=card").content)
+    page = press(admin, values, "add_group:3")  # 钻石: growth ≥ 20000, or ...
+    assert 'id="t3-g1-c0-metric" autofocus' in page.content.decode()
+    values = form_values(page.content)
+    values.update({"t3-g1-c0-metric": "max_order", "t3-g1-c0-threshold": "8000"})
+    values = form_values(press(admin, values, "remove_quota:3:0").content)
+    assert values["t3-quotas"] == "0"
+    assert press(admin, values, "save").status_code == 302
+    draft = TierLadder.objects.get(version=2)
+    assert draft.rules["ladder"]["tiers"][3]["criteria"] == {
+        "any": [
+            {"metric": "growth_value", "op": ">=", "threshold": 20000},
+            {"metric": "max_order", "op": ">=", "threshold": "8000.00"},
+        ]
+    }
+    assert draft.rules["benefits"]["diamond"]["quotas"] == []
+
+
+def test_the_json_editor_stays_as_the_advanced_option(admin: Client) -> None:
+    active_programme()
+    versions = admin.get("/programme/").content.decode()
+    assert 'href="/programme/edit/"' in versions and 'href="/programme/new/"' in versions
+    version = admin.get("/programme/v1/").content.decode()
+    assert 'href="/programme/edit/?from=1"' in version
+    assert 'href="/programme/new/?from=1"' in version
+    editor = admin.get("/programme/edit/?preset=card").content.decode()
+    assert 'href="/programme/new/?preset=card"' in editor
+    json_page = admin.get("/programme/new/?preset=card").content.decode()
+    assert 'href="/programme/edit/?preset=card"' in json_page
