@@ -76,14 +76,6 @@ def admin(login: Callable[[str], Client]) -> Client:
     return client
 
 
-def tier_index(values: dict[str, str], code: str) -> int:
-    return next(
-        int(k[1:].split("-")[0])
-        for k, v in values.items()
-        if k.endswith("-code") and k.startswith("t") and "-q" not in k and v == code
-    )
-
-
 def press(client: Client, values: dict[str, str], action: str) -> Any:
     return client.post("/programme/edit/", {**values, "action": action})
 
@@ -345,6 +337,10 @@ def test_a_deeper_condition_tree_is_kept_unchanged(admin: Client, users: dict) -
     assert "nest deeper than the form shows" in page.content.decode()
     values = form_values(page.content)
     values["t1-g0-c0-threshold"] = "1500"
+    again = press(admin, values, "add_quota:0").content.decode()  # a round trip
+    assert "nest deeper than the form shows" in again and "Orders" in again
+    values = form_values(again)
+    values = form_values(press(admin, values, "remove_quota:0:0").content)
     assert press(admin, values, "save").status_code == 302
     saved = TierLadder.objects.order_by("-version").first()
     assert saved is not None

@@ -13,6 +13,7 @@ keyboard and without JavaScript.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,7 @@ from tiercard.loyalty.models import TierLadder
 from tiercard.loyalty.services.ladders import ladder_draft_create
 from tiercard.loyalty.services.state import active_programme
 from tiercard.tiers.benefits import Quota
+from tiercard.tiers.criteria import parse_criteria
 from tiercard.tiers.policy import Landing
 from tiercard.tiers.programme import PROGRAMME_PRESETS, dump_programme, parse_programme
 from tiercard.tiers.window import Period
@@ -89,6 +91,18 @@ def _describer(document: Mapping[str, Any]) -> Any:
     return describe
 
 
+def _describe_kept(editor: ef.Editor, document: Mapping[str, Any]) -> None:
+    """Words again for criteria kept as JSON after a round trip (the JSON if unreadable)."""
+    window = parse_programme(document).window
+    for tier in editor.tiers:
+        if tier.complex_criteria:
+            try:
+                criteria = parse_criteria(json.loads(tier.criteria_json.value))
+            except (ValueError, ValidationFailed):
+                continue
+            tier.criteria_text = text.criteria_text(criteria, window)
+
+
 def _choices() -> dict[str, Any]:
     return {
         "metrics": list(ef.METRIC_LABELS.items()),
@@ -121,6 +135,7 @@ def editor_view(request: HttpRequest) -> HttpResponse:
     else:
         source, document, label = _source(request, request.POST.get("source", ""))
         editor = ef.from_post(request.POST)
+        _describe_kept(editor, document)
         action = request.POST.get("action", "save")
         if action != "save":
             focus = ef.apply_action(editor, action)
