@@ -108,9 +108,10 @@ def card_and_merged(customer_id: int) -> QuerySet[Customer, Any]:
 
     A merge moves purchases, interactions and notes to the surviving card, but points entries
     (an append-only ledger: the balance arrives as one transfer entry) and tier changes stay
-    on the merged card; they are still this customer's history. Cards merged into a card that
-    was itself merged later show on the card they were merged into (one level: kept to one
-    indexed lookup, ``id = x OR merged_into = x``, that the ledger reads join as a semi-join).
+    on the merged card; they are still this customer's history. One level only: a card merged
+    into a card that was itself merged later shows on the card it was merged into. That keeps
+    it to one indexed lookup (``id = x OR merged_into = x``) which the ledger and tier reads
+    join as a semi-join, in the same query: no query is added.
     """
     return Customer.objects.filter(Q(pk=customer_id) | Q(merged_into_id=customer_id)).values("pk")
 
