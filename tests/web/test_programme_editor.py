@@ -381,3 +381,14 @@ def test_the_json_editor_stays_as_the_advanced_option(admin: Client) -> None:
     assert 'href="/programme/new/?preset=card"' in editor
     json_page = admin.get("/programme/new/?preset=card").content.decode()
     assert 'href="/programme/edit/?preset=card"' in json_page
+
+
+def test_a_colour_the_colour_input_cannot_show_is_offered_as_text(admin: Client) -> None:
+    values = form_values(admin.get("/programme/edit/?preset=card").content)
+    values.update({"t1-colour": "purple", "t1-g0-c0-threshold": "-5"})
+    html = press(admin, values, "save").content.decode()
+    # the threshold is reported first (the colour is checked once the conditions parse);
+    # the colour stays as typed instead of turning black in a colour picker
+    assert "Must be zero or more." in (block(html, "id", "t1-g0-c0-threshold-error") or "")
+    assert 'type="text" name="t1-colour" id="t1-colour" value="purple"' in html
+    assert TierLadder.objects.count() == 1

@@ -49,6 +49,7 @@ MAX_QUOTAS = 12
 NEW_COLOUR = "#607D8B"
 FULL_WIDTH = str.maketrans("０１２３４５６７８９－＋．", "0123456789-+.")
 INTEGER = re.compile(r"[+-]?\d+")
+COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 OP_LABELS: dict[str, Promise] = {
     Op.GE.value: gettext_lazy("at least (≥)"),
@@ -129,6 +130,11 @@ class Field:
     @property
     def checked(self) -> bool:
         return self.value == "on"
+
+    @property
+    def is_colour(self) -> bool:
+        """Whether a colour input can show the value (it would silently replace any other)."""
+        return bool(COLOUR.fullmatch(self.value))
 
 
 @dataclass
