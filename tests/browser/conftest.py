@@ -17,7 +17,15 @@ import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LOCALE = "zh-CN"
+"""The browser's own language, as a Chinese office's machine has it. Playwright's ``locale``
+sets what pages are told (``navigator.language``, ``Accept-Language``); the browser's own
+language sets what it draws itself, such as the 年/月/日 placeholders of native date inputs.
+That one is ``--lang`` on Windows and macOS but the ``LANGUAGE`` environment variable on
+Linux, and only for a language whose resources are installed (Debian's ``chromium-l10n``):
+so both are given."""
 ARGS = [
+    f"--lang={LOCALE}",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
@@ -41,7 +49,11 @@ def browser() -> Iterator[Any]:
 
     try:
         with sync_playwright() as playwright:
-            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            launched = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=ARGS,
+                env={**os.environ, "LANGUAGE": LOCALE.replace("-", "_")},
+            )
             yield launched
             launched.close()
     finally:
@@ -54,7 +66,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=LOCALE)
     opened = context.new_page()
     yield opened
     context.close()
