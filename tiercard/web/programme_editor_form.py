@@ -740,7 +740,7 @@ FIELD_LABELS: dict[str, Promise] = {
     "metric": gettext_lazy("Figure"),
     "op": gettext_lazy("Comparison"),
     "threshold": gettext_lazy("Threshold"),
-    "discount_percent": gettext_lazy("Discount (% off)"),
+    "discount_percent": gettext_lazy("Discount (percent off)"),
     "points_multiplier": gettext_lazy("Points multiplier"),
     "birthday_gift": gettext_lazy("Birthday gift"),
     "dedicated_manager": gettext_lazy("Dedicated account manager"),
