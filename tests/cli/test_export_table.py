@@ -59,9 +59,7 @@ def test_a_manager_exports_their_teams_view_as_csv(
     assert event.changes["view"]["filters"] == {"city": "上海"}
 
 
-def test_marketing_gets_masked_phones_in_xlsx(
-    people: dict[str, Customer], tmp_path: Path
-) -> None:
+def test_marketing_gets_masked_phones_in_xlsx(people: dict[str, Customer], tmp_path: Path) -> None:
     out = tmp_path / "members.xlsx"
     run("--as", "marketing", "-o", str(out), "--sort", "name", "--cols", "phone", "--lang", "en")
 
