@@ -62,9 +62,14 @@ def clean_ids(customer_ids: Iterable[object]) -> list[int]:
     return sorted(ids)
 
 
-def _in_scope(actor: User, ids: list[int], *fields: str) -> dict[int, tuple[object, ...]]:
-    """The selected customers' ``fields``, locked; NotFound unless every id is in scope."""
-    rows = visible_customers(actor).filter(pk__in=ids).select_for_update().order_by("pk")
+def _in_scope(
+    actor: User, ids: list[int], *fields: str, lock: bool = True
+) -> dict[int, tuple[object, ...]]:
+    """The selected customers' ``fields`` (locked when ``lock``); NotFound unless every id is
+    in scope."""
+    rows = visible_customers(actor).filter(pk__in=ids).order_by("pk")
+    if lock:
+        rows = rows.select_for_update()
     found = {pk: rest for pk, *rest in rows.values_list("pk", *fields)}
     if len(found) != len(ids):
         raise NotFound(
@@ -72,6 +77,50 @@ def _in_scope(actor: User, ids: list[int], *fields: str) -> dict[int, tuple[obje
             code="out_of_scope",
         )
     return {pk: tuple(rest) for pk, rest in found.items()}
+
+
+@dataclass(frozen=True)
+class BulkPlan:
+    """What a bulk change would do: the selected ``ids`` and those not yet in the wanted
+    state (``changing``). Worked out by the services under lock before they write, and by
+    the confirmation page without one (``lock=False``: read only)."""
+
+    ids: list[int]
+    changing: list[int]
+
+
+def owner_change_plan(
+    *, actor: User, customer_ids: Iterable[object], owner_id: object, lock: bool = False
+) -> tuple[BulkPlan, User]:
+    """The plan of handing the customers to ``owner_id``, and that owner; refused (nothing
+    read of the customers) for a bad id, a missing right or an owner the actor may not use."""
+    ids = clean_ids(customer_ids)
+    if not policy.can_assign_owner(actor):
+        raise PermissionDenied()
+    owner = clean_owner_id(actor, owner_id)
+    if owner is None:
+        raise ValidationFailed(fields={"owner_id": [_("Choose an account manager.")]})
+    before = _in_scope(actor, ids, "owner_id", "team_id", lock=lock)
+    changing = [pk for pk in ids if before[pk] != (owner.pk, owner.team_id)]
+    return BulkPlan(ids, changing), owner
+
+
+def status_change_plan(
+    *, actor: User, customer_ids: Iterable[object], status: object, lock: bool = False
+) -> BulkPlan:
+    """The plan of setting active / at risk / churned; refused when an archived customer is
+    selected (they are restored one by one first)."""
+    ids = clean_ids(customer_ids)
+    if not policy.can_update_customers(actor):
+        raise PermissionDenied()
+    if status not in BULK_STATUSES:
+        raise ValidationFailed(fields={"status": [_("Choose active, at risk or churned.")]})
+    before = _in_scope(actor, ids, "status", lock=lock)
+    if any(old == (CustomerStatus.ARCHIVED,) for old in before.values()):
+        raise ValidationFailed(
+            fields={"status": [_("Archived customers are in the selection; restore them first.")]}
+        )
+    return BulkPlan(ids, [pk for pk in ids if before[pk] != (status,)])
 
 
 def _result(ids: list[int], changed: list[int]) -> BulkResult:
@@ -83,20 +132,13 @@ def customer_bulk_assign_owner(
     *, actor: User, customer_ids: Iterable[object], owner_id: object
 ) -> BulkResult:
     """Hand the selected customers to one account manager (the team follows the owner)."""
-    ids = clean_ids(customer_ids)
-    if not policy.can_assign_owner(actor):
-        raise PermissionDenied()
-    owner = clean_owner_id(actor, owner_id)
-    if owner is None:
-        raise ValidationFailed(fields={"owner_id": [_("Choose an account manager.")]})
-    changed = []
     with transaction.atomic():
-        before = _in_scope(actor, ids, "owner_id", "team_id")
-        for pk in ids:
-            if before[pk] != (owner.pk, owner.team_id):
-                customer_assign_owner(actor=actor, customer_id=pk, owner_id=owner.pk)
-                changed.append(pk)
-    return _result(ids, changed)
+        plan, owner = owner_change_plan(
+            actor=actor, customer_ids=customer_ids, owner_id=owner_id, lock=True
+        )
+        for pk in plan.changing:
+            customer_assign_owner(actor=actor, customer_id=pk, owner_id=owner.pk)
+    return _result(plan.ids, plan.changing)
 
 
 def customer_bulk_add_tag(
@@ -124,20 +166,8 @@ def customer_bulk_set_status(
     *, actor: User, customer_ids: Iterable[object], status: object
 ) -> BulkResult:
     """Set active / at risk / churned. Archived customers must be restored one by one first."""
-    ids = clean_ids(customer_ids)
-    if not policy.can_update_customers(actor):
-        raise PermissionDenied()
-    if status not in BULK_STATUSES:
-        raise ValidationFailed(fields={"status": [_("Choose active, at risk or churned.")]})
     with transaction.atomic():
-        before = _in_scope(actor, ids, "status")
-        if any(old == (CustomerStatus.ARCHIVED,) for old in before.values()):
-            raise ValidationFailed(
-                fields={
-                    "status": [_("Archived customers are in the selection; restore them first.")]
-                }
-            )
-        changed = [pk for pk in ids if before[pk] != (status,)]
-        for pk in changed:
+        plan = status_change_plan(actor=actor, customer_ids=customer_ids, status=status, lock=True)
+        for pk in plan.changing:
             customer_update(actor=actor, customer_id=pk, data={"status": status})
-    return _result(ids, changed)
+    return _result(plan.ids, plan.changing)
