@@ -9,7 +9,6 @@ them (``api.table_view``).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
@@ -19,12 +18,9 @@ from ninja import Query, Router
 from tiercard.api.auth import viewer
 from tiercard.api.data_exports import FILE_RESPONSE, stream_response
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import MAX_DB_INT
-from tiercard.api.table_view import table_view_of
+from tiercard.api.table_view import TableQuery, table_view_of
 from tiercard.core.errors import PermissionDenied
-from tiercard.customers.models import CustomerKind
 from tiercard.listviews.export import can_export_member_table, member_table_export
-from tiercard.listviews.table import COLUMN_KEYS, SORTS
 
 router = Router(tags=["exports"])
 
@@ -37,26 +33,8 @@ router = Router(tags=["exports"])
 )
 def member_table_file(
     request: HttpRequest,
+    params: Query[TableQuery],
     format: Annotated[str, Query(description="`csv` (UTF-8 with BOM) or `xlsx`.")] = "csv",
-    view: Annotated[
-        int | None,
-        Query(ge=1, le=MAX_DB_INT, description="A saved view (own or shared) to start from."),
-    ] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    tier: Annotated[str | None, Query(max_length=40, description="A tier code.")] = None,
-    tag: Annotated[str | None, Query(max_length=40)] = None,
-    city: Annotated[str | None, Query(max_length=30)] = None,
-    owner_id: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
-    status: Annotated[str | None, Query(description="A status, or `all`.")] = None,
-    kind: Annotated[str | None, Query(description=" or ".join(CustomerKind.values))] = None,
-    purchased_from: dt.date | None = None,
-    purchased_to: dt.date | None = None,
-    min_spend: Annotated[str | None, Query(max_length=40)] = None,
-    max_spend: Annotated[str | None, Query(max_length=40)] = None,
-    sort: Annotated[str | None, Query(description="One of " + ", ".join(SORTS) + ".")] = None,
-    cols: Annotated[
-        list[str] | None, Query(description="Columns: " + ", ".join(COLUMN_KEYS) + ".")
-    ] = None,
 ) -> HttpResponse:
     """The rows of a view as the member table shows them, in its order and columns: the
     caller's customers, the filters and the sort (filters given here replace the saved
@@ -65,22 +43,6 @@ def member_table_file(
     user = viewer(request)
     if not can_export_member_table(user):  # the role first: a refused caller learns nothing
         raise PermissionDenied(_("Your role may not export customer data."))
-    table_view = table_view_of(
-        user,
-        view=view,
-        q=q,
-        tier=tier,
-        tag=tag,
-        city=city,
-        owner_id=owner_id,
-        status=status,
-        kind=kind,
-        purchased_from=purchased_from,
-        purchased_to=purchased_to,
-        min_spend=min_spend,
-        max_spend=max_spend,
-        sort=sort,
-        cols=cols,
-    )
+    table_view = table_view_of(user, **params.dict())
     exported = member_table_export(actor=user, view=table_view, fmt=format)
     return stream_response(exported.chunks, exported.content_type, exported.filename)

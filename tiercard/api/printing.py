@@ -6,18 +6,14 @@ answer the usual JSON shape. Every PDF is audit-logged as an export by the print
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from tiercard.api.auth import viewer
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import MAX_DB_INT
-from tiercard.api.table_view import table_view_of
-from tiercard.customers.models import CustomerKind
-from tiercard.listviews.table import COLUMN_KEYS, SORTS
+from tiercard.api.table_view import TableQuery, table_view_of
 from tiercard.printing.services import PrintedFile, card_print, member_table_print
 
 router = Router(tags=["printing"])
@@ -57,47 +53,10 @@ def customer_card_pdf(request: HttpRequest, customer_id: int) -> HttpResponse:
     openapi_extra=PDF_RESPONSE,
     summary="Print the member table (PDF)",
 )
-def member_table_pdf(
-    request: HttpRequest,
-    view: Annotated[
-        int | None,
-        Query(ge=1, le=MAX_DB_INT, description="A saved view (own or shared) to start from."),
-    ] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    tier: Annotated[str | None, Query(max_length=40, description="A tier code.")] = None,
-    tag: Annotated[str | None, Query(max_length=40)] = None,
-    city: Annotated[str | None, Query(max_length=30)] = None,
-    owner_id: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
-    status: Annotated[str | None, Query(description="A status, or `all`.")] = None,
-    kind: Annotated[str | None, Query(description=" or ".join(CustomerKind.values))] = None,
-    purchased_from: dt.date | None = None,
-    purchased_to: dt.date | None = None,
-    min_spend: Annotated[str | None, Query(max_length=40)] = None,
-    max_spend: Annotated[str | None, Query(max_length=40)] = None,
-    sort: Annotated[str | None, Query(description="One of " + ", ".join(SORTS) + ".")] = None,
-    cols: Annotated[
-        list[str] | None, Query(description="Columns: " + ", ".join(COLUMN_KEYS) + ".")
-    ] = None,
-) -> HttpResponse:
+def member_table_pdf(request: HttpRequest, params: Query[TableQuery]) -> HttpResponse:
     """The rows of a view as the member table shows them: the caller's scope, the filters and
     the sort. Filters given here replace the saved view's. Refused above the printable row
     limit (`too_many_rows`, 422): export xlsx instead. Managers, admins and marketing only."""
     user = viewer(request)
-    table_view = table_view_of(
-        user,
-        view=view,
-        q=q,
-        tier=tier,
-        tag=tag,
-        city=city,
-        owner_id=owner_id,
-        status=status,
-        kind=kind,
-        purchased_from=purchased_from,
-        purchased_to=purchased_to,
-        min_spend=min_spend,
-        max_spend=max_spend,
-        sort=sort,
-        cols=cols,
-    )
+    table_view = table_view_of(user, **params.dict())
     return _pdf(member_table_print(actor=user, view=table_view))

@@ -1,8 +1,9 @@
 """The member table view an API caller asks for: a saved view and/or filters, sort, columns.
 
 Shared by the routes that hand out the member table as a file (PDF print, CSV/xlsx export),
-so both read the same parameters the same way. Filters given replace the saved view's;
-unknown tiers, statuses, types, sorts and columns are 422 with each field named.
+so both declare (``TableQuery``) and read the same parameters the same way. Filters given
+replace the saved view's; unknown tiers, statuses, types, sorts and columns are 422 with each
+field named.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from ninja import Field, Schema
 
 from tiercard.accounts.models import User
+from tiercard.api.paging import MAX_DB_INT
 from tiercard.api.query import amount_filter
 from tiercard.core.errors import FieldErrors
 from tiercard.customers.models import CustomerKind, CustomerStatus
@@ -27,6 +30,27 @@ from tiercard.listviews.table import (
     clean_columns,
 )
 from tiercard.loyalty.services.state import active_programme
+
+
+class TableQuery(Schema):
+    """The query parameters naming a member table view (each route takes ``Query[TableQuery]``)."""
+
+    view: int | None = Field(
+        None, ge=1, le=MAX_DB_INT, description="A saved view (own or shared) to start from."
+    )
+    q: str | None = Field(None, max_length=100)
+    tier: str | None = Field(None, max_length=40, description="A tier code.")
+    tag: str | None = Field(None, max_length=40)
+    city: str | None = Field(None, max_length=30)
+    owner_id: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    status: str | None = Field(None, description="A status, or `all`.")
+    kind: str | None = Field(None, description=" or ".join(CustomerKind.values))
+    purchased_from: dt.date | None = None
+    purchased_to: dt.date | None = None
+    min_spend: str | None = Field(None, max_length=40)
+    max_spend: str | None = Field(None, max_length=40)
+    sort: str | None = Field(None, description="One of " + ", ".join(SORTS) + ".")
+    cols: list[str] | None = Field(None, description="Columns: " + ", ".join(COLUMN_KEYS) + ".")
 
 
 def table_view_of(
