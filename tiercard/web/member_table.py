@@ -9,12 +9,15 @@ of the query, while the valid ones still apply. Saved views come back through th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
 from django.http import QueryDict
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
@@ -201,7 +204,12 @@ class TierBadge:
 
 @dataclass(frozen=True)
 class MemberRow:
-    """One table row as printed: formatted, masked for the viewer."""
+    """One table row: its values (formatted, masked for the viewer) and, in the ``*_text``
+    fields, every text a cell prints, translated and with a dash for an empty value.
+
+    The texts are made here once per row so that the template's row loop only prints values:
+    a page renders 25 to 100 rows, and each translation tag, filter or ``{% url %}`` in that
+    loop cost as much again."""
 
     pk: int
     name: str
@@ -227,6 +235,23 @@ class MemberRow:
     status_label: str
     tags: list[tuple[str, str]]
     more_tags: int = 0
+    href: str = ""
+    select_label: str = ""
+    monogram: str = ""
+    subtitle: str = ""  # the company, when it is not the name itself
+    phone_text: str = ""
+    registered_text: str = ""
+    orders_text: str = ""  # "3 orders" in the window
+    per_month_text: str = ""
+    order_count_text: str = ""
+    points_text: str = ""
+    service_text: str = ""  # "2 contacts", "" without any
+    last_contact_text: str = ""
+    campaigns_text: str = ""
+    owner_text: str = ""
+    last_purchase_text: str = ""
+    city_text: str = ""
+    tag_links: list[tuple[str, str]] = field(default_factory=list)  # (name, filtered table)
 
 
 def tier_badges(ladder: Ladder) -> dict[str, TierBadge]:
@@ -234,37 +259,70 @@ def tier_badges(ladder: Ladder) -> dict[str, TierBadge]:
 
 
 def member_rows(
-    rows: list[TableRow], viewer: User, badges: dict[str, TierBadge], window_months: int
+    rows: list[TableRow],
+    viewer: User,
+    badges: dict[str, TierBadge],
+    window_months: int,
+    tag_query: str = "",
 ) -> list[MemberRow]:
-    out = []
-    for r in rows:
-        c = r.customer
-        out.append(
-            MemberRow(
-                pk=c.pk,
-                name=c.name,
-                pinyin=c.name_pinyin,
-                kind=c.kind,
-                company=c.company_name,
-                phone=masking.customer_phone(viewer, c),
-                registered_on=c.registered_on,
-                win_orders=r.win_orders,
-                per_month=f"{r.win_orders / max(window_months, 1):.1f}",
-                win_spend=display.money(r.win_spend),
-                total_spend=display.money(c.total_spend),
-                order_count=c.order_count,
-                points=r.points,
-                tier=badges.get(r.tier) or TierBadge(r.tier, r.tier, "#9e9e9e"),
-                interactions=r.interactions,
-                last_contact=c.last_interaction_at,
-                campaigns=r.campaigns,
-                owner=str(c.owner) if c.owner_id and c.owner else "",
-                last_purchase_at=c.last_purchase_at,
-                city=c.city,
-                status=c.status,
-                status_label=str(c.get_status_display()),
-                tags=[(t.name, t.color) for t in r.tags[:TAGS_SHOWN]],
-                more_tags=max(0, len(r.tags) - TAGS_SHOWN),
-            )
-        )
-    return out
+    """``tag_query``: the view's query string without its tag, ready for ``tag=`` (a tag's
+    link shows the same view filtered by that tag)."""
+    months = max(window_months, 1)
+    return [_member_row(r, viewer, badges, months, tag_query) for r in rows]
+
+
+def _member_row(
+    r: TableRow, viewer: User, badges: dict[str, TierBadge], months: int, tag_query: str
+) -> MemberRow:
+    c = r.customer
+    per_month = f"{r.win_orders / months:.1f}"
+    phone = masking.customer_phone(viewer, c)
+    owner = str(c.owner) if c.owner_id and c.owner else ""
+    tags = r.tags[:TAGS_SHOWN]
+    return MemberRow(
+        pk=c.pk,
+        name=c.name,
+        pinyin=c.name_pinyin,
+        kind=c.kind,
+        company=c.company_name,
+        phone=phone,
+        registered_on=c.registered_on,
+        win_orders=r.win_orders,
+        per_month=per_month,
+        win_spend=display.money(r.win_spend),
+        total_spend=display.money(c.total_spend),
+        order_count=c.order_count,
+        points=r.points,
+        tier=badges.get(r.tier) or TierBadge(r.tier, r.tier, "#9e9e9e"),
+        interactions=r.interactions,
+        last_contact=c.last_interaction_at,
+        campaigns=r.campaigns,
+        owner=owner,
+        last_purchase_at=c.last_purchase_at,
+        city=c.city,
+        status=c.status,
+        status_label=str(c.get_status_display()),
+        tags=[(t.name, t.color) for t in tags],
+        more_tags=max(0, len(r.tags) - TAGS_SHOWN),
+        href=reverse("web:customer_detail", args=[c.pk]),
+        select_label=gettext("Select %(name)s") % {"name": c.name},
+        monogram=display.monogram(c.name),
+        subtitle=c.company_name if c.company_name != c.name else "",
+        phone_text=phone or display.EMPTY,
+        registered_text=display.ymd(c.registered_on),
+        orders_text=ngettext("%(n)s order", "%(n)s orders", r.win_orders) % {"n": r.win_orders},
+        per_month_text=gettext("%(rate)s / month") % {"rate": per_month},
+        order_count_text=display.count(c.order_count),
+        points_text=display.count(r.points),
+        service_text=(
+            ngettext("%(n)s contact", "%(n)s contacts", r.interactions) % {"n": r.interactions}
+            if r.interactions
+            else ""
+        ),
+        last_contact_text=f"{gettext('last')} {display.ymd(c.last_interaction_at)}",
+        campaigns_text=r.campaigns or display.EMPTY,
+        owner_text=owner or display.EMPTY,
+        last_purchase_text=display.ymd(c.last_purchase_at) or display.EMPTY,
+        city_text=c.city or display.EMPTY,
+        tag_links=[(t.name, f"?{tag_query}tag={quote(t.name)}") for t in tags],
+    )

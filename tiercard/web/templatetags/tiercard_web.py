@@ -42,7 +42,7 @@ def day(value: dt.date | dt.datetime | None) -> str:
 @register.filter
 def monogram(name: str) -> str:
     """The first character of a name, for the avatar circle."""
-    return (name or "?").strip()[:1].upper()
+    return display.monogram(name)
 
 
 NAV_SECTIONS = {

@@ -72,9 +72,10 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "view": view,
         "columns": [c for c in COLUMNS if c.key in view.columns],
         "show": dict.fromkeys(view.columns, True),
-        "tag_query": _without(data, "tag"),
         "page": page,
-        "rows": member_table.member_rows(page.rows, user, badges, window_months),
+        "rows": member_table.member_rows(
+            page.rows, user, badges, window_months, tag_query=_without(data, "tag")
+        ),
         "count": count,
         "capped": capped,
         "sort": view.sort,
