@@ -64,6 +64,9 @@ class TimelinePage:
     entries: list[TimelineEntry]
     has_more: bool
     next_cursor: str | None
+    # Each source's rows as read (newest first after the cursor, at most one page plus one),
+    # for a page that shows some of them again elsewhere (the card's notes panel).
+    read: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def encode_cursor(entry: TimelineEntry) -> str:
@@ -100,22 +103,32 @@ def _after(
     return qs.filter(older)
 
 
-def _points(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
+def _of_customer(viewer: User, customer_id: int, in_scope: bool) -> dict[str, Any]:
+    """The filter for one customer's rows: with the scope as a one-row subquery, unless the
+    caller read the customer through ``viewer``'s scope in this request (``in_scope``)."""
+    if in_scope:
+        return {"customer_id": customer_id}
+    return {"customer__in": visible_customer_pk(viewer, customer_id), "customer_id": customer_id}
+
+
+def _points(viewer: User, customer_id: int, wanted: set[str], in_scope: bool) -> QuerySet[Any]:
     entries = PointsEntry.objects.filter(
-        customer__in=visible_customer_pk(viewer, customer_id), customer_id=customer_id
+        **_of_customer(viewer, customer_id, in_scope)
     ).select_related("actor")
     if "purchase" in wanted:  # shown on the purchase's own row instead
         entries = entries.exclude(kind=EntryKind.EARN, purchase__isnull=False)
     return entries
 
 
-def _tier_changes(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
-    return TierChange.objects.filter(
-        customer__in=visible_customer_pk(viewer, customer_id), customer_id=customer_id
-    ).select_related("actor")
+def _tier_changes(
+    viewer: User, customer_id: int, wanted: set[str], in_scope: bool
+) -> QuerySet[Any]:
+    return TierChange.objects.filter(**_of_customer(viewer, customer_id, in_scope)).select_related(
+        "actor"
+    )
 
 
-def _changes(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
+def _changes(viewer: User, customer_id: int, wanted: set[str], in_scope: bool) -> QuerySet[Any]:
     # The caller checked the customer is visible; audit rows carry a plain customer id.
     return AuditEvent.objects.filter(
         customer_id=customer_id,
@@ -131,9 +144,13 @@ def _changes(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
 
 @dataclass(frozen=True)
 class Source:
-    """One kind of record: its scoped rows, their time column and how a row becomes an entry."""
+    """One kind of record: its scoped rows, their time column and how a row becomes an entry.
 
-    rows: Callable[[User, int, set[str]], QuerySet[Any]]
+    ``rows(viewer, customer_id, wanted kinds, in_scope)``; ``in_scope``: the caller read the
+    customer through the viewer's scope in this request, so the rows need not check it again.
+    """
+
+    rows: Callable[[User, int, set[str], bool], QuerySet[Any]]
     time_field: str
     entry: Callable[[Any], TimelineEntry]
 
@@ -141,8 +158,8 @@ class Source:
 SOURCES: dict[str, Source] = {
     "purchase": Source(
         # The page knows its customer: not the card again (60 columns) joined to every row.
-        lambda viewer, customer_id, wanted: (
-            purchase_list(viewer=viewer, customer_id=customer_id)
+        lambda viewer, customer_id, wanted, in_scope: (
+            purchase_list(viewer=viewer, customer_id=customer_id, in_scope=in_scope)
             .select_related(None)
             .select_related("sales_rep")
         ),
@@ -164,8 +181,8 @@ SOURCES: dict[str, Source] = {
         lambda c: TimelineEntry("tier", c.at, c.to_tier, c, actor=str(c.actor or "")),
     ),
     "interaction": Source(
-        lambda viewer, customer_id, wanted: interaction_list(
-            viewer=viewer, customer_id=customer_id
+        lambda viewer, customer_id, wanted, in_scope: interaction_list(
+            viewer=viewer, customer_id=customer_id, in_scope=in_scope
         ),
         "occurred_at",
         lambda i: TimelineEntry(
@@ -173,7 +190,9 @@ SOURCES: dict[str, Source] = {
         ),
     ),
     "note": Source(
-        lambda viewer, customer_id, wanted: note_list(viewer=viewer, customer_id=customer_id),
+        lambda viewer, customer_id, wanted, in_scope: note_list(
+            viewer=viewer, customer_id=customer_id, in_scope=in_scope
+        ),
         "created_at",
         lambda n: TimelineEntry("note", n.created_at, "", n, actor=str(n.author or "")),
     ),
@@ -220,20 +239,25 @@ def card_timeline(
 
     Raises NotFound when the customer is outside the viewer's scope and ValidationFailed for
     a malformed cursor. Queries: one scope check, one per wanted source (plus its prefetches)
-    and one for the points of the page's purchases.
+    and one for the points of the page's purchases. ``in_scope``: the caller read the customer
+    through ``viewer``'s scope in this request (``customer_get``), so neither the scope check
+    nor the sources repeat it.
     """
     if not in_scope:  # else the caller read the customer through the scope in this request
         customer_ensure_visible(viewer=viewer, customer_id=customer_id)
     position = decode_cursor(cursor) if cursor else None
     wanted = set(KINDS) if not kinds else kinds & set(KINDS)
     entries: list[TimelineEntry] = []
+    read: dict[str, list[Any]] = {}
     for kind, source in SOURCES.items():
         if kind not in wanted:
             continue
-        rows = _after(source.rows(viewer, customer_id, wanted), source.time_field, kind, position)
-        ordered = rows.order_by(f"-{source.time_field}", "-id")[: limit + 1]
-        entries += [source.entry(row) for row in ordered]
+        rows = source.rows(viewer, customer_id, wanted, in_scope)
+        rows = _after(rows, source.time_field, kind, position)
+        read[kind] = list(rows.order_by(f"-{source.time_field}", "-id")[: limit + 1])
+        entries += [source.entry(row) for row in read[kind]]
     entries.sort(key=lambda e: e.key, reverse=True)
     page = _earned_points(customer_id, entries[:limit])
     has_more = len(entries) > limit
-    return TimelinePage(page, has_more, encode_cursor(page[-1]) if has_more and page else None)
+    cursor_out = encode_cursor(page[-1]) if has_more and page else None
+    return TimelinePage(page, has_more, cursor_out, read)

@@ -107,16 +107,22 @@ def _row(customer_id: int, active: Active) -> Membership:
 
 
 def tier_status(
-    viewer: User, customer_id: int, today: dt.date | None = None, *, in_scope: bool = False
+    viewer: User,
+    customer_id: int,
+    today: dt.date | None = None,
+    *,
+    in_scope: bool = False,
+    active: Active | None = None,
 ) -> TierStatus:
     """The held tier with why, progress to the next tier and what keeps it until when.
 
     ``in_scope``: the caller read this customer through ``viewer``'s scope in the same request
-    (the card page), so the scope query is not repeated; NotFound otherwise when out of scope."""
+    (the card page), so the scope query is not repeated; NotFound otherwise when out of scope.
+    ``active``: the active programme when the caller has read it already (else read here)."""
     if not in_scope:
         _visible(viewer, customer_id)
     today = today or business_today()
-    active = active_programme()
+    active = active or active_programme()
     programme = active.programme
     ladder = programme.ladder
     row = _row(customer_id, active)
