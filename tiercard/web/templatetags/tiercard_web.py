@@ -6,9 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django import template
+from django.forms import BoundField
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from tiercard.web import display
+from tiercard.web.widgets import plain_widget
 
 register = template.Library()
 
@@ -37,6 +40,12 @@ def day(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         return display.date(timezone.localtime(value).date())
     return display.date(value)
+
+
+@register.filter
+def plain(field: BoundField) -> SafeString:
+    """The field's widget as ``{{ field }}`` prints it, without Django's widget templates."""
+    return plain_widget(field)
 
 
 @register.filter
