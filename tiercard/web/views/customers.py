@@ -71,7 +71,9 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "form": form,
         "view": view,
         "columns": [c for c in COLUMNS if c.key in view.columns],
-        "show": dict.fromkeys(view.columns, True),
+        # Every column named, shown or not: a key missing from the dict made each row's
+        # {% if show.<column> %} a failed lookup (an exception, a debug log line) per cell.
+        "show": {c.key: c.key in view.columns for c in COLUMNS},
         "page": page,
         "rows": member_table.member_rows(
             page.rows, user, badges, window_months, tag_query=_without(data, "tag")
