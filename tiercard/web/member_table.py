@@ -8,8 +8,8 @@ of the query, while the valid ones still apply. Saved views come back through th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -34,7 +34,7 @@ from tiercard.listviews.table import (
     clean_columns,
 )
 from tiercard.tiers.ladder import Ladder
-from tiercard.web import display
+from tiercard.web import display, member_cells
 from tiercard.web.loyalty_presenters import tier_name
 
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -252,6 +252,7 @@ class MemberRow:
     last_purchase_text: str = ""
     city_text: str = ""
     tag_links: list[tuple[str, str]] = field(default_factory=list)  # (name, filtered table)
+    cells: str = ""  # the row's <td>s, safe HTML (web.member_cells), for the chosen columns
 
 
 def tier_badges(ladder: Ladder) -> dict[str, TierBadge]:
@@ -264,11 +265,18 @@ def member_rows(
     badges: dict[str, TierBadge],
     window_months: int,
     tag_query: str = "",
+    shown: Mapping[str, bool] | None = None,
 ) -> list[MemberRow]:
     """``tag_query``: the view's query string without its tag, ready for ``tag=`` (a tag's
-    link shows the same view filtered by that tag)."""
+    link shows the same view filtered by that tag). ``shown``: the columns chosen, for the
+    rows' cells (none without it)."""
     months = max(window_months, 1)
-    return [_member_row(r, viewer, badges, months, tag_query) for r in rows]
+    out = [_member_row(r, viewer, badges, months, tag_query) for r in rows]
+    if shown is None:
+        return out
+    labels = member_cells.cell_labels()
+    more = gettext("More tags on the card")
+    return [replace(row, cells=member_cells.row_cells(row, shown, labels, more)) for row in out]
 
 
 def _member_row(
