@@ -27,6 +27,7 @@ from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction, AuditEvent
 from tiercard.cards.notes import note_list
 from tiercard.core.errors import ValidationFailed
+from tiercard.core.prepared import Prepared
 from tiercard.customers.selectors import customer_ensure_visible, visible_customer_pk
 from tiercard.interactions.selectors import interaction_list
 from tiercard.loyalty.models import EntryKind, PointsEntry, TierChange
@@ -226,6 +227,27 @@ def _earned_points(customer_id: int, entries: list[TimelineEntry]) -> list[Timel
     ]
 
 
+def _ordered(rows: QuerySet[Any], source: Source, limit: int) -> QuerySet[Any]:
+    """A source's rows newest first, one page plus one."""
+    return rows.order_by(f"-{source.time_field}", "-id")[: limit + 1]
+
+
+_NEWEST: dict[tuple[str, bool, int], Prepared[Any]] = {}
+
+
+def _newest(viewer: User, kind: str, wanted: set[str], limit: int) -> Prepared[Any]:
+    """The newest rows of one source for a customer already read through the viewer's scope
+    (``in_scope``: the rows' query does not depend on the viewer then), compiled once; the
+    points source has two shapes (with purchases shown, their points are on their rows)."""
+    key = (kind, "purchase" in wanted, limit)
+    found = _NEWEST.get(key)
+    if found is None:
+        source, shape = SOURCES[kind], set(wanted)
+        found = Prepared(lambda cid: _ordered(source.rows(viewer, cid, shape, True), source, limit))
+        _NEWEST[key] = found
+    return found
+
+
 def card_timeline(
     *,
     viewer: User,
@@ -252,9 +274,12 @@ def card_timeline(
     for kind, source in SOURCES.items():
         if kind not in wanted:
             continue
-        rows = source.rows(viewer, customer_id, wanted, in_scope)
-        rows = _after(rows, source.time_field, kind, position)
-        read[kind] = list(rows.order_by(f"-{source.time_field}", "-id")[: limit + 1])
+        if in_scope and position is None:  # the card's newest page: a prepared statement
+            read[kind] = _newest(viewer, kind, wanted, limit).rows(customer_id)
+        else:
+            rows = source.rows(viewer, customer_id, wanted, in_scope)
+            rows = _after(rows, source.time_field, kind, position)
+            read[kind] = list(_ordered(rows, source, limit))
         entries += [source.entry(row) for row in read[kind]]
     entries.sort(key=lambda e: e.key, reverse=True)
     page = _earned_points(customer_id, entries[:limit])
