@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import QuerySet, prefetch_related_objects
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
@@ -61,7 +62,11 @@ class Prepared(Generic[M]):
             return self._statements[connection]
         qs = self._build(MARKER)
         compiler = qs.query.get_compiler(using=DEFAULT_DB_ALIAS)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # matches nothing whatever the value (an empty scope)
+            self._statements[connection] = None
+            return None
         slots = tuple(n for n, p in enumerate(params) if type(p) is int and p == MARKER)
         klass_info = compiler.klass_info
         plain = (

@@ -18,9 +18,10 @@ from django.db.models.expressions import OrderBy
 from tiercard.accounts.models import User
 from tiercard.core import rows
 from tiercard.core.errors import NotFound
+from tiercard.core.prepared import Prepared
 from tiercard.core.text import clean_text, fold_width
 from tiercard.customers.models import Customer, CustomerStatus, Tag
-from tiercard.customers.scope import scope_of
+from tiercard.customers.scope import Scope, scope_of
 
 
 def visible_customers(viewer: User) -> QuerySet[Customer]:
@@ -68,21 +69,41 @@ def customer_ensure_visible(*, viewer: User, customer_id: int) -> None:
 
 
 def customer_get(*, viewer: User, customer_id: int | str) -> Customer:
-    """One customer in the viewer's scope, or :class:`NotFound`."""
+    """One customer in the viewer's scope, or :class:`NotFound`.
+
+    Every card page and card action starts here, so the statement is compiled once per scope
+    (``core.prepared``); the owner and team come joined, tags, contact points and contact
+    persons prefetched."""
     try:
         pk = int(customer_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    customer = (
-        visible_customers(viewer)
-        .select_related("owner", "team")  # not merged_into: a second wide card, rarely set
-        .prefetch_related("tags", "contact_points", "contacts")
-        .filter(pk=pk)
-        .first()
-    )
-    if customer is None:
+    if not -(2**63) <= pk < 2**63:
+        raise NotFound()  # no row has it (the ORM says the same for an out-of-range lookup)
+    found = _card_read(scope_of(viewer)).rows(pk)
+    if not found:
         raise NotFound()
-    return customer
+    return found[0]
+
+
+_CARD_READS: dict[Scope, Prepared[Customer]] = {}
+
+
+def _card_read(scope: Scope) -> Prepared[Customer]:
+    found = _CARD_READS.get(scope)
+    if found is None:
+        condition = scope.q()
+        base = Customer.objects.all() if condition is None else Customer.objects.filter(condition)
+        found = Prepared(
+            lambda pk: (
+                base.select_related("owner", "team")  # not merged_into: a second wide card
+                .prefetch_related("tags", "contact_points", "contacts")
+                .filter(pk=pk)
+                .order_by("pk")[:1]
+            )
+        )
+        _CARD_READS[scope] = found
+    return found
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from django.db.models import Count, QuerySet
 
 from tiercard.accounts.models import User
 from tiercard.core.errors import NotFound
+from tiercard.core.prepared import Prepared
 from tiercard.core.timeutils import business_today
 from tiercard.customers.selectors import visible_customers
 from tiercard.loyalty.models import GrowthEntry, Membership, TierChange
@@ -97,13 +98,19 @@ def _visible(viewer: User, customer_id: int) -> None:
         raise NotFound()
 
 
-def _row(customer_id: int, active: Active) -> Membership:
-    row = (
+_MEMBERSHIP = Prepared(
+    lambda customer_id: (
         Membership.objects.select_related("override_by", "override_approved_by")
         .filter(pk=customer_id)
-        .first()
+        .order_by("pk")[:1]
     )
-    return row if row is not None else new_membership(customer_id, active)
+)
+"""The membership row with who overrode it: read on every card (compiled once)."""
+
+
+def _row(customer_id: int, active: Active) -> Membership:
+    found = _MEMBERSHIP.rows(customer_id)
+    return found[0] if found else new_membership(customer_id, active)
 
 
 def tier_status(
