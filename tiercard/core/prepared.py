@@ -11,9 +11,10 @@ populators, the backend's converters), then runs the queryset's ``prefetch_relat
 
 Contract: ``build(value)`` returns a plain model queryset (no ``values()``, annotations,
 ``select_for_update`` or deferred fields) whose SQL takes ``value`` as a parameter exactly
-where the marker appears; anything else (the marker not found among the parameters) falls
-back to evaluating ``build(value)`` as usual. Statements are kept per database connection
-(a thread's own), so they always run, and convert, on the connection that compiled them.
+where the marker appears (a builder may ignore ``value``: a fixed read, run as compiled);
+anything else falls back to evaluating ``build(value)`` as usual. Statements are kept per
+database connection (a thread's own), so they always run, and convert, on the connection that
+compiled them.
 """
 
 from __future__ import annotations
@@ -71,7 +72,6 @@ class Prepared(Generic[M]):
         klass_info = compiler.klass_info
         plain = (
             qs._iterable_class is models.query.ModelIterable
-            and slots
             and klass_info is not None
             and not compiler.annotation_col_map
             and not qs.query.deferred_loading[0]
