@@ -79,9 +79,10 @@ ROWS = [
 def test_cells_print_what_the_row_template_printed(hidden: tuple[str, ...]) -> None:
     shown = {c.key: c.key not in hidden for c in COLUMNS}
     labels = cell_labels()
-    more = "卡片上还有更多标签"
+    more = "卡片上还有更多标签 & <更多>"
+    names = {c.key: str(c.label) for c in COLUMNS}  # the template escaped them itself
     expected = REFERENCE.render(
-        Context({"rows": ROWS, "show": shown, "labels": labels, "more_tags_title": more})
+        Context({"rows": ROWS, "show": shown, "labels": names, "more_tags_title": more})
     )
     printed = "".join("\n" + row_cells(row, shown, labels, more) for row in ROWS)
     assert printed == expected

@@ -9,7 +9,7 @@ of the query, while the valid ones still apply. Saved views come back through th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -202,7 +202,7 @@ class TierBadge:
     colour: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class MemberRow:
     """One table row: its values (formatted, masked for the viewer) and, in the ``*_text``
     fields, every text a cell prints, translated and with a dash for an empty value.
@@ -259,6 +259,41 @@ def tier_badges(ladder: Ladder) -> dict[str, TierBadge]:
     return {t.code: TierBadge(t.code, tier_name(t), t.colour) for t in ladder.tiers}
 
 
+class _PageTexts:
+    """What every row of a page says the same way, translated once per page: the phrases
+    (each plural form once per number) and the link to a card (``reverse`` once)."""
+
+    SAMPLE_PK = 987_654_321_987
+
+    def __init__(self, tag_query: str) -> None:
+        self.tag_query = tag_query
+        self.select = gettext("Select %(name)s")
+        self.per_month = gettext("%(rate)s / month")
+        self.last = gettext("last")
+        self._card = reverse("web:customer_detail", args=[self.SAMPLE_PK]).split(
+            str(self.SAMPLE_PK)
+        )
+        self._plurals: dict[tuple[str, int], str] = {}
+
+    def card(self, pk: int) -> str:
+        """``reverse("web:customer_detail", args=[pk])``."""
+        return str(pk).join(self._card)
+
+    def orders(self, n: int) -> str:
+        found = self._plurals.get(("orders", n))
+        if found is None:
+            found = ngettext("%(n)s order", "%(n)s orders", n) % {"n": n}
+            self._plurals["orders", n] = found
+        return found
+
+    def contacts(self, n: int) -> str:
+        found = self._plurals.get(("contacts", n))
+        if found is None:
+            found = ngettext("%(n)s contact", "%(n)s contacts", n) % {"n": n}
+            self._plurals["contacts", n] = found
+        return found
+
+
 def member_rows(
     rows: list[TableRow],
     viewer: User,
@@ -271,16 +306,18 @@ def member_rows(
     link shows the same view filtered by that tag). ``shown``: the columns chosen, for the
     rows' cells (none without it)."""
     months = max(window_months, 1)
-    out = [_member_row(r, viewer, badges, months, tag_query) for r in rows]
-    if shown is None:
-        return out
-    labels = member_cells.cell_labels()
-    more = gettext("More tags on the card")
-    return [replace(row, cells=member_cells.row_cells(row, shown, labels, more)) for row in out]
+    texts = _PageTexts(tag_query)
+    out = [_member_row(r, viewer, badges, months, texts) for r in rows]
+    if shown is not None:
+        labels = member_cells.cell_labels()
+        more = gettext("More tags on the card")
+        for row in out:
+            row.cells = member_cells.row_cells(row, shown, labels, more)
+    return out
 
 
 def _member_row(
-    r: TableRow, viewer: User, badges: dict[str, TierBadge], months: int, tag_query: str
+    r: TableRow, viewer: User, badges: dict[str, TierBadge], months: int, texts: _PageTexts
 ) -> MemberRow:
     c = r.customer
     per_month = f"{r.win_orders / months:.1f}"
@@ -312,25 +349,21 @@ def _member_row(
         status_label=str(c.get_status_display()),
         tags=[(t.name, t.color) for t in tags],
         more_tags=max(0, len(r.tags) - TAGS_SHOWN),
-        href=reverse("web:customer_detail", args=[c.pk]),
-        select_label=gettext("Select %(name)s") % {"name": c.name},
+        href=texts.card(c.pk),
+        select_label=texts.select % {"name": c.name},
         monogram=display.monogram(c.name),
         subtitle=c.company_name if c.company_name != c.name else "",
         phone_text=phone or display.EMPTY,
         registered_text=display.ymd(c.registered_on),
-        orders_text=ngettext("%(n)s order", "%(n)s orders", r.win_orders) % {"n": r.win_orders},
-        per_month_text=gettext("%(rate)s / month") % {"rate": per_month},
+        orders_text=texts.orders(r.win_orders),
+        per_month_text=texts.per_month % {"rate": per_month},
         order_count_text=display.count(c.order_count),
         points_text=display.count(r.points),
-        service_text=(
-            ngettext("%(n)s contact", "%(n)s contacts", r.interactions) % {"n": r.interactions}
-            if r.interactions
-            else ""
-        ),
-        last_contact_text=f"{gettext('last')} {display.ymd(c.last_interaction_at)}",
+        service_text=texts.contacts(r.interactions) if r.interactions else "",
+        last_contact_text=f"{texts.last} {display.ymd(c.last_interaction_at)}",
         campaigns_text=r.campaigns or display.EMPTY,
         owner_text=owner or display.EMPTY,
         last_purchase_text=display.ymd(c.last_purchase_at) or display.EMPTY,
         city_text=c.city or display.EMPTY,
-        tag_links=[(t.name, f"?{tag_query}tag={quote(t.name)}") for t in tags],
+        tag_links=[(t.name, f"?{texts.tag_query}tag={quote(t.name)}") for t in tags],
     )
