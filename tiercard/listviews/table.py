@@ -639,9 +639,12 @@ def load_rows(customers: list[Customer], columns: Sequence[str], *, lowest: str)
     ids = [c.pk for c in customers]
     tags: dict[int, list[Tag]] = {}
     if ids and "tags" in columns:
-        through = Customer.tags.through.objects.filter(customer_id__in=ids)
-        for link in through.select_related("tag").order_by("tag__name"):
-            tags.setdefault(link.customer_id, []).append(link.tag)
+        through = Customer.tags.through.objects.filter(customer_id__in=ids).order_by("tag__name")
+        # Values, not link rows: each tag of each row made two model instances.
+        found = through.values_list("customer_id", "tag_id", "tag__name", "tag__color")
+        for customer_id, tag_id, name, color in found:
+            tag = Tag.from_db(through.db, ["id", "name", "color"], (tag_id, name, color))
+            tags.setdefault(customer_id, []).append(tag)
     counts: dict[int, int] = {}
     if ids and "service" in columns:
         counts = dict(
