@@ -18,6 +18,7 @@ from tiercard.cards.timeline import KINDS, SOURCES, card_timeline
 from tiercard.core.prepared import Prepared
 from tiercard.customers.contact_persons import contact_add
 from tiercard.customers.models import Customer
+from tiercard.customers.selectors import customer_get
 from tiercard.interactions.services import interaction_log
 from tiercard.loyalty.services.checkout import purchase_record
 
@@ -108,3 +109,32 @@ def test_shapes_it_cannot_prepare_fall_back_to_the_queryset(book: dict) -> None:
     assert names.rows(customer.pk) == [customer.name]
     fixed = Prepared(lambda cid: Customer.objects.filter(pk=customer.pk))  # no parameter
     assert [c.pk for c in fixed.rows(12345)] == [customer.pk]
+
+
+@pytest.mark.parametrize("viewer", ["admin", "rep_east1", "mgr_east"])
+def test_the_card_read_is_what_the_queryset_with_its_prefetches_gives(
+    users: dict, book: dict, make_customer: Any, viewer: str
+) -> None:
+    rich = make_customer(
+        "rep_east1", name="某公司", kind="company", phones="13800001111", tags="B, A, 老客户"
+    )
+    for name, primary in (("乙", False), ("甲", True)):
+        contact_add(
+            actor=users["rep_east1"],
+            customer_id=rich.pk,
+            data={"name": name, "is_primary": primary},
+        )
+    for customer in (rich, book["east1"]):
+        expected = (
+            Customer.objects.select_related("owner", "team")
+            .prefetch_related("tags", "contact_points", "contacts")
+            .get(pk=customer.pk)
+        )
+        found = customer_get(viewer=users[viewer], customer_id=customer.pk)
+        assert _state(found) == _state(expected)
+        assert [t.name for t in found.tags.all()] == [t.name for t in expected.tags.all()]
+        with CaptureQueriesContext(connection) as captured:  # kept, as prefetched rows are
+            list(found.tags.all()), list(found.contact_points.all()), list(found.contacts.all())
+            [p.customer for p in found.contact_points.all()]
+        assert captured.captured_queries == []
+        assert found.tags.filter(name="A").count() == expected.tags.filter(name="A").count()

@@ -20,7 +20,7 @@ from tiercard.core import rows
 from tiercard.core.errors import NotFound
 from tiercard.core.prepared import Prepared
 from tiercard.core.text import clean_text, fold_width
-from tiercard.customers.models import Customer, CustomerStatus, Tag
+from tiercard.customers.models import Contact, ContactPoint, Customer, CustomerStatus, Tag
 from tiercard.customers.scope import Scope, scope_of
 
 
@@ -71,9 +71,9 @@ def customer_ensure_visible(*, viewer: User, customer_id: int) -> None:
 def customer_get(*, viewer: User, customer_id: int | str) -> Customer:
     """One customer in the viewer's scope, or :class:`NotFound`.
 
-    Every card page and card action starts here, so the statement is compiled once per scope
-    (``core.prepared``); the owner and team come joined, tags, contact points and contact
-    persons prefetched."""
+    Every card page and card action starts here, so its statements are compiled once (per
+    scope for the card, ``core.prepared``); the owner and team come joined, and the tags,
+    contact points and contact persons as ``prefetch_related`` would give them."""
     try:
         pk = int(customer_id)
     except (TypeError, ValueError):
@@ -83,10 +83,17 @@ def customer_get(*, viewer: User, customer_id: int | str) -> Customer:
     found = _card_read(scope_of(viewer)).rows(pk)
     if not found:
         raise NotFound()
-    return found[0]
+    customer = found[0]
+    _prefetched(customer, "tags", _TAGS.rows(pk))
+    _prefetched(customer, "contact_points", _CONTACT_POINTS.rows(pk))
+    _prefetched(customer, "contacts", _CONTACTS.rows(pk))
+    return customer
 
 
 _CARD_READS: dict[Scope, Prepared[Customer]] = {}
+_TAGS = Prepared(lambda pk: Tag.objects.filter(customers=pk))
+_CONTACT_POINTS = Prepared(lambda pk: ContactPoint.objects.filter(customer_id=pk))
+_CONTACTS = Prepared(lambda pk: Contact.objects.filter(customer_id=pk))
 
 
 def _card_read(scope: Scope) -> Prepared[Customer]:
@@ -97,13 +104,24 @@ def _card_read(scope: Scope) -> Prepared[Customer]:
         found = Prepared(
             lambda pk: (
                 base.select_related("owner", "team")  # not merged_into: a second wide card
-                .prefetch_related("tags", "contact_points", "contacts")
                 .filter(pk=pk)
                 .order_by("pk")[:1]
             )
         )
         _CARD_READS[scope] = found
     return found
+
+
+def _prefetched(customer: Customer, name: str, rows: list[Any]) -> None:
+    """Keep ``rows`` as ``customer.<name>.all()``, as ``prefetch_related(name)`` keeps them
+    (in the relation's own order; a contact point or person knows its customer)."""
+    queryset = getattr(customer, name).get_queryset()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    if name != "tags":
+        for row in rows:
+            row.customer = customer
+    customer.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 @dataclass(frozen=True)
