@@ -475,3 +475,42 @@ def test_a_city_view_pages_through_the_city_index_in_the_plain_order(
     assert seen == expected and len(expected) == 4
     # a sort without a city index reads the whole table's keys
     assert table.walk_base("spend", view.filters, table.scope_of(admin)).valued.count() == 12
+
+
+@pytest.mark.parametrize(
+    "url", ["/customers/?", "/customers/export/?format=csv&", "/customers/print.pdf?"]
+)
+def test_every_column_of_every_row_is_read_with_the_page_not_row_by_row(
+    login: Callable[[str], Client],
+    make_customer: Callable[..., Customer],
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+) -> None:
+    """The rows load only ``table.ROW_FIELDS`` of the card: a column (page, export, print)
+    reading any other field would cost a query per row, and show here."""
+    monkeypatch.setattr(table, "PARTICIPATION_SOURCES", [lambda ids: dict.fromkeys(ids, "春")])
+    query = url + "&".join(f"cols={key}" for key in table.COLUMN_KEYS)
+    client = login("mgr_east")
+
+    def add(n: int) -> None:
+        for i in range(n):
+            c = make_customer(
+                "rep_east1", name=f"客{i}", city="上海", tags="VIP", phones="13800001234"
+            )
+            buy(c, "99.00")
+            interaction_log(
+                actor=c.owner, customer_id=c.pk, data={"kind": "call", "summary": "回访"}
+            )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(query)
+            assert response.status_code == 200
+            if response.streaming:
+                b"".join(response.streaming_content)  # the export reads as it streams
+        return len(captured.captured_queries)
+
+    add(1)
+    one = queries()
+    add(12)
+    assert queries() <= one

@@ -105,6 +105,20 @@ def datetime(value: dt.datetime | None) -> str:
     return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
+def monogram(name: str) -> str:
+    """The first character of a name, for the avatar circle."""
+    return (name or "?").strip()[:1].upper()
+
+
+def ymd(value: dt.date | dt.datetime | None) -> str:
+    """``2025-05-01`` (a time in the business time zone), or "" (the template ``date:"Y-m-d"``)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
 def split_list(value: object) -> list[str]:
     return split_values(value or "")
 

@@ -28,15 +28,17 @@ def visible_notes(viewer: User) -> QuerySet[CardNote]:
     return CardNote.objects.filter(customer__in=visible_customers(viewer).values("pk"))
 
 
-def note_list(*, viewer: User, customer_id: int) -> QuerySet[CardNote]:
-    """One customer's notes, newest first; the scope is a one-row subquery on that customer."""
-    return (
-        CardNote.objects.filter(
+def note_list(*, viewer: User, customer_id: int, in_scope: bool = False) -> QuerySet[CardNote]:
+    """One customer's notes, newest first; the scope is a one-row subquery on that customer,
+    left out when the caller read this customer through ``viewer``'s scope in the same request
+    (``in_scope``, the card page)."""
+    if in_scope:
+        notes = CardNote.objects.filter(customer_id=customer_id)
+    else:
+        notes = CardNote.objects.filter(
             customer__in=visible_customer_pk(viewer, customer_id), customer_id=customer_id
         )
-        .select_related("author")
-        .order_by("-created_at", "-id")
-    )
+    return notes.select_related("author").order_by("-created_at", "-id")
 
 
 def can_edit_note(user: User, note: CardNote) -> bool:

@@ -28,6 +28,7 @@ from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction, AuditEvent
 from tiercard.cards.notes import note_list
 from tiercard.core.errors import ValidationFailed
+from tiercard.core.prepared import Prepared
 from tiercard.customers.models import Customer
 from tiercard.customers.selectors import customer_ensure_visible, visible_customer_pk
 from tiercard.interactions.selectors import interaction_list
@@ -67,6 +68,9 @@ class TimelinePage:
     entries: list[TimelineEntry]
     has_more: bool
     next_cursor: str | None
+    # Each source's rows as read (newest first after the cursor, at most one page plus one),
+    # for a page that shows some of them again elsewhere (the card's notes panel).
+    read: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def encode_cursor(entry: TimelineEntry) -> str:
@@ -116,27 +120,27 @@ def card_and_merged(customer_id: int) -> QuerySet[Customer, Any]:
     return Customer.objects.filter(Q(pk=customer_id) | Q(merged_into_id=customer_id)).values("pk")
 
 
-def _history(model: type[M], viewer: User, customer_id: int) -> QuerySet[M]:
+def _history(model: type[M], viewer: User, customer_id: int, in_scope: bool) -> QuerySet[M]:
     """Rows of the customer and of the cards merged into it, when ``viewer`` sees the customer
     (the scope is that of the card shown: a merged card is archived into it)."""
-    return model._default_manager.filter(
-        Exists(visible_customer_pk(viewer, customer_id)),
-        customer_id__in=card_and_merged(customer_id),
-    )
+    rows = model._default_manager.filter(customer_id__in=card_and_merged(customer_id))
+    return rows if in_scope else rows.filter(Exists(visible_customer_pk(viewer, customer_id)))
 
 
-def _points(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
-    entries = _history(PointsEntry, viewer, customer_id).select_related("actor")
+def _points(viewer: User, customer_id: int, wanted: set[str], in_scope: bool) -> QuerySet[Any]:
+    entries = _history(PointsEntry, viewer, customer_id, in_scope).select_related("actor")
     if "purchase" in wanted:  # shown on the purchase's own row instead
         entries = entries.exclude(kind=EntryKind.EARN, purchase__isnull=False)
     return entries
 
 
-def _tier_changes(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
-    return _history(TierChange, viewer, customer_id).select_related("actor")
+def _tier_changes(
+    viewer: User, customer_id: int, wanted: set[str], in_scope: bool
+) -> QuerySet[Any]:
+    return _history(TierChange, viewer, customer_id, in_scope).select_related("actor")
 
 
-def _changes(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
+def _changes(viewer: User, customer_id: int, wanted: set[str], in_scope: bool) -> QuerySet[Any]:
     # The caller checked the customer is visible; audit rows carry a plain customer id.
     return AuditEvent.objects.filter(
         customer_id=customer_id,
@@ -152,9 +156,13 @@ def _changes(viewer: User, customer_id: int, wanted: set[str]) -> QuerySet[Any]:
 
 @dataclass(frozen=True)
 class Source:
-    """One kind of record: its scoped rows, their time column and how a row becomes an entry."""
+    """One kind of record: its scoped rows, their time column and how a row becomes an entry.
 
-    rows: Callable[[User, int, set[str]], QuerySet[Any]]
+    ``rows(viewer, customer_id, wanted kinds, in_scope)``; ``in_scope``: the caller read the
+    customer through the viewer's scope in this request, so the rows need not check it again.
+    """
+
+    rows: Callable[[User, int, set[str], bool], QuerySet[Any]]
     time_field: str
     entry: Callable[[Any], TimelineEntry]
 
@@ -162,8 +170,8 @@ class Source:
 SOURCES: dict[str, Source] = {
     "purchase": Source(
         # The page knows its customer: not the card again (60 columns) joined to every row.
-        lambda viewer, customer_id, wanted: (
-            purchase_list(viewer=viewer, customer_id=customer_id)
+        lambda viewer, customer_id, wanted, in_scope: (
+            purchase_list(viewer=viewer, customer_id=customer_id, in_scope=in_scope)
             .select_related(None)
             .select_related("sales_rep")
         ),
@@ -185,8 +193,8 @@ SOURCES: dict[str, Source] = {
         lambda c: TimelineEntry("tier", c.at, c.to_tier, c, actor=str(c.actor or "")),
     ),
     "interaction": Source(
-        lambda viewer, customer_id, wanted: interaction_list(
-            viewer=viewer, customer_id=customer_id
+        lambda viewer, customer_id, wanted, in_scope: interaction_list(
+            viewer=viewer, customer_id=customer_id, in_scope=in_scope
         ),
         "occurred_at",
         lambda i: TimelineEntry(
@@ -194,7 +202,9 @@ SOURCES: dict[str, Source] = {
         ),
     ),
     "note": Source(
-        lambda viewer, customer_id, wanted: note_list(viewer=viewer, customer_id=customer_id),
+        lambda viewer, customer_id, wanted, in_scope: note_list(
+            viewer=viewer, customer_id=customer_id, in_scope=in_scope
+        ),
         "created_at",
         lambda n: TimelineEntry("note", n.created_at, "", n, actor=str(n.author or "")),
     ),
@@ -239,6 +249,27 @@ def _from_merged_cards(customer_id: int, entries: list[TimelineEntry]) -> list[T
     ]
 
 
+def _ordered(rows: QuerySet[Any], source: Source, limit: int) -> QuerySet[Any]:
+    """A source's rows newest first, one page plus one."""
+    return rows.order_by(f"-{source.time_field}", "-id")[: limit + 1]
+
+
+_NEWEST: dict[tuple[str, bool, int], Prepared[Any]] = {}
+
+
+def _newest(viewer: User, kind: str, wanted: set[str], limit: int) -> Prepared[Any]:
+    """The newest rows of one source for a customer already read through the viewer's scope
+    (``in_scope``: the rows' query does not depend on the viewer then), compiled once; the
+    points source has two shapes (with purchases shown, their points are on their rows)."""
+    key = (kind, "purchase" in wanted, limit)
+    found = _NEWEST.get(key)
+    if found is None:
+        source, shape = SOURCES[kind], set(wanted)
+        found = Prepared(lambda cid: _ordered(source.rows(viewer, cid, shape, True), source, limit))
+        _NEWEST[key] = found
+    return found
+
+
 def card_timeline(
     *,
     viewer: User,
@@ -252,20 +283,28 @@ def card_timeline(
 
     Raises NotFound when the customer is outside the viewer's scope and ValidationFailed for
     a malformed cursor. Queries: one scope check, one per wanted source (plus its prefetches)
-    and one for the points of the page's purchases.
+    and one for the points of the page's purchases. ``in_scope``: the caller read the customer
+    through ``viewer``'s scope in this request (``customer_get``), so neither the scope check
+    nor the sources repeat it.
     """
     if not in_scope:  # else the caller read the customer through the scope in this request
         customer_ensure_visible(viewer=viewer, customer_id=customer_id)
     position = decode_cursor(cursor) if cursor else None
     wanted = set(KINDS) if not kinds else kinds & set(KINDS)
     entries: list[TimelineEntry] = []
+    read: dict[str, list[Any]] = {}
     for kind, source in SOURCES.items():
         if kind not in wanted:
             continue
-        rows = _after(source.rows(viewer, customer_id, wanted), source.time_field, kind, position)
-        ordered = rows.order_by(f"-{source.time_field}", "-id")[: limit + 1]
-        entries += [source.entry(row) for row in ordered]
+        if in_scope and position is None:  # the card's newest page: a prepared statement
+            read[kind] = _newest(viewer, kind, wanted, limit).rows(customer_id)
+        else:
+            rows = source.rows(viewer, customer_id, wanted, in_scope)
+            rows = _after(rows, source.time_field, kind, position)
+            read[kind] = list(_ordered(rows, source, limit))
+        entries += [source.entry(row) for row in read[kind]]
     entries.sort(key=lambda e: e.key, reverse=True)
     page = _from_merged_cards(customer_id, _earned_points(customer_id, entries[:limit]))
     has_more = len(entries) > limit
-    return TimelinePage(page, has_more, encode_cursor(page[-1]) if has_more and page else None)
+    cursor_out = encode_cursor(page[-1]) if has_more and page else None
+    return TimelinePage(page, has_more, cursor_out, read)

@@ -18,9 +18,10 @@ from django.db.models.expressions import OrderBy
 from tiercard.accounts.models import User
 from tiercard.core import rows
 from tiercard.core.errors import NotFound
+from tiercard.core.prepared import Prepared
 from tiercard.core.text import clean_text, fold_width
-from tiercard.customers.models import Customer, CustomerStatus, Tag
-from tiercard.customers.scope import scope_of
+from tiercard.customers.models import Contact, ContactPoint, Customer, CustomerStatus, Tag
+from tiercard.customers.scope import Scope, scope_of
 
 
 def visible_customers(viewer: User) -> QuerySet[Customer]:
@@ -68,21 +69,59 @@ def customer_ensure_visible(*, viewer: User, customer_id: int) -> None:
 
 
 def customer_get(*, viewer: User, customer_id: int | str) -> Customer:
-    """One customer in the viewer's scope, or :class:`NotFound`."""
+    """One customer in the viewer's scope, or :class:`NotFound`.
+
+    Every card page and card action starts here, so its statements are compiled once (per
+    scope for the card, ``core.prepared``); the owner and team come joined, and the tags,
+    contact points and contact persons as ``prefetch_related`` would give them."""
     try:
         pk = int(customer_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    customer = (
-        visible_customers(viewer)
-        .select_related("owner", "team")  # not merged_into: a second wide card, rarely set
-        .prefetch_related("tags", "contact_points", "contacts")
-        .filter(pk=pk)
-        .first()
-    )
-    if customer is None:
+    if not -(2**63) <= pk < 2**63:
+        raise NotFound()  # no row has it (the ORM says the same for an out-of-range lookup)
+    found = _card_read(scope_of(viewer)).rows(pk)
+    if not found:
         raise NotFound()
+    customer = found[0]
+    _prefetched(customer, "tags", _TAGS.rows(pk))
+    _prefetched(customer, "contact_points", _CONTACT_POINTS.rows(pk))
+    _prefetched(customer, "contacts", _CONTACTS.rows(pk))
     return customer
+
+
+_CARD_READS: dict[Scope, Prepared[Customer]] = {}
+_TAGS = Prepared(lambda pk: Tag.objects.filter(customers=pk))
+_CONTACT_POINTS = Prepared(lambda pk: ContactPoint.objects.filter(customer_id=pk))
+_CONTACTS = Prepared(lambda pk: Contact.objects.filter(customer_id=pk))
+
+
+def _card_read(scope: Scope) -> Prepared[Customer]:
+    found = _CARD_READS.get(scope)
+    if found is None:
+        condition = scope.q()
+        base = Customer.objects.all() if condition is None else Customer.objects.filter(condition)
+        found = Prepared(
+            lambda pk: (
+                base.select_related("owner", "team")  # not merged_into: a second wide card
+                .filter(pk=pk)
+                .order_by("pk")[:1]
+            )
+        )
+        _CARD_READS[scope] = found
+    return found
+
+
+def _prefetched(customer: Customer, name: str, rows: list[Any]) -> None:
+    """Keep ``rows`` as ``customer.<name>.all()``, as ``prefetch_related(name)`` keeps them
+    (in the relation's own order; a contact point or person knows its customer)."""
+    queryset = getattr(customer, name).get_queryset()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    if name != "tags":
+        for row in rows:
+            row.customer = customer
+    customer.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 @dataclass(frozen=True)

@@ -431,10 +431,22 @@ def _membership(customer: Customer) -> Any:
         return None
 
 
+ROW_FIELDS = (
+    *("id", "kind", "name", "name_pinyin", "company_name", "primary_phone", "city", "status"),
+    *("registered_on", "total_spend", "order_count", "last_purchase_at", "last_interaction_at"),
+    *("tier", "owner", "membership"),
+)
+"""The customer columns a table row carries: what the columns, the sorts and their cursors,
+the export and the printed table read (``TableRow.customer``); the owner and the membership
+come whole. The card row has some 65 columns; loading them all cost a third of a page's
+Python. Reading another field of ``TableRow.customer`` would cost one query per row: add it
+here (``tests/web/test_member_table.py`` bounds the queries of every column and export)."""
+
+
 def _read(qs: QuerySet[Customer], limit: int) -> list[Customer]:
     if limit <= 0:
         return []
-    return list(qs.select_related("owner", "membership")[:limit])
+    return list(qs.select_related("owner", "membership").only(*ROW_FIELDS)[:limit])
 
 
 @dataclass(frozen=True)
@@ -627,9 +639,12 @@ def load_rows(customers: list[Customer], columns: Sequence[str], *, lowest: str)
     ids = [c.pk for c in customers]
     tags: dict[int, list[Tag]] = {}
     if ids and "tags" in columns:
-        through = Customer.tags.through.objects.filter(customer_id__in=ids)
-        for link in through.select_related("tag").order_by("tag__name"):
-            tags.setdefault(link.customer_id, []).append(link.tag)
+        through = Customer.tags.through.objects.filter(customer_id__in=ids).order_by("tag__name")
+        # Values, not link rows: each tag of each row made two model instances.
+        found = through.values_list("customer_id", "tag_id", "tag__name", "tag__color")
+        for customer_id, tag_id, name, color in found:
+            tag = Tag.from_db(through.db, ["id", "name", "color"], (tag_id, name, color))
+            tags.setdefault(customer_id, []).append(tag)
     counts: dict[int, int] = {}
     if ids and "service" in columns:
         counts = dict(

@@ -14,9 +14,15 @@ def visible_purchases(viewer: User) -> QuerySet[Purchase]:
     return Purchase.objects.filter(customer__in=visible_customers(viewer).values("pk"))
 
 
-def purchase_list(*, viewer: User, customer_id: int | None = None) -> QuerySet[Purchase]:
+def purchase_list(
+    *, viewer: User, customer_id: int | None = None, in_scope: bool = False
+) -> QuerySet[Purchase]:
+    """``in_scope``: the caller read this customer through ``viewer``'s scope in the same
+    request (the card page), so the scope subquery is not repeated."""
     if customer_id is None:
         qs = visible_purchases(viewer)
+    elif in_scope:
+        qs = Purchase.objects.filter(customer_id=customer_id)
     else:
         qs = Purchase.objects.filter(
             customer__in=visible_customer_pk(viewer, customer_id), customer_id=customer_id

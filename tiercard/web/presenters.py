@@ -8,12 +8,16 @@ pages share (abilities, owner choices, list rows); the card's own values are in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.db.models import QuerySet
 
 from tiercard.accounts import policy
 from tiercard.accounts.models import Role, User
 from tiercard.accounts.selectors import assignable_owners, owner_filter_choices
+from tiercard.core.prepared import Prepared
 from tiercard.customers import masking
 from tiercard.customers.models import Customer, CustomerStatus
 from tiercard.privacy import policy as privacy_policy
@@ -64,14 +68,26 @@ def owner_choices(viewer: User) -> list[tuple[int, str]] | None:
     """Account managers the viewer may pick, or None when the viewer cannot choose at all."""
     if viewer.role not in {Role.ADMIN, Role.MANAGER}:
         return None  # sales own what they create; service and marketing create nothing
-    users = assignable_owners(viewer).order_by("team__name", "username")
-    return [(u.pk, _labelled(u)) for u in users]
+    return [(u.pk, _labelled(u)) for u in _owners(assignable_owners, viewer)]
 
 
 def filter_owner_choices(viewer: User) -> list[tuple[int, str]]:
     """Owners offered by the list filter: only for viewers who see more than their own."""
-    users = owner_filter_choices(viewer).order_by("team__name", "username")
-    return [(u.pk, _labelled(u)) for u in users]
+    return [(u.pk, _labelled(u)) for u in _owners(owner_filter_choices, viewer)]
+
+
+_OWNER_READS: dict[tuple[Any, ...], Prepared[User]] = {}
+
+
+def _owners(choices: Callable[[User], QuerySet[User]], viewer: User) -> list[User]:
+    """``choices(viewer)`` by team and name: on every card and table page, so its statement is
+    compiled once per viewer (the query depends on the viewer's id, role, team and state)."""
+    key = (choices, viewer.pk, viewer.role, viewer.team_id, viewer.is_active)
+    found = _OWNER_READS.get(key)
+    if found is None:
+        found = Prepared(lambda _: choices(viewer).order_by("team__name", "username"))
+        _OWNER_READS[key] = found
+    return found.rows(0)
 
 
 def _labelled(user: User) -> str:

@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
@@ -55,6 +57,21 @@ class EntryView:
     note_id: int = 0
     editable: bool = False
     edited: bool = False
+    # What the template prints of the time and the actor, made here once per entry.
+    at_iso: str = ""  # the time in the business time zone, ISO 8601 (<time datetime>)
+    at_text: str = ""  # the same, in the page's language
+    by_text: str = ""  # "by <actor>", "" without one
+
+
+def _when(entry: TimelineEntry) -> dict[str, Any]:
+    """The entry's time as given and as printed, and who made it as printed."""
+    local = timezone.localtime(entry.at) if timezone.is_aware(entry.at) else entry.at
+    return {
+        "at": entry.at,
+        "at_iso": local.isoformat(),
+        "at_text": display.datetime(entry.at),
+        "by_text": gettext("by %(name)s") % {"name": entry.actor} if entry.actor else "",
+    }
 
 
 def timeline_entries(
@@ -117,7 +134,7 @@ def _points_entry(entry: TimelineEntry) -> EntryView:
     facts = [str(_("balance %(points)s") % {"points": f"{e.balance_after:,}"}), *_merged(entry)]
     return EntryView(
         kind="points",
-        at=entry.at,
+        **_when(entry),
         title=str(_("Points: %(kind)s") % {"kind": e.get_kind_display()}),
         actor=entry.actor,
         amount=f"+{e.points:,}" if e.points > 0 else f"−{abs(e.points):,}",
@@ -144,7 +161,7 @@ def _tier_entry(entry: TimelineEntry, ladder: Ladder | None) -> EntryView:
     )
     return EntryView(
         kind="tier",
-        at=entry.at,
+        **_when(entry),
         title=str(_("Tier changed")),
         actor=entry.actor,
         badge=str(c.get_reason_display()),
@@ -168,7 +185,7 @@ def _note_entry(entry: TimelineEntry, viewer: User) -> EntryView:
     n = entry.obj
     return EntryView(
         kind="note",
-        at=entry.at,
+        **_when(entry),
         title=str(_("Note")),
         actor=entry.actor,
         text=n.body,
@@ -195,7 +212,7 @@ def _purchase_entry(entry: TimelineEntry) -> EntryView:
         facts.append(str(_("+%(points)s points") % {"points": f"{entry.details['points']:,}"}))
     return EntryView(
         kind="purchase",
-        at=entry.at,
+        **_when(entry),
         title=str(_("Purchase")),
         actor=entry.actor,
         amount=display.money(p.total),
@@ -225,7 +242,7 @@ def _interaction_entry(entry: TimelineEntry) -> EntryView:
         facts.append(str(_("Next step: %(step)s") % {"step": i.next_step}))
     return EntryView(
         kind="interaction",
-        at=entry.at,
+        **_when(entry),
         title=str(i.get_kind_display()),
         actor=entry.actor,
         badge=str(i.get_outcome_display()) if i.outcome else "",
@@ -249,7 +266,7 @@ def _change_entry(entry: TimelineEntry, viewer: User) -> EntryView:
     }.get(event.action, entry.title)
     return EntryView(
         kind="change",
-        at=entry.at,
+        **_when(entry),
         title=str(title),
         actor=entry.actor,
         text=event.note,

@@ -27,6 +27,7 @@ from django.db.models import Count, QuerySet
 
 from tiercard.accounts.models import User
 from tiercard.core.errors import NotFound
+from tiercard.core.prepared import Prepared
 from tiercard.core.timeutils import business_today
 from tiercard.customers.selectors import visible_customers
 from tiercard.loyalty.models import GrowthEntry, Membership, TierChange
@@ -97,26 +98,38 @@ def _visible(viewer: User, customer_id: int) -> None:
         raise NotFound()
 
 
-def _row(customer_id: int, active: Active) -> Membership:
-    row = (
+_MEMBERSHIP = Prepared(
+    lambda customer_id: (
         Membership.objects.select_related("override_by", "override_approved_by")
         .filter(pk=customer_id)
-        .first()
+        .order_by("pk")[:1]
     )
-    return row if row is not None else new_membership(customer_id, active)
+)
+"""The membership row with who overrode it: read on every card (compiled once)."""
+
+
+def _row(customer_id: int, active: Active) -> Membership:
+    found = _MEMBERSHIP.rows(customer_id)
+    return found[0] if found else new_membership(customer_id, active)
 
 
 def tier_status(
-    viewer: User, customer_id: int, today: dt.date | None = None, *, in_scope: bool = False
+    viewer: User,
+    customer_id: int,
+    today: dt.date | None = None,
+    *,
+    in_scope: bool = False,
+    active: Active | None = None,
 ) -> TierStatus:
     """The held tier with why, progress to the next tier and what keeps it until when.
 
     ``in_scope``: the caller read this customer through ``viewer``'s scope in the same request
-    (the card page), so the scope query is not repeated; NotFound otherwise when out of scope."""
+    (the card page), so the scope query is not repeated; NotFound otherwise when out of scope.
+    ``active``: the active programme when the caller has read it already (else read here)."""
     if not in_scope:
         _visible(viewer, customer_id)
     today = today or business_today()
-    active = active_programme()
+    active = active or active_programme()
     programme = active.programme
     ladder = programme.ladder
     row = _row(customer_id, active)

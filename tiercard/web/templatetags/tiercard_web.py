@@ -6,9 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django import template
+from django.forms import BoundField
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from tiercard.web import display
+from tiercard.web.widgets import plain_widget
 
 register = template.Library()
 
@@ -40,9 +43,15 @@ def day(value: dt.date | dt.datetime | None) -> str:
 
 
 @register.filter
+def plain(field: BoundField) -> SafeString:
+    """The field's widget as ``{{ field }}`` prints it, without Django's widget templates."""
+    return plain_widget(field)
+
+
+@register.filter
 def monogram(name: str) -> str:
     """The first character of a name, for the avatar circle."""
-    return (name or "?").strip()[:1].upper()
+    return display.monogram(name)
 
 
 NAV_SECTIONS = {

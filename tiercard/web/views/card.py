@@ -31,7 +31,7 @@ from tiercard.cards.followups import next_follow_up
 from tiercard.cards.models import CardNote
 from tiercard.cards.notes import note_list
 from tiercard.cards.templates import card_view
-from tiercard.cards.timeline import KINDS, TimelineEntry, card_timeline, decode_cursor
+from tiercard.cards.timeline import KINDS, TimelineEntry, TimelinePage, card_timeline, decode_cursor
 from tiercard.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tiercard.core.timeutils import business_today
 from tiercard.customers.models import Customer
@@ -77,6 +77,13 @@ def timeline_context(
     cursor: str | None = None,
     ladder: Ladder | None = None,
 ) -> dict[str, Any]:
+    return _timeline(user, customer, kind, cursor, ladder)[0]
+
+
+def _timeline(
+    user: User, customer: Customer, kind: str, cursor: str | None, ladder: Ladder | None
+) -> tuple[dict[str, Any], TimelinePage]:
+    """The timeline's context, and the page it was made from (for the rows it read)."""
     page = card_timeline(
         viewer=user,
         customer_id=customer.pk,
@@ -91,7 +98,7 @@ def timeline_context(
     base = reverse("web:customer_detail", args=[customer.pk])
     if ladder is None:
         ladder = active_programme().programme.ladder
-    return {
+    context = {
         "entries": tp.timeline_entries(page.entries, user, ladder),
         "timeline_kind": kind,
         "timeline_kinds": [("", _("All")), *KINDS.items()],
@@ -99,6 +106,7 @@ def timeline_context(
         "more_query": more,
         "newest_href": base + (f"?{urlencode({'kind': kind})}" if kind else "") + "#timeline",
     }
+    return context, page
 
 
 def _purchase_context(
@@ -130,8 +138,9 @@ def base_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
 def head_context(user: User, customer: Customer) -> dict[str, Any]:
     """The tier (badge, progress, what keeps it) and the template's view of the card."""
     today = business_today()
-    status = tier_status(user, customer.pk, today, in_scope=True)  # read with customer_get
-    programme = active_programme().programme
+    active = active_programme()
+    status = tier_status(user, customer.pk, today, in_scope=True, active=active)  # customer_get
+    programme = active.programme
     view = card_view(customer=customer, tier_code=status.tier.code)
     return {
         "tier": lp.tier_panel(status, [], programme.ladder, programme.window, today),
@@ -172,9 +181,18 @@ def facts_context(
 
 
 def notes_context(
-    user: User, customer: Customer, form: card_forms.NoteForm | None = None
+    user: User,
+    customer: Customer,
+    form: card_forms.NoteForm | None = None,
+    newest: list[CardNote] | None = None,
 ) -> dict[str, Any]:
-    notes = list(note_list(viewer=user, customer_id=customer.pk)[: NOTES_SHOWN + 1])
+    """``newest``: the customer's newest notes (at least ``NOTES_SHOWN + 1`` when there are
+    that many) when the caller has read them already, newest first."""
+    if newest is None:
+        newest = list(
+            note_list(viewer=user, customer_id=customer.pk, in_scope=True)[: NOTES_SHOWN + 1]
+        )
+    notes = newest[: NOTES_SHOWN + 1]
     return {
         "notes": tp.timeline_entries(
             [_note_entry(n) for n in notes[:NOTES_SHOWN]], user, ladder=None
@@ -199,16 +217,19 @@ def card_context(
     user = viewer(request)
     kind, cursor = _timeline_args(request) if request.method == "GET" else ("", None)
     head = head_context(user, customer)
+    timeline, page = _timeline(user, customer, kind, cursor, head["ladder"])
+    # The newest page of the timeline read the newest notes (one page plus one) already.
+    newest = page.read.get("note") if cursor is None else None
     return {
         **base_context(request, customer),
         **head,
         **facts_context(user, customer),
-        **notes_context(user, customer),
+        **notes_context(user, customer, newest=newest),
         "contact_values": cp.contact_values(customer, user, revealed),
         "revealed": revealed is not None,
         "totals": cp.totals(customer),
         "persons": cp.contact_persons(customer, user, revealed_persons),
-        **timeline_context(user, customer, kind, cursor, head["ladder"]),
+        **timeline,
     }
 
 

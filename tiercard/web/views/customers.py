@@ -67,14 +67,18 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     count, capped = table_count(user, view.filters, ladder=ladder)
     window_months = programme.window.months
     badges = member_table.tier_badges(ladder)
+    # Every column named, shown or not (the template switches on it; a missing key was a
+    # failed lookup, an exception and a debug log call, per use).
+    shown = {c.key: c.key in view.columns for c in COLUMNS}
     context = {
         "form": form,
         "view": view,
         "columns": [c for c in COLUMNS if c.key in view.columns],
-        "show": dict.fromkeys(view.columns, True),
-        "tag_query": _without(data, "tag"),
+        "show": shown,
         "page": page,
-        "rows": member_table.member_rows(page.rows, user, badges, window_months),
+        "rows": member_table.member_rows(
+            page.rows, user, badges, window_months, tag_query=_without(data, "tag"), shown=shown
+        ),
         "count": count,
         "capped": capped,
         "sort": view.sort,
