@@ -19,6 +19,7 @@ compiled them.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from django.db.models import QuerySet, prefetch_related_objects
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 M = TypeVar("M", bound=models.Model)
+
+_lock = threading.Lock()
 
 MARKER = -4_611_686_018_427_387_277
 """Stands for the value while the statement is compiled; no row has this id."""
@@ -63,14 +66,16 @@ class Prepared(Generic[M]):
         )
 
     def _statement(self, connection: Any) -> _Statement | None:
-        if connection in self._statements:
-            return self._statements[connection]
+        with _lock:
+            if connection in self._statements:
+                return self._statements[connection]
         qs = self._build(MARKER)
         compiler = qs.query.get_compiler(using=DEFAULT_DB_ALIAS)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # matches nothing whatever the value (an empty scope)
-            self._statements[connection] = None
+            with _lock:
+                self._statements[connection] = None
             return None
         # The backend may wrap an integer (psycopg's Int8 for a bigint column): an int still.
         slots = tuple(
@@ -104,7 +109,8 @@ class Prepared(Generic[M]):
                 converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
                 prefetches=tuple(qs._prefetch_related_lookups),  # type: ignore[attr-defined]
             )
-        self._statements[connection] = statement
+        with _lock:  # threads each compile for their own connection; the table is shared
+            self._statements[connection] = statement
         return statement
 
     def rows(self, value: int) -> list[M]:
