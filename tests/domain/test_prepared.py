@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -107,8 +107,11 @@ def test_shapes_it_cannot_prepare_fall_back_to_the_queryset(book: dict) -> None:
     customer = book["east1"]
     names = Prepared(lambda cid: Customer.objects.filter(pk=cid).values_list("name", flat=True))
     assert names.rows(customer.pk) == [customer.name]
-    fixed = Prepared(lambda cid: Customer.objects.filter(pk=customer.pk))  # no parameter
+    fixed = Prepared(lambda cid: Customer.objects.filter(pk=customer.pk), fixed=True)
     assert [c.pk for c in fixed.rows(12345)] == [customer.pk]
+    # A builder whose value does not reach the SQL as the marker is never run as compiled.
+    lost = Prepared(lambda cid: Customer.objects.filter(name=str(cid)))
+    assert lost.rows(customer.pk) == [] and lost._statement(connections["default"]) is None
 
 
 @pytest.mark.parametrize("viewer", ["admin", "rep_east1", "mgr_east"])

@@ -11,14 +11,15 @@ populators, the backend's converters), then runs the queryset's ``prefetch_relat
 
 Contract: ``build(value)`` returns a plain model queryset (no ``values()``, annotations,
 ``select_for_update`` or deferred fields) whose SQL takes ``value`` as a parameter exactly
-where the marker appears (a builder may ignore ``value``: a fixed read, run as compiled);
-anything else falls back to evaluating ``build(value)`` as usual. Statements are kept per
+where the marker appears (or, with ``fixed=True``, a read without such a value); anything
+else falls back to evaluating ``build(value)`` as usual. Statements are kept per
 database connection (a thread's own), so they always run, and convert, on the connection that
 compiled them.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from django.db.models import QuerySet, prefetch_related_objects
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 M = TypeVar("M", bound=models.Model)
+
+_lock = threading.Lock()
 
 MARKER = -4_611_686_018_427_387_277
 """Stands for the value while the statement is compiled; no row has this id."""
@@ -52,26 +55,38 @@ class _Statement:
 class Prepared(Generic[M]):
     """One read shape; see the module docstring."""
 
-    def __init__(self, build: Callable[[int], QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[[int], QuerySet[M]], *, fixed: bool = False) -> None:
+        """``fixed``: ``build`` ignores its value (a read without parameters that change);
+        otherwise a statement in which the marker is not found is not kept (the queryset is
+        evaluated instead), so a value can never be left out by mistake."""
         self._build = build
+        self._fixed = fixed
         self._statements: weakref.WeakKeyDictionary[Any, _Statement | None] = (
             weakref.WeakKeyDictionary()
         )
 
     def _statement(self, connection: Any) -> _Statement | None:
-        if connection in self._statements:
-            return self._statements[connection]
+        with _lock:
+            if connection in self._statements:
+                return self._statements[connection]
         qs = self._build(MARKER)
         compiler = qs.query.get_compiler(using=DEFAULT_DB_ALIAS)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # matches nothing whatever the value (an empty scope)
-            self._statements[connection] = None
+            with _lock:
+                self._statements[connection] = None
             return None
-        slots = tuple(n for n, p in enumerate(params) if type(p) is int and p == MARKER)
+        # The backend may wrap an integer (psycopg's Int8 for a bigint column): an int still.
+        slots = tuple(
+            n
+            for n, p in enumerate(params)
+            if isinstance(p, int) and not isinstance(p, bool) and p == MARKER
+        )
         klass_info = compiler.klass_info
         plain = (
-            qs._iterable_class is models.query.ModelIterable
+            bool(slots) != self._fixed
+            and qs._iterable_class is models.query.ModelIterable
             and klass_info is not None
             and not compiler.annotation_col_map
             and not qs.query.deferred_loading[0]
@@ -94,7 +109,8 @@ class Prepared(Generic[M]):
                 converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
                 prefetches=tuple(qs._prefetch_related_lookups),  # type: ignore[attr-defined]
             )
-        self._statements[connection] = statement
+        with _lock:  # threads each compile for their own connection; the table is shared
+            self._statements[connection] = statement
         return statement
 
     def rows(self, value: int) -> list[M]:
@@ -105,7 +121,7 @@ class Prepared(Generic[M]):
             return list(self._build(value))
         params = list(statement.params)
         for slot in statement.slots:
-            params[slot] = value
+            params[slot] = type(params[slot])(value)  # in the backend's wrapper, if any
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
             fetched = cursor.fetchall()

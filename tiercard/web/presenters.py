@@ -85,7 +85,7 @@ def _owners(choices: Callable[[User], QuerySet[User]], viewer: User) -> list[Use
     key = (choices, viewer.pk, viewer.role, viewer.team_id, viewer.is_active)
     found = _OWNER_READS.get(key)
     if found is None:
-        found = Prepared(lambda _: choices(viewer).order_by("team__name", "username"))
+        found = Prepared(lambda _: choices(viewer).order_by("team__name", "username"), fixed=True)
         _OWNER_READS[key] = found
     return found.rows(0)
 
