@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import models
 from django.db.models import Exists, Q, QuerySet
@@ -257,7 +257,13 @@ def _ordered(rows: QuerySet[Any], source: Source, limit: int) -> QuerySet[Any]:
 _NEWEST: dict[tuple[str, bool, int], Prepared[Any]] = {}
 
 
-def _newest(viewer: User, kind: str, wanted: set[str], limit: int) -> Prepared[Any]:
+_NO_VIEWER = cast(User, None)
+"""Stands for the viewer in a compiled newest-page read: with ``in_scope`` a source's rows do
+not depend on the viewer, and one that did would fail here at once instead of baking the
+first caller's scope into a statement kept for everyone."""
+
+
+def _newest(kind: str, wanted: set[str], limit: int) -> Prepared[Any]:
     """The newest rows of one source for a customer already read through the viewer's scope
     (``in_scope``: the rows' query does not depend on the viewer then), compiled once; the
     points source has two shapes (with purchases shown, their points are on their rows)."""
@@ -265,7 +271,9 @@ def _newest(viewer: User, kind: str, wanted: set[str], limit: int) -> Prepared[A
     found = _NEWEST.get(key)
     if found is None:
         source, shape = SOURCES[kind], set(wanted)
-        found = Prepared(lambda cid: _ordered(source.rows(viewer, cid, shape, True), source, limit))
+        found = Prepared(
+            lambda cid: _ordered(source.rows(_NO_VIEWER, cid, shape, True), source, limit)
+        )
         _NEWEST[key] = found
     return found
 
@@ -297,7 +305,7 @@ def card_timeline(
         if kind not in wanted:
             continue
         if in_scope and position is None:  # the card's newest page: a prepared statement
-            read[kind] = _newest(viewer, kind, wanted, limit).rows(customer_id)
+            read[kind] = _newest(kind, wanted, limit).rows(customer_id)
         else:
             rows = source.rows(viewer, customer_id, wanted, in_scope)
             rows = _after(rows, source.time_field, kind, position)
