@@ -54,6 +54,7 @@ from tiercard.loyalty.services.tier_sql import (
     months_cutoff,
     not_q,
 )
+from tiercard.loyalty.services.window import window_share_lock
 from tiercard.outbox.models import MessageKind, OutboxMessage
 from tiercard.sales.models import Purchase
 from tiercard.tiers.criteria import Op, leaves
@@ -263,7 +264,11 @@ class _Review:
     def run(self) -> None:
         # Lock the chunk first (PostgreSQL; SQLite's IMMEDIATE transaction already serialises
         # writers), so a purchase committing meanwhile cannot be graded against stale figures.
-        list(self.rows().select_for_update().values_list("pk", flat=True))
+        # The lock order of every membership writer: the window row (shared; the window
+        # rebuild and roll take it exclusively and rewrite rows in heap order), then the rows
+        # in primary-key order (two reviews side by side never wait on each other in a cycle).
+        window_share_lock()
+        list(self.rows().select_for_update().order_by("pk").values_list("pk", flat=True))
         self.expire_locks()
         self.upgrade()
         self.recover()

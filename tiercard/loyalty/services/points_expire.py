@@ -34,6 +34,7 @@ from tiercard.loyalty.models import (
     PointsLot,
 )
 from tiercard.loyalty.services.state import active_programme
+from tiercard.loyalty.services.window import window_share_lock
 from tiercard.outbox.models import MessageKind, OutboxMessage
 
 
@@ -75,6 +76,7 @@ def _expire_chunk(today: dt.date, low: int, high: int, version: int) -> tuple[in
     due_lots = PointsLot.objects.filter(_due(today, low, high))
     has_due = Exists(due_lots.filter(customer_id=OuterRef("pk")))
     members = Membership.objects.filter(pk__gte=low, pk__lte=high).filter(has_due)
+    window_share_lock()  # the window rebuild rewrites every row in heap order: not beside it
     list(members.select_for_update().order_by("pk").values_list("pk", flat=True))
     total = due_lots.aggregate(total=Sum("remaining"))["total"] or 0
     if total == 0:
