@@ -22,6 +22,7 @@ from typing import Any, TypeVar, cast
 
 from django.db import models
 from django.db.models import Exists, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
@@ -107,17 +108,20 @@ def _after(
     return qs.filter(older)
 
 
-def card_and_merged(customer_id: int) -> QuerySet[Customer, Any]:
+def card_and_merged(customer_id: int) -> RawSQL:
     """The customer's card and the cards merged into it, as a subquery of ids.
 
     A merge moves purchases, interactions and notes to the surviving card, but points entries
     (an append-only ledger: the balance arrives as one transfer entry) and tier changes stay
     on the merged card; they are still this customer's history. One level only: a card merged
     into a card that was itself merged later shows on the card it was merged into. That keeps
-    it to one indexed lookup (``id = x OR merged_into = x``) which the ledger and tier reads
-    join as a semi-join, in the same query: no query is added.
+    it to one indexed lookup which the ledger and tier reads join as a semi-join, in the same
+    query: no query is added. Written as a UNION ALL: SQLite answers ``id = x OR merged_into
+    = x`` by scanning the whole merged-into index (50 ms a read at a million customers).
     """
-    return Customer.objects.filter(Q(pk=customer_id) | Q(merged_into_id=customer_id)).values("pk")
+    table = Customer._meta.db_table
+    sql = f"SELECT %s UNION ALL SELECT id FROM {table} WHERE merged_into_id = %s"  # noqa: S608 (model metadata)
+    return RawSQL(sql, [customer_id, customer_id])  # noqa: S611 (values are parameters)
 
 
 def _history(model: type[M], viewer: User, customer_id: int, in_scope: bool) -> QuerySet[M]:
