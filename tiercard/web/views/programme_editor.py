@@ -38,7 +38,7 @@ from tiercard.tiers.programme import PROGRAMME_PRESETS, dump_programme, parse_pr
 from tiercard.tiers.window import Period
 from tiercard.web import loyalty_programme as pp
 from tiercard.web import loyalty_text as text
-from tiercard.web import programme_editor_form as ef
+from tiercard.web import programme_form as ef
 from tiercard.web.errors import web_view
 from tiercard.web.loyalty_presenters import tier_name
 from tiercard.web.requests import viewer
