@@ -29,6 +29,7 @@ from tiercard.web import loyalty_forms
 from tiercard.web import loyalty_programme as pp
 from tiercard.web.errors import web_view
 from tiercard.web.requests import viewer
+from tiercard.web.views.programme_pages import draft_not_saved, draft_saved
 
 SAMPLES = 5
 
@@ -100,14 +101,9 @@ def draft_view(request: HttpRequest) -> HttpResponse:
                 )
             except ValidationFailed as error:
                 problems = pp.problems(error)
-                form.add_error(None, _("The draft was not saved: correct the problems listed."))
+                form.add_error(None, draft_not_saved())
             else:
-                messages.success(
-                    request,
-                    _("Draft v%(version)d saved. Check the dry run before applying it.")
-                    % {"version": draft.version},
-                )
-                return redirect("web:loyalty_dry_run", version=draft.version)
+                return draft_saved(request, draft)
     context = {
         "form": form,
         "problems": problems,

@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -42,6 +41,7 @@ from tiercard.web import programme_form as ef
 from tiercard.web.errors import web_view
 from tiercard.web.loyalty_presenters import tier_name
 from tiercard.web.requests import viewer
+from tiercard.web.views.programme_pages import draft_saved
 
 
 def _admin(request: HttpRequest) -> User:
@@ -152,12 +152,7 @@ def editor_view(request: HttpRequest) -> HttpResponse:
                 editor.errors.append(str(error.message))
                 status = 409
             else:
-                messages.success(
-                    request,
-                    _("Draft v%(version)d saved. Check the dry run before applying it.")
-                    % {"version": draft.version},
-                )
-                return redirect("web:loyalty_dry_run", version=draft.version)
+                return draft_saved(request, draft)
     context = {
         "editor": editor,
         "focus": focus,

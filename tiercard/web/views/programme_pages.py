@@ -1,0 +1,31 @@
+"""What the programme pages share: how a new draft's outcome is told.
+
+Invariants: a draft saved by either editor (JSON or form) is announced with the same message
+and leads to its dry run, never straight to applying it; a refused draft is said to be unsaved
+in the same words wherever the page has no message of its own (the form editor counts its
+problems in its template).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from tiercard.loyalty.models import TierLadder
+
+
+def draft_saved(request: HttpRequest, draft: TierLadder) -> HttpResponse:
+    """Say the draft was saved and go to its dry run (applying stays a separate step)."""
+    messages.success(
+        request,
+        _("Draft v%(version)d saved. Check the dry run before applying it.")
+        % {"version": draft.version},
+    )
+    return redirect("web:loyalty_dry_run", version=draft.version)
+
+
+def draft_not_saved() -> str:
+    """The line above a refused draft's problems, in the request's language."""
+    return _("The draft was not saved: correct the problems listed.")
