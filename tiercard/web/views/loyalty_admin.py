@@ -16,9 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tiercard.accounts import policy
-from tiercard.accounts.models import Role, User
-from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tiercard.core.errors import Conflict, NotFound, ValidationFailed
 from tiercard.core.timeutils import business_today
 from tiercard.customers.selectors import visible_customers
 from tiercard.loyalty.models import TierLadder
@@ -28,17 +26,9 @@ from tiercard.tiers.programme import PROGRAMME_PRESETS, dump_programme
 from tiercard.web import loyalty_forms
 from tiercard.web import loyalty_programme as pp
 from tiercard.web.errors import web_view
-from tiercard.web.requests import viewer
-from tiercard.web.views.programme_pages import draft_not_saved, draft_saved
+from tiercard.web.views.programme_pages import admin_only, draft_not_saved, draft_saved
 
 SAMPLES = 5
-
-
-def _admin(request: HttpRequest) -> User:
-    user = viewer(request)
-    if not (policy.is_active(user) and user.role == Role.ADMIN):
-        raise PermissionDenied()
-    return user
 
 
 def _version(number: int) -> TierLadder:
@@ -52,7 +42,7 @@ def _version(number: int) -> TierLadder:
 @web_view
 @require_GET
 def versions_view(request: HttpRequest) -> HttpResponse:
-    _admin(request)
+    admin_only(request)
     rows = TierLadder.objects.select_related("created_by", "activated_by").order_by("-version")
     context = {"versions": [pp.version_row(v) for v in rows], "section": "versions"}
     return render(request, "web/loyalty/versions.html", context)
@@ -61,7 +51,7 @@ def versions_view(request: HttpRequest) -> HttpResponse:
 @web_view
 @require_GET
 def version_view(request: HttpRequest, version: int) -> HttpResponse:
-    _admin(request)
+    admin_only(request)
     row = _version(version)
     context = {"v": pp.version_row(row), "programme": pp.programme_view(parsed(row.rules))}
     return render(request, "web/loyalty/version.html", {**context, "section": "versions"})
@@ -86,7 +76,7 @@ def _starting_document(request: HttpRequest) -> tuple[dict[str, Any], str]:
 @require_http_methods(["GET", "POST"])
 def draft_view(request: HttpRequest) -> HttpResponse:
     """A new draft, edited as JSON; the service's errors are listed by field path."""
-    user = _admin(request)
+    user = admin_only(request)
     problems: list[pp.Problem] = []
     if request.method == "GET":
         document, source = _starting_document(request)
@@ -118,7 +108,7 @@ def draft_view(request: HttpRequest) -> HttpResponse:
 @web_view
 @require_GET
 def dry_run_view(request: HttpRequest, version: int) -> HttpResponse:
-    user = _admin(request)
+    user = admin_only(request)
     row = _version(version)
     result = ladder_dry_run(actor=user, version=version, today=business_today(), samples=SAMPLES)
     ids = {pk for cells in result.samples.values() for pks in cells.values() for pk in pks}
@@ -142,7 +132,7 @@ def dry_run_view(request: HttpRequest, version: int) -> HttpResponse:
 @require_POST
 def apply_view(request: HttpRequest, version: int) -> HttpResponse:
     """Apply after the dry run; the confirmation box must be ticked."""
-    user = _admin(request)
+    user = admin_only(request)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm that you checked the dry run."))
         return redirect("web:loyalty_dry_run", version=version)

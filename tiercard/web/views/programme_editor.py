@@ -23,10 +23,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tiercard.accounts import policy
-from tiercard.accounts.models import Role, User
 from tiercard.cards import display
-from tiercard.core.errors import Conflict, PermissionDenied, ValidationFailed
+from tiercard.core.errors import Conflict, ValidationFailed
 from tiercard.loyalty.models import TierLadder
 from tiercard.loyalty.services.ladders import ladder_draft_create
 from tiercard.loyalty.services.state import active_programme
@@ -40,16 +38,7 @@ from tiercard.web import loyalty_text as text
 from tiercard.web import programme_form as ef
 from tiercard.web.errors import web_view
 from tiercard.web.loyalty_presenters import tier_name
-from tiercard.web.requests import viewer
-from tiercard.web.views.programme_pages import draft_saved
-
-
-def _admin(request: HttpRequest) -> User:
-    """Administrators only, the rule of every programme page (``loyalty_admin``)."""
-    user = viewer(request)
-    if not (policy.is_active(user) and user.role == Role.ADMIN):
-        raise PermissionDenied()
-    return user
+from tiercard.web.views.programme_pages import admin_only, draft_saved
 
 
 def _source(request: HttpRequest, raw: str) -> tuple[str, dict[str, Any], str]:
@@ -126,7 +115,7 @@ def _colours(document: Mapping[str, Any]) -> dict[str, str]:
 @require_http_methods(["GET", "POST"])
 def editor_view(request: HttpRequest) -> HttpResponse:
     """A new draft as a form, from the active version, a version (``?from=``) or a preset."""
-    user = _admin(request)
+    user = admin_only(request)
     status = 200
     focus = ""
     if request.method == "GET":
@@ -178,7 +167,7 @@ def _yes(flag: bool) -> str:
 @require_GET
 def benefits_view(request: HttpRequest) -> HttpResponse:
     """The active version's benefits side by side, one column per tier (lowest first)."""
-    _admin(request)
+    admin_only(request)
     active = active_programme()
     programme = active.programme
     tiers = list(programme.ladder.tiers)
