@@ -16,8 +16,9 @@ from pydantic import Field
 
 from tiercard.accounts.models import User
 from tiercard.api.auth import viewer
+from tiercard.api.customer_pages import customer_records_page
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import MAX_DB_INT, KeySpec, PageCursor, PageLimit, paginate
+from tiercard.api.paging import MAX_DB_INT, KeySpec, PageCursor, PageLimit
 from tiercard.api.schemas import InputSchema, Ref
 from tiercard.api.serializers import ref_team, ref_user
 from tiercard.api.types import LocalDateTime
@@ -29,7 +30,6 @@ from tiercard.customers.card_actions import (
     customer_tag_remove,
 )
 from tiercard.customers.models import Customer
-from tiercard.customers.selectors import customer_ensure_visible
 
 router = Router(tags=["card actions"])
 
@@ -119,15 +119,16 @@ def list_notes(
 ) -> dict[str, Any]:
     """The card's notes (备注), newest first. Page with `next` as `cursor`."""
     user = viewer(request)
-    customer_ensure_visible(viewer=user, customer_id=customer_id)
-    page = paginate(
-        note_list(viewer=user, customer_id=customer_id),
+    return customer_records_page(
+        viewer=user,
+        customer_id=customer_id,
+        select=note_list,
         name="notes",
-        spec=NOTES_NEWEST_FIRST,
+        out=lambda note: note_out(user, note),
         limit=limit,
         cursor=cursor,
+        spec=NOTES_NEWEST_FIRST,
     )
-    return {"items": [note_out(user, n) for n in page.items], "next": page.next}
 
 
 @router.post(

@@ -8,11 +8,11 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from tiercard.api.auth import viewer
+from tiercard.api.customer_pages import customer_records_page
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import NEWEST_FIRST, PageCursor, PageLimit, paginate
+from tiercard.api.paging import PageCursor, PageLimit
 from tiercard.api.schemas import InteractionIn, InteractionOut, InteractionPage
 from tiercard.api.serializers import interaction_out
-from tiercard.customers.selectors import customer_ensure_visible
 from tiercard.interactions.selectors import interaction_list
 from tiercard.interactions.services import interaction_log
 
@@ -29,16 +29,15 @@ def list_interactions(
     limit: PageLimit = None,
     cursor: PageCursor = None,
 ) -> dict[str, Any]:
-    user = viewer(request)
-    customer_ensure_visible(viewer=user, customer_id=customer_id)
-    page = paginate(
-        interaction_list(viewer=user, customer_id=customer_id),
+    return customer_records_page(
+        viewer=viewer(request),
+        customer_id=customer_id,
+        select=interaction_list,
         name="interactions",
-        spec=NEWEST_FIRST,
+        out=interaction_out,
         limit=limit,
         cursor=cursor,
     )
-    return {"items": [interaction_out(i) for i in page.items], "next": page.next}
 
 
 @router.post(

@@ -9,13 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Header, Router, Status
 
 from tiercard.api.auth import viewer
+from tiercard.api.customer_pages import customer_records_page
 from tiercard.api.errors import error_responses
-from tiercard.api.paging import NEWEST_FIRST, PageCursor, PageLimit, paginate
+from tiercard.api.paging import PageCursor, PageLimit
 from tiercard.api.schemas import PurchaseIn, PurchaseOut, PurchasePage
 from tiercard.api.serializers import purchase_out
 from tiercard.core.errors import ValidationFailed
 from tiercard.core.text import clean_text
-from tiercard.customers.selectors import customer_ensure_visible
 from tiercard.loyalty.services.checkout import purchase_record
 from tiercard.sales.selectors import purchase_get, purchase_list
 
@@ -33,16 +33,15 @@ def list_purchases(
     cursor: PageCursor = None,
 ) -> dict[str, Any]:
     """The customer's purchases, newest first, with their lines."""
-    user = viewer(request)
-    customer_ensure_visible(viewer=user, customer_id=customer_id)
-    page = paginate(
-        purchase_list(viewer=user, customer_id=customer_id),
+    return customer_records_page(
+        viewer=viewer(request),
+        customer_id=customer_id,
+        select=purchase_list,
         name="purchases",
-        spec=NEWEST_FIRST,
+        out=purchase_out,
         limit=limit,
         cursor=cursor,
     )
-    return {"items": [purchase_out(p) for p in page.items], "next": page.next}
 
 
 @router.get("/purchases/{int:purchase_id}", response={200: PurchaseOut, **error_responses(404)})
