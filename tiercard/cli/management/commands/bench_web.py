@@ -10,17 +10,18 @@ SQLite data set in DIR once and reuses it on later runs.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from tiercard.bench.run import BenchFailed, bench_web
 from tiercard.bench.web import render_web
-from tiercard.core.timeutils import business_today
+from tiercard.cli.management.commands._bench import (
+    add_output_arguments,
+    add_size_arguments,
+    run_bench,
+)
 
 
 class Command(BaseCommand):
@@ -28,16 +29,11 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # serves nothing; the data lives in scratch databases
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--customers", type=int, default=1_000_000)
-        parser.add_argument("--purchases", type=int, default=10_000_000)
-        parser.add_argument("--seed", type=int, default=1, help="same seed, same data")
-        parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
-        parser.add_argument("--json", action="store_true", help="end with one JSON line")
-        parser.add_argument(
-            "--sqlite-only",
-            action="store_true",
-            help="skip PostgreSQL even when DATABASE_URL is set",
+        add_size_arguments(
+            parser, customers=1_000_000, purchases=10_000_000, seed_help="same seed, same data"
         )
+        parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
+        add_output_arguments(parser)
         parser.add_argument(
             "--keep",
             type=Path,
@@ -46,20 +42,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        url = None if options["sqlite_only"] or options["keep"] else settings.DATABASE_URL
-        try:
-            result = bench_web(
-                customers=options["customers"],
-                purchases=options["purchases"],
-                seed=options["seed"],
-                requests=options["requests"],
-                today=business_today(),
-                database_url=url or None,
-                keep=options["keep"],
-                log=lambda text: print(text, file=sys.stderr, flush=True),
-            )
-        except (BenchFailed, ValueError) as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(render_web(result))
-        if options["json"]:
-            self.stdout.write(json.dumps(result, separators=(",", ":")))
+        run_bench(
+            self,
+            options,
+            bench_web,
+            render=render_web,
+            failed=BenchFailed,
+            sqlite_only=options["keep"] is not None,
+            requests=options["requests"],
+            keep=options["keep"],
+        )
