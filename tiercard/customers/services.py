@@ -39,7 +39,7 @@ from tiercard.customers.models import (
     Tag,
 )
 from tiercard.customers.search_index import char_text, search_words
-from tiercard.customers.selectors import visible_customers
+from tiercard.customers.selectors import customer_ensure_visible, visible_customers
 
 # Plain fields a caller may set; everything else on the model is derived or system-owned.
 TEXT_FIELDS = (
@@ -472,8 +472,7 @@ def customer_update(
     """
     if not policy.can_update_customers(actor):
         # Same answer as for a record outside the scope when the actor cannot even see it.
-        if not visible_customers(actor).filter(pk=customer_id).exists():
-            raise NotFound()
+        customer_ensure_visible(viewer=actor, customer_id=customer_id)
         raise PermissionDenied()
     with transaction.atomic():
         customer = _locked_in_scope(actor, customer_id)
@@ -524,37 +523,42 @@ def customer_update(
     return customer
 
 
+def _set_status(
+    actor: User, customer: Customer, status: CustomerStatus, action: str, *, note: str = ""
+) -> None:
+    """Write a locked customer's new status with a version bump, and audit it (old -> new)."""
+    old = customer.status
+    customer.status = status
+    customer.version = F("version") + 1
+    customer.updated_at = timezone.now()
+    customer.save(update_fields=["status", "version", "updated_at"])
+    customer.refresh_from_db(fields=["version"])
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=customer,
+        customer_id=customer.pk,
+        changes={"status": [old, status]},
+        note=note,
+    )
+
+
 def customer_archive(*, actor: User, customer_id: int, reason: str = "") -> Customer:
     """Archive (soft-delete) a customer: hidden from lists, history and ledger kept."""
-    if not visible_customers(actor).filter(pk=customer_id).exists():
-        raise NotFound()
+    customer_ensure_visible(viewer=actor, customer_id=customer_id)
     if not policy.can_archive_customers(actor):
         raise PermissionDenied()
     with transaction.atomic():
         customer = _locked_in_scope(actor, customer_id)
         if customer.status == CustomerStatus.ARCHIVED:
             return customer
-        old = customer.status
-        customer.status = CustomerStatus.ARCHIVED
-        customer.version = F("version") + 1
-        customer.updated_at = timezone.now()
-        customer.save(update_fields=["status", "version", "updated_at"])
-        customer.refresh_from_db(fields=["version"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.ARCHIVE,
-            obj=customer,
-            customer_id=customer.pk,
-            changes={"status": [old, customer.status]},
-            note=reason,
-        )
+        _set_status(actor, customer, CustomerStatus.ARCHIVED, AuditAction.ARCHIVE, note=reason)
     return customer
 
 
 def customer_restore(*, actor: User, customer_id: int) -> Customer:
     """Bring an archived customer back as active."""
-    if not visible_customers(actor).filter(pk=customer_id).exists():
-        raise NotFound()
+    customer_ensure_visible(viewer=actor, customer_id=customer_id)
     if not policy.can_archive_customers(actor):
         raise PermissionDenied()
     with transaction.atomic():
@@ -567,25 +571,13 @@ def customer_restore(*, actor: User, customer_id: int) -> Customer:
                 _("This card was merged into another one; undo the merge to bring it back."),
                 code="customer_merged",
             )
-        customer.status = CustomerStatus.ACTIVE
-        customer.version = F("version") + 1
-        customer.updated_at = timezone.now()
-        customer.save(update_fields=["status", "version", "updated_at"])
-        customer.refresh_from_db(fields=["version"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.RESTORE,
-            obj=customer,
-            customer_id=customer.pk,
-            changes={"status": [CustomerStatus.ARCHIVED, CustomerStatus.ACTIVE]},
-        )
+        _set_status(actor, customer, CustomerStatus.ACTIVE, AuditAction.RESTORE)
     return customer
 
 
 def customer_reveal_pii(*, actor: User, customer_id: int) -> dict[str, list[str]]:
     """Unmasked contact values for a permitted viewer; every reveal is audit-logged."""
-    if not visible_customers(actor).filter(pk=customer_id).exists():
-        raise NotFound()
+    customer_ensure_visible(viewer=actor, customer_id=customer_id)
     if not policy.can_reveal_pii(actor):
         raise PermissionDenied()
     points = ContactPoint.objects.filter(customer_id=customer_id).order_by("-is_primary", "id")
