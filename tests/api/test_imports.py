@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.api.conftest import BASE, ApiClient
 from tests.imports import fixtures as fx
+from tests.imports.interface_support import (
+    INTERACTIONS,
+    PURCHASES,
+    assert_good_rows_written,
+    assert_nothing_stored,
+    csv_bytes,
+    store,
+)
 from tiercard.audit.models import AuditEvent
 from tiercard.customers.models import Customer
 from tiercard.imports.models import ImportBatch, ImportStatus
@@ -24,17 +30,8 @@ GOOD = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def store(settings: Any, tmp_path: Path) -> Path:
-    folder = tmp_path / "store"
-    settings.TIERCARD_IMPORT_DIR = folder
-    return folder
-
-
-def csv_bytes(rows: list[tuple[str, ...]], encoding: str = "gbk") -> bytes:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue().encode(encoding)
+__all__ = ["store"]
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def post_file(
@@ -139,7 +136,7 @@ def test_bad_files_answer_400_with_their_code(
     body = response.json()
     assert body["code"] == code and body["message"]
     assert ImportBatch.objects.count() == 0 and AuditEvent.objects.count() == audit
-    assert not store.exists() or not any(store.iterdir())
+    assert_nothing_stored(store)
 
 
 def test_hostile_xlsx_and_size_limit(
@@ -261,19 +258,6 @@ def test_a_phone_of_another_reps_customer_leaks_nothing(
 
 # --- purchases and interactions, mapping profiles, zip bombs, Chinese -----------------------
 
-PURCHASES = [
-    ("订单号", "手机", "下单时间", "商品", "实付金额"),
-    ("A-1", "13812345678", "2024-05-01 10:00", "茶叶", "100"),
-    ("A-1", "13812345678", "2024-05-01 10:00", "茶具", "50"),
-    ("A-2", "13812345678", "2024-05-03 10:00", "茶叶", "-5"),
-]
-INTERACTIONS = [
-    ("手机", "时间", "方式", "内容"),
-    ("13812345678", "2024-05-01 10:00", "电话", "询价"),
-    ("13812345678", "2024-05-02 15:00", "拜访", "送样品"),
-    ("13812345678", "2024-05-03", "飞鸽", "?"),
-]
-
 
 @pytest.mark.parametrize(
     ("kind", "rows", "bad"),
@@ -317,14 +301,7 @@ def test_purchases_and_interactions_end_to_end(
     assert refused.status_code == 409 and not Purchase.objects.exists()
     done = client.post(f"/imports/{pk}/commit", {"skip_invalid": True}).json()
     assert done["status"] == "committed" and done["counts"]["new"] == 2
-    if kind == "purchases":
-        purchase = Purchase.objects.get()
-        assert (purchase.external_ref, purchase.customer_id) == ("A-1", book["east1"].pk)
-        assert str(purchase.total) == "150.00" and purchase.lines.count() == 2
-    else:
-        assert sorted(
-            Interaction.objects.filter(customer=book["east1"]).values_list("kind", "summary")
-        ) == [("call", "询价"), ("visit", "送样品")]
+    assert_good_rows_written(kind, book)
 
 
 def test_mapping_profiles_saved_shared_and_listed_by_scope(
@@ -386,7 +363,7 @@ def test_a_zip_bomb_is_refused_and_nothing_is_stored(
     response = post_file(client, bomb.read_bytes(), name="bomb.xlsx")
     assert response.status_code == 400 and response.json()["code"] == "import_unsafe_file"
     assert ImportBatch.objects.count() == 0 and AuditEvent.objects.count() == audit
-    assert not store.exists() or not any(store.iterdir())
+    assert_nothing_stored(store)
 
 
 def test_problems_read_in_chinese(api: Callable[..., ApiClient], book: dict[str, Customer]) -> None:

@@ -10,7 +10,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from tests.imports.core_support import store, write_csv
+from tests.imports.core_support import write_csv
+from tests.imports.interface_support import (
+    INTERACTIONS,
+    PURCHASES,
+    assert_good_rows_written,
+    store,
+)
 from tiercard.accounts.models import User
 from tiercard.customers.models import Customer, CustomerStatus
 from tiercard.imports.models import ImportBatch, ImportStatus
@@ -101,20 +107,6 @@ def test_a_saved_profile_maps_the_columns(
     assert Customer.objects.get().primary_phone == "+8613812340001"
 
 
-PURCHASES = [
-    ["订单号", "手机", "下单时间", "商品", "实付金额"],
-    ["A-1", "13812345678", "2024-05-01 10:00", "茶叶", "100"],
-    ["A-1", "13812345678", "2024-05-01 10:00", "茶具", "50"],
-    ["A-2", "13812345678", "2024-05-03 10:00", "茶叶", "-5"],
-]
-INTERACTIONS = [
-    ["手机", "时间", "方式", "内容"],
-    ["13812345678", "2024-05-01 10:00", "电话", "询价"],
-    ["13812345678", "2024-05-02 15:00", "拜访", "送样品"],
-    ["13812345678", "2024-05-03", "飞鸽", "?"],
-]
-
-
 @pytest.mark.parametrize(
     ("kind", "rows", "bad"),
     [
@@ -128,7 +120,7 @@ def test_purchases_and_interactions_end_to_end(
     store: Path,
     tmp_path: Path,
     kind: str,
-    rows: list[list[str]],
+    rows: list[tuple[str, ...]],
     bad: str,
 ) -> None:
     from tiercard.interactions.models import Interaction
@@ -142,11 +134,4 @@ def test_purchases_and_interactions_end_to_end(
     assert not Purchase.objects.exists() and not Interaction.objects.exists()
     text = run("import", str(path), "--kind", kind, "--as", "rep_east1", "--skip-invalid")
     assert "committed: rows 3: new 2, updated 0, unchanged 0, invalid 1" in text
-    if kind == "purchases":
-        purchase = Purchase.objects.get()
-        assert (purchase.external_ref, purchase.customer_id) == ("A-1", book["east1"].pk)
-        assert str(purchase.total) == "150.00" and purchase.lines.count() == 2
-    else:
-        assert sorted(
-            Interaction.objects.filter(customer=book["east1"]).values_list("kind", "summary")
-        ) == [("call", "询价"), ("visit", "送样品")]
+    assert_good_rows_written(kind, book)

@@ -13,35 +13,37 @@ from django.test import Client
 from django.utils import translation
 
 from tests.imports import fixtures as fx
+from tests.imports.interface_support import (
+    INTERACTIONS,
+    PURCHASES,
+    assert_good_rows_written,
+    assert_nothing_stored,
+    csv_bytes,
+    store,
+)
 from tiercard.accounts.models import User
 from tiercard.audit.models import AuditEvent
 from tiercard.customers.models import Customer
 from tiercard.imports.models import ImportBatch, ImportStatus, MappingProfile
 
+__all__ = ["store"]
+
 HEADERS = ("姓名", "手机号", "注册时间", "城市")
 
 
 @pytest.fixture(autouse=True)
-def store(settings: Any, tmp_path: Path, client: Client, users: dict) -> Path:
-    """Uploads go to the test's own folder; pages in English (each user's saved language wins
-    over the cookie once signed in, so the users are switched too)."""
-    folder = tmp_path / "store"
-    settings.TIERCARD_IMPORT_DIR = folder
+def english(store: Path, settings: Any, client: Client, users: dict) -> None:
+    """Uploads go to the test's own folder (``store``); pages in English (each user's saved
+    language wins over the cookie once signed in, so the users are switched too)."""
     User.objects.update(language="en")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     translation.activate("en")
-    return folder
 
 
 def csv_upload(
     rows: list[tuple[str, ...]], *, name: str = "会员.csv", encoding: str = "gbk"
 ) -> SimpleUploadedFile:
-    import csv
-    import io
-
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return SimpleUploadedFile(name, out.getvalue().encode(encoding), content_type="text/csv")
+    return SimpleUploadedFile(name, csv_bytes(rows, encoding), content_type="text/csv")
 
 
 GOOD = [
@@ -127,7 +129,7 @@ def test_bad_files_are_explained_beside_the_field_and_nothing_is_stored(
     response = upload(client, csv_upload(GOOD * 10))
     assert response.status_code == 400 and "the limit is" in response.content.decode()
     assert state() == before
-    assert not store.exists() or not any(store.iterdir())
+    assert_nothing_stored(store)
 
 
 def test_merged_header_xlsx_names_the_range(login: Callable[[str], Client], tmp_path: Path) -> None:
@@ -398,20 +400,6 @@ def test_a_company_sheet_with_contact_persons_through_the_pages(
     assert "陈静" in client.get(f"/customers/{card.pk}/").content.decode()
 
 
-PURCHASES = [
-    ("订单号", "手机", "下单时间", "商品", "实付金额"),
-    ("A-1", "13812345678", "2024-05-01 10:00", "茶叶", "100"),
-    ("A-1", "13812345678", "2024-05-01 10:00", "茶具", "50"),
-    ("A-2", "13812345678", "2024-05-03 10:00", "茶叶", "-5"),
-]
-INTERACTIONS = [
-    ("手机", "时间", "方式", "内容"),
-    ("13812345678", "2024-05-01 10:00", "电话", "询价"),
-    ("13812345678", "2024-05-02 15:00", "拜访", "送样品"),
-    ("13812345678", "2024-05-03", "飞鸽", "?"),
-]
-
-
 @pytest.mark.parametrize(
     ("kind", "rows", "bad"),
     [
@@ -446,14 +434,7 @@ def test_purchases_and_interactions_through_the_pages(
     client.post(f"/imports/{batch.pk}/commit/", {"confirm": "on", "skip_invalid": "on"})
     batch.refresh_from_db()
     assert (batch.status, batch.new_count, batch.invalid_count) == (ImportStatus.COMMITTED, 2, 1)
-    if kind == "purchases":
-        purchase = Purchase.objects.get()
-        assert (purchase.external_ref, purchase.customer_id) == ("A-1", book["east1"].pk)
-        assert str(purchase.total) == "150.00" and purchase.lines.count() == 2
-    else:
-        assert sorted(
-            Interaction.objects.filter(customer=book["east1"]).values_list("kind", "summary")
-        ) == [("call", "询价"), ("visit", "送样品")]
+    assert_good_rows_written(kind, book)
 
 
 def test_a_zip_bomb_is_explained_and_nothing_is_stored(
@@ -468,7 +449,7 @@ def test_a_zip_bomb_is_explained_and_nothing_is_stored(
     html = response.content.decode()
     assert 'data-field="file"' in html and "has-error" in html
     assert state() == before and AuditEvent.objects.count() == audit
-    assert not store.exists() or not any(store.iterdir())
+    assert_nothing_stored(store)
 
 
 def test_row_errors_on_the_batch_page_read_in_chinese(
