@@ -392,3 +392,14 @@ def test_a_colour_the_colour_input_cannot_show_is_offered_as_text(admin: Client)
     assert "Must be zero or more." in (block(html, "id", "t1-g0-c0-threshold-error") or "")
     assert 'type="text" name="t1-colour" id="t1-colour" value="purple"' in html
     assert TierLadder.objects.count() == 1
+
+
+def test_a_cleared_colour_on_a_new_code_is_an_error_beside_it_not_a_crash(admin: Client) -> None:
+    values = form_values(admin.get("/programme/edit/?preset=card").content)
+    values.update({"t1-code": "silver_plus", "t1-colour": ""})
+    before = list(TierLadder.objects.values_list("version", "rules"))
+    response = press(admin, values, "save")
+    assert response.status_code == 422
+    assert list(TierLadder.objects.values_list("version", "rules")) == before
+    html = response.content.decode()
+    assert "Enter a colour as #RRGGBB." in (block(html, "id", "t1-colour-error") or "")

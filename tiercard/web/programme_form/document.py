@@ -96,7 +96,7 @@ def to_document(
     for tier in editor.tiers:
         code = tier.code.value.strip()
         colour = tier.colour.value.strip()
-        if colours.get(code, "").lower() == colour.lower():
+        if code in colours and colours[code].lower() == colour.lower():
             colour = colours[code]
         tiers.append(
             {
