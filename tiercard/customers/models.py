@@ -196,6 +196,7 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_customers",
+        db_index=False,  # customer_owner_status leads with owner
     )
     team = models.ForeignKey(
         Team,
@@ -204,6 +205,7 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="customers",
+        db_index=False,  # customer_team_status leads with team
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     status = models.CharField(
@@ -363,7 +365,10 @@ class ContactPointKind(models.TextChoices):
 class ContactPoint(models.Model):
     """A phone, email or messenger id of a customer, raw and normalised."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
+    # contact_point_unique_per_customer leads with customer: no index of its own
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contact_points", db_index=False
+    )
     kind = models.CharField(_("type"), max_length=8, choices=ContactPointKind.choices)
     value = models.CharField(_("value"), max_length=254)
     normalized = models.CharField(max_length=254)
