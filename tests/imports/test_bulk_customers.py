@@ -70,3 +70,27 @@ def test_a_value_taken_between_check_and_insert_sends_the_chunk_row_by_row(
     created = AuditEvent.objects.filter(object_type="customers.customer", action="create")
     assert created.count() == 5  # the four imported cards and the other rep's, once each
     assert ImportChange.objects.filter(batch=done).count() == 4
+
+
+def test_the_fast_path_flags_phones_and_emails_on_cards_the_importer_sees_only(
+    users: dict[str, User], book: dict[str, Customer], store: Path, tmp_path: Path
+) -> None:
+    """Keyed by external id, new cards whose phone or email another card holds get a note
+    naming that card, when the importer may see it; a card out of scope is never named."""
+    rep = users["rep_south"]
+    rows = [
+        ["姓名", "手机", "邮箱", "会员号"],
+        ["新甲", "13712345670", "", "N1"],  # 王五's phone (rep_south's own card)
+        ["新乙", "", "WangWu@Example.com", "N2"],  # 王五's email, in other letter case
+        ["新丙", "13812345678", "", "N3"],  # 张三's phone: rep_east1's card, out of scope
+        ["新丁", "13600000000", "nobody@example.com", "N4"],
+    ]
+    batch = check(rep, "customers", write_csv(tmp_path, rows), key="external_id")
+    assert batch.new_count == 4 and batch.possible_duplicates == 2
+    notes = sorted(
+        (p.row_number, p.params["names"])
+        for p in batch.problems.filter(code="possible_duplicate")
+    )
+    south = book["south"].pk
+    assert notes == [(2, f"王五 (#{south})"), (3, f"王五 (#{south})")]
+    assert not Customer.objects.filter(external_id__in=["N1", "N2", "N3", "N4"]).exists()

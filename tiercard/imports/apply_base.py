@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -137,18 +138,13 @@ class CustomerFinder:
             return
         if self.key == MatchKey.PHONE:
             pairs = list(
-                ContactPoint.objects.filter(
-                    kind__in=[ContactPointKind.MOBILE, ContactPointKind.PHONE],
-                    normalized__in=wanted,
-                ).values_list("normalized", "customer_id")
+                contact_point_pairs([ContactPointKind.MOBILE, ContactPointKind.PHONE], wanted)
             )
         elif self.key == MatchKey.EMAIL:
             lowered = {str(k).lower() for k in wanted}
             pairs = [
                 (value.lower(), pk)
-                for value, pk in ContactPoint.objects.filter(
-                    kind=ContactPointKind.EMAIL, normalized__in=wanted | lowered
-                ).values_list("normalized", "customer_id")
+                for value, pk in contact_point_pairs([ContactPointKind.EMAIL], wanted | lowered)
             ]
         elif self.key in (MatchKey.EXTERNAL_ID, MatchKey.CREDIT_CODE):
             pairs = list(
@@ -238,3 +234,24 @@ def linked_customer(
 def ensure_visible(actor: User, customer_id: int) -> None:
     if not visible_customers(actor).filter(pk=customer_id).exists():
         raise NotFound()
+
+
+def contact_point_pairs(kinds: list[str], values: set[str]) -> list[tuple[str, int]]:
+    """(normalized value, customer id) of every contact point of ``kinds`` holding one of
+    ``values``. On PostgreSQL the values go as one array (``= ANY``): a list of a thousand
+    ``IN`` literals took twice as long to send and plan as the index lookups themselves."""
+    if not values:
+        return []
+    if connection.vendor != "postgresql":
+        return list(
+            ContactPoint.objects.filter(kind__in=kinds, normalized__in=values).values_list(
+                "normalized", "customer_id"
+            )
+        )
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT normalized, customer_id FROM customers_contactpoint"
+            " WHERE kind = ANY(%s) AND normalized = ANY(%s)",
+            [kinds, sorted(values)],
+        )
+        return [(str(value), int(pk)) for value, pk in cur.fetchall()]

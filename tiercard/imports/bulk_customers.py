@@ -33,8 +33,9 @@ from tiercard.customers.bulk_create import (
     customers_bulk_insert,
     customers_bulk_validate,
 )
-from tiercard.customers.models import ContactPoint, ContactPointKind, Customer
+from tiercard.customers.models import ContactPointKind, Customer
 from tiercard.customers.selectors import visible_customers
+from tiercard.imports.apply_base import contact_point_pairs
 from tiercard.imports.models import ChangeAction, ImportChange, MatchKey
 from tiercard.imports.problems import RowProblem
 from tiercard.imports.rows import ParsedRow
@@ -80,13 +81,11 @@ def flag_possible_duplicates(applier: Any, prepared: Sequence[Prepared]) -> None
     holders: dict[str, set[int]] = {}
     # By value first (the contact-point index), then the scope on the few cards found: a
     # scope subquery in the same statement made SQLite walk every customer per chunk.
-    for value, pk in ContactPoint.objects.filter(
-        kind__in=[ContactPointKind.MOBILE, ContactPointKind.PHONE], normalized__in=phones
-    ).values_list("normalized", "customer_id"):
+    for value, pk in contact_point_pairs([ContactPointKind.MOBILE, ContactPointKind.PHONE], phones):
         holders.setdefault(value, set()).add(pk)
-    for value, pk in ContactPoint.objects.filter(
-        kind=ContactPointKind.EMAIL, normalized__in=emails | {v.lower() for v in emails}
-    ).values_list("normalized", "customer_id"):
+    for value, pk in contact_point_pairs(
+        [ContactPointKind.EMAIL], emails | {v.lower() for v in emails}
+    ):
         holders.setdefault(value.lower(), set()).add(pk)
     found = set().union(*holders.values()) if holders else set()
     seen = set(visible_customers(applier.actor).filter(pk__in=found).values_list("pk", flat=True))

@@ -156,6 +156,7 @@ class RowReader:
         ]
         self.header_of = {spec.name: header for _i, spec, header in self.columns}
         self._choices: dict[str, dict[str, str]] = {}
+        self._parsers: dict[str, Callable[[str], Any]] = {}
 
     @cached_property
     def tiers(self) -> list[tuple[str, str, str]]:
@@ -224,8 +225,11 @@ class RowReader:
             text = values.clean_cell(raw)
             if not text:
                 continue
+            parse = self._parsers.get(spec.name)
+            if parse is None:  # built once per column, not per cell
+                parse = self._parsers[spec.name] = self._parser(spec)
             try:
-                row.values[spec.name] = self._parser(spec)(text)
+                row.values[spec.name] = parse(text)
             except (values.ValueProblem, CellRefused) as problem:
                 row.problems.append(
                     RowProblem(
