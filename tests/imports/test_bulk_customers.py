@@ -88,8 +88,7 @@ def test_the_fast_path_flags_phones_and_emails_on_cards_the_importer_sees_only(
     batch = check(rep, "customers", write_csv(tmp_path, rows), key="external_id")
     assert batch.new_count == 4 and batch.possible_duplicates == 2
     notes = sorted(
-        (p.row_number, p.params["names"])
-        for p in batch.problems.filter(code="possible_duplicate")
+        (p.row_number, p.params["names"]) for p in batch.problems.filter(code="possible_duplicate")
     )
     south = book["south"].pk
     assert notes == [(2, f"王五 (#{south})"), (3, f"王五 (#{south})")]
