@@ -74,6 +74,12 @@ def can_adjust_points(user: User) -> bool:
     return is_active(user) and user.role in {Role.ADMIN, Role.MANAGER}
 
 
+def can_manage_programme(user: User) -> bool:
+    """Tier ladders, benefits and points rules (every programme page and service): the
+    programme is configured by administrators only."""
+    return is_active(user) and user.role == Role.ADMIN
+
+
 def can_manage_rewards(user: User) -> bool:
     """The reward catalogue is part of the programme an administrator configures."""
     return is_active(user) and user.role == Role.ADMIN

@@ -248,9 +248,10 @@ def contact_point_pairs(kinds: list[str], values: set[str]) -> list[tuple[str, i
                 "normalized", "customer_id"
             )
         )
+    table = connection.ops.quote_name(ContactPoint._meta.db_table)
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT normalized, customer_id FROM customers_contactpoint"
+            f"SELECT normalized, customer_id FROM {table}"  # noqa: S608 (model metadata only)
             " WHERE kind = ANY(%s) AND normalized = ANY(%s)",
             [kinds, sorted(values)],
         )

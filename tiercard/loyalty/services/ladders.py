@@ -33,8 +33,8 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from tiercard.accounts.models import Role, User
-from tiercard.accounts.policy import is_active
+from tiercard.accounts import policy
+from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
 from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -61,7 +61,7 @@ from tiercard.tiers.window import dump_window
 
 
 def _require_admin(actor: User) -> None:
-    if not (is_active(actor) and actor.role == Role.ADMIN):
+    if not policy.can_manage_programme(actor):
         raise PermissionDenied(code="admin_only")
 
 

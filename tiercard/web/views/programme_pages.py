@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from tiercard.accounts import policy
-from tiercard.accounts.models import Role, User
+from tiercard.accounts.models import User
 from tiercard.core.errors import PermissionDenied
 from tiercard.loyalty.models import TierLadder
 from tiercard.web.requests import viewer
@@ -25,7 +25,7 @@ from tiercard.web.requests import viewer
 def admin_only(request: HttpRequest) -> User:
     """The request's user if an active administrator; else ``PermissionDenied`` (403)."""
     user = viewer(request)
-    if not (policy.is_active(user) and user.role == Role.ADMIN):
+    if not policy.can_manage_programme(user):
         raise PermissionDenied()
     return user
 
