@@ -22,3 +22,32 @@ def test_the_wsgi_application_settles_its_heap_with_the_views_loaded() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["20000", "True", "True"]
+
+
+def test_a_batch_freezes_the_heap_and_puts_the_thresholds_back() -> None:
+    probe = (
+        "import gc\n"
+        "from tiercard.core.serving import batch_heap\n"
+        "gc.set_threshold(700, 10, 10)\n"
+        "kept = [object() for _ in range(10)]\n"
+        "frozen = gc.get_freeze_count()\n"
+        "with batch_heap():\n"
+        "    inside = gc.get_threshold()\n"
+        "    assert gc.get_freeze_count() > frozen\n"
+        "    with batch_heap():\n"
+        "        nested = gc.get_threshold()\n"
+        "    after_nested = gc.get_threshold()\n"
+        "try:\n"
+        "    with batch_heap():\n"
+        "        raise KeyError\n"
+        "except KeyError:\n"
+        "    pass\n"
+        "print(inside, nested, after_nested, gc.get_threshold())\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tiercard.settings"}
+    done = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split("\n")[0] == (
+        "(20000, 10, 10) (20000, 10, 10) (20000, 10, 10) (700, 10, 10)"
+    )

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -141,6 +142,26 @@ def _copied(
 ) -> list[int]:
     """PostgreSQL: ``COPY FROM STDIN``. A pipelined ``executemany`` of the same rows spent more
     time in the protocol (binding, dumping, waiting per row) than the table did."""
+    with _copy_open(model, columns, convert, rows, returning=returning, count=count) as ids:
+        return ids
+
+
+@contextmanager
+def _copy_open(
+    model: type[models.Model],
+    columns: list[str],
+    convert: Callable[[Sequence[Any]], Sequence[Any]],
+    rows: Iterable[Sequence[Any]],
+    *,
+    returning: bool,
+    count: int | None,
+) -> Iterator[list[int]]:
+    """Send every row of a COPY, yield the new keys, and complete the COPY (waiting for the
+    database to have taken every row) when the block ends. The rows are flushed to the
+    socket as they are made, so the database works through them during the block; only the
+    last buffer (32 KiB) waits for the end."""
+    from psycopg.copy import LibpqWriter  # PostgreSQL only
+
     meta = model._meta
     quote = connection.ops.quote_name
     ids: list[int] = []
@@ -160,14 +181,14 @@ def _copied(
         sql = "COPY {} ({}) FROM STDIN".format(
             quote(meta.db_table), ", ".join(quote(c) for c in columns)
         )
-        with raw.copy(sql) as copy:
+        with raw.copy(sql, writer=LibpqWriter(raw, flush_threshold=0)) as copy:
             if returning:
                 for pk, row in zip(ids, rows, strict=True):
                     copy.write_row([pk, *convert(row)])
             else:
                 for row in rows:
                     copy.write_row(convert(row))
-    return ids
+            yield ids
 
 
 def insert_objects(
@@ -179,6 +200,21 @@ def insert_objects(
     """INSERT unsaved instances (every concrete column but the auto primary key) and set their
     primary keys, as ``bulk_create`` would. ``before(obj)``, when given, runs just before an
     instance's values are read (to fill derived columns while the database works)."""
+    with inserting_objects(model, objs, before=before):
+        pass
+
+
+@contextmanager
+def inserting_objects(
+    model: type[models.Model],
+    objs: Sequence[M],
+    *,
+    before: Callable[[M], object] | None = None,
+) -> Iterator[None]:
+    """``insert_objects`` around a block of work that needs no database: the instances are
+    sent (primary keys set) before the block runs; on PostgreSQL the COPY is completed after
+    it, so the database stores the rows while the block computes. A statement inside the
+    block raises RuntimeError (the connection is busy with the COPY until the block ends)."""
     meta = model._meta
     names = [f.attname for f in meta.concrete_fields if f is not meta.pk]
 
@@ -189,10 +225,26 @@ def insert_objects(
             before(obj)
         return many(obj) if len(names) > 1 else [many(obj)]
 
-    ids = insert_values(
-        model, names, (values(obj) for obj in objs), returning=True, count=len(objs)
-    )
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    def adopt(ids: list[int]) -> None:
+        for obj, pk in zip(objs, ids, strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
+
+    rows = (values(obj) for obj in objs)
+    if connection.vendor != "postgresql":
+        adopt(insert_values(model, names, rows, returning=True, count=len(objs)))
+        with connection.execute_wrapper(_copy_in_progress):  # the same rule as PostgreSQL's
+            yield
+        return
+    fields = [meta.get_field(name) for name in names]
+    convert = _converted([_converter(f) for f in fields])
+    columns = [str(f.column) for f in fields]  # type: ignore[union-attr]
+    with _copy_open(model, columns, convert, rows, returning=True, count=len(objs)) as ids:
+        adopt(ids)
+        with connection.execute_wrapper(_copy_in_progress):
+            yield
+
+
+def _copy_in_progress(*_args: Any) -> None:
+    raise RuntimeError("no statement may run inside inserting_objects(): a COPY is open")

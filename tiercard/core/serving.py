@@ -13,11 +13,19 @@ application is loaded:
   frequent passes found next to nothing); the older generations keep their ratios.
 
 Reference cycles are still collected, just less often; memory stays bounded by the thresholds.
+
+A long batch in any process (an import's check or commit, from the web, a task worker or the
+CLI) gets the same treatment for its duration (:func:`batch_heap`): its chunks keep tens of
+thousands of objects alive at a time, and the full passes kept walking the loaded application
+(measured on the 100,000-customer commit: 4 s of full passes, 1 s after freezing).
 """
 
 from __future__ import annotations
 
 import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.urls import get_resolver
 
@@ -32,3 +40,31 @@ def settle_heap() -> None:
     gc.freeze()
     _young, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, middle, old)
+
+
+_batches = 0
+_batches_lock = threading.Lock()
+_thresholds: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextmanager
+def batch_heap() -> Iterator[None]:
+    """Around a long batch: what is alive is frozen (after a collection, so no garbage is
+    kept) and the young generation collected every ``YOUNG_THRESHOLD`` allocations. The
+    thresholds found when the first of several concurrent batches began are put back when
+    the last one ends; frozen objects stay frozen (they are the process's steady state)."""
+    global _batches, _thresholds
+    with _batches_lock:
+        if _batches == 0:
+            gc.collect()
+            gc.freeze()
+            _thresholds = gc.get_threshold()
+            gc.set_threshold(max(YOUNG_THRESHOLD, _thresholds[0]), *_thresholds[1:])
+        _batches += 1
+    try:
+        yield
+    finally:
+        with _batches_lock:
+            _batches -= 1
+            if _batches == 0:
+                gc.set_threshold(*_thresholds)

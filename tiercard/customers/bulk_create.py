@@ -46,7 +46,7 @@ from django.utils.translation import gettext_lazy as _
 from tiercard.accounts import policy
 from tiercard.accounts.models import User
 from tiercard.audit.models import INSERT_COLUMNS, AuditAction, AuditEvent
-from tiercard.core.bulk_insert import insert_objects, insert_values
+from tiercard.core.bulk_insert import insert_values, inserting_objects
 from tiercard.core.context import current_interface, current_remote_addr
 from tiercard.core.errors import FieldErrors, PermissionDenied, ValidationFailed
 from tiercard.core.text import name_romanisations
@@ -203,26 +203,19 @@ def customers_bulk_insert(*, actor: User, cards: Sequence[NewCard]) -> list[Cust
 
     contacts = [cs._contact_values_by_kind(card.writes) for card in cards]
     now = timezone.now()
+    interface, remote = current_interface(), current_remote_addr()[:64]
     # No savepoint of its own inside a caller's transaction (each costs two round trips per
     # chunk): an error leaves through the caller's savepoint, which rolls the chunk back.
     with transaction.atomic(savepoint=False):
-        insert_objects(Customer, customers, before=derive)
-        insert_values(
-            ContactPoint,
-            CONTACT_COLUMNS,
-            (
+        with inserting_objects(Customer, customers, before=derive):
+            # The database stores the cards while their other rows are made (no statement).
+            contact_rows = [
                 (card.customer.pk, kind, shown, normalized, "", i == 0, False, now)
                 for card, kinds in zip(cards, contacts, strict=True)
                 for kind, values in kinds.items()
                 for i, (normalized, shown) in enumerate(values)
-            ),
-        )
-        _write_tags(cards)
-        interface, remote = current_interface(), current_remote_addr()[:64]
-        insert_values(
-            AuditEvent,
-            AUDIT_COLUMNS,
-            (
+            ]
+            audit_rows = [
                 (
                     now,
                     actor.pk,
@@ -237,8 +230,10 @@ def customers_bulk_insert(*, actor: User, cards: Sequence[NewCard]) -> list[Cust
                     "",
                 )
                 for card, kinds in zip(cards, contacts, strict=True)
-            ),
-        )
+            ]
+        insert_values(ContactPoint, CONTACT_COLUMNS, contact_rows)
+        _write_tags(cards)
+        insert_values(AuditEvent, AUDIT_COLUMNS, audit_rows)
     return customers
 
 

@@ -37,13 +37,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.core.errors import DomainError
-from tiercard.imports import xlsx_rows, xlsx_safety
+from tiercard.imports import sheet_process, xlsx_rows, xlsx_safety
 from tiercard.imports.values import clean_cell
 
 DEFAULT_MAX_BYTES = 100 * 2**20
 """The size limit when settings has no ``TIERCARD_IMPORT_MAX_BYTES`` (which the environment's
 ``TIERCARD_IMPORT_MAX_MB`` sets): a million purchase rows as CSV are about 55 MiB."""
 DEFAULT_MAX_COLUMNS = 200
+DEFAULT_READER_PROCESS_FROM_BYTES = 1 << 20
+"""xlsx files from this size are read by a child process (about 25,000 rows): below it,
+starting the child costs more than the reading it takes over."""
 SAMPLE_BYTES = 64 * 1024
 HEADER_SCAN_ROWS = 10  # non-blank rows looked at to find the header below any title rows
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -401,8 +404,10 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _unsafe(exc) from None
     with archive:
+        in_child = _read_in_child(path)
         try:
-            book = xlsx_rows.open_workbook(archive)  # checks the zip before parsing
+            # checks the zip before parsing; the child reads the shared strings itself
+            book = xlsx_rows.open_workbook(archive, shared_strings=not in_child)
             merges = xlsx_safety.merged_ranges(archive, book.sheet.path)
         except xlsx_safety.UnsafeWorkbook as exc:
             if exc.reason == "shared_strings_too_large":
@@ -416,8 +421,30 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
             raise _unsafe(exc) from None
         except Exception as exc:  # any failure to read an upload's structure is a refusal
             raise _unsafe(exc) from None
-        raw = _xlsx_rows(archive, book)
+        raw = _child_rows(path) if in_child else _xlsx_rows(archive, book)
         yield _build_table(_header_guard(raw, merges), sheet=book.sheet.title)
+
+
+def _read_in_child(path: Path) -> bool:
+    """Large sheets are read by a child process (``sheet_process``: the reading then runs on
+    another core); ``TIERCARD_IMPORT_READER_PROCESS_FROM_BYTES`` is the file size from which
+    (``None``: never)."""
+    threshold = getattr(
+        settings, "TIERCARD_IMPORT_READER_PROCESS_FROM_BYTES", DEFAULT_READER_PROCESS_FROM_BYTES
+    )
+    return threshold is not None and path.stat().st_size >= threshold and sheet_process.available()
+
+
+def _child_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    limits = {
+        name: int(getattr(settings, name))
+        for name in sheet_process.LIMITS
+        if getattr(settings, name, None) is not None
+    }
+    try:
+        yield from sheet_process.sheet_rows(path, limits)
+    except sheet_process.ReaderFailed as exc:  # the same refusal as in-process reading
+        raise _unsafe(exc) from None
 
 
 def _xlsx_rows(

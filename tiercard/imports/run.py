@@ -35,6 +35,7 @@ from django.db import transaction
 
 from tiercard.accounts.models import User
 from tiercard.core.gin_merge import GinMerge, merged_gin_entries
+from tiercard.core.serving import batch_heap
 from tiercard.customers.models import Customer
 from tiercard.imports.apply_base import NEW, UNCHANGED, UPDATED, RowFailed, Unit
 from tiercard.imports.apply_customers import CustomerApplier
@@ -249,7 +250,8 @@ def _run_chunks(
 def check(batch: ImportBatch, actor: User, path: Path) -> tuple[Tally, ProblemSpool]:
     """Dry run: counts and problems; every write rolled back chunk by chunk."""
     tally, spool = Tally(), ProblemSpool()
-    _run_chunks(batch, actor, tally, spool, dry_run=True, path=path)
+    with batch_heap():
+        _run_chunks(batch, actor, tally, spool, dry_run=True, path=path)
     return tally, spool
 
 
@@ -263,7 +265,7 @@ def commit(
     """(tally, problems, kept): ``kept`` False when invalid rows refused the whole file."""
     tally, spool = Tally(), ProblemSpool()
     try:
-        with transaction.atomic():
+        with batch_heap(), transaction.atomic():
             with merged_gin_entries(Customer) as gin:
                 _run_chunks(batch, actor, tally, spool, dry_run=False, path=path, gin=gin)
             if tally.invalid and not skip_invalid:

@@ -83,9 +83,11 @@ class Workbook:
     epoch: dt.datetime
 
 
-def open_workbook(archive: zipfile.ZipFile) -> Workbook:
-    """The first visible worksheet of the workbook, its shared strings and date styles.
-    Raises ``xlsx_safety.UnsafeWorkbook`` before parsing anything when the zip is refused."""
+def open_workbook(archive: zipfile.ZipFile, *, shared_strings: bool = True) -> Workbook:
+    """The first visible worksheet of the workbook, its shared strings (left empty, their
+    size still checked, when ``shared_strings`` is false: for a caller that does not read the
+    cells) and date styles. Raises ``xlsx_safety.UnsafeWorkbook`` before parsing anything when
+    the zip is refused."""
     xlsx_safety.check_zip(archive)
     root_rels = _relationships(archive, "")
     workbook_path = next(
@@ -118,7 +120,9 @@ def open_workbook(archive: zipfile.ZipFile) -> Workbook:
     styles_path = next((p for k, p in rels.values() if k.endswith("/styles")), "")
     return Workbook(
         sheet=sheet,
-        shared_strings=_shared_strings(archive, strings_path) if strings_path else [],
+        shared_strings=(
+            _shared_strings(archive, strings_path) if strings_path and shared_strings else []
+        ),
         date_styles=_date_styles(archive, styles_path) if styles_path else frozenset(),
         epoch=epoch,
     )

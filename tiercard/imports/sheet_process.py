@@ -1,0 +1,132 @@
+"""The rows of a large xlsx worksheet, read by a child process.
+
+Why: reading a 100,000-row sheet (its XML, the cells' texts) is about six seconds of pure
+Python. In the importing process those seconds add to the check and the commit; in a child
+process they run on the other core while the importer validates and the database writes.
+A thread would not do: the reading holds the interpreter lock, and the importer waited for
+it (measured: the commit got slower).
+
+Invariants:
+
+- the rows are exactly those of the in-process reader: the child runs the same
+  ``xlsx_rows.open_workbook`` (safety check of the archive included, with the parent's
+  limits) and ``xlsx_rows.sheet_rows`` with ``reading.cell_text``, and sends each
+  ``(row number, cell texts)`` pair in order;
+- the child reads nothing but the file it is given and writes nothing but its rows;
+- any failure in the child, or its death, reaches the reader as :class:`ReaderFailed`, never
+  as a short list of rows (the last frame is an explicit end);
+- the child never outlives the reading: when the caller stops early (an error, a closed
+  iterator) it is killed and reaped; if the parent dies, the child's next write fails and
+  it exits;
+- frames go through a pipe as ``marshal`` data (lists of tuples of ints and strings): fast,
+  and safe here because the bytes come from our own child, never from the user.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import tiercard
+
+ROWS_PER_FRAME = 500
+LIMITS = (
+    "TIERCARD_IMPORT_MAX_UNCOMPRESSED",
+    "TIERCARD_IMPORT_MAX_RATIO",
+    "TIERCARD_IMPORT_MAX_SHARED_STRINGS",
+)
+"""The settings the child reads (the archive check and the shared strings' bound)."""
+
+
+class ReaderFailed(Exception):
+    """The child could not read the sheet; ``reason`` names the exception it met."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def available() -> bool:
+    """Whether a child interpreter can be started (``sys.executable`` is a Python)."""
+    executable = sys.executable
+    return bool(executable) and os.access(executable, os.X_OK)
+
+
+def sheet_rows(path: Path, limits: dict[str, int]) -> Iterator[tuple[int, list[str]]]:
+    """The first visible worksheet's ``(row number, cell texts)``, read by a child process.
+
+    ``limits``: the values of :data:`LIMITS` the parent's check used (absent ones take the
+    modules' defaults). Raises :class:`ReaderFailed` when the child fails or dies."""
+    package_root = str(Path(tiercard.__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    args = [f"{name}={value}" for name, value in limits.items() if name in LIMITS]
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+        [sys.executable, "-m", __name__, str(path), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None
+    try:
+        while True:
+            try:
+                kind, payload = marshal.load(child.stdout)  # noqa: S302 (our child's frames)
+            except (EOFError, ValueError, TypeError):
+                raise ReaderFailed("child_ended") from None
+            if kind == "error":
+                raise ReaderFailed(str(payload))
+            yield from payload
+            if kind == "end":
+                return
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        child.stdout.close()
+
+
+def _serve(path: str, limits: dict[str, int], out: Any) -> None:
+    """The child's work: every row of the sheet, in frames, then an end frame."""
+    from django.conf import settings
+
+    settings.configure(**limits)  # only the limits: nothing here touches a database
+    from tiercard.imports import xlsx_rows
+    from tiercard.imports.reading import cell_text
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = xlsx_rows.open_workbook(archive)
+            frame: list[tuple[int, list[str]]] = []
+            for row in xlsx_rows.sheet_rows(archive, book, cell_text):
+                frame.append(row)
+                if len(frame) >= ROWS_PER_FRAME:
+                    marshal.dump(("rows", frame), out)
+                    frame = []
+    except Exception as exc:  # reported to the parent, which refuses the file
+        marshal.dump(("error", type(exc).__name__), out)
+    else:
+        marshal.dump(("end", frame), out)
+    out.flush()
+
+
+def main(argv: list[str]) -> int:
+    limits = {}
+    for arg in argv[1:]:
+        name, _sep, value = arg.partition("=")
+        limits[name] = int(value)
+    try:
+        _serve(argv[0], limits, sys.stdout.buffer)
+    except BrokenPipeError:  # the parent stopped reading (or died): nothing left to do
+        os._exit(0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
