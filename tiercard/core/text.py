@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 from pypinyin import Style, lazy_pinyin
 
+from tiercard.core.width import HALF_WIDTH
+from tiercard.core.width import fold_width as fold_width  # where callers look for it
+
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 SYLLABLES_MEMO = 65_536
@@ -102,15 +105,6 @@ COMPOUND_SURNAMES = frozenset(
         "拓跋",
     }
 )
-
-
-HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-"""``str.translate`` table of :func:`fold_width` (it runs on every cell of large imports)."""
-
-
-def fold_width(text: str) -> str:
-    """Full-width ASCII and ideographic space to half-width; other text unchanged."""
-    return text if text.isascii() else text.translate(HALF_WIDTH)
 
 
 def clean_text(text: str) -> str:

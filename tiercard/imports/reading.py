@@ -9,7 +9,9 @@ Invariants:
   the file was last saved (a formula without a cached value reads as empty); CSV text such as
   ``=cmd|' /C calc'!A0`` is plain text and stays exactly that;
 - every cell reaches callers as text: dates as ``YYYY-MM-DD`` (``YYYY-MM-DD HH:MM:SS`` when
-  they carry a time), numbers as plain decimals without float noise (``1234.5``, ``45413``);
+  they carry a time), numbers as plain decimals without float noise (``1234.5``, ``45413``),
+  text already cleaned (``cells.clean_cell``: half-width, one space, trimmed), so readers of
+  the rows need not clean it again;
 - row numbers are the ones the user sees in Excel; fully blank rows are skipped; title rows
   above the header (one filled cell, e.g. a merged "会员客户分级管理表") are skipped too;
 - a merged range touching the header row is refused, naming the range; merged cells below it
@@ -22,15 +24,13 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import datetime as dt
 import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from django.conf import settings
 from django.utils.functional import Promise
@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.core.errors import DomainError
 from tiercard.imports import sheet_process, xlsx_rows, xlsx_safety
-from tiercard.imports.values import clean_cell
+from tiercard.imports.cells import cell_text, clean_cell
 
 DEFAULT_MAX_BYTES = 100 * 2**20
 """The size limit when settings has no ``TIERCARD_IMPORT_MAX_BYTES`` (which the environment's
@@ -326,43 +326,6 @@ def _open_csv(path: Path) -> Iterator[Table]:
 
 
 # --- xlsx --------------------------------------------------------------------------------
-
-
-def cell_text(value: Any) -> str:
-    """A cell value as the text a person reads in the sheet."""
-    if type(value) is str:  # the common case first: this runs for every cell
-        return clean_cell(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, dt.datetime):
-        value = (
-            value.replace(microsecond=0)
-            if value.microsecond < 500_000
-            else (value.replace(microsecond=0) + dt.timedelta(seconds=1))
-        )
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M:%S")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return ""
-        # Excel keeps 15 significant digits; more is binary noise (0.30000000000000004).
-        number = Decimal(f"{value:.15g}")
-        text = format(number, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return "0" if text in ("-0", "") else text
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return clean_cell(str(value))
 
 
 def _unsafe(exc: BaseException | None = None) -> ImportFileError:

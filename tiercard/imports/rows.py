@@ -122,6 +122,11 @@ def choice_index(kind: str, name: str) -> dict[str, str]:
     return index
 
 
+def _as_read(text: str) -> str:
+    """A text cell as ``reading`` gives it: already cleaned."""
+    return text
+
+
 class CellRefused(Exception):
     """A cell this module refuses itself (choices, users); like ``values.ValueProblem``."""
 
@@ -194,7 +199,7 @@ class RowReader:
 
     def _parser(self, spec: FieldSpec) -> Callable[[str], Any]:
         simple: dict[str, Callable[[str], Any]] = {
-            "text": values.clean_cell,
+            "text": _as_read,
             "date": values.parse_date,
             "datetime": values.parse_datetime,
             "amount": values.parse_amount,
@@ -219,10 +224,10 @@ class RowReader:
         raise ValueError(f"unknown parse {spec.parse!r}")
 
     def read(self, number: int, cells: tuple[str, ...]) -> ParsedRow:
+        """One row of ``reading.open_table``, whose cells come cleaned (``clean_cell``)."""
         row = ParsedRow(number=number, cells=cells)
         for index, spec, header in self.columns:
-            raw = cells[index] if index < len(cells) else ""
-            text = values.clean_cell(raw)
+            text = cells[index] if index < len(cells) else ""
             if not text:
                 continue
             parse = self._parsers.get(spec.name)

@@ -10,7 +10,7 @@ Invariants:
 
 - the rows are exactly those of the in-process reader: the child runs the same
   ``xlsx_rows.open_workbook`` (safety check of the archive included, with the parent's
-  limits) and ``xlsx_rows.sheet_rows`` with ``reading.cell_text``, and sends each
+  limits) and ``xlsx_rows.sheet_rows`` with ``cells.cell_text``, and sends each
   ``(row number, cell texts)`` pair in order;
 - the child reads nothing but the file it is given and writes nothing but its rows;
 - any failure in the child, or its death, reaches the reader as :class:`ReaderFailed`, never
@@ -97,8 +97,10 @@ def _serve(path: str, limits: dict[str, int], out: Any) -> None:
     from django.conf import settings
 
     settings.configure(**limits)  # only the limits: nothing here touches a database
+    # Only the light modules (not ``reading``, whose imports load the pinyin dictionaries):
+    # the child's memory is the shared strings, not the application.
     from tiercard.imports import xlsx_rows
-    from tiercard.imports.reading import cell_text
+    from tiercard.imports.cells import cell_text
 
     try:
         with zipfile.ZipFile(path) as archive:

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.core import money
 from tiercard.core.contacts import normalize_credit_code, normalize_email, normalize_phone
-from tiercard.core.text import HALF_WIDTH
 from tiercard.core.timeutils import business_tz
+from tiercard.imports.cells import clean_cell
 
 MESSAGES: dict[str, Promise] = {
     "bad_date": _("Not a valid date: use a form like 2024-05-01 or 2024年5月1日."),
@@ -62,14 +62,6 @@ class ValueProblem(Exception):
         self.params = params
         self.message = _lazy_message(code, params)
         super().__init__(code)
-
-
-def clean_cell(text: str) -> str:
-    """Full-width ASCII → half-width (as ``core.text.fold_width``), runs of whitespace → one
-    space, trimmed."""
-    if not text:
-        return ""
-    return " ".join(text.translate(HALF_WIDTH).split())
 
 
 # --- dates -------------------------------------------------------------------------------
