@@ -103,8 +103,9 @@ class _Drafts:
         self.owner_errors = owner.errors
         fields = Customer._meta.concrete_fields
         self.fields = [f.name for f in fields]
-        self.values_of = operator.attrgetter(*(f.attname for f in fields))
-        self.template_values = self.values_of(self.template)
+        # A card's column values read from its __dict__ (the copy holds every column there).
+        self.values_of = operator.itemgetter(*(f.attname for f in fields))
+        self.template_values = self.values_of(self.template.__dict__)
 
     def draft(self, data: Mapping[str, Any]) -> tuple[Customer, dict[str, Any], FieldErrors]:
         errors = FieldErrors()
@@ -137,7 +138,7 @@ class _Drafts:
         here, the others hold the template's very objects and its findings apply."""
         # Which columns hold another object than the template's, compared in C (this runs
         # for every card of a large import).
-        moved = map(operator.is_not, self.values_of(customer), self.template_values)
+        moved = map(operator.is_not, self.values_of(customer.__dict__), self.template_values)
         changed = set(itertools.compress(self.fields, moved))
         found = FieldErrors()
         cs._full_clean(customer, found, only=changed)
