@@ -36,7 +36,6 @@ import datetime as dt
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -135,9 +134,7 @@ def run_child(phase: str, job: dict[str, Any], folder: Path, env: dict[str, str]
     result: dict[str, Any] = json.loads(Path(f"{job_path}.out").read_text())
     # The phase and the child that reads a large workbook (``imports.sheet_process``) run at
     # the same time: their peaks add up (wait4 alone would give the larger of the two).
-    own = result.pop("own_peak_memory_mb", None)
-    reader = result.get("reader_peak_memory_mb", 0.0)
-    result["peak_memory_mb"] = own + reader if own is not None else _megabytes(usage.ru_maxrss)
+    result["peak_memory_mb"] = _megabytes(usage.ru_maxrss) + result["reader_peak_memory_mb"]
     return result
 
 
@@ -344,10 +341,9 @@ def main(argv: list[str]) -> int:
     job = json.loads(Path(job_path).read_text())
     with interface("cli"):
         result = phase_prepare(job) if phase == "prepare" else phase_import(phase, job)
-    result["own_peak_memory_mb"] = _megabytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    result["reader_peak_memory_mb"] = _megabytes(
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    )
+    from tiercard.imports.sheet_process import largest_peak_mb
+
+    result["reader_peak_memory_mb"] = largest_peak_mb()
     Path(f"{job_path}.out").write_text(json.dumps(result))
     return 0
 

@@ -19,7 +19,8 @@ Invariants:
   iterator) it is killed and reaped; if the parent dies, the child's next write fails and
   it exits;
 - frames go through a pipe as ``marshal`` data (lists of tuples of ints and strings): fast,
-  and safe here because the bytes come from our own child, never from the user.
+  and safe here because the bytes come from our own child, never from the user. The end
+  frame carries the child's peak memory (:func:`largest_peak_mb`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,35 @@ LIMITS = (
     "TIERCARD_IMPORT_MAX_SHARED_STRINGS",
 )
 """The settings the child reads (the archive check and the shared strings' bound)."""
+
+
+_largest_peak_kib = 0
+
+
+def largest_peak_mb() -> float:
+    """The largest peak memory (MiB) of the children this process has run so far: each
+    reports its own high-water mark (``VmHWM``: ``ru_maxrss`` would count the parent's pages
+    the child had before it started the interpreter)."""
+    return _largest_peak_kib / 1024
+
+
+def _record_peak(kib: int) -> None:
+    global _largest_peak_kib  # a process-wide high-water mark, as ru_maxrss is
+    _largest_peak_kib = max(_largest_peak_kib, kib)
+
+
+def _own_peak_kib() -> int:
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:  # not Linux: what the platform reports
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak // 1024 if sys.platform == "darwin" else peak
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
 
 
 class ReaderFailed(Exception):
@@ -77,13 +107,14 @@ def sheet_rows(path: Path, limits: dict[str, int]) -> Iterator[tuple[int, list[s
     try:
         while True:
             try:
-                kind, payload = marshal.load(child.stdout)  # noqa: S302 (our child's frames)
+                kind, payload, peak = marshal.load(child.stdout)  # noqa: S302 (our child's)
             except (EOFError, ValueError, TypeError):
                 raise ReaderFailed("child_ended") from None
             if kind == "error":
                 raise ReaderFailed(str(payload))
             yield from payload
             if kind == "end":
+                _record_peak(int(peak))
                 return
     finally:
         if child.poll() is None:
@@ -109,12 +140,12 @@ def _serve(path: str, limits: dict[str, int], out: Any) -> None:
             for row in xlsx_rows.sheet_rows(archive, book, cell_text):
                 frame.append(row)
                 if len(frame) >= ROWS_PER_FRAME:
-                    marshal.dump(("rows", frame), out)
+                    marshal.dump(("rows", frame, 0), out)
                     frame = []
     except Exception as exc:  # reported to the parent, which refuses the file
-        marshal.dump(("error", type(exc).__name__), out)
+        marshal.dump(("error", type(exc).__name__, 0), out)
     else:
-        marshal.dump(("end", frame), out)
+        marshal.dump(("end", frame, _own_peak_kib()), out)
     out.flush()
 
 
