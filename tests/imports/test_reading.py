@@ -490,15 +490,15 @@ def test_1904_date_system(tmp_path: Path) -> None:
     assert read_all(path)[1] == [SourceRow(2, ("张三", "2024-05-01"))]  # 1462 days later
 
 
-@pytest.mark.parametrize(
-    "row",
-    [
-        '<row r="2"><c r="A2" t="s"><v>99</v></c></row>',  # no such shared string
-        '<row r="2"><c r="A2"><v>abc</v></c></row>',  # not a number
-        '<row r="2"><c r="ZZZZ2" t="inlineStr"><is><t>x</t></is></c></row>',  # past XFD
-        '<row r="2"><c r="A2"><v>1</v>',  # truncated XML
-    ],
-)
+BROKEN_ROWS = [
+    '<row r="2"><c r="A2" t="s"><v>99</v></c></row>',  # no such shared string
+    '<row r="2"><c r="A2"><v>abc</v></c></row>',  # not a number
+    '<row r="2"><c r="ZZZZ2" t="inlineStr"><is><t>x</t></is></c></row>',  # past XFD
+    '<row r="2"><c r="A2"><v>1</v>',  # truncated XML
+]
+
+
+@pytest.mark.parametrize("row", BROKEN_ROWS)
 def test_broken_sheets_are_refused_not_crashes(tmp_path: Path, row: str) -> None:
     header = (
         '<row r="1"><c t="inlineStr"><is><t>a</t></is></c>'

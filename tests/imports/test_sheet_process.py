@@ -70,15 +70,7 @@ def test_the_child_reads_what_the_in_process_reader_reads(
 
 
 @IN_CHILD
-@pytest.mark.parametrize(
-    "row",
-    [
-        '<row r="2"><c r="A2" t="s"><v>99</v></c></row>',  # no such shared string
-        '<row r="2"><c r="A2"><v>abc</v></c></row>',  # not a number
-        '<row r="2"><c r="ZZZZ2" t="inlineStr"><is><t>x</t></is></c></row>',  # past XFD
-        '<row r="2"><c r="A2"><v>1</v>',  # truncated XML
-    ],
-)
+@pytest.mark.parametrize("row", reading_tests.BROKEN_ROWS)
 def test_a_sheet_the_child_cannot_read_is_refused_as_in_process(
     tmp_path: Path, child_reads: list[Path], row: str
 ) -> None:

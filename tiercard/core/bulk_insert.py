@@ -100,7 +100,10 @@ def insert_values(
     convert = _converted([_converter(f) for f in fields])
     names = [str(f.column) for f in fields]  # type: ignore[union-attr]
     if connection.vendor == "postgresql":
-        return _copied(model, names, convert, rows, returning=returning, count=count)
+        # COPY: a pipelined ``executemany`` of the same rows spent more time in the protocol
+        # (binding, dumping, waiting per row) than the table did.
+        with _copy_open(model, names, convert, rows, returning=returning, count=count) as copied:
+            return copied
     quote = connection.ops.quote_name
     head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 (model metadata only)
         quote(meta.db_table), ", ".join(quote(c) for c in names)
@@ -129,21 +132,6 @@ def insert_values(
             flush()
     flush()
     return ids
-
-
-def _copied(
-    model: type[models.Model],
-    columns: list[str],
-    convert: Callable[[Sequence[Any]], Sequence[Any]],
-    rows: Iterable[Sequence[Any]],
-    *,
-    returning: bool,
-    count: int | None,
-) -> list[int]:
-    """PostgreSQL: ``COPY FROM STDIN``. A pipelined ``executemany`` of the same rows spent more
-    time in the protocol (binding, dumping, waiting per row) than the table did."""
-    with _copy_open(model, columns, convert, rows, returning=returning, count=count) as ids:
-        return ids
 
 
 @contextmanager
