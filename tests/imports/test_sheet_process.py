@@ -6,7 +6,6 @@ The xlsx tests of ``test_reading`` are run again with every workbook read by the
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -123,18 +122,49 @@ def test_stopping_early_ends_the_child(tmp_path: Path) -> None:
     assert _children() == before
 
 
+def _fake_interpreter(folder: Path, program: str) -> str:
+    """An executable named like a Python interpreter that runs ``program`` instead of the
+    reader (whatever arguments it is given)."""
+    script = folder / "python-fake"
+    script.write_text(f"#!/bin/sh\nexec {sys.executable} -c '{program}'\n")
+    script.chmod(0o755)
+    return str(script)
+
+
 @IN_CHILD
-def test_a_child_that_dies_is_a_refusal_not_a_short_file(
+def test_a_child_that_never_starts_leaves_the_reading_to_the_parent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = fx.write_xlsx(tmp_path / "m.xlsx", [("姓名", "手机"), ("张三", "1")])
-    # An interpreter that exits at once, writing nothing: the reader must not see "no rows".
-    monkeypatch.setattr(sys, "executable", "/bin/false")
-    assert os.access("/bin/false", os.X_OK)
+    path = fx.write_xlsx(tmp_path / "m.xlsx", [("姓名", "手机"), ("张三", "1"), ("李四", "2")])
+    # Exits at once, writing nothing (an embedding server whose executable is not Python).
+    monkeypatch.setattr(sys, "executable", _fake_interpreter(tmp_path, "raise SystemExit(1)"))
+    assert sheet_process.available()
+    headers, rows = reading_tests.read_all(path)
+    assert headers == ("姓名", "手机")
+    assert [r.cells for r in rows] == [("张三", "1"), ("李四", "2")]
+    assert not _children()
+
+
+@IN_CHILD
+def test_a_child_that_dies_midway_is_a_refusal_not_a_short_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = fx.write_xlsx(tmp_path / "m.xlsx", [("姓名", "手机"), ("张三", "1"), ("李四", "2")])
+    # Sends the header and one row, then dies without its end frame.
+    rows = '[(1, ["姓名", "手机"]), (2, ["张三", "1"])]'
+    frame = f'import marshal, sys; marshal.dump(("rows", {rows}, 0), sys.stdout.buffer)'
+    monkeypatch.setattr(sys, "executable", _fake_interpreter(tmp_path, frame))
     with pytest.raises(ImportFileError) as caught:
         reading_tests.read_all(path)
     assert caught.value.code == "import_unsafe_file"
     assert not _children()
+
+
+def test_only_an_interpreter_named_python_is_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    assert not sheet_process.available()
+    monkeypatch.setattr(sys, "executable", "")
+    assert not sheet_process.available()
 
 
 @IN_CHILD

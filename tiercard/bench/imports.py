@@ -16,11 +16,10 @@ Targets (issue 5): 100,000 customers checked and committed in under 60 s each, p
 under 500 MB. The figures go to one JSON-safe dict; the command prints it as a table and,
 with ``--json``, as the last line.
 
-Measured on the 2-core build machine (shared with other jobs), 100,000 customers
-(2026-12-03, through ``customers.bulk_create``): SQLite check 18 s, commit 43 s, peak
-287 MiB; PostgreSQL (a throwaway server, untuned) check 19 s, commit 49 s (33 s of it our
-process's CPU; was 117 s and 63 s), peak 189 MiB: targets met. With the machine busy (load
-about 3): SQLite 35 s and 60 s, PostgreSQL 26 s and 87 s (46 s CPU).
+Measured on the 2-core machine, 100,000 customers, three runs (2026-12-03, after the
+workbook reader moved to a child process): SQLite check 15-19 s, commit 40-49 s, peak
+338 MiB; PostgreSQL check 16-19 s, commit 47-49 s (28-30 s of it our CPU), peak 242 MiB
+(each peak includes the reader child's own 32 MiB): targets met.
 Purchases, order by order through the checkout, took 33 s (SQLite) and 111 s (PostgreSQL)
 for 20,000 rows; large purchase files now take the bulk path
 (``imports.bulk_purchases``; each file's line names the path taken): 100,000 rows with 20,000

@@ -384,7 +384,7 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
             raise _unsafe(exc) from None
         except Exception as exc:  # any failure to read an upload's structure is a refusal
             raise _unsafe(exc) from None
-        raw = _child_rows(path) if in_child else _xlsx_rows(archive, book)
+        raw = _child_rows(path, archive) if in_child else _xlsx_rows(archive, book)
         yield _build_table(_header_guard(raw, merges), sheet=book.sheet.title)
 
 
@@ -398,7 +398,7 @@ def _read_in_child(path: Path) -> bool:
     return threshold is not None and path.stat().st_size >= threshold and sheet_process.available()
 
 
-def _child_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _child_rows(path: Path, archive: zipfile.ZipFile) -> Iterator[tuple[int, list[str]]]:
     limits = {
         name: int(getattr(settings, name))
         for name in sheet_process.LIMITS
@@ -406,6 +406,8 @@ def _child_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     }
     try:
         yield from sheet_process.sheet_rows(path, limits)
+    except sheet_process.ChildUnavailable:  # nothing was read yet: read it here instead
+        yield from _xlsx_rows(archive, xlsx_rows.open_workbook(archive))
     except sheet_process.ReaderFailed as exc:  # the same refusal as in-process reading
         raise _unsafe(exc) from None
 

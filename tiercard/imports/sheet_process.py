@@ -14,7 +14,8 @@ Invariants:
   ``(row number, cell texts)`` pair in order;
 - the child reads nothing but the file it is given and writes nothing but its rows;
 - any failure in the child, or its death, reaches the reader as :class:`ReaderFailed`, never
-  as a short list of rows (the last frame is an explicit end);
+  as a short list of rows (the last frame is an explicit end); a child that never gets going
+  (no frame at all) is :class:`ChildUnavailable`, and the caller reads in-process;
 - the child never outlives the reading: when the caller stops early (an error, a closed
   iterator) it is killed and reaped; if the parent dies, the child's next write fails and
   it exits;
@@ -82,34 +83,49 @@ class ReaderFailed(Exception):
         self.reason = reason
 
 
+class ChildUnavailable(Exception):
+    """No child could be started, or it ended before its first frame (an embedding server
+    whose ``sys.executable`` is not a Python interpreter, say): read in-process instead."""
+
+
 def available() -> bool:
-    """Whether a child interpreter can be started (``sys.executable`` is a Python)."""
+    """Whether ``sys.executable`` looks like a Python interpreter we may start."""
     executable = sys.executable
-    return bool(executable) and os.access(executable, os.X_OK)
+    return (
+        bool(executable)
+        and Path(executable).name.startswith("python")
+        and os.access(executable, os.X_OK)
+    )
 
 
 def sheet_rows(path: Path, limits: dict[str, int]) -> Iterator[tuple[int, list[str]]]:
     """The first visible worksheet's ``(row number, cell texts)``, read by a child process.
 
     ``limits``: the values of :data:`LIMITS` the parent's check used (absent ones take the
-    modules' defaults). Raises :class:`ReaderFailed` when the child fails or dies."""
+    modules' defaults). Raises :class:`ChildUnavailable` when no child gets as far as its
+    first frame, :class:`ReaderFailed` when the child fails or dies after that."""
     package_root = str(Path(tiercard.__file__).resolve().parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     args = [f"{name}={value}" for name, value in limits.items() if name in LIMITS]
-    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-        [sys.executable, "-m", __name__, str(path), *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        env=env,
-    )
+    try:
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+            [sys.executable, "-m", __name__, str(path), *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+    except OSError:
+        raise ChildUnavailable() from None
     assert child.stdout is not None
+    started = False
     try:
         while True:
             try:
                 kind, payload, peak = marshal.load(child.stdout)  # noqa: S302 (our child's)
             except (EOFError, ValueError, TypeError):
-                raise ReaderFailed("child_ended") from None
+                raise (ReaderFailed("child_ended") if started else ChildUnavailable()) from None
+            started = True
             if kind == "error":
                 raise ReaderFailed(str(payload))
             yield from payload
