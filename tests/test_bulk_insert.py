@@ -32,7 +32,7 @@ def test_a_statement_inside_the_block_is_refused_and_nothing_is_kept() -> None:
         assert cur.fetchone() == (1,)
 
 
-def test_an_error_in_the_block_writes_nothing() -> None:
+def test_an_error_in_the_block_inside_a_transaction_writes_nothing() -> None:
     before = Tag.objects.count()
     with pytest.raises(ZeroDivisionError):
         _fail_inside_the_block()

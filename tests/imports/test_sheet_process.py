@@ -6,6 +6,7 @@ The xlsx tests of ``test_reading`` are run again with every workbook read by the
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,15 +25,25 @@ IN_CHILD = override_settings(TIERCARD_IMPORT_READER_PROCESS_FROM_BYTES=0)
 IN_PROCESS = override_settings(TIERCARD_IMPORT_READER_PROCESS_FROM_BYTES=None)
 
 
+@pytest.fixture(autouse=True)
+def whole_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``test_reading``'s checks open their files as a check or commit does (every row)."""
+    monkeypatch.setattr(reading_tests, "open_table", functools.partial(open_table, whole_file=True))
+
+
 @pytest.fixture
 def child_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The paths the child reader was started for."""
+    """The paths a reader child was started for; a child that did not start (the reading
+    falling back to this process) fails the test, so no check here passes without one."""
     started: list[Path] = []
     real = sheet_process.sheet_rows
 
     def spy(path: Path, limits: dict[str, int]) -> Iterator[tuple[int, list[str]]]:
         started.append(path)
-        return real(path, limits)
+        try:
+            yield from real(path, limits)
+        except sheet_process.ChildUnavailable:
+            pytest.fail("the reader child did not start")
 
     monkeypatch.setattr(sheet_process, "sheet_rows", spy)
     return started
@@ -90,7 +101,7 @@ def test_a_generated_member_table_reads_the_same_both_ways(tmp_path: Path) -> No
     write_customers(path, 3000, 7)
     tables = {}
     for name, mode in (("process", IN_PROCESS), ("child", IN_CHILD)):
-        with mode, open_table(path) as table:
+        with mode, open_table(path, whole_file=True) as table:
             tables[name] = (table.headers, table.header_row, table.sheet, list(table.rows()))
     assert len(tables["child"][3]) == 3000
     assert tables["child"] == tables["process"]
@@ -113,7 +124,7 @@ def test_stopping_early_ends_the_child(tmp_path: Path) -> None:
     path = tmp_path / "members.xlsx"
     write_customers(path, 3000, 7)
     before = _children()
-    with open_table(path) as table:
+    with open_table(path, whole_file=True) as table:
         rows = table.rows()
         first = next(rows)
         assert first.number == 2
@@ -185,12 +196,31 @@ def test_the_child_applies_the_parents_limits(tmp_path: Path, child_reads: list[
 
 
 @IN_CHILD
-def test_the_child_reports_its_own_peak_memory_and_stays_light(tmp_path: Path) -> None:
+def test_the_child_reports_its_own_peak_memory_and_stays_light(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sheet_process, "_largest_peak_kib", 0)  # this test's child alone
     path = tmp_path / "members.xlsx"
     write_customers(path, 3000, 7)
-    with open_table(path) as table:
+    with open_table(path, whole_file=True) as table:
         assert len(list(table.rows())) == 3000
     # Its own high-water mark, not the parent's pages it had before exec (this test process
     # holds far more): the interpreter, the XML reader and the cells, without the pinyin
     # dictionaries or Django's apps (about 90 MiB more when ``reading`` was imported).
     assert 10 < sheet_process.largest_peak_mb() < 70
+
+
+@IN_CHILD
+def test_a_header_or_a_sample_is_read_here_and_an_unfinished_reading_ends_its_child(
+    tmp_path: Path, child_reads: list[Path]
+) -> None:
+    path = tmp_path / "members.xlsx"
+    write_customers(path, 3000, 7)
+    with open_table(path) as table:  # the upload's header, the mapping screen's sample
+        assert next(table.rows()).number == 2
+    assert child_reads == []
+    before = _children()
+    with open_table(path, whole_file=True) as table:
+        assert next(table.rows()).number == 2
+        assert _children() - before
+    assert _children() == before  # leaving the table ended the child, rows unread

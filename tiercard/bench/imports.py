@@ -132,7 +132,8 @@ def run_child(phase: str, job: dict[str, Any], folder: Path, env: dict[str, str]
         raise BenchFailed(f"the {phase} phase failed")
     result: dict[str, Any] = json.loads(Path(f"{job_path}.out").read_text())
     # The phase and the child that reads a large workbook (``imports.sheet_process``) run at
-    # the same time: their peaks add up (wait4 alone would give the larger of the two).
+    # the same time: their peaks are added (wait4 alone would give the larger of the two), an
+    # upper bound of what the two held together.
     result["peak_memory_mb"] = _megabytes(usage.ru_maxrss) + result["reader_peak_memory_mb"]
     return result
 
@@ -340,7 +341,7 @@ def main(argv: list[str]) -> int:
     job = json.loads(Path(job_path).read_text())
     with interface("cli"):
         result = phase_prepare(job) if phase == "prepare" else phase_import(phase, job)
-    from tiercard.imports.sheet_process import largest_peak_mb
+    from tiercard.imports.sheet_process import largest_peak_mb  # after django.setup()
 
     result["reader_peak_memory_mb"] = largest_peak_mb()
     Path(f"{job_path}.out").write_text(json.dumps(result))

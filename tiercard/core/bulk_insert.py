@@ -202,7 +202,9 @@ def inserting_objects(
     """``insert_objects`` around a block of work that needs no database: the instances are
     sent (primary keys set) before the block runs; on PostgreSQL the COPY is completed after
     it, so the database stores the rows while the block computes. A statement inside the
-    block raises RuntimeError (the connection is busy with the COPY until the block ends)."""
+    block raises RuntimeError (the connection is busy with the COPY until the block ends).
+    Not atomic by itself: run it inside the caller's transaction, whose rollback undoes the
+    rows when the block raises."""
     meta = model._meta
     names = [f.attname for f in meta.concrete_fields if f is not meta.pk]
 
@@ -228,10 +230,15 @@ def inserting_objects(
     fields = [meta.get_field(name) for name in names]
     convert = _converted([_converter(f) for f in fields])
     columns = [str(f.column) for f in fields]  # type: ignore[union-attr]
-    with _copy_open(model, columns, convert, rows, returning=True, count=len(objs)) as ids:
+    # The guard covers ``before`` too: a statement there would wait forever for the
+    # connection's lock, which the COPY holds (the COPY's own statements use the raw cursor).
+    # ``connection.commit()``/``rollback()`` go around Django's wrappers: never call them here.
+    with (
+        connection.execute_wrapper(_copy_in_progress),
+        _copy_open(model, columns, convert, rows, returning=True, count=len(objs)) as ids,
+    ):
         adopt(ids)
-        with connection.execute_wrapper(_copy_in_progress):
-            yield
+        yield
 
 
 def _copy_in_progress(*_args: Any) -> None:

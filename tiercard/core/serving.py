@@ -49,15 +49,19 @@ _thresholds: tuple[int, int, int] = gc.get_threshold()
 
 @contextmanager
 def batch_heap() -> Iterator[None]:
-    """Around a long batch: what is alive is frozen (after a collection, so no garbage is
-    kept) and the young generation collected every ``YOUNG_THRESHOLD`` allocations. The
-    thresholds found when the first of several concurrent batches began are put back when
-    the last one ends; frozen objects stay frozen (they are the process's steady state)."""
+    """Around a long batch: the young generation collected every ``YOUNG_THRESHOLD``
+    allocations and, the first time in a process that nothing is frozen yet (a CLI or a task
+    worker; a served process froze its start-up heap in :func:`settle_heap`), what is alive
+    frozen after a collection: the loaded application. Never again after that: a later
+    freeze in a served process would take other requests' objects, whose cycles would then
+    never be collected. The thresholds found when the first of several concurrent batches
+    began are put back when the last one ends."""
     global _batches, _thresholds
     with _batches_lock:
         if _batches == 0:
-            gc.collect()
-            gc.freeze()
+            if gc.get_freeze_count() == 0:
+                gc.collect()
+                gc.freeze()
             _thresholds = gc.get_threshold()
             gc.set_threshold(max(YOUNG_THRESHOLD, _thresholds[0]), *_thresholds[1:])
         _batches += 1

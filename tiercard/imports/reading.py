@@ -27,7 +27,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -103,8 +103,13 @@ def _limit(name: str, default: int) -> int:
 
 
 @contextlib.contextmanager
-def open_table(path: Path, *, filename: str | None = None) -> Iterator[Table]:
-    """Open ``path`` (an upload saved to disk) as a :class:`Table`; raise ImportFileError."""
+def open_table(
+    path: Path, *, filename: str | None = None, whole_file: bool = False
+) -> Iterator[Table]:
+    """Open ``path`` (an upload saved to disk) as a :class:`Table`; raise ImportFileError.
+
+    ``whole_file``: the caller will read every row (a check, a commit, an error report), so
+    a large workbook is read by a child process; a header or a sample is read here."""
     path = Path(path)
     name = (filename or path.name).lower()
     size = path.stat().st_size
@@ -114,7 +119,7 @@ def open_table(path: Path, *, filename: str | None = None) -> Iterator[Table]:
     with path.open("rb") as handle:
         magic = handle.read(8)
     if magic.startswith(_ZIP_MAGIC):
-        with _open_xlsx(path) as table:
+        with _open_xlsx(path, whole_file=whole_file) as table:
             yield table
         return
     if magic.startswith(_OLE_MAGIC) or name.endswith(".xls"):
@@ -361,13 +366,13 @@ def _fill_merges(
 
 
 @contextlib.contextmanager
-def _open_xlsx(path: Path) -> Iterator[Table]:
+def _open_xlsx(path: Path, *, whole_file: bool) -> Iterator[Table]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _unsafe(exc) from None
     with archive:
-        in_child = _read_in_child(path)
+        in_child = whole_file and _read_in_child(path)
         try:
             # checks the zip before parsing; the child reads the shared strings itself
             book = xlsx_rows.open_workbook(archive, shared_strings=not in_child)
@@ -385,7 +390,10 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
         except Exception as exc:  # any failure to read an upload's structure is a refusal
             raise _unsafe(exc) from None
         raw = _child_rows(path, archive) if in_child else _xlsx_rows(archive, book)
-        yield _build_table(_header_guard(raw, merges), sheet=book.sheet.title)
+        try:
+            yield _build_table(_header_guard(raw, merges), sheet=book.sheet.title)
+        finally:
+            raw.close()  # a reader child ends here, whether or not every row was read
 
 
 def _read_in_child(path: Path) -> bool:
@@ -398,7 +406,9 @@ def _read_in_child(path: Path) -> bool:
     return threshold is not None and path.stat().st_size >= threshold and sheet_process.available()
 
 
-def _child_rows(path: Path, archive: zipfile.ZipFile) -> Iterator[tuple[int, list[str]]]:
+def _child_rows(path: Path, archive: zipfile.ZipFile) -> Generator[tuple[int, list[str]]]:
+    """The sheet's rows from a reader child (with this process's limits); read here instead
+    when no child could start; the child's failure is the in-process reader's refusal."""
     limits = {
         name: int(getattr(settings, name))
         for name in sheet_process.LIMITS
@@ -407,14 +417,18 @@ def _child_rows(path: Path, archive: zipfile.ZipFile) -> Iterator[tuple[int, lis
     try:
         yield from sheet_process.sheet_rows(path, limits)
     except sheet_process.ChildUnavailable:  # nothing was read yet: read it here instead
-        yield from _xlsx_rows(archive, xlsx_rows.open_workbook(archive))
+        try:
+            book = xlsx_rows.open_workbook(archive)  # now with the shared strings
+        except Exception as exc:  # as when the workbook is opened (_open_xlsx)
+            raise _unsafe(exc) from None
+        yield from _xlsx_rows(archive, book)
     except sheet_process.ReaderFailed as exc:  # the same refusal as in-process reading
         raise _unsafe(exc) from None
 
 
 def _xlsx_rows(
     archive: zipfile.ZipFile, book: xlsx_rows.Workbook
-) -> Iterator[tuple[int, list[str]]]:
+) -> Generator[tuple[int, list[str]]]:
     try:
         yield from xlsx_rows.sheet_rows(archive, book, cell_text)
     except ImportFileError:

@@ -66,7 +66,7 @@ def error_report(*, viewer: User, batch_id: int) -> ExportFile:
             wanted = next(reasons, None)
             if wanted is None:
                 return
-            with open_table(path, filename=batch.filename) as table:
+            with open_table(path, filename=batch.filename, whole_file=True) as table:
                 for source in table.rows():
                     while wanted is not None and wanted[0] < source.number:
                         wanted = next(reasons, None)  # a row the reader no longer yields

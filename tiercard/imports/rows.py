@@ -199,7 +199,7 @@ class RowReader:
 
     def _parser(self, spec: FieldSpec) -> Callable[[str], Any]:
         simple: dict[str, Callable[[str], Any]] = {
-            "text": _as_read,
+            "text": _as_read,  # cells arrive cleaned: nothing to do
             "date": values.parse_date,
             "datetime": values.parse_datetime,
             "amount": values.parse_amount,

@@ -226,7 +226,7 @@ def _run_chunks(
     applier: Applier = APPLIERS[batch.kind](batch, actor, reader.header_of)
     if hasattr(applier, "dry_run"):
         applier.dry_run = dry_run
-    with open_table(path, filename=batch.filename) as table:
+    with open_table(path, filename=batch.filename, whole_file=True) as table:
         rows = reader.read_all(table.rows())
         continues = getattr(applier, "continues", None)
         for chunk in chunks(units_of(batch.kind, rows, continues)):

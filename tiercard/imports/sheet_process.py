@@ -14,8 +14,12 @@ Invariants:
   ``(row number, cell texts)`` pair in order;
 - the child reads nothing but the file it is given and writes nothing but its rows;
 - any failure in the child, or its death, reaches the reader as :class:`ReaderFailed`, never
-  as a short list of rows (the last frame is an explicit end); a child that never gets going
-  (no frame at all) is :class:`ChildUnavailable`, and the caller reads in-process;
+  as a short list of rows (the last frame is an explicit end). The child's first frame says
+  it is ready, sent before it opens the file: a child that never gets that far (it could not
+  start) is :class:`ChildUnavailable`, and only then does the caller read in-process (a
+  workbook that kills the child is refused, not read again by the parent);
+- the child runs with ``-P`` (no current directory on its path) and an environment of the
+  path variables only (no database address or secret key beside untrusted XML);
 - the child never outlives the reading: when the caller stops early (an error, a closed
   iterator) it is killed and reaped; if the parent dies, the child's next write fails and
   it exits;
@@ -38,6 +42,8 @@ from typing import Any
 import tiercard
 
 ROWS_PER_FRAME = 500
+_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "PYTHONPATH")
+"""What the child inherits of the environment: enough to run, nothing to leak."""
 LIMITS = (
     "TIERCARD_IMPORT_MAX_UNCOMPRESSED",
     "TIERCARD_IMPORT_MAX_RATIO",
@@ -105,12 +111,14 @@ def sheet_rows(path: Path, limits: dict[str, int]) -> Iterator[tuple[int, list[s
     modules' defaults). Raises :class:`ChildUnavailable` when no child gets as far as its
     first frame, :class:`ReaderFailed` when the child fails or dies after that."""
     package_root = str(Path(tiercard.__file__).resolve().parent.parent)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    env = {name: os.environ[name] for name in _ENVIRONMENT if name in os.environ}
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (package_root, os.environ.get("PYTHONPATH")) if p
+    )
     args = [f"{name}={value}" for name, value in limits.items() if name in LIMITS]
     try:
         child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-            [sys.executable, "-m", __name__, str(path), *args],
+            [sys.executable, "-P", "-m", __name__, str(path), *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             env=env,
@@ -126,6 +134,8 @@ def sheet_rows(path: Path, limits: dict[str, int]) -> Iterator[tuple[int, list[s
             except (EOFError, ValueError, TypeError):
                 raise (ReaderFailed("child_ended") if started else ChildUnavailable()) from None
             started = True
+            if kind == "ready":
+                continue
             if kind == "error":
                 raise ReaderFailed(str(payload))
             yield from payload
@@ -149,6 +159,8 @@ def _serve(path: str, limits: dict[str, int], out: Any) -> None:
     from tiercard.imports import xlsx_rows
     from tiercard.imports.cells import cell_text
 
+    marshal.dump(("ready", [], 0), out)  # started: from here a failure refuses the file
+    out.flush()
     try:
         with zipfile.ZipFile(path) as archive:
             book = xlsx_rows.open_workbook(archive)
