@@ -16,9 +16,9 @@ Targets (issue 5): 100,000 customers checked and committed in under 60 s each, p
 under 500 MB. The figures go to one JSON-safe dict; the command prints it as a table and,
 with ``--json``, as the last line.
 
-Measured on the 2-core machine, 100,000 customers, three runs (2026-12-03, after the
-workbook reader moved to a child process): SQLite check 15-19 s, commit 40-49 s, peak
-338 MiB; PostgreSQL check 16-19 s, commit 47-49 s (28-30 s of it our CPU), peak 242 MiB
+Measured on the 2-core machine, 100,000 customers, four runs (2026-12-03, after the
+workbook reader moved to a child process): SQLite check 13-19 s, commit 37-49 s, peak
+338 MiB; PostgreSQL check 15-19 s, commit 47-49 s (28-30 s of it our CPU), peak 242 MiB
 (each peak includes the reader child's own 32 MiB): targets met.
 Purchases, order by order through the checkout, took 33 s (SQLite) and 111 s (PostgreSQL)
 for 20,000 rows; large purchase files now take the bulk path
