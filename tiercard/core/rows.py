@@ -9,15 +9,23 @@ uses), so the stored values are exactly what the ORM would have stored.
 Contract: no signals are sent (the project puts no logic in signals), no ``full_clean`` runs
 (services validate before writing), and the caller is inside the transaction it needs.
 Models with multi-table inheritance are not supported.
+
+Inside ``core.batch.batched()`` on PostgreSQL, ``reserve`` draws primary keys beforehand, so an
+``insert`` that finds one reserved for its model is queued with it instead of waiting for
+``RETURNING``; ``update_later`` and ``select_later`` queue too. The keys are drawn from the
+tables' own sequences, by the statement that follows the row locks the caller took in the same
+batch: rows written under one lock keep the order of their keys.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.db import connection, models
+
+from tiercard.core import batch
 
 M = TypeVar("M", bound=models.Model)
 
@@ -50,12 +58,80 @@ def _insert_sql(model: type[models.Model]) -> tuple[str, tuple[Any, ...], bool]:
     return built
 
 
+def _insert_with_pk_sql(model: type[models.Model]) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT for every concrete column, the primary key included, returning nothing."""
+    key = ("insert_pk", connection.vendor, model)
+    cached = _sql.get(key)
+    if cached is None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        fields = tuple(meta.concrete_fields)
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (model metadata only)
+            quote(meta.db_table),
+            ", ".join(quote(f.column) for f in fields),
+            ", ".join(["%s"] * len(fields)),
+        )
+        cached = (sql, fields, False)
+        with _lock:
+            _sql[key] = cached
+    return cached[0], cached[1]
+
+
+def reserve(counts: Mapping[type[models.Model], int]) -> None:
+    """Draw ``counts[model]`` primary keys for each model's next inserts in the open batch
+    (PostgreSQL; a no-op elsewhere or outside a batch). Replaces an earlier reservation.
+
+    One statement for all of them, queued like the rest of the batch. Keys left unused are
+    gaps in the sequence, as a rolled-back insert leaves.
+    """
+    open_batch = batch.current()
+    if open_batch is None or not counts:
+        return
+    quote = connection.ops.quote_name
+    models_ = [m for m, n in counts.items() if n > 0]
+    parts, params = [], []
+    for model in models_:
+        pk = model._meta.pk
+        assert pk is not None
+        parts.append(
+            "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
+        )
+        params += [quote(model._meta.db_table), pk.column, counts[model]]
+    sent = batch.send("SELECT " + ", ".join(parts), params)
+    open_batch.reserved = {model: (sent, i, []) for i, model in enumerate(models_)}
+
+
+def _reserved_pk(model: type[models.Model]) -> int | None:
+    open_batch = batch.current()
+    if open_batch is None:
+        return None
+    found = open_batch.reserved.get(model)
+    if found is None:
+        return None
+    sent, index, used = found
+    keys = sent.row()[index]
+    if len(used) >= len(keys):
+        return None
+    key = int(keys[len(used)])
+    used.append(key)
+    return key
+
+
 def insert(obj: M) -> M:
     """INSERT ``obj`` as ``obj.save(force_insert=True)`` would, and set its primary key.
 
     Field defaults were applied when the instance was built; ``pre_save`` fills
-    ``auto_now``/``auto_now_add`` fields as ``save()`` does.
+    ``auto_now``/``auto_now_add`` fields as ``save()`` does. In a batch with a key reserved
+    for the model (``reserve``), the row is queued with that key.
     """
+    reserved = _reserved_pk(type(obj)) if obj.pk is None else None
+    if reserved is not None:
+        obj.pk = reserved
+        sql, fields = _insert_with_pk_sql(type(obj))
+        batch.send(sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+        obj._state.adding = False
+        obj._state.db = connection.alias
+        return obj
     sql, fields, returns_pk = _insert_sql(type(obj))
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cur:
@@ -94,6 +170,15 @@ def _update_sql(
     with _lock:
         _sql[key] = built
     return built
+
+
+def update_later(obj: models.Model, names: Sequence[str]) -> None:
+    """``update_fields``, queued in the open batch (run at once outside one); the row must
+    exist: a missing row raises when the batch runs the statement."""
+    sql, fields, _ = _update_sql(type(obj), tuple(names))
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    params.append(obj.pk)
+    batch.send(sql, params, expect=1)
 
 
 def _concrete(field: object) -> models.Field[Any, Any]:
@@ -156,12 +241,21 @@ def select(model: type[M], pk: object, names: Sequence[str], *, lock: bool = Fal
     """The row ``pk`` with only ``names`` loaded (others deferred), as ``.only(*names)`` would
     return it; ``None`` when there is none. ``lock``: ``FOR UPDATE`` where the database has it
     (SQLite's IMMEDIATE transaction already holds the write lock)."""
+    return select_later(model, pk, names, lock=lock)()
+
+
+def select_later(
+    model: type[M], pk: object, names: Sequence[str], *, lock: bool = False
+) -> Callable[[], M | None]:
+    """``select``, sent now (queued in an open batch); the returned function gives the row."""
     if isinstance(pk, int) and not -(2**63) <= pk < 2**63:
-        return None  # no row has it (the ORM says the same for an out-of-range lookup)
+        return lambda: None  # no row has it (the ORM says the same for an out-of-range lookup)
     sql, converters, _ = _select_sql(model, tuple(names), lock)
-    with connection.cursor() as cur:
-        cur.execute(sql, [pk])  # type: ignore[list-item]
-        found = cur.fetchone()
+    sent = batch.send(sql, [pk])
+    return lambda: _loaded(model, converters, sent.row())
+
+
+def _loaded(model: type[M], converters: tuple[Any, ...], found: tuple[Any, ...] | None) -> M | None:
     if found is None:
         return None
     values = []

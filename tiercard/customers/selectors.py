@@ -7,7 +7,7 @@ as *not found*, never as *forbidden*, so ids cannot be probed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -52,10 +52,23 @@ def visible_customer_row(viewer: User, customer_id: int, names: Sequence[str]) -
     The same scope as ``visible_customers`` (``Scope.admits`` on the row's owner and team),
     read with one plain statement: for the checkout, which runs on every purchase.
     """
-    row = rows.select(Customer, customer_id, [*names, "owner", "team"])
-    if row is None or not scope_of(viewer).admits(row.owner_id, row.team_id):
-        return None
-    return row
+    return visible_customer_row_later(viewer, customer_id, names)()
+
+
+def visible_customer_row_later(
+    viewer: User, customer_id: int, names: Sequence[str]
+) -> Callable[[], Customer | None]:
+    """``visible_customer_row``, its statement sent now (queued in an open ``core.batch``);
+    the function applies the scope to the row when it is wanted."""
+    later = rows.select_later(Customer, customer_id, [*names, "owner", "team"])
+
+    def scoped() -> Customer | None:
+        row = later()
+        if row is None or not scope_of(viewer).admits(row.owner_id, row.team_id):
+            return None
+        return row
+
+    return scoped
 
 
 def customer_ensure_visible(*, viewer: User, customer_id: int) -> None:

@@ -14,7 +14,7 @@ unique constraint settles concurrent replays.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -29,7 +29,7 @@ from tiercard.accounts import policy
 from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
-from tiercard.core import rows
+from tiercard.core import batch, rows
 from tiercard.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from tiercard.core.modelcheck import full_clean_into
 from tiercard.core.money import parse_amount, quantize
@@ -74,12 +74,30 @@ def _by_reference(model: type[M], reference: str) -> M | None:
     lookup runs on every purchase with a reference, so it is one plain indexed statement; the
     row itself is loaded only when there is one (a replay).
     """
+    return _by_reference_later(model, reference)()
+
+
+def _by_reference_later(model: type[M], reference: str) -> Callable[[], M | None]:
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"SELECT id FROM {table} WHERE NOT (external_ref = '') AND external_ref = %s"  # noqa: S608
-    with connection.cursor() as cur:
-        cur.execute(sql, [reference])
-        found = cur.fetchone()
-    return None if found is None else model.objects.get(pk=found[0])
+    sent = batch.send(sql, [reference])
+
+    def stored() -> M | None:
+        found = sent.row()
+        return None if found is None else model.objects.get(pk=found[0])
+
+    return stored
+
+
+def purchase_reference(data: Mapping[str, Any]) -> str:
+    """The ``external_ref`` a purchase recorded from ``data`` will carry ('' for none)."""
+    return clean_text(str(data.get("external_ref") or ""))
+
+
+def purchase_by_reference_later(reference: str) -> Callable[[], Purchase | None]:
+    """The purchase holding ``reference`` (non-blank), its lookup sent now (queued in an open
+    ``core.batch``): for ``purchase_write(stored=...)``."""
+    return _by_reference_later(Purchase, reference)
 
 
 @dataclass(frozen=True)
@@ -174,7 +192,7 @@ def _build(
     purchase = Purchase(
         customer=customer,
         occurred_at=occurred,
-        external_ref=clean_text(str(data.get("external_ref") or "")),
+        external_ref=purchase_reference(data),
         channel=channel,
         store=clean_text(str(data.get("store") or "")),
         sales_rep=rep or actor,
@@ -199,7 +217,13 @@ def _replay(purchase: Purchase, existing: Purchase) -> RecordedPurchase:
     )
 
 
-def purchase_write(*, actor: User, customer: Customer, data: Mapping[str, Any]) -> RecordedPurchase:
+def purchase_write(
+    *,
+    actor: User,
+    customer: Customer,
+    data: Mapping[str, Any],
+    stored: Callable[[], Purchase | None] | None = None,
+) -> RecordedPurchase:
     """Record a purchase with its lines and update the customer's purchase totals.
 
     ``customer`` was read through ``visible_customers(actor)`` by the caller (the checkout),
@@ -212,12 +236,15 @@ def purchase_write(*, actor: User, customer: Customer, data: Mapping[str, Any]) 
 
     The rows are written with ``tiercard.core.rows`` (SQL built once per model): this is the
     hot path of the product, and compiling each statement anew cost more than the writes.
+    ``stored``: the lookup of ``purchase_reference(data)`` the caller already sent
+    (``purchase_by_reference_later``), so it could travel with its other reads.
     """
     if not policy.can_record_purchase(actor):
         raise PermissionDenied()
     purchase, lines = _build(actor, customer, data)
     if purchase.external_ref:
-        existing = _by_reference(Purchase, purchase.external_ref)
+        find = stored or (lambda: _by_reference(Purchase, purchase.external_ref))
+        existing = find()
         if existing is not None:
             return _replay(purchase, existing)
     if customer.status == CustomerStatus.ARCHIVED:
@@ -231,17 +258,16 @@ def purchase_write(*, actor: User, customer: Customer, data: Mapping[str, Any]) 
         line.purchase = purchase
         rows.insert(line)
     when = connection.ops.adapt_datetimefield_value(purchase.occurred_at)
-    with connection.cursor() as cur:
-        cur.execute(
-            "UPDATE customers_customer SET order_count = order_count + 1,"
-            " total_spend = total_spend + %s,"
-            " first_purchase_at = CASE WHEN first_purchase_at IS NULL OR first_purchase_at > %s"
-            " THEN %s ELSE first_purchase_at END,"
-            " last_purchase_at = CASE WHEN last_purchase_at IS NULL OR last_purchase_at < %s"
-            " THEN %s ELSE last_purchase_at END"
-            " WHERE id = %s",
-            [purchase.total, when, when, when, when, customer.pk],
-        )
+    batch.send(
+        "UPDATE customers_customer SET order_count = order_count + 1,"
+        " total_spend = total_spend + %s,"
+        " first_purchase_at = CASE WHEN first_purchase_at IS NULL OR first_purchase_at > %s"
+        " THEN %s ELSE first_purchase_at END,"
+        " last_purchase_at = CASE WHEN last_purchase_at IS NULL OR last_purchase_at < %s"
+        " THEN %s ELSE last_purchase_at END"
+        " WHERE id = %s",
+        [purchase.total, when, when, when, when, customer.pk],
+    )
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,

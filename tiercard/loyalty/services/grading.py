@@ -94,9 +94,9 @@ def tier_after_activity(
     if step.to_tier is None:
         if also_save or step.recovered:
             extra = list(RECOVERED_FIELDS) if step.recovered else []
-            rows.update_fields(row, [*also_save, *extra, "updated_at"])
+            rows.update_later(row, [*also_save, *extra, "updated_at"])
         return None
-    rows.update_fields(row, [*also_save, *UPGRADE_FIELDS, "updated_at"])
+    rows.update_later(row, [*also_save, *UPGRADE_FIELDS, "updated_at"])
     change = rows.insert(
         TierChange(
             customer_id=row.customer_id,

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
-from tiercard.core import rows
+from tiercard.core import batch, rows
 from tiercard.core.errors import Conflict, FieldErrors, ValidationFailed
 from tiercard.loyalty.models import (
     EntryKind,
@@ -69,11 +68,10 @@ def post(
     if points < 0:
         sql += " AND points_balance >= %s"
         params.append(-points)
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        moved = cur.rowcount
-    if moved != 1:
-        raise insufficient(row.points_balance, -points)
+    available = row.points_balance
+    # In a ``core.batch`` the statement is queued and its check raises at the flush that runs
+    # it: the entry below may have run by then, and the transaction rolls back with both.
+    batch.send(sql, params, expect=1, error=lambda: insufficient(available, -points))
     row.points_balance += points
     entry = PointsEntry(
         customer_id=row.pk,

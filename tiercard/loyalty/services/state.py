@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from tiercard.core import rows
+from tiercard.core import batch, rows
 from tiercard.core.timeutils import local_day_bounds
 from tiercard.loyalty.models import Membership, TierLadder, WindowState
 from tiercard.tiers.metrics import Metrics
@@ -70,12 +72,26 @@ def active_programme() -> Active:
     should the table have been emptied (a flushed test database), the default is installed
     again here rather than failing every purchase.
     """
-    found = _active_row()
+    return active_later()()
+
+
+def active_later() -> Callable[[], Active]:
+    """``active_programme``, its statement sent now (queued in an open ``core.batch``)."""
+    sent = batch.send(_active_sql())
+    return lambda: _active_from(sent.row())
+
+
+def _active_sql() -> str:
+    cast = "::text" if connection.vendor == "postgresql" else ""
+    return f"SELECT version, rules{cast} FROM loyalty_tierladder WHERE is_active"  # noqa: S608 (constant)
+
+
+def _active_from(found: tuple[Any, ...] | None) -> Active:
     if found is None:
         _install_default()
-        found = _active_row()
+        found = batch.send(_active_sql()).row()
         assert found is not None
-    version, text = found
+    version, text = int(found[0]), str(found[1])
     with _cache_lock:
         cached = _text_cache.get(text)
     if cached is None:
@@ -85,14 +101,6 @@ def active_programme() -> Active:
                 _text_cache.clear()
             _text_cache[text] = cached
     return Active(version, cached)
-
-
-def _active_row() -> tuple[int, str] | None:
-    cast = "::text" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT version, rules{cast} FROM loyalty_tierladder WHERE is_active")  # noqa: S608 (constant)
-        found = cur.fetchone()
-    return None if found is None else (int(found[0]), str(found[1]))
 
 
 def _install_default() -> None:
@@ -131,18 +139,32 @@ def window_start_shared(active: Active, today: dt.date) -> dt.date:
     nightly roll (which takes the row exclusively) waits for them; PostgreSQL reads and locks
     in one statement, SQLite's IMMEDIATE transaction already excludes the roll.
     """
+    return window_start_later()(active, today)[0]
+
+
+def window_start_later() -> Callable[[Active, dt.date], tuple[dt.date, bool]]:
+    """``window_start_shared``, its statement sent now (queued in an open ``core.batch``).
+
+    The function gives the start and whether the window row was missing and has just been
+    created: then every customer's figures were rebuilt, and a membership row read before
+    that must be read again.
+    """
     lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT window_start FROM loyalty_windowstate WHERE id = 1{lock}")  # noqa: S608 (constant)
-        found = cur.fetchone()
+    sent = batch.send(f"SELECT window_start FROM loyalty_windowstate WHERE id = 1{lock}")  # noqa: S608 (constant)
+    return lambda active, today: _window_start_from(sent.row(), active, today)
+
+
+def _window_start_from(
+    found: tuple[Any, ...] | None, active: Active, today: dt.date
+) -> tuple[dt.date, bool]:
     if found is None:
         from tiercard.loyalty.services.window import window_share_lock
 
         start = window_state(active, today).window_start
         window_share_lock()
-        return start
+        return start, True
     value = found[0]
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    return (value if isinstance(value, dt.date) else dt.date.fromisoformat(value)), False
 
 
 def window_start_instant(start: dt.date) -> dt.datetime:
@@ -179,7 +201,14 @@ def membership_lock(customer_id: int, active: Active) -> Membership:
 
 
 def _locked_row(customer_id: int) -> Membership | None:
-    return rows.select(Membership, customer_id, MEMBERSHIP_FIELDS, lock=True)
+    return membership_later(customer_id)()
+
+
+def membership_later(customer_id: int) -> Callable[[], Membership | None]:
+    """The membership row's locking read, sent now (queued in an open ``core.batch``); the
+    function gives the locked row, or ``None`` when the customer has none yet (then
+    ``membership_lock`` creates it)."""
+    return rows.select_later(Membership, customer_id, MEMBERSHIP_FIELDS, lock=True)
 
 
 MEMBERSHIP_FIELDS = tuple(f.name for f in Membership._meta.concrete_fields)
