@@ -87,18 +87,44 @@ def reserve(counts: Mapping[type[models.Model], int]) -> None:
     open_batch = batch.current()
     if open_batch is None or not counts:
         return
-    quote = connection.ops.quote_name
     models_ = [m for m, n in counts.items() if n > 0]
-    parts, params = [], []
+    names = _sequences(models_)
+    parts: list[str] = []
+    params: list[object] = []
     for model in models_:
-        pk = model._meta.pk
-        assert pk is not None
-        parts.append(
-            "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
-        )
-        params += [quote(model._meta.db_table), pk.column, counts[model]]
+        if counts[model] == 1:
+            parts.append("nextval(%s::regclass)")
+            params.append(names[model])
+        else:
+            parts.append("ARRAY(SELECT nextval(%s::regclass) FROM generate_series(1, %s))")
+            params += [names[model], counts[model]]
     sent = batch.send("SELECT " + ", ".join(parts), params)
     open_batch.reserved = {model: (sent, i, []) for i, model in enumerate(models_)}
+
+
+def _sequences(wanted: Sequence[type[models.Model]]) -> dict[type[models.Model], str]:
+    """The sequence behind each model's primary key, looked up once per process and database
+    (``pg_get_serial_sequence`` reads the catalogue: ~0.1 ms a call on the purchase path)."""
+    where = (connection.alias, connection.settings_dict["NAME"])
+    missing = [m for m in wanted if (where, m) not in _sequence_names]
+    if missing:
+        quote = connection.ops.quote_name
+        params: list[str] = []
+        for model in missing:
+            pk = model._meta.pk
+            assert pk is not None
+            params += [quote(model._meta.db_table), pk.column]
+        calls = ", ".join(["pg_get_serial_sequence(%s, %s)"] * len(missing))
+        found = batch.send(f"SELECT {calls}", params).row()
+        assert found is not None and all(found), found
+        with _lock:
+            _sequence_names.update(
+                {(where, m): str(n) for m, n in zip(missing, found, strict=True)}
+            )
+    return {m: _sequence_names[(where, m)] for m in wanted}
+
+
+_sequence_names: dict[tuple[Any, type[models.Model]], str] = {}
 
 
 def _reserved_pk(model: type[models.Model]) -> int | None:
@@ -109,7 +135,8 @@ def _reserved_pk(model: type[models.Model]) -> int | None:
     if found is None:
         return None
     sent, index, used = found
-    keys = sent.row()[index]
+    drawn = sent.row()[index]
+    keys = drawn if isinstance(drawn, list) else [drawn]
     if len(used) >= len(keys):
         return None
     key = int(keys[len(used)])
