@@ -26,6 +26,9 @@ Invariants:
 
 Statements sent through the batch bypass Django's cursor wrapper (and so other execute
 wrappers); they are still recorded in ``connection.queries_log`` when queries are logged.
+Savepoints are statements too: what is queued runs before one is released or rolled back to,
+so queue inside a savepoint only what may run before its rollback (the checkout's savepoints
+all find the queue empty).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ _local = threading.local()
 class Sent:
     """One statement handed to ``send``: its rows and row count once it has run."""
 
-    __slots__ = ("_cursor", "_rows", "error", "expect", "params", "rowcount", "sql")
+    __slots__ = ("_cursor", "_rowcount", "_rows", "error", "expect", "params", "sql")
 
     def __init__(
         self,
@@ -58,7 +61,14 @@ class Sent:
         self.error = error
         self._cursor: Any = None
         self._rows: list[tuple[Any, ...]] | None = None
-        self.rowcount = -1
+        self._rowcount = -1
+
+    @property
+    def rowcount(self) -> int:
+        """Rows changed (or returned); runs the batch if needed."""
+        if self._rows is None:
+            flush()
+        return self._rowcount
 
     def rows(self) -> list[tuple[Any, ...]]:
         """The result rows (empty for a statement returning none); runs the batch if needed."""
@@ -72,10 +82,10 @@ class Sent:
         return found[0] if found else None
 
     def _done(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
-        self._rows, self.rowcount = rows, rowcount
+        self._rows, self._rowcount = rows, rowcount
 
     def _check(self) -> None:
-        if self.expect is not None and self.rowcount != self.expect:
+        if self.expect is not None and self._rowcount != self.expect:
             raise (
                 self.error()
                 if self.error is not None
@@ -161,7 +171,8 @@ def flush() -> None:
             item._done(cur.fetchall() if cur.description else [], cur.rowcount)
             if connection.queries_logged:
                 # As Django's debug cursor records them (tests count queries this way).
-                shown = cur.mogrify(item.sql, item.params)
+                mogrify = getattr(cur, "mogrify", None)  # client-side binding cursors only
+                shown = mogrify(item.sql, item.params) if mogrify else item.sql
                 connection.queries_log.append({"sql": shown, "time": "0.000"})
             item._cursor = None
             cur.close()

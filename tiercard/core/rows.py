@@ -88,6 +88,9 @@ def reserve(counts: Mapping[type[models.Model], int]) -> None:
     if open_batch is None or not counts:
         return
     models_ = [m for m, n in counts.items() if n > 0]
+    if not models_:
+        open_batch.reserved = {}
+        return
     names = _sequences(models_)
     parts: list[str] = []
     params: list[object] = []
@@ -225,9 +228,9 @@ def update_fields(obj: models.Model, names: Sequence[str]) -> int:
 
 
 def _select_sql(
-    model: type[models.Model], names: tuple[str, ...], lock: bool
+    model: type[models.Model], names: tuple[str, ...], lock: bool, only_if: str = ""
 ) -> tuple[str, tuple[Any, ...], bool]:
-    key = ("select", connection.vendor, model, names, lock)
+    key = ("select", connection.vendor, model, names, lock, only_if)
     cached = _sql.get(key)
     if cached is not None:
         return cached
@@ -256,6 +259,8 @@ def _select_sql(
         quote(meta.db_table),
         quote(pk.column),
     )
+    if only_if:
+        sql += f" AND {only_if}"
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     built = (sql, tuple(converters), False)
@@ -272,12 +277,15 @@ def select(model: type[M], pk: object, names: Sequence[str], *, lock: bool = Fal
 
 
 def select_later(
-    model: type[M], pk: object, names: Sequence[str], *, lock: bool = False
+    model: type[M], pk: object, names: Sequence[str], *, lock: bool = False, only_if: str = ""
 ) -> Callable[[], M | None]:
-    """``select``, sent now (queued in an open batch); the returned function gives the row."""
+    """``select``, sent now (queued in an open batch); the returned function gives the row.
+
+    ``only_if``: a constant SQL condition added to the lookup (no row, and no lock, when it
+    is false)."""
     if isinstance(pk, int) and not -(2**63) <= pk < 2**63:
         return lambda: None  # no row has it (the ORM says the same for an out-of-range lookup)
-    sql, converters, _ = _select_sql(model, tuple(names), lock)
+    sql, converters, _ = _select_sql(model, tuple(names), lock, only_if)
     sent = batch.send(sql, [pk])
     return lambda: _loaded(model, converters, sent.row())
 

@@ -121,9 +121,12 @@ def _purchase_once(actor: User, customer_id: int, data: Mapping[str, Any]) -> Re
         active = active_of()
         window_start, rebuilt = window_of(active, today)
         row = member() if not rebuilt else None  # a rebuild rewrote the figures read
-        if row is None:  # the customer's first loyalty event (or after a rebuild): lock it now
+        if row is None:  # the customer's first loyalty event (or no window row): lock it now
             row = membership_lock(customer_id, active)
-            rows.reserve(keys)  # keys drawn under the lock now held
+            # Under the lock now held: the keys, and the reference (a concurrent replay of it
+            # for a new customer is then found instead of failing on the unique index).
+            stored = purchase_by_reference_later(reference) if reference else None
+            rows.reserve(keys)
         recorded = purchase_write(actor=actor, customer=customer, data=data, stored=stored)
         if recorded.created:
             _apply_purchase(row, active, window_start, recorded.purchase, customer, actor, today)

@@ -201,14 +201,24 @@ def membership_lock(customer_id: int, active: Active) -> Membership:
 
 
 def _locked_row(customer_id: int) -> Membership | None:
-    return membership_later(customer_id)()
+    return rows.select(Membership, customer_id, MEMBERSHIP_FIELDS, lock=True)
 
 
 def membership_later(customer_id: int) -> Callable[[], Membership | None]:
-    """The membership row's locking read, sent now (queued in an open ``core.batch``); the
-    function gives the locked row, or ``None`` when the customer has none yet (then
-    ``membership_lock`` creates it)."""
-    return rows.select_later(Membership, customer_id, MEMBERSHIP_FIELDS, lock=True)
+    """The membership row's locking read, sent now (queued in an open ``core.batch``) with the
+    window row's read; the function gives the locked row, or ``None`` when the customer has
+    none yet or the window row is missing (then ``membership_lock`` takes it, after the window).
+
+    Nothing is locked while the window row is missing: its creation rebuilds every member's
+    figures, and holding one member's lock meanwhile could deadlock with a purchase of another
+    member that waits for the window row (lock order: window row, then membership row).
+    """
+    return rows.select_later(
+        Membership, customer_id, MEMBERSHIP_FIELDS, lock=True, only_if=_WINDOW_EXISTS
+    )
+
+
+_WINDOW_EXISTS = "EXISTS (SELECT 1 FROM loyalty_windowstate WHERE id = 1)"
 
 
 MEMBERSHIP_FIELDS = tuple(f.name for f in Membership._meta.concrete_fields)
