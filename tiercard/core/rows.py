@@ -33,16 +33,21 @@ _sql: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], bool]] = {}
 _lock = threading.Lock()
 
 
-def _insert_sql(model: type[models.Model]) -> tuple[str, tuple[Any, ...], bool]:
-    """The INSERT for every concrete column but an auto primary key; whether it returns it."""
-    key = ("insert", connection.vendor, model)
+def _insert_sql(
+    model: type[models.Model], *, with_pk: bool = False
+) -> tuple[str, tuple[Any, ...], bool]:
+    """The INSERT for every concrete column but an auto primary key; whether it returns it.
+    ``with_pk``: the primary key's column too (a key given beforehand), returning nothing."""
+    key = ("insert", connection.vendor, model, with_pk)
     cached = _sql.get(key)
     if cached is not None:
         return cached
     meta = model._meta
     pk = meta.pk
     assert pk is not None
-    auto = isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField)
+    auto = not with_pk and isinstance(
+        pk, models.AutoField | models.BigAutoField | models.SmallAutoField
+    )
     fields = tuple(f for f in meta.concrete_fields if not (auto and f is pk))
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (model metadata only)
@@ -56,25 +61,6 @@ def _insert_sql(model: type[models.Model]) -> tuple[str, tuple[Any, ...], bool]:
     with _lock:
         _sql[key] = built
     return built
-
-
-def _insert_with_pk_sql(model: type[models.Model]) -> tuple[str, tuple[Any, ...]]:
-    """The INSERT for every concrete column, the primary key included, returning nothing."""
-    key = ("insert_pk", connection.vendor, model)
-    cached = _sql.get(key)
-    if cached is None:
-        meta = model._meta
-        quote = connection.ops.quote_name
-        fields = tuple(meta.concrete_fields)
-        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (model metadata only)
-            quote(meta.db_table),
-            ", ".join(quote(f.column) for f in fields),
-            ", ".join(["%s"] * len(fields)),
-        )
-        cached = (sql, fields, False)
-        with _lock:
-            _sql[key] = cached
-    return cached[0], cached[1]
 
 
 def reserve(counts: Mapping[type[models.Model], int]) -> None:
@@ -157,17 +143,15 @@ def insert(obj: M) -> M:
     reserved = _reserved_pk(type(obj)) if obj.pk is None else None
     if reserved is not None:
         obj.pk = reserved
-        sql, fields = _insert_with_pk_sql(type(obj))
-        batch.send(sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
-        obj._state.adding = False
-        obj._state.db = connection.alias
-        return obj
-    sql, fields, returns_pk = _insert_sql(type(obj))
+    sql, fields, returns_pk = _insert_sql(type(obj), with_pk=reserved is not None)
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        if returns_pk:
-            obj.pk = cur.fetchone()[0]
+    if reserved is not None:
+        batch.send(sql, params)  # queued in the batch the key was reserved in
+    else:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            if returns_pk:
+                obj.pk = cur.fetchone()[0]
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj
