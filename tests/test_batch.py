@@ -1,11 +1,19 @@
-"""``core.batch`` and the keys ``core.rows`` reserves: statements queued and sent together on
-PostgreSQL (one round trip), in order with every other statement, checks applied at the flush,
-errors raised as Django's; run at once on SQLite. The checkout's round trips on PostgreSQL."""
+"""``core.batch`` and the keys ``core.rows`` reserves: statements streamed to PostgreSQL without
+waiting (one wait for many), in order with every other statement, bound server-side and
+prepared when repeated, checks applied at the flush, errors raised as Django's, everything
+undone when an exception leaves the block; run at once on SQLite. The checkout's round trips
+on PostgreSQL."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +41,7 @@ def _names() -> list[str]:
 
 @postgres_only
 def test_statements_wait_for_a_result_and_run_in_the_order_sent() -> None:
-    with transaction.atomic(), batch.batched():
+    with batch.batched():
         first = batch.send(INSERT_TAG, ["批一", "#000000"])
         second = batch.send("SELECT count(*) FROM customers_tag WHERE name = %s", ["批一"])
         assert len(batch.current().queue) == 2  # type: ignore[union-attr]  # queued, not run
@@ -47,7 +55,7 @@ def test_statements_wait_for_a_result_and_run_in_the_order_sent() -> None:
 
 @postgres_only
 def test_another_statement_on_the_connection_runs_what_is_queued_first() -> None:
-    with transaction.atomic(), batch.batched():
+    with batch.batched():
         batch.send(INSERT_TAG, ["批二", "#000000"])
         assert Tag.objects.filter(name="批二").count() == 1  # an ORM read sees the queued insert
         assert not batch.current().queue  # type: ignore[union-attr]
@@ -56,7 +64,7 @@ def test_another_statement_on_the_connection_runs_what_is_queued_first() -> None
 @postgres_only
 def test_a_failed_check_raises_its_error_and_the_transaction_keeps_nothing() -> None:
     def checked() -> None:
-        with transaction.atomic(), batch.batched():
+        with batch.batched():
             batch.send(INSERT_TAG, ["批三", "#000000"])
             batch.send(
                 "UPDATE customers_tag SET color = %s WHERE name = %s",
@@ -77,7 +85,7 @@ def test_a_failing_statement_raises_django_s_error_at_the_flush() -> None:
     Tag.objects.create(name="批五")
 
     def duplicate() -> None:
-        with transaction.atomic(), batch.batched():
+        with batch.batched():
             batch.send(INSERT_TAG, ["批六", "#000000"])
             batch.send(INSERT_TAG, ["批五", "#000000"])  # the unique name
 
@@ -90,28 +98,100 @@ def test_a_failing_statement_raises_django_s_error_at_the_flush() -> None:
 
 
 @postgres_only
-def test_an_error_in_the_block_drops_the_queue_unsent() -> None:
+def test_an_error_in_the_block_undoes_what_was_sent() -> None:
     def failing() -> None:
-        with transaction.atomic(), batch.batched():
+        with batch.batched():
             batch.send(INSERT_TAG, ["批七", "#000000"])
             _ = 1 / 0
 
-    with CaptureQueriesContext(connection) as seen, pytest.raises(ZeroDivisionError):
+    with pytest.raises(ZeroDivisionError):
         failing()
     assert _names() == []
-    assert not any("批七" in q["sql"] for q in seen.captured_queries)
+    assert batch.current() is None
+    assert connection.connection._pipeline is None  # type: ignore[union-attr]  # left
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+
+
+@postgres_only
+def test_a_statement_runs_on_the_server_before_anyone_waits_for_it() -> None:
+    """Streamed, not queued: another connection sees the lock a sent statement takes while
+    the block has not asked for any result yet."""
+    key = 771_203
+
+    def held_elsewhere() -> bool:
+        found: list[bool] = []
+
+        def look() -> None:
+            try:
+                with connection.cursor() as cur:
+                    cur.execute(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s",
+                        [key],
+                    )
+                    found.append(cur.fetchone()[0] > 0)
+            finally:
+                connection.close()
+
+        worker = threading.Thread(target=look)
+        worker.start()
+        worker.join()
+        return found[0]
+
+    with batch.batched():
+        sent = batch.send("SELECT pg_advisory_xact_lock(%s)", [key])
+        deadline = time.monotonic() + 10
+        while not held_elsewhere() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert held_elsewhere()
+        assert batch.current().queue == [sent]  # type: ignore[union-attr]  # nobody waited
+
+
+@postgres_only
+def test_a_repeated_statement_is_bound_server_side_and_prepared() -> None:
+    statement = "SELECT count(*) FROM customers_tag WHERE name = %s AND color = %s"
+    for n in range(6):
+        with batch.batched():
+            assert batch.send(statement, [f"批{n}", "#000000"]).row() == (0,)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%customers_tag WHERE name = $1 AND color = $2%"],
+        )
+        assert len(cur.fetchall()) == 1
+
+
+@postgres_only
+def test_preparing_can_be_turned_off_for_poolers() -> None:
+    raw = connection.connection
+    assert raw is not None
+    statement = "SELECT count(*) FROM customers_tag WHERE color = %s AND name = %s"
+    was, raw.prepare_threshold = raw.prepare_threshold, None
+    try:
+        for n in range(6):
+            with batch.batched():
+                assert batch.send(statement, ["#000000", f"批{n}"]).row() == (0,)
+    finally:
+        raw.prepare_threshold = was
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%customers_tag WHERE color = $1 AND name = $2%"],
+        )
+        assert cur.fetchone() == (0,)
 
 
 @postgres_only
 def test_queued_statements_are_logged_like_others() -> None:
-    with CaptureQueriesContext(connection) as seen, transaction.atomic(), batch.batched():
+    with CaptureQueriesContext(connection) as seen, batch.batched():
         batch.send(INSERT_TAG, ["批八", "#000000"])
     assert any("批八" in q["sql"] and "INSERT INTO customers_tag" in q["sql"] for q in seen)
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite runs statements at once")
 def test_on_sqlite_a_statement_in_a_batch_runs_at_once() -> None:
-    with transaction.atomic(), batch.batched():
+    with batch.batched():
         assert batch.current() is None
         sent = batch.send(INSERT_TAG, ["批九", "#000000"])
         assert sent.rowcount == 1
@@ -129,7 +209,7 @@ def test_outside_a_batch_a_statement_runs_at_once_and_is_checked() -> None:
 
 @postgres_only
 def test_reserved_keys_are_used_in_order_then_the_database_s_again() -> None:
-    with transaction.atomic(), batch.batched():
+    with batch.batched():
         rows.reserve({Tag: 2})
         tags = [rows.insert(Tag(name=f"批{n}", color="#000000")) for n in ("甲", "乙", "丙")]
         reserved = batch.current().reserved[Tag][0].row()[0]  # type: ignore[union-attr]
@@ -153,7 +233,7 @@ def test_update_later_refuses_a_missing_row() -> None:
     tag.color = "#333333"
 
     def update() -> None:
-        with transaction.atomic(), batch.batched():
+        with batch.batched():
             rows.update_later(tag, ["color"])
 
     with pytest.raises(RuntimeError, match="expected 1 row"):
@@ -209,10 +289,37 @@ def test_the_batched_membership_read_locks_nothing_while_the_window_row_is_missi
     customer = book["east1"]
     with transaction.atomic():
         membership_lock(customer.pk, active_programme())
-    with transaction.atomic(), batch.batched():
+    with batch.batched():
         WindowState.objects.filter(pk=1).delete()
         assert membership_later(customer.pk)() is None
         WindowState.objects.create(pk=1, window_start="2026-01-01", spec={})
         found = membership_later(customer.pk)()
         assert isinstance(found, Membership) and found.customer_id == customer.pk
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize(("value", "shown"), [("off", "None"), ("", "5"), ("on", "5")])
+def test_tiercard_pg_prepare_off_reaches_the_connection_options(
+    value: str, shown: str, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TIERCARD_PG_PREPARE"}
+    env.update(
+        DATABASE_URL="postgresql://someone@127.0.0.1:5432/somewhere",
+        TIERCARD_PG_PREPARE=value,
+        TIERCARD_VAR_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="tiercard.settings",
+    )
+    shown_by = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; "
+            "print(settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold', 5))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert shown_by.stdout.strip() == shown

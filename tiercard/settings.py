@@ -125,6 +125,14 @@ SQLITE_PATH = Path(os.environ.get("TIERCARD_SQLITE_PATH", VAR_DIR / "tiercard.sq
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # ``core.batch`` binds the purchase's statements server-side; psycopg prepares each once it
+    # has run five times on a connection (Django turns preparing off unless told). A pooler
+    # that hands each transaction another server connection and does not track prepared
+    # statements (PgBouncer in transaction mode before 1.21) needs TIERCARD_PG_PREPARE=off.
+    # Django's own statements are bound client-side and never prepared either way.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        5 if env_bool("TIERCARD_PG_PREPARE", True) else None
+    )
 else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {

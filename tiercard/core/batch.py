@@ -1,44 +1,55 @@
-"""Statements sent together: one round trip for many on PostgreSQL.
+"""Statements streamed to the server while the code goes on: one wait for many on PostgreSQL.
 
 A purchase is a dozen small statements; on PostgreSQL each one alone costs a network round
 trip (~0.15 ms on loopback, more than the server's work for most of them). Inside
-``batched()``, code hands statements to ``send`` instead of executing them: on PostgreSQL they
-are queued and go to the server together, in one psycopg pipeline, when
+``batched()``, code hands statements to ``send`` instead of executing them: on PostgreSQL each
+one is written to the connection at once, in psycopg's pipeline mode, and the server runs it
+while this process builds the next (two cores at work instead of one waiting for the other).
+Nobody waits for the results until
 
-- a result is wanted (``Sent.rows()``, ``Sent.row()``),
+- a result is wanted (``Sent.rows()``, ``Sent.row()``, ``Sent.rowcount``),
 - any other statement is about to run on the connection (an execute wrapper flushes first),
 - the block ends.
+
+Sent statements are bound server-side (parameters travel apart from the SQL, so the text is
+the same on every call) and psycopg prepares a statement once it has run five times on a
+connection: the server then skips parsing and planning it. ``TIERCARD_PG_PREPARE=off`` turns
+the preparing off, for poolers that do not keep prepared statements (PgBouncer in
+transaction mode before 1.21).
 
 Elsewhere (SQLite runs in-process: there is no round trip to save) ``send`` executes at once,
 so both databases run the same code.
 
 Invariants:
+- ``batched()`` is a transaction (a savepoint inside another): whatever was sent in it is
+  undone when an exception leaves it;
 - statements run in the order they were sent, relative to each other and to every other
   statement on the connection;
-- a statement's check (``expect`` rows changed) is applied at the flush that runs it, and its
-  error is raised there; statements queued after it have run by then, so the error leaves
-  the block and the caller's transaction rolls back (``batched`` requires one; never catch
-  such an error inside the block and go on);
-- a failing statement raises at its flush, as Django's exception (``IntegrityError`` ...),
-  with the same consequence;
-- nothing is left queued when the block is left: it is flushed on normal exit and dropped
-  when an exception leaves (the transaction is rolled back anyway).
+- a statement's check (``expect`` rows changed) is applied at the flush that waits for it, and
+  its error is raised there; statements sent after it have run by then, so the error leaves
+  the block and the block's transaction rolls back (never catch such an error inside the
+  block and go on);
+- a failing statement raises Django's exception (``IntegrityError`` ...) at its flush or at a
+  later ``send``, with the same consequence;
+- nothing is left pending when the block is left: it is waited for on normal exit, and on an
+  exception the pipeline is closed (its errors ignored) before the rollback.
 
 Statements sent through the batch bypass Django's cursor wrapper (and so other execute
 wrappers); they are still recorded in ``connection.queries_log`` when queries are logged.
-Savepoints are statements too: what is queued runs before one is released or rolled back to,
-so queue inside a savepoint only what may run before its rollback (the checkout's savepoints
-all find the queue empty).
+Savepoints are statements too: what was sent runs before one is released or rolled back to,
+so send inside a savepoint only what may run before its rollback (the checkout's savepoints
+all find nothing pending).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from django.db import connection
+import psycopg
+from django.db import connection, transaction
 
 _local = threading.local()
 
@@ -65,13 +76,14 @@ class Sent:
 
     @property
     def rowcount(self) -> int:
-        """Rows changed (or returned); runs the batch if needed."""
+        """Rows changed (or returned); waits for the batch if needed."""
         if self._rows is None:
             flush()
         return self._rowcount
 
     def rows(self) -> list[tuple[Any, ...]]:
-        """The result rows (empty for a statement returning none); runs the batch if needed."""
+        """The result rows (empty for a statement returning none); waits for the batch if
+        needed."""
         if self._rows is None:
             flush()
         assert self._rows is not None, "statement sent outside its batch"
@@ -95,8 +107,16 @@ class Sent:
 
 class _Batch:
     def __init__(self) -> None:
-        self.queue: list[Sent] = []
+        self.queue: list[Sent] = []  # sent, results not read yet
+        self.pipeline: ExitStack | None = None  # open while ``queue`` is not empty
         self.reserved: dict[Any, Any] = {}  # for ``core.rows``: ids drawn beforehand
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """Leave pipeline mode: sync and wait for every pending result (raising the first
+        error, unless ``exc`` is already on its way: then errors are only logged)."""
+        pipeline, self.pipeline = self.pipeline, None
+        if pipeline is not None:
+            pipeline.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
 
 
 def current() -> _Batch | None:
@@ -106,25 +126,33 @@ def current() -> _Batch | None:
 
 @contextmanager
 def batched() -> Iterator[None]:
-    """Queue the statements given to ``send`` (PostgreSQL) until a result or another statement
-    needs them, or the block ends. Must run inside ``transaction.atomic``; nested blocks join
-    the outer one."""
-    if connection.vendor != "postgresql" or current() is not None:
+    """A transaction (a savepoint inside another) in which the statements given to ``send``
+    are streamed to the server without waiting (PostgreSQL) until a result or another
+    statement needs them, or the block ends. A nested block joins the outer one, its
+    transaction included."""
+    if current() is not None:
         yield
         return
-    assert connection.in_atomic_block, "batched() needs a transaction"
-    _local.batch = _Batch()
-
-    def flush_first(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        flush()
-        return execute(sql, params, many, context)
-
-    try:
-        with connection.execute_wrapper(flush_first):
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
             yield
+            return
+        _local.batch = open_batch = _Batch()
+
+        def flush_first(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
             flush()
-    finally:
-        _local.batch = None
+            return execute(sql, params, many, context)
+
+        try:
+            with connection.execute_wrapper(flush_first):
+                yield
+                flush()
+        except BaseException as exc:
+            with connection.wrap_database_errors:
+                open_batch.close(exc)  # before the rollback, which needs the connection
+            raise
+        finally:
+            _local.batch = None
 
 
 def send(
@@ -134,15 +162,15 @@ def send(
     expect: int | None = None,
     error: Callable[[], Exception] | None = None,
 ) -> Sent:
-    """Run ``sql`` now, or queue it in the open batch (see the module docstring).
+    """Run ``sql`` now, or stream it in the open batch (see the module docstring).
 
     ``expect``: the number of rows the statement must change; otherwise ``error()`` is raised
     (a RuntimeError naming the statement when no ``error`` is given).
     """
     item = Sent(sql, params, expect, error)
-    batch = current()
-    if batch is not None:
-        batch.queue.append(item)
+    open_batch = current()
+    if open_batch is not None:
+        _stream(open_batch, item)
         return item
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -151,30 +179,54 @@ def send(
     return item
 
 
-def flush() -> None:
-    """Send what is queued in one pipeline and wait once; then apply the checks in order."""
-    batch = current()
-    if batch is None or not batch.queue:
-        return
-    items, batch.queue = batch.queue, []
+def _stream(open_batch: _Batch, item: Sent) -> None:
+    """Write ``item`` to the connection in pipeline mode; its result is read at the flush.
+
+    psycopg may raise here the error of a statement sent earlier (its result arrived)."""
     raw = connection.connection
     assert raw is not None
     with connection.wrap_database_errors:
-        with raw.pipeline():
+        if open_batch.pipeline is None:
+            pipeline = ExitStack()
+            pipeline.enter_context(raw.pipeline())
+            open_batch.pipeline = pipeline
+        open_batch.queue.append(item)
+        # A cursor binding server-side whatever the connection's own cursors do (Django binds
+        # client-side by default): the SQL text stays the same from call to call, so it can be
+        # prepared, and the parameters are not quoted into it.
+        item._cursor = psycopg.Cursor(raw)
+        item._cursor.execute(item.sql, item.params)
+
+
+def flush() -> None:
+    """Wait for every statement sent; then apply the checks in order."""
+    open_batch = current()
+    if open_batch is None or not open_batch.queue:
+        return
+    items, open_batch.queue = open_batch.queue, []
+    try:
+        with connection.wrap_database_errors:
+            open_batch.close()  # raises the first failing statement's error
             for item in items:
-                cur = raw.cursor()
-                cur.execute(item.sql, item.params)
-                item._cursor = cur
-        # Leaving the pipeline waited for every result (or raised the first error).
+                cur = item._cursor
+                item._done(cur.fetchall() if cur.description else [], cur.rowcount)
+        if connection.queries_logged:
+            _log(items)
+    finally:
         for item in items:
-            cur = item._cursor
-            item._done(cur.fetchall() if cur.description else [], cur.rowcount)
-            if connection.queries_logged:
-                # As Django's debug cursor records them (tests count queries this way).
-                mogrify = getattr(cur, "mogrify", None)  # client-side binding cursors only
-                shown = mogrify(item.sql, item.params) if mogrify else item.sql
-                connection.queries_log.append({"sql": shown, "time": "0.000"})
-            item._cursor = None
-            cur.close()
+            if item._cursor is not None:
+                item._cursor.close()
+                item._cursor = None
     for item in items:
         item._check()
+
+
+def _log(items: Sequence[Sent]) -> None:
+    """Record the statements as Django's debug cursor does (tests count queries this way),
+    with their parameters quoted in."""
+    raw = connection.connection
+    quoting = psycopg.ClientCursor(raw)
+    for item in items:
+        shown = quoting.mogrify(item.sql, item.params)
+        connection.queries_log.append({"sql": shown, "time": "0.000"})
+    quoting.close()

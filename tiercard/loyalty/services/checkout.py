@@ -105,7 +105,7 @@ def purchase_record(*, actor: User, customer_id: int, data: Mapping[str, Any]) -
 
 def _purchase_once(actor: User, customer_id: int, data: Mapping[str, Any]) -> RecordedPurchase:
     today = business_today()
-    with transaction.atomic(), batch.batched():
+    with batch.batched():
         card = visible_customer_row_later(actor, customer_id, CARD_FIELDS)
         active_of = active_later()
         window_of = window_start_later()
