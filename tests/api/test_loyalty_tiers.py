@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from tests.api.loyalty_support import loyalty_state
-from tiercard.loyalty.models import Membership, TierChange
+from tiercard.loyalty.models import ReviewMark, TierChange
 from tiercard.loyalty.services.checkout import purchase_record
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +185,7 @@ def test_manager_overrides_the_tier_and_clears_it(users, book, api):
     cleared = client.delete(f"/customers/{customer.pk}/tier/override?reason=到期")
     assert cleared.status_code == 200, cleared.content
     assert cleared.json()["lock"] is None
-    assert Membership.objects.get(pk=customer.pk).review_due is True
+    assert ReviewMark.objects.filter(customer_id=customer.pk).exists()
 
 
 @frozen

@@ -24,7 +24,7 @@ def run(*args: str) -> str:
 
 def test_review_prints_counts_and_is_safe_to_rerun(users, book):
     window_ready()
-    m = member(book["east1"], "basic", spend="2500.00", orders=2, last=TODAY, review_due=True)
+    m = member(book["east1"], "basic", spend="2500.00", orders=2, last=TODAY, marked=True)
     printed = run("tiers_review", "--date", TODAY.isoformat())
     assert "upgraded\t1" in printed and "candidates\t1" in printed
     assert Membership.objects.get(pk=m.pk).tier == "standard"
@@ -35,7 +35,7 @@ def test_review_prints_counts_and_is_safe_to_rerun(users, book):
 
 def test_the_daily_job_runs_through_the_task_api(users, book):
     window_ready()
-    m = member(book["east1"], "basic", spend="2500.00", orders=2, last=TODAY, review_due=True)
+    m = member(book["east1"], "basic", spend="2500.00", orders=2, last=TODAY, marked=True)
     result = daily_review.call(TODAY.isoformat())
     assert result["upgraded"] == 1 and result["day"] == TODAY.isoformat()
     assert Membership.objects.get(pk=m.pk).tier == "standard"

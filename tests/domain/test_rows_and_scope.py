@@ -62,7 +62,6 @@ def test_select_loads_what_only_loads(book: dict[str, Customer]) -> None:
         win_spend=Decimal("99.90"),
         last_purchase_on=dt.date(2025, 12, 31),
         upgraded_at=timezone.now(),
-        review_due=True,
     )
     fast = rows.select(Membership, book["south"].pk, MEMBERSHIP_FIELDS, lock=True)
     slow = Membership.objects.get(pk=book["south"].pk)

@@ -14,7 +14,7 @@ import pytest
 import time_machine
 
 from tiercard.core.errors import Conflict, NotFound, ValidationFailed
-from tiercard.loyalty.models import GrowthEntry, Membership, PointsEntry, TierChange
+from tiercard.loyalty.models import GrowthEntry, Membership, PointsEntry, ReviewMark, TierChange
 from tiercard.loyalty.services.checkout import purchase_record, purchase_return
 from tiercard.loyalty.services.checkout_rules import FIGURES  # the columns a purchase moves
 from tiercard.loyalty.services.state import active_programme
@@ -106,7 +106,7 @@ def test_returns_take_back_growth_and_points_pro_rata_and_add_up(users, book):
     taken = [e.amount for e in GrowthEntry.objects.filter(kind="return").order_by("id")]
     assert taken == [-33, -33, -34]
     assert row.last_purchase_on is None  # the only purchase is fully returned
-    assert row.review_due is True
+    assert ReviewMark.objects.filter(customer_id=customer.pk).exists()
     customer.refresh_from_db()
     assert customer.total_spend == Decimal("0.00") and customer.order_count == 0
     assert_rebuild_agrees(dt.date(2026, 6, 15))
@@ -191,13 +191,16 @@ def test_nightly_roll_drops_the_days_leaving_the_window(users, book):
         buy(rep, customer, "800.00", at="2025-06-20T09:00")
         buy(rep, customer, "200.00", at="2025-06-25T09:00")
         buy(rep, customer, "100.00", at="2026-01-05T09:00")
+        buy(users["rep_east2"], book["east2"], "500.00", at="2026-01-05T09:00")  # stays in
     active = active_programme()
 
     with time_machine.travel(dt.datetime(2026, 6, 21, 0, 5, tzinfo=SHANGHAI), tick=False):
         changed = window_roll(active, dt.date(2026, 6, 21))  # window starts 2025-06-22
 
         row = Membership.objects.get(pk=customer.pk)
-        assert changed >= 1 and row.review_due is True
+        assert changed == 1
+        # Only the customer whose purchases left is marked for the review.
+        assert list(ReviewMark.objects.values_list("customer_id", flat=True)) == [customer.pk]
         assert (row.win_spend, row.win_orders, row.win_max_order) == (
             Decimal("300.00"),
             2,
@@ -270,7 +273,8 @@ def test_calendar_year_window_starts_again_on_new_years_day(users, book):
 
         row = Membership.objects.get(pk=customer.pk)
         assert (row.win_spend, row.win_orders, row.win_growth) == (Decimal("0.00"), 0, 0)
-        assert row.growth_total == 2100 and row.review_due is True
+        assert row.growth_total == 2100
+        assert ReviewMark.objects.filter(customer_id=customer.pk).exists()
         assert row.tier == "standard"  # the review decides, under the ladder's policy
         assert_rebuild_agrees(dt.date(2027, 1, 1))
 

@@ -10,7 +10,7 @@ from tests.loyalty.tiers_support import member
 from tiercard.audit.models import AuditEvent
 from tiercard.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tiercard.core.timeutils import business_today
-from tiercard.loyalty.models import ChangeReason, Membership, TierChange
+from tiercard.loyalty.models import ChangeReason, Membership, ReviewMark, TierChange
 from tiercard.loyalty.services.grading import tiers_review
 from tiercard.loyalty.services.overrides import tier_override, tier_override_clear
 
@@ -53,7 +53,8 @@ def test_an_override_sets_and_locks_the_tier_with_history_and_audit(users, book)
     assert Membership.objects.get(pk=row.pk).tier == "vip"
     tier_override_clear(actor=users["admin"], customer_id=book["east1"].pk, reason="到期前取消")
     row = Membership.objects.get(pk=row.pk)
-    assert row.lock_until is None and row.review_due and row.override_by is None
+    assert row.lock_until is None and row.override_by is None
+    assert ReviewMark.objects.filter(customer_id=row.pk).exists()
     tiers_review(today=today)
     assert Membership.objects.get(pk=row.pk).tier == "vip"  # protection/grace still apply
     assert Membership.objects.get(pk=row.pk).below_since == today

@@ -6,8 +6,9 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from django.db import connection
 
-from tests.loyalty.tiers_support import TODAY, activate, customers, member
+from tests.loyalty.tiers_support import TODAY, activate, customers, marked, member
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange
 from tiercard.loyalty.services.grading import candidate_ids, tiers_review
 from tiercard.loyalty.services.state import active_programme
@@ -38,11 +39,11 @@ def row(pk):
 
 def test_a_due_row_that_qualifies_higher_is_upgraded_with_history(users, book):
     use_policy()
-    m = member(book["east1"], "basic", spend="2500.00", orders=3, last=TODAY, review_due=True)
+    m = member(book["east1"], "basic", spend="2500.00", orders=3, last=TODAY, marked=True)
     report = tiers_review(today=TODAY)
     assert (report.candidates, report.upgraded) == (1, 1)
     m = row(m.pk)
-    assert m.tier == "standard" and not m.review_due and m.upgraded_at is not None
+    assert m.tier == "standard" and not marked(m.pk) and m.upgraded_at is not None
     change = TierChange.objects.get()
     assert (change.from_tier, change.to_tier, change.reason) == (
         "basic",
@@ -63,7 +64,7 @@ def test_a_due_row_that_qualifies_higher_is_upgraded_with_history(users, book):
 
 def test_grace_then_one_step_down_then_a_new_grace(users, book):
     use_policy(grace=1)
-    m = member(book["east1"], "vip", review_due=True)
+    m = member(book["east1"], "vip", marked=True)
     tiers_review(today=TODAY)
     assert (row(m.pk).tier, row(m.pk).below_since) == ("vip", TODAY)
     day_before = add_months(TODAY, 1) - dt.timedelta(days=1)
@@ -89,7 +90,7 @@ def test_grace_then_one_step_down_then_a_new_grace(users, book):
 def test_protection_after_an_upgrade_holds_whole_months(users, book):
     use_policy(protected=3)
     upgraded = dt.date(2026, 3, 31)
-    m = member(book["east1"], "standard", upgraded_at=day_start(upgraded), review_due=True)
+    m = member(book["east1"], "standard", upgraded_at=day_start(upgraded), marked=True)
     tiers_review(today=dt.date(2026, 6, 29))  # 2 whole months and 29 days
     assert row(m.pk).tier == "standard" and row(m.pk).below_since == dt.date(2026, 6, 29)
     tiers_review(today=dt.date(2026, 6, 30))  # Mar 31 + 3 months clamps to Jun 30
@@ -122,7 +123,7 @@ def test_a_lock_holds_until_it_expires_then_its_override_is_cleared(users, book)
 )
 def test_landing_one_step_or_to_the_qualified_tier(users, book, landing, expected):
     use_policy(landing=landing)
-    m = member(book["east1"], "vip", spend="2500.00", orders=2, last=TODAY, review_due=True)
+    m = member(book["east1"], "vip", spend="2500.00", orders=2, last=TODAY, marked=True)
     tiers_review(today=TODAY)
     m = row(m.pk)
     assert m.tier == expected
@@ -171,8 +172,8 @@ def snapshot():
 def test_a_second_run_the_same_day_changes_nothing(users, grace):
     use_policy(grace=grace, warning_days=14)
     people = customers(users["rep_east1"], 6)
-    member(people[0], "basic", spend="2500.00", orders=3, last=TODAY, review_due=True)
-    member(people[1], "vip", review_due=True)
+    member(people[0], "basic", spend="2500.00", orders=3, last=TODAY, marked=True)
+    member(people[1], "vip", marked=True)
     member(people[2], "premium", below_since=add_months(TODAY, -1) + dt.timedelta(days=3))
     member(people[3], "vip", below_since=add_months(TODAY, -2))
     member(people[4], "standard", lock_until=TODAY - dt.timedelta(days=1))
@@ -259,3 +260,27 @@ def test_a_purchase_that_qualifies_again_ends_the_grace_at_once(users, book):
     after = buy("1500.00")
     assert after.tier == "standard" and after.win_spend == Decimal("2500.00")
     assert after.below_since is None and after.warned_for is None
+
+
+def test_the_review_deletes_the_marks_it_reviewed_and_rewrites_no_row_it_leaves(users, book):
+    """A mark is its own small row: reviewing a marked member whose tier holds deletes the mark
+    and leaves the membership row as it was (on PostgreSQL: the same row version)."""
+    use_policy()
+    kept = member(book["east1"], "standard", spend="2500.00", orders=3, last=TODAY, marked=True)
+    other = member(book["east2"], "basic")
+    before = (Membership.objects.filter(pk=kept.pk).values().get(), _version(kept.pk))
+    report = tiers_review(today=TODAY)
+    assert (report.candidates, report.upgraded, report.fell_below) == (1, 0, 0)
+    assert not marked(kept.pk) and not marked(other.pk)
+    assert (Membership.objects.filter(pk=kept.pk).values().get(), _version(kept.pk)) == before
+    assert tiers_review(today=TODAY).candidates == 0  # nothing marked any more
+
+
+def _version(pk: int) -> object:
+    """Where the row version lives (PostgreSQL's ``ctid``: any UPDATE moves it); None on
+    SQLite, which updates in place."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT ctid::text FROM loyalty_membership WHERE customer_id = %s", [pk])
+        return cur.fetchone()[0]

@@ -8,14 +8,15 @@ from typing import Any
 
 from tiercard.accounts.models import User
 from tiercard.customers.models import Customer
-from tiercard.loyalty.models import Membership, TierLadder
+from tiercard.loyalty.models import Membership, ReviewMark, TierLadder
 from tiercard.tiers.programme import Programme, dump_programme
 
 TODAY = dt.date(2026, 6, 15)
 
 
 def member(customer: Customer | int, tier: str = "basic", **figures: Any) -> Membership:
-    """A membership with figures given as spend=, orders=, growth=, max_order=, last=."""
+    """A membership with figures given as spend=, orders=, growth=, max_order=, last=;
+    ``marked=True`` also marks it for the next review."""
     pk = customer if isinstance(customer, int) else customer.pk
     fields: dict[str, Any] = {
         "win_spend": Decimal(str(figures.pop("spend", "0"))),
@@ -25,8 +26,17 @@ def member(customer: Customer | int, tier: str = "basic", **figures: Any) -> Mem
         "last_purchase_on": figures.pop("last", None),
         "ladder_version": figures.pop("ladder_version", active_version()),
     }
+    mark = figures.pop("marked", False)
     fields.update(figures)
-    return Membership.objects.create(customer_id=pk, tier=tier, **fields)
+    made = Membership.objects.create(customer_id=pk, tier=tier, **fields)
+    if mark:
+        ReviewMark.objects.create(customer_id=pk)
+    return made
+
+
+def marked(customer_id: int) -> bool:
+    """Whether the next review is to look at this customer."""
+    return ReviewMark.objects.filter(customer_id=customer_id).exists()
 
 
 def active_version() -> int:

@@ -105,10 +105,9 @@ class MembershipAdmin(LedgerAdmin):
         "growth_total",
         "points_balance",
         "points_owed",
-        "review_due",
         "ladder_version",
     )
-    list_filter = ("tier", "review_due", "ladder_version")
+    list_filter = ("tier", "ladder_version")
     search_fields = ("customer__name", "customer__name_pinyin", "customer__external_id")
     list_select_related = ("customer",)
     raw_id_fields = ("customer", "override_by", "override_approved_by")

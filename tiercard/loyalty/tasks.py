@@ -33,7 +33,7 @@ def run_daily(*, today: dt.date, full: bool = False) -> dict[str, Any]:
     result["full"] = full
     # 0. Planner statistics, when missing or stale (SQLite; see statistics.py).
     result["statistics_refreshed"] = refresh_if_stale()
-    # 1. Move the window: figures lose the days that left it; touched rows become review_due.
+    # 1. Move the window: figures lose the days that left it; touched rows are marked for review.
     result["window_rolled"] = window_roll(active_programme(), today)
     # 2. Points expiry (it does not change tiers).
     expired = points_expire(today=today)

@@ -2,7 +2,7 @@
 
 from tiercard.loyalty.models.benefits import BenefitCounter, BenefitUse
 from tiercard.loyalty.models.ladders import TierLadder, WindowState
-from tiercard.loyalty.models.membership import GrowthEntry, GrowthKind, Membership
+from tiercard.loyalty.models.membership import GrowthEntry, GrowthKind, Membership, ReviewMark
 from tiercard.loyalty.models.points import EntryKind, PointsAllocation, PointsEntry, PointsLot
 from tiercard.loyalty.models.rewards import Redemption, RedemptionStatus, Reward, RewardKind
 from tiercard.loyalty.models.tier_changes import ChangeReason, TierChange
@@ -20,6 +20,7 @@ __all__ = [
     "PointsLot",
     "Redemption",
     "RedemptionStatus",
+    "ReviewMark",
     "Reward",
     "RewardKind",
     "TierChange",

@@ -29,8 +29,9 @@ class Membership(models.Model):
     customer = models.OneToOneField(
         Customer, primary_key=True, on_delete=models.PROTECT, related_name="membership"
     )
-    # Indexed by ``member_tier`` (plain: ``db_index`` adds a second, pattern index on
-    # PostgreSQL, one more entry to write on every row version).
+    # No index of its own: the member table's ``table_tier_*`` indexes (listviews migration
+    # 0004) lead with it and serve a tier's lookups; every index costs an entry on each row
+    # version written (a purchase, the nightly roll and review rewrite rows all day).
     tier = models.CharField(_("tier"), max_length=32)
     tier_since = models.DateTimeField(_("tier since"), default=timezone.now)
     upgraded_at = models.DateTimeField(_("last upgrade"), null=True, blank=True)
@@ -65,7 +66,6 @@ class Membership(models.Model):
     growth_total = models.BigIntegerField(_("growth value"), default=0)
     points_balance = models.BigIntegerField(_("points balance"), default=0)
     points_owed = models.BigIntegerField(_("points owed"), default=0)
-    review_due = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -81,7 +81,6 @@ class Membership(models.Model):
             models.CheckConstraint(condition=Q(win_orders__gte=0), name="membership_orders_gte_0"),
         ]
         indexes = [
-            models.Index(fields=["tier"], name="member_tier"),
             models.Index(
                 fields=["override_by"],
                 condition=Q(override_by__isnull=False),
@@ -92,7 +91,6 @@ class Membership(models.Model):
                 condition=Q(override_approved_by__isnull=False),
                 name="member_override_approved",
             ),
-            models.Index(fields=["customer"], condition=Q(review_due=True), name="member_due"),
             models.Index(
                 fields=["below_since"], condition=Q(below_since__isnull=False), name="member_below"
             ),
@@ -109,6 +107,30 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.tier}"
+
+
+class ReviewMark(models.Model):
+    """A customer the next daily review must look at: their figures changed without a tier
+    check (the window rolled past their purchases, a return, a tier override cleared).
+
+    Written by ``loyalty.services.review_marks``; the review deletes the marks of the rows it
+    reviewed, in the transaction that reviewed them. A narrow table of its own rather than a
+    flag on the membership: setting and clearing a flag rewrote the wide membership row twice,
+    each time with an entry in every one of its indexes (on PostgreSQL a changed indexed
+    column rules out an in-place update), where a mark is one small row in one index.
+    """
+
+    customer = models.OneToOneField(
+        Customer, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership to review")
+        verbose_name_plural = _("memberships to review")
+
+    def __str__(self) -> str:
+        return str(self.customer_id)
 
 
 class GrowthKind(models.TextChoices):

@@ -50,6 +50,7 @@ from tiercard.loyalty.models import (
 from tiercard.loyalty.services.checkout_rules import FIGURES, add_purchase, birthday_month
 from tiercard.loyalty.services.grading import tier_after_activity
 from tiercard.loyalty.services.points import points_earn, points_reverse_return
+from tiercard.loyalty.services.review_marks import review_mark
 from tiercard.loyalty.services.state import (
     Active,
     active_later,
@@ -219,7 +220,7 @@ def purchase_return(*, actor: User, purchase_id: int, data: Mapping[str, Any]) -
 
     NotFound when the purchase is outside the actor's scope; ``return_exceeds_purchase`` when
     more is returned than is left of it. Window figures drop at once when the purchase is in
-    the window; the tier is reviewed at the next scheduled review (``review_due``).
+    the window; the tier is reviewed at the next scheduled review (``review_mark``).
     """
     customer_id = (
         Purchase.objects.filter(customer__in=visible_customers(actor), pk=purchase_id)
@@ -260,7 +261,7 @@ def _apply_return(
     if fully and row.last_purchase_on == day:
         row.last_purchase_on = _last_purchase_on(row.customer_id)
     row.growth_total -= growth_back
-    row.review_due = True
+    review_mark(row.customer_id)
     if growth_back:
         GrowthEntry.objects.create(
             customer_id=row.customer_id,

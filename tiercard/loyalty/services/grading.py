@@ -32,7 +32,7 @@ from django.utils import timezone
 from tiercard.accounts.models import User
 from tiercard.audit.services import audit_record
 from tiercard.core import rows
-from tiercard.loyalty.models import ChangeReason, Membership, TierChange
+from tiercard.loyalty.models import ChangeReason, Membership, ReviewMark, TierChange
 from tiercard.loyalty.services.announce import announce_changes
 from tiercard.loyalty.services.checkout_rules import (
     RECOVERED_FIELDS,
@@ -41,6 +41,7 @@ from tiercard.loyalty.services.checkout_rules import (
     tier_step,
     upgrade_payload,
 )
+from tiercard.loyalty.services.review_marks import review_marks_clear
 from tiercard.loyalty.services.state import Active, active_programme, metrics_snapshot
 from tiercard.loyalty.services.tier_sql import (
     COLUMNS,
@@ -173,7 +174,7 @@ def candidate_ids(active: Active, today: dt.date) -> list[int]:
     """Rows the daily review must look at; each query runs on its own (partial) index."""
     rows = Membership.objects.order_by()
     ids: set[int] = set()
-    ids.update(rows.filter(review_due=True).values_list("pk", flat=True))
+    ids.update(ReviewMark.objects.values_list("customer_id", flat=True))
     # Below their tier: only rows whose downgrade (or its warning) can fall due by today. The
     # grace runs ``grace_months`` calendar months, at least 28 days each, so a row that fell
     # below later than the cut-off cannot be due yet; rows early in their grace are not read
@@ -211,10 +212,10 @@ def _all_id_chunks() -> Iterator[list[int]]:
 def tiers_review(*, today: dt.date, actor: User | None = None, full: bool = False) -> ReviewReport:
     """The scheduled review: set-based, in chunks of ``CHUNK`` rows, one transaction each.
 
-    Candidates: rows marked ``review_due``, rows below their tier, rows whose lock expired,
-    rows whose recency condition lapses today; every row with ``full``. A second run the same
-    day changes nothing. A day the review did not run is caught up by running it with
-    ``full`` (recency lapses are only detected on the day they happen).
+    Candidates: rows marked for review (``review_marks``), rows below their tier, rows whose
+    lock expired, rows whose recency condition lapses today; every row with ``full``. A second
+    run the same day changes nothing. A day the review did not run is caught up by running it
+    with ``full`` (recency lapses are only detected on the day they happen).
     """
     active = active_programme()
     report = ReviewReport(today)
@@ -275,7 +276,7 @@ class _Review:
         self.fall_below()
         self.downgrade()
         self.warn()
-        self.rows().filter(review_due=True).update(review_due=False)
+        review_marks_clear(self.ids)
 
     # Each decision of ``policy.review`` as a Q over the row's held tier and figures.
 

@@ -25,6 +25,7 @@ from tiercard.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tiercard.core.timeutils import business_today
 from tiercard.customers.selectors import visible_customers
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange
+from tiercard.loyalty.services.review_marks import review_mark
 from tiercard.loyalty.services.state import (
     active_programme,
     membership_lock,
@@ -159,8 +160,9 @@ def tier_override_clear(*, actor: User, customer_id: int, reason: str) -> Member
         before = row.lock_until
         row.lock_until, row.override_reason = None, ""
         row.override_by = row.override_approved_by = None
-        row.review_due, row.updated_at = True, timezone.now()
+        row.updated_at = timezone.now()
         row.save()
+        review_mark(customer_id)
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from tiercard.core.timeutils import local_day_bounds
 from tiercard.loyalty.models import Membership, WindowState
+from tiercard.loyalty.services.review_marks import review_mark_select
 from tiercard.loyalty.services.state import Active, spec_of
 
 NOT_RETURNED = "p.returned_amount < p.total - 0.005"
@@ -86,15 +87,15 @@ def memberships_ensure(active: Active) -> int:
             customer_id, tier, tier_since, upgraded_at, below_since, warned_for, lock_until,
             override_reason, override_by_id, override_approved_by_id, ladder_version,
             win_spend, win_orders, win_max_order, win_growth, last_purchase_on, growth_total,
-            points_balance, points_owed, review_due, updated_at)
+            points_balance, points_owed, updated_at)
         SELECT c.id, %s, %s, NULL, NULL, NULL, NULL, '', NULL, NULL, %s,
-               0, 0, 0, 0, NULL, 0, 0, 0, %s, %s
+               0, 0, 0, 0, NULL, 0, 0, 0, %s
         FROM customers_customer c
         WHERE NOT EXISTS (SELECT 1 FROM loyalty_membership m WHERE m.customer_id = c.id)
         ON CONFLICT DO NOTHING
     """
     with connection.cursor() as cur:
-        cur.execute(sql, [active.programme.ladder.lowest.code, now, active.version, False, now])
+        cur.execute(sql, [active.programme.ladder.lowest.code, now, active.version, now])
         return int(cur.rowcount)
 
 
@@ -167,9 +168,9 @@ def window_roll(active: Active, today: dt.date) -> int:
 
     Subtracts the purchases and growth entries dated from the old start up to (not including)
     the new one, recomputes ``win_max_order`` only for customers whose largest purchase may
-    have left (a removed purchase at least as large as the stored maximum),
-    and marks those rows ``review_due`` for the daily review. Safe to re-run (a second run the
-    same day finds the window already there) and safe beside live purchases: it takes the
+    have left (a removed purchase at least as large as the stored maximum), and marks those
+    customers for the daily review (``review_marks``). Safe to re-run (a second run the same
+    day finds the window already there) and safe beside live purchases: it takes the
     window row for update, purchases take it shared (PostgreSQL; SQLite serialises writers).
     A changed window definition rebuilds instead.
     """
@@ -194,7 +195,7 @@ def window_roll(active: Active, today: dt.date) -> int:
             cur.execute(
                 f"""UPDATE loyalty_membership SET
                     win_spend = win_spend - a.spend, win_orders = win_orders - a.orders,
-                    win_growth = win_growth - a.growth, review_due = %s
+                    win_growth = win_growth - a.growth
                 FROM (SELECT cid, SUM(spend) AS spend, SUM(orders) AS orders,
                              SUM(growth) AS growth
                       FROM (SELECT p.customer_id AS cid, p.total - p.returned_amount AS spend,
@@ -207,9 +208,19 @@ def window_roll(active: Active, today: dt.date) -> int:
                             WHERE g.occurred_on >= %s AND g.occurred_on < %s) u
                       GROUP BY cid) a
                 WHERE loyalty_membership.customer_id = a.cid""",  # noqa: S608 (constant SQL fragments only)
-                [True, _at(old), _at(new), state.window_start, new_start],
+                [_at(old), _at(new), state.window_start, new_start],
             )
             changed = int(cur.rowcount)
+        # The same customers (those with a purchase or growth entry leaving), marked for the
+        # review: a second pass over two covering index ranges, instead of a flag on the wide
+        # row that the review would rewrite it once more to clear.
+        review_mark_select(
+            f"SELECT p.customer_id FROM sales_purchase p WHERE {range_sql}"  # noqa: S608 (constant)
+            " UNION SELECT g.customer_id FROM loyalty_growthentry g"
+            " WHERE g.occurred_on >= %s AND g.occurred_on < %s",
+            [_at(old), _at(new), state.window_start, new_start],
+        )
+        with connection.cursor() as cur:
             cur.execute(
                 f"""UPDATE loyalty_membership SET win_max_order = COALESCE(
                         (SELECT MAX(p.total - p.returned_amount) FROM sales_purchase p
