@@ -191,24 +191,33 @@ def window_roll(active: Active, today: dt.date) -> int:
         range_sql = "p.occurred_at >= %s AND p.occurred_at < %s"
         with connection.cursor() as cur:
             # Purchases and growth entries leaving the window, summed per customer in one
-            # pass, subtracted in one statement (each membership row is written once).
+            # pass, subtracted in one statement: each membership row is written once (a second
+            # version of a row costs an entry in each of its indexes on PostgreSQL). The
+            # largest order is looked up again only where the largest leaving one may have been
+            # it (``gone``: NULL when only growth entries leave).
             cur.execute(
                 f"""UPDATE loyalty_membership SET
                     win_spend = win_spend - a.spend, win_orders = win_orders - a.orders,
-                    win_growth = win_growth - a.growth
+                    win_growth = win_growth - a.growth,
+                    win_max_order = CASE
+                        WHEN a.gone >= loyalty_membership.win_max_order - 0.005 THEN COALESCE(
+                            (SELECT MAX(p.total - p.returned_amount) FROM sales_purchase p
+                             WHERE p.customer_id = loyalty_membership.customer_id
+                               AND p.occurred_at >= %s), 0)
+                        ELSE loyalty_membership.win_max_order END
                 FROM (SELECT cid, SUM(spend) AS spend, SUM(orders) AS orders,
-                             SUM(growth) AS growth
+                             SUM(growth) AS growth, MAX(gone) AS gone
                       FROM (SELECT p.customer_id AS cid, p.total - p.returned_amount AS spend,
                                    CASE WHEN {NOT_RETURNED} THEN 1 ELSE 0 END AS orders,
-                                   0 AS growth
+                                   0 AS growth, p.total - p.returned_amount AS gone
                             FROM sales_purchase p WHERE {range_sql}
                             UNION ALL
-                            SELECT g.customer_id, 0, 0, g.amount
+                            SELECT g.customer_id, 0, 0, g.amount, NULL
                             FROM loyalty_growthentry g
                             WHERE g.occurred_on >= %s AND g.occurred_on < %s) u
                       GROUP BY cid) a
                 WHERE loyalty_membership.customer_id = a.cid""",  # noqa: S608 (constant SQL fragments only)
-                [_at(old), _at(new), state.window_start, new_start],
+                [_at(new), _at(old), _at(new), state.window_start, new_start],
             )
             changed = int(cur.rowcount)
         # The same customers (those with a purchase or growth entry leaving), marked for the
@@ -220,17 +229,5 @@ def window_roll(active: Active, today: dt.date) -> int:
             " WHERE g.occurred_on >= %s AND g.occurred_on < %s",
             [_at(old), _at(new), state.window_start, new_start],
         )
-        with connection.cursor() as cur:
-            cur.execute(
-                f"""UPDATE loyalty_membership SET win_max_order = COALESCE(
-                        (SELECT MAX(p.total - p.returned_amount) FROM sales_purchase p
-                         WHERE p.customer_id = loyalty_membership.customer_id
-                           AND p.occurred_at >= %s), 0)
-                FROM (SELECT p.customer_id AS cid, MAX(p.total - p.returned_amount) AS gone
-                      FROM sales_purchase p WHERE {range_sql} GROUP BY p.customer_id) a
-                WHERE loyalty_membership.customer_id = a.cid
-                  AND a.gone >= loyalty_membership.win_max_order - 0.005""",  # noqa: S608 (constant SQL fragments only)
-                [_at(new), _at(old), _at(new)],
-            )
         WindowState.objects.filter(pk=1).update(window_start=new_start, rolled_at=timezone.now())
     return changed
