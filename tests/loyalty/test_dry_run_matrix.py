@@ -52,3 +52,17 @@ def test_a_held_code_outside_the_active_ladder_is_still_counted(users, book):
     assert run.matrix["legacy_gold"] == {"standard": 1}
     assert run.matrix["vip"] == {"basic": 1}
     assert run.samples["legacy_gold"] == {"standard": [book["east1"].pk]}
+
+
+@pytest.mark.parametrize("locked", [False, True], ids=["one-key grouping", "two-column grouping"])
+def test_customers_without_a_membership_row_count_in_the_lowest_tier(users, book, locked):
+    member(book["east1"], "vip", "2500.00", 3)
+    member(book["east2"], "basic", "100.00", 1)  # stays basic; "south" has no membership row
+    if locked:  # an active override sends the dry run down the exact two-column grouping
+        Membership.objects.filter(pk=book["east1"].pk).update(lock_until=TODAY)
+    draft = ladder_draft_create(actor=users["admin"], preset="default", note="same rules")
+
+    run = ladder_dry_run(actor=users["admin"], version=draft.version, today=TODAY)
+
+    assert run.matrix["basic"] == {"basic": 2}
+    assert sum(n for row in run.matrix.values() for n in row.values()) == 3
