@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 MODELS = [
     "loyalty/tierladder",
     "loyalty/membership",
+    "loyalty/reviewmark",
     "loyalty/tierchange",
     "loyalty/growthentry",
     "loyalty/pointsentry",

@@ -26,6 +26,7 @@ from tiercard.loyalty.models import (
     PointsEntry,
     PointsLot,
     Redemption,
+    ReviewMark,
     Reward,
     TierChange,
     TierLadder,
@@ -111,6 +112,17 @@ class MembershipAdmin(LedgerAdmin):
     search_fields = ("customer__name", "customer__name_pinyin", "customer__external_id")
     list_select_related = ("customer",)
     raw_id_fields = ("customer", "override_by", "override_approved_by")
+
+
+@admin.register(ReviewMark)
+class ReviewMarkAdmin(LedgerAdmin):
+    """Whom the next daily review will look at (the nightly roll, returns, cleared overrides
+    mark them; the review deletes the marks of the rows it reviewed)."""
+
+    list_display = ("customer", "marked_at")
+    search_fields = ("customer__name", "customer__name_pinyin", "customer__external_id")
+    list_select_related = ("customer",)
+    ordering = ("-marked_at",)
 
 
 @admin.register(TierChange)
