@@ -314,7 +314,7 @@ def test_tiercard_pg_prepare_off_reaches_the_connection_options(
             sys.executable,
             "-c",
             "from django.conf import settings; "
-            "print(settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold', 5))",
+            "print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])",
         ],
         env=env,
         capture_output=True,

@@ -1,6 +1,10 @@
-"""Loyalty migration 0009: pending ``review_due`` flags become review marks, and back."""
+"""Loyalty migration 0009: pending ``review_due`` flags become review marks, and back; the
+round trip keeps the membership table's triggers and hand-made indexes (SQLite rebuilds a
+table for some column changes, and the rebuilt table has only what the model declares)."""
 
 from __future__ import annotations
+
+import importlib
 
 import pytest
 from django.db import connection
@@ -16,6 +20,32 @@ def _migrate(target: list[tuple[str, str]]) -> None:
     executor.migrate(target)
 
 
+def _hand_made() -> set[str]:
+    """The triggers and hand-made indexes on loyalty_membership."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'loyalty_membership'::regclass"
+                " AND NOT tgisinternal"
+            )
+        else:
+            cur.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name = 'loyalty_membership'"
+            )
+        found = {row[0] for row in cur.fetchall()}
+        found |= set(connection.introspection.get_constraints(cur, "loyalty_membership"))
+    return found
+
+
+EXPECTED = {"membership_tier_insert", "membership_tier_update", "membership_tier_delete"} | {
+    entry[0]
+    for module in ("0002_member_table_sort_indexes", "0004_tier_sort_indexes")
+    for entry in importlib.import_module(f"tiercard.listviews.migrations.{module}").INDEXES
+    if entry[1] == "loyalty_membership"
+}
+
+
 def _insert_membership(cur, customer_id: int, due: bool) -> None:
     cur.execute(
         "INSERT INTO loyalty_membership (customer_id, tier, tier_since, override_reason,"
@@ -29,8 +59,10 @@ def _insert_membership(cur, customer_id: int, due: bool) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_pending_flags_become_marks_and_marks_flags_again(book) -> None:
     due, idle = book["east1"].pk, book["east2"].pk
+    assert EXPECTED - _hand_made() == set()
     try:
         _migrate(BEFORE)
+        assert EXPECTED - _hand_made() == set()
         with connection.cursor() as cur:
             _insert_membership(cur, due, True)
             _insert_membership(cur, idle, False)
@@ -38,9 +70,12 @@ def test_pending_flags_become_marks_and_marks_flags_again(book) -> None:
         with connection.cursor() as cur:
             cur.execute("SELECT customer_id FROM loyalty_reviewmark")
             assert cur.fetchall() == [(due,)]
+        assert EXPECTED - _hand_made() == set()
         _migrate(BEFORE)
         with connection.cursor() as cur:
             cur.execute("SELECT customer_id FROM loyalty_membership WHERE review_due")
             assert cur.fetchall() == [(due,)]
+        assert EXPECTED - _hand_made() == set()
     finally:
         _migrate(AFTER)
+    assert EXPECTED - _hand_made() == set()

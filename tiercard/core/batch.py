@@ -128,8 +128,8 @@ def current() -> _Batch | None:
 def batched() -> Iterator[None]:
     """A transaction (a savepoint inside another) in which the statements given to ``send``
     are streamed to the server without waiting (PostgreSQL) until a result or another
-    statement needs them, or the block ends. A nested block joins the outer one, its
-    transaction included."""
+    statement needs them, or the block ends. On PostgreSQL a nested block joins the outer one,
+    its transaction included; on SQLite, where nothing is streamed, it is a savepoint."""
     if current() is not None:
         yield
         return
@@ -150,6 +150,9 @@ def batched() -> Iterator[None]:
         except BaseException as exc:
             with connection.wrap_database_errors:
                 open_batch.close(exc)  # before the rollback, which needs the connection
+            for item in open_batch.queue:
+                if item._cursor is not None:
+                    item._cursor.close()
             raise
         finally:
             _local.batch = None

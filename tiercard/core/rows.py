@@ -11,8 +11,8 @@ Contract: no signals are sent (the project puts no logic in signals), no ``full_
 Models with multi-table inheritance are not supported.
 
 Inside ``core.batch.batched()`` on PostgreSQL, ``reserve`` draws primary keys beforehand, so an
-``insert`` that finds one reserved for its model is queued with it instead of waiting for
-``RETURNING``; ``update_later`` and ``select_later`` queue too. The keys are drawn from the
+``insert`` that finds one reserved for its model is sent with it without waiting for
+``RETURNING``; ``update_later`` and ``select_later`` do not wait either. The keys are drawn from the
 tables' own sequences, by the statement that follows the row locks the caller took in the same
 batch: rows written under one lock keep the order of their keys.
 """
@@ -67,7 +67,7 @@ def reserve(counts: Mapping[type[models.Model], int]) -> None:
     """Draw ``counts[model]`` primary keys for each model's next inserts in the open batch
     (PostgreSQL; a no-op elsewhere or outside a batch). Replaces an earlier reservation.
 
-    One statement for all of them, queued like the rest of the batch. Keys left unused are
+    One statement for all of them, sent like the rest of the batch. Keys left unused are
     gaps in the sequence, as a rolled-back insert leaves.
     """
     open_batch = batch.current()
@@ -138,7 +138,7 @@ def insert(obj: M) -> M:
 
     Field defaults were applied when the instance was built; ``pre_save`` fills
     ``auto_now``/``auto_now_add`` fields as ``save()`` does. In a batch with a key reserved
-    for the model (``reserve``), the row is queued with that key.
+    for the model (``reserve``), the row is sent with that key, without waiting.
     """
     reserved = _reserved_pk(type(obj)) if obj.pk is None else None
     if reserved is not None:
@@ -146,7 +146,7 @@ def insert(obj: M) -> M:
     sql, fields, returns_pk = _insert_sql(type(obj), with_pk=reserved is not None)
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     if reserved is not None:
-        batch.send(sql, params)  # queued in the batch the key was reserved in
+        batch.send(sql, params)  # in the batch the key was reserved in
     else:
         with connection.cursor() as cur:
             cur.execute(sql, params)
@@ -187,7 +187,7 @@ def _update_sql(
 
 
 def update_later(obj: models.Model, names: Sequence[str]) -> None:
-    """``update_fields``, queued in the open batch (run at once outside one); the row must
+    """``update_fields``, streamed in the open batch (run at once outside one); the row must
     exist: a missing row raises when the batch runs the statement."""
     sql, fields, _ = _update_sql(type(obj), tuple(names))
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
@@ -263,7 +263,7 @@ def select(model: type[M], pk: object, names: Sequence[str], *, lock: bool = Fal
 def select_later(
     model: type[M], pk: object, names: Sequence[str], *, lock: bool = False, only_if: str = ""
 ) -> Callable[[], M | None]:
-    """``select``, sent now (queued in an open batch); the returned function gives the row.
+    """``select``, sent now (streamed in an open batch); the returned function gives the row.
 
     ``only_if``: a constant SQL condition added to the lookup (no row, and no lock, when it
     is false)."""

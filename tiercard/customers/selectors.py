@@ -58,7 +58,7 @@ def visible_customer_row(viewer: User, customer_id: int, names: Sequence[str]) -
 def visible_customer_row_later(
     viewer: User, customer_id: int, names: Sequence[str]
 ) -> Callable[[], Customer | None]:
-    """``visible_customer_row``, its statement sent now (queued in an open ``core.batch``);
+    """``visible_customer_row``, its statement sent now (streamed in an open ``core.batch``);
     the function applies the scope to the row when it is wanted."""
     later = rows.select_later(Customer, customer_id, [*names, "owner", "team"])
 

@@ -115,7 +115,7 @@ class MembershipAdmin(LedgerAdmin):
 
 
 @admin.register(ReviewMark)
-class ReviewMarkAdmin(LedgerAdmin):
+class ReviewMarkAdmin(ReadOnlyAdmin):
     """Whom the next daily review will look at (the nightly roll, returns, cleared overrides
     mark them; the review deletes the marks of the rows it reviewed)."""
 

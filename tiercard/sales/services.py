@@ -95,7 +95,7 @@ def purchase_reference(data: Mapping[str, Any]) -> str:
 
 
 def purchase_by_reference_later(reference: str) -> Callable[[], Purchase | None]:
-    """The purchase holding ``reference`` (non-blank), its lookup sent now (queued in an open
+    """The purchase holding ``reference`` (non-blank), its lookup sent now (streamed in an open
     ``core.batch``): for ``purchase_write(stored=...)``."""
     return _by_reference_later(Purchase, reference)
 

@@ -6,9 +6,9 @@ scheduled review. It reads the marks (``grading.candidate_ids``) and deletes tho
 rows it reviewed in the transaction that reviewed them.
 
 Invariants: at most one mark per customer (marking twice is a no-op); a mark is written under
-the lock of the membership row it concerns (or, for the nightly roll, the window row's
-exclusive lock, which every membership writer takes shared first), and the review locks its
-rows before reading their figures, so it never deletes a mark set after it read them.
+the lock of the membership row it concerns (the nightly roll: under the window row's exclusive
+lock), and each review chunk takes the window row's shared lock, then its rows' locks, before
+reading their figures, so it never deletes a mark set after it read them.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ def active_programme() -> Active:
 
 
 def active_later() -> Callable[[], Active]:
-    """``active_programme``, its statement sent now (queued in an open ``core.batch``)."""
+    """``active_programme``, its statement sent now (streamed in an open ``core.batch``)."""
     sent = batch.send(_active_sql())
     return lambda: _active_from(sent.row())
 
@@ -143,7 +143,7 @@ def window_start_shared(active: Active, today: dt.date) -> dt.date:
 
 
 def window_start_later() -> Callable[[Active, dt.date], tuple[dt.date, bool]]:
-    """``window_start_shared``, its statement sent now (queued in an open ``core.batch``).
+    """``window_start_shared``, its statement sent now (streamed in an open ``core.batch``).
 
     The function gives the start and whether the window row was missing and has just been
     created: then every customer's figures were rebuilt, and a membership row read before
@@ -205,7 +205,7 @@ def _locked_row(customer_id: int) -> Membership | None:
 
 
 def membership_later(customer_id: int) -> Callable[[], Membership | None]:
-    """The membership row's locking read, sent now (queued in an open ``core.batch``) with the
+    """The membership row's locking read, sent now (streamed in an open ``core.batch``) with the
     window row's read; the function gives the locked row, or ``None`` when the customer has
     none yet or the window row is missing (then ``membership_lock`` takes it, after the window).
 
