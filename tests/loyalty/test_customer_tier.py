@@ -4,9 +4,8 @@ membership's tier, through the database's triggers: the member table's tier filt
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
-from tests.loyalty.tiers_support import TODAY, customers, member
+from tests.loyalty.tiers_support import TODAY, customers, member, membership_triggers
 from tiercard.customers.models import Customer
 from tiercard.customers.services import customer_update
 from tiercard.loyalty.models import Membership, TierLadder
@@ -38,18 +37,7 @@ def test_every_ladder_version_knows_its_lowest_tier() -> None:
 def test_the_triggers_exist() -> None:
     # A migration that rebuilds loyalty_membership (SQLite copies the table) drops triggers
     # on it silently: this catches that.
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'loyalty_membership'::regclass "
-                "AND NOT tgisinternal"
-            )
-        else:
-            cur.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'loyalty_membership'"
-            )
-        names = {row[0] for row in cur.fetchall()}
+    names = membership_triggers()
     assert {"membership_tier_insert", "membership_tier_update", "membership_tier_delete"} <= names
 
 

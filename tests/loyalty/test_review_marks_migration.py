@@ -10,6 +10,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.loyalty.tiers_support import membership_triggers
+
 BEFORE = [("loyalty", "0008_customer_tier_triggers")]
 AFTER = [("loyalty", "0009_review_marks")]
 
@@ -23,19 +25,8 @@ def _migrate(target: list[tuple[str, str]]) -> None:
 def _hand_made() -> set[str]:
     """The triggers and hand-made indexes on loyalty_membership."""
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'loyalty_membership'::regclass"
-                " AND NOT tgisinternal"
-            )
-        else:
-            cur.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-                " AND tbl_name = 'loyalty_membership'"
-            )
-        found = {row[0] for row in cur.fetchall()}
-        found |= set(connection.introspection.get_constraints(cur, "loyalty_membership"))
-    return found
+        indexes = set(connection.introspection.get_constraints(cur, "loyalty_membership"))
+    return membership_triggers() | indexes
 
 
 EXPECTED = {"membership_tier_insert", "membership_tier_update", "membership_tier_delete"} | {

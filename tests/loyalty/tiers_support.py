@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+
 from tiercard.accounts.models import User
 from tiercard.customers.models import Customer
 from tiercard.loyalty.models import Membership, ReviewMark, TierLadder
@@ -67,3 +69,20 @@ def window_ready(today: dt.date = TODAY) -> None:
         pk=1,
         defaults={"window_start": active.programme.window.start(today), "spec": spec_of(active)},
     )
+
+
+def membership_triggers() -> set[str]:
+    """The names of the triggers on loyalty_membership (a migration that makes SQLite rebuild
+    the table drops them silently)."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'loyalty_membership'::regclass "
+                "AND NOT tgisinternal"
+            )
+        else:
+            cur.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'loyalty_membership'"
+            )
+        return {row[0] for row in cur.fetchall()}
