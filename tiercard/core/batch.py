@@ -49,7 +49,8 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import psycopg
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 _local = threading.local()
 
@@ -106,7 +107,8 @@ class Sent:
 
 
 class _Batch:
-    def __init__(self) -> None:
+    def __init__(self, db: BaseDatabaseWrapper) -> None:
+        self.db = db  # the connection itself (not the proxy: a lookup per attribute read)
         self.queue: list[Sent] = []  # sent, results not read yet
         self.pipeline: ExitStack | None = None  # open while ``queue`` is not empty
         self.reserved: dict[Any, Any] = {}  # for ``core.rows``: ids drawn beforehand
@@ -133,22 +135,23 @@ def batched() -> Iterator[None]:
     if current() is not None:
         yield
         return
+    db = connections[DEFAULT_DB_ALIAS]
     with transaction.atomic():
-        if connection.vendor != "postgresql":
+        if db.vendor != "postgresql":
             yield
             return
-        _local.batch = open_batch = _Batch()
+        _local.batch = open_batch = _Batch(db)
 
         def flush_first(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
             flush()
             return execute(sql, params, many, context)
 
         try:
-            with connection.execute_wrapper(flush_first):
+            with db.execute_wrapper(flush_first):
                 yield
                 flush()
         except BaseException as exc:
-            with connection.wrap_database_errors:
+            with db.wrap_database_errors:
                 open_batch.close(exc)  # before the rollback, which needs the connection
             for item in open_batch.queue:
                 if item._cursor is not None:
@@ -175,7 +178,7 @@ def send(
     if open_batch is not None:
         _stream(open_batch, item)
         return item
-    with connection.cursor() as cur:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cur:
         cur.execute(sql, params)
         item._done(cur.fetchall() if cur.description else [], cur.rowcount)
     item._check()
@@ -186,9 +189,10 @@ def _stream(open_batch: _Batch, item: Sent) -> None:
     """Write ``item`` to the connection in pipeline mode; its result is read at the flush.
 
     psycopg may raise here the error of a statement sent earlier (its result arrived)."""
-    raw = connection.connection
+    db = open_batch.db
+    raw = db.connection
     assert raw is not None
-    with connection.wrap_database_errors:
+    with db.wrap_database_errors:
         if open_batch.pipeline is None:
             pipeline = ExitStack()
             pipeline.enter_context(raw.pipeline())
@@ -207,14 +211,15 @@ def flush() -> None:
     if open_batch is None or not open_batch.queue:
         return
     items, open_batch.queue = open_batch.queue, []
+    db = open_batch.db
     try:
-        with connection.wrap_database_errors:
+        with db.wrap_database_errors:
             open_batch.close()  # raises the first failing statement's error
             for item in items:
                 cur = item._cursor
                 item._done(cur.fetchall() if cur.description else [], cur.rowcount)
-        if connection.queries_logged:
-            _log(items)
+        if db.queries_logged:
+            _log(db, items)
     finally:
         for item in items:
             if item._cursor is not None:
@@ -224,12 +229,12 @@ def flush() -> None:
         item._check()
 
 
-def _log(items: Sequence[Sent]) -> None:
+def _log(db: BaseDatabaseWrapper, items: Sequence[Sent]) -> None:
     """Record the statements as Django's debug cursor does (tests count queries this way),
     with their parameters quoted in."""
-    raw = connection.connection
+    raw = db.connection
     quoting = psycopg.ClientCursor(raw)
     for item in items:
         shown = quoting.mogrify(item.sql, item.params)
-        connection.queries_log.append({"sql": shown, "time": "0.000"})
+        db.queries_log.append({"sql": shown, "time": "0.000"})
     quoting.close()
