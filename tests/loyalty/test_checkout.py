@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tiercard.core.errors import Conflict, NotFound, ValidationFailed
 from tiercard.loyalty.models import GrowthEntry, Membership, PointsEntry, ReviewMark, TierChange
@@ -66,6 +68,38 @@ def test_purchase_moves_figures_growth_and_points(users, book):
     assert earn.points == 1200 and row.points_balance == 1200 and earn.balance_after == 1200
     assert row.tier == "basic"
     assert_rebuild_agrees(dt.date(2026, 6, 15))
+
+
+def membership_writes(queries: list[dict[str, str]]) -> list[str]:
+    """The statements among ``queries`` that write a membership row."""
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().replace('"', "").startswith("UPDATE LOYALTY_MEMBERSHIP ")
+    ]
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+@pytest.mark.parametrize("amount", ["300.00", "6000.00"])  # a plain purchase; one that upgrades
+def test_a_purchase_writes_the_membership_row_once(users, book, amount):
+    """Figures, tier and points balance travel in one UPDATE: on PostgreSQL every row version
+    takes an entry in each of the row's indexes, so a second UPDATE cost as much again."""
+    rep, customer = users["rep_east1"], book["east1"]
+    buy(rep, customer, "100.00")  # the membership row exists: only its UPDATE remains
+
+    with CaptureQueriesContext(connection) as seen:
+        purchase = buy(rep, customer, amount)
+
+    writes = membership_writes(seen.captured_queries)
+    assert len(writes) == 1, writes
+    assert "points_balance" in writes[0]
+    row = Membership.objects.get(pk=customer.pk)
+    earn = PointsEntry.objects.get(key=f"purchase:{purchase.pk}:earn")
+    assert row.points_balance == earn.balance_after == 100 + earn.points
+    assert sum(PointsEntry.objects.filter(customer=customer).values_list("points", flat=True)) == (
+        row.points_balance
+    )
+    assert row.win_spend == Decimal("100.00") + Decimal(amount)
 
 
 @time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)

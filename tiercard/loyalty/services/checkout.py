@@ -47,17 +47,21 @@ from tiercard.loyalty.models import (
     PointsLot,
     TierChange,
 )
-from tiercard.loyalty.services.checkout_rules import FIGURES, add_purchase, birthday_month
+from tiercard.loyalty.services.checkout_rules import (
+    FIGURES,
+    add_purchase,
+    birthday_month,
+    tier_step,
+)
 from tiercard.loyalty.services.grading import tier_after_activity
 from tiercard.loyalty.services.points import points_earn, points_reverse_return
 from tiercard.loyalty.services.review_marks import review_mark
 from tiercard.loyalty.services.state import (
     Active,
-    active_later,
     active_programme,
     membership_later,
     membership_lock,
-    window_start_later,
+    programme_and_window_later,
     window_start_shared,
 )
 from tiercard.outbox.models import OutboxMessage
@@ -111,8 +115,7 @@ def _purchase_once(actor: User, customer_id: int, data: Mapping[str, Any]) -> Re
     today = business_today()
     with batch.batched():
         card = visible_customer_row_later(actor, customer_id, CARD_FIELDS)
-        active_of = active_later()
-        window_of = window_start_later()
+        programme_of = programme_and_window_later()
         member = membership_later(customer_id)
         reference = purchase_reference(data)
         stored = purchase_by_reference_later(reference) if reference else None
@@ -122,8 +125,7 @@ def _purchase_once(actor: User, customer_id: int, data: Mapping[str, Any]) -> Re
         customer = card()
         if customer is None:
             raise NotFound()
-        active = active_of()
-        window_start, rebuilt = window_of(active, today)
+        active, window_start, rebuilt = programme_of(today)
         row = member() if not rebuilt else None  # a rebuild rewrote the figures read
         if row is None:  # the customer's first loyalty event (or no window row): lock it now
             row = membership_lock(customer_id, active)
@@ -173,7 +175,12 @@ def _apply_purchase(
     today: dt.date,
 ) -> None:
     """The decisions of ``checkout_rules``, written at once (the bulk import writes the same
-    decisions for many orders together: ``imports.bulk_purchases``)."""
+    decisions for many orders together: ``imports.bulk_purchases``).
+
+    The tier is decided before the points are earned (they are earned at the tier held after
+    an upgrade), and the membership row is written last, once: figures, tier and the points
+    balance in one UPDATE (``points_earn(balance_by_caller=True)``).
+    """
     day = business_today(purchase.occurred_at)
     total = purchase.total
     growth = growth_for(active.programme.points, total)
@@ -197,15 +204,8 @@ def _apply_purchase(
                 actor=actor,
             )
         )
-    tier_after_activity(
-        row=row,
-        active=active,
-        today=today,
-        actor=actor,
-        purchase=purchase,
-        also_save=FIGURES,
-    )
-    benefits = active.programme.benefits_of(row.tier)
+    step = tier_step(row, active.programme.ladder, today)
+    benefits = active.programme.benefits_of(step.to_tier or row.tier)
     points_earn(
         row=row,
         active=active,
@@ -215,6 +215,16 @@ def _apply_purchase(
         birthday=birthday_month(customer, day),
         actor=actor,
         today=today,
+        balance_by_caller=True,
+    )
+    tier_after_activity(
+        row=row,
+        active=active,
+        today=today,
+        actor=actor,
+        purchase=purchase,
+        also_save=(*FIGURES, "points_balance"),
+        step=step,
     )
 
 

@@ -37,6 +37,7 @@ from tiercard.loyalty.services.announce import announce_changes
 from tiercard.loyalty.services.checkout_rules import (
     RECOVERED_FIELDS,
     UPGRADE_FIELDS,
+    TierStep,
     apply_tier_step,
     tier_step,
     upgrade_payload,
@@ -79,6 +80,7 @@ def tier_after_activity(
     actor: User | None,
     purchase: Purchase | None,
     also_save: Sequence[str] = (),
+    step: TierStep | None = None,
 ) -> TierChange | None:
     """Upgrade ``row`` (locked, figures already updated) if it now qualifies higher.
 
@@ -86,9 +88,10 @@ def tier_after_activity(
     stays. Queues a ``tier_upgrade`` outbox message in the same transaction. ``also_save``
     names columns the caller changed on ``row``: they are written in the same UPDATE as the
     tier (one statement per purchase, upgrade or not). The decision itself is
-    ``checkout_rules.tier_step``, shared with the bulk purchase import.
+    ``checkout_rules.tier_step``, shared with the bulk purchase import; ``step`` is that
+    decision when the caller has already taken it on the row as it is now.
     """
-    step = tier_step(row, active.programme.ladder, today)
+    step = step or tier_step(row, active.programme.ladder, today)
     now = timezone.now()
     previous = row.tier
     apply_tier_step(row, step, now=now, version=active.version)

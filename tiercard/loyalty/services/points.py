@@ -54,8 +54,14 @@ def points_earn(
     birthday: bool,
     actor: User | None,
     today: dt.date,
+    balance_by_caller: bool = False,
 ) -> PointsEntry | None:
     """Credit the points a purchase earns; ``None`` when it earns none.
+
+    ``balance_by_caller``: the caller writes ``row.points_balance`` in its own UPDATE of the
+    row afterwards (see ``points_ledger.post``); honoured for a plain credit, while a credit
+    followed at once by a settling or expiring debit moves the stored balance itself first
+    (the debit's guard reads it).
 
     The lot expires per the programme's rules counted from the purchase's business date; a
     backdated purchase whose points would already have expired is credited and expired at once
@@ -83,6 +89,7 @@ def points_earn(
         actor=actor,
         ladder_version=active.version,
         purchase=purchase,
+        balance_by_caller=balance_by_caller and not (earn.settle or earn.expire_now),
     )
     lot = credit_lot(entry, earned_on=earned_on, expires_on=earn.expires_on)
     if earn.settle:

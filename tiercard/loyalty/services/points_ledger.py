@@ -4,8 +4,9 @@ All of them require the customer's membership row locked by ``membership_lock`` 
 current transaction. That lock is what makes ``balance_after`` the running sum: the entry's
 balance is the locked row's balance plus the entry's points, and the row is moved by the same
 amount in the same UPDATE (debits also conditionally, ``points_balance >= n``, as a second
-guard next to the database's CHECK). The Python row is kept equal to the database row, so a
-caller that later saves it never writes a stale balance back.
+guard next to the database's CHECK), or, for a purchase's credit, by the caller's one UPDATE
+of the row (``post(balance_by_caller=True)``). The Python row is kept equal to the database
+row, so a caller that later saves it never writes a stale balance back.
 
 Lots mirror the balance: every credit creates a lot and every debit records allocations that
 add up to its points, so Σ open lots' ``remaining`` = ``points_balance`` at all times.
@@ -53,13 +54,23 @@ def post(
     purchase: Purchase | None = None,
     reverses: PointsEntry | None = None,
     note: str = "",
+    balance_by_caller: bool = False,
 ) -> PointsEntry:
     """Append one entry and move the balance by ``points`` (non-zero).
 
     A debit larger than the balance raises ``Conflict(insufficient_points)``: the conditional
     update finds no row, and nothing is written.
+
+    ``balance_by_caller`` (credits only): the balance is moved on ``row`` alone, and the caller
+    writes ``row.points_balance`` in its own UPDATE of the locked row before any other
+    statement reads or moves the balance (the purchase: one UPDATE for figures, tier and
+    balance, so the row is written once instead of twice).
     """
     assert points != 0
+    assert points > 0 or not balance_by_caller
+    if balance_by_caller:
+        row.points_balance += points
+        return _entry(row, kind, points, key, actor, ladder_version, purchase, reverses, note)
     # One plain statement (this runs on every purchase); a debit only where it is covered.
     sql = (
         "UPDATE loyalty_membership SET points_balance = points_balance + %s WHERE customer_id = %s"
@@ -73,6 +84,21 @@ def post(
     # it: the entry below may have run by then, and the transaction rolls back with both.
     batch.send(sql, params, expect=1, error=lambda: insufficient(available, -points))
     row.points_balance += points
+    return _entry(row, kind, points, key, actor, ladder_version, purchase, reverses, note)
+
+
+def _entry(
+    row: Membership,
+    kind: EntryKind,
+    points: int,
+    key: str,
+    actor: User | None,
+    ladder_version: int | None,
+    purchase: Purchase | None,
+    reverses: PointsEntry | None,
+    note: str,
+) -> PointsEntry:
+    """The entry of a move ``row``'s balance has just made (``balance_after`` is that balance)."""
     entry = PointsEntry(
         customer_id=row.pk,
         kind=kind,
