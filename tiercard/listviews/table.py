@@ -12,7 +12,11 @@ Invariants:
   index's order, then the rows without one, newest id first. Each segment is a plain
   ``IS NOT NULL`` / ``IS NULL`` scan, so neither SQLite nor PostgreSQL needs a NULLS LAST sort
   to put the empty ones at the end, and the membership sorts can walk the membership index;
-- a customer without a membership row holds the lowest tier with zero figures.
+- a customer without a membership row holds the lowest tier with zero figures;
+- a membership sort over every tier reads the ranges of its ``(tier, value, id)`` index, one per
+  tier of the active ladder, and merges them: the membership has no index on a sort value alone
+  (every index of the row is written again by each purchase, roll and review). Every
+  membership holds a tier of the active ladder (applying a ladder moves them all at once).
 """
 
 from __future__ import annotations
@@ -473,9 +477,14 @@ def _empty_walk(reverse: bool) -> _Walk:
 
 
 def _walk(
-    rows_qs: QuerySet[Customer], base: QuerySet[Customer], walk: _Walk, want: int, narrowed: bool
-) -> list[Customer]:
-    """Up to ``want`` rows of ``rows_qs`` in ``walk.order``.
+    rows_qs: QuerySet[Customer],
+    base: QuerySet[Customer],
+    walk: _Walk,
+    want: int,
+    narrowed: bool,
+    read: Callable[[QuerySet[Customer], int], list[Any]] = _read,
+) -> list[Any]:
+    """Up to ``want`` rows of ``rows_qs`` in ``walk.order`` (as ``read`` gives them).
 
     ``base`` is the same segment without the viewer's scope and the filters. When those
     narrow the table (``narrowed``), a database planner tends to pick the filter's index and
@@ -485,11 +494,11 @@ def _walk(
     selective, and the plain query (the planner's choice) reads the rest.
     """
     if not narrowed:
-        return _read(rows_qs.order_by(*walk.order), want)
-    rows: list[Customer] = []
+        return read(rows_qs.order_by(*walk.order), want)
+    rows: list[Any] = []
     for size in WINDOWS:
         window = base.order_by(*walk.order)[:size]
-        rows += _read(
+        rows += read(
             rows_qs.filter(pk__in=window.values("pk")).order_by(*walk.order), want - len(rows)
         )
         if len(rows) >= want:
@@ -499,7 +508,34 @@ def _walk(
             return rows  # the window reached the end: every row has been looked at
         beyond = walk.after(*last[0])
         base, rows_qs = base.filter(beyond), rows_qs.filter(beyond)
-    return rows + _read(rows_qs.order_by(*walk.order), want - len(rows))
+    return rows + read(rows_qs.order_by(*walk.order), want - len(rows))
+
+
+def _walk_tiers(
+    rows_qs: QuerySet[Customer],
+    base: QuerySet[Customer],
+    walk: _Walk,
+    want: int,
+    narrowed: bool,
+    tiers: Sequence[str],
+) -> list[Customer]:
+    """``_walk`` of a membership sort over every tier: each tier's range of the sort's ``(tier,
+    value, id)`` index is walked for the keys of its first ``want`` rows (values only, no
+    rows built), the keys are merged in ``walk.order`` (both keys run the same way), and the
+    rows of the first ``want`` are read at once."""
+    if want <= 0:
+        return []
+
+    def keys_of(qs: QuerySet[Customer], limit: int) -> list[Any]:
+        return list(qs.values_list(*walk.key)[:limit]) if limit > 0 else []
+
+    keys: list[Any] = []
+    for tier in tiers:
+        in_tier = rows_qs.filter(membership__tier=tier)
+        keys += _walk(in_tier, base.filter(membership__tier=tier), walk, want, narrowed, keys_of)
+    keys.sort(reverse=walk.order[0].startswith("-"))
+    chosen = [key[-1] for key in keys[:want]]
+    return _read(rows_qs.filter(pk__in=chosen).order_by(*walk.order), want)
 
 
 LEADING_EQUALITIES: dict[str, tuple[str, ...]] = {"recent": ("city", "owner_id")}
@@ -517,6 +553,7 @@ class WalkBases:
 
     valued: QuerySet[Customer]  # the rows holding a sort value (every row of a plain sort)
     empty: QuerySet[Customer]  # the rows without one (a nullable sort's second segment)
+    tiers: tuple[str, ...] = ()  # a membership sort over every tier: the ranges to merge
 
 
 def walk_base(
@@ -545,6 +582,9 @@ def walk_base(
         if SORTS[sort].value.startswith("membership__"):
             return WalkBases(base.filter(membership__tier=filters.tier), by_customer)
         return WalkBases(by_customer, by_customer)
+    elif SORTS[sort].value.startswith("membership__"):
+        ladder = ladder or active_programme().programme.ladder
+        return WalkBases(base, base, tuple(t.code for t in ladder.tiers))
     return WalkBases(base, base)
 
 
@@ -588,7 +628,11 @@ def _segments(
             if cursor is not None and n == 0:
                 key = (cursor.pk,) if walk is empty else (cursor.value, cursor.pk)
                 part, part_base = part.filter(walk.after(*key)), part_base.filter(walk.after(*key))
-            rows += _walk(part, part_base, walk, want - len(rows), narrowed)
+            if walk is valued and bases.tiers:
+                left = want - len(rows)
+                rows += _walk_tiers(part, part_base, walk, left, narrowed, bases.tiers)
+            else:
+                rows += _walk(part, part_base, walk, want - len(rows), narrowed)
             if len(rows) >= want:
                 break
     more = len(rows) > size
