@@ -207,71 +207,6 @@ def test_outside_a_batch_a_statement_runs_at_once_and_is_checked() -> None:
         )
 
 
-UPDATE_TAG = "UPDATE customers_tag SET color = %s WHERE name = %s"
-
-
-def _merged(queries: list[dict[str, str]]) -> list[str]:
-    return [q["sql"] for q in queries if q["sql"].startswith("WITH ")]
-
-
-@postgres_only
-def test_held_writes_go_as_one_statement_before_anything_else() -> None:
-    old = Tag.objects.create(name="批合旧", color="#000000")
-    with CaptureQueriesContext(connection) as seen, batch.batched():
-        first = batch.send(INSERT_TAG, ["批合一", "#000000"], merge=("customers_tag", "一"))
-        second = batch.send(INSERT_TAG, ["批合二", "#000000"], merge=("customers_tag", "二"))
-        third = batch.send(UPDATE_TAG, ["#222222", "批合旧"], merge=("customers_tag", old.pk))
-        assert len(batch.current().held) == 3  # type: ignore[union-attr]  # not sent yet
-        assert not batch.current().queue  # type: ignore[union-attr]
-        # A statement that is not merged sends the held writes first, in order: it sees them.
-        count = batch.send("SELECT count(*) FROM customers_tag WHERE name LIKE '批合%%'")
-        assert count.row() == (3,)
-        assert (first.rowcount, second.rowcount, third.rowcount) == (1, 1, 1)
-    merged = _merged(seen.captured_queries)
-    assert len(merged) == 1, seen.captured_queries
-    assert merged[0].count("INSERT INTO customers_tag") == 2 and "UPDATE customers_tag" in merged[0]
-    assert _names() == ["批合一", "批合二", "批合旧"]
-    assert Tag.objects.get(pk=old.pk).color == "#222222"
-
-
-@postgres_only
-def test_a_second_write_of_one_row_goes_in_a_statement_of_its_own() -> None:
-    """Parts of one statement all see the snapshot it started with; two writes of one row in
-    it would leave only one of them. The same key sends the held writes first."""
-    tag = Tag.objects.create(name="批同行", color="#000000")
-    with CaptureQueriesContext(connection) as seen, batch.batched():
-        batch.send(UPDATE_TAG, ["#111111", "批同行"], merge=("customers_tag", tag.pk), expect=1)
-        batch.send(INSERT_TAG, ["批同行二", "#000000"], merge=("customers_tag", "二"))
-        batch.send(UPDATE_TAG, ["#222222", "批同行"], merge=("customers_tag", tag.pk), expect=1)
-    statements = [q["sql"] for q in seen.captured_queries if "customers_tag" in q["sql"]]
-    assert len(statements) == 2 and statements[0].startswith("WITH "), statements
-    assert statements[1].startswith("UPDATE customers_tag")  # alone: a held write sent as is
-    assert Tag.objects.get(pk=tag.pk).color == "#222222"
-
-
-@postgres_only
-def test_a_failed_check_of_a_merged_write_raises_and_nothing_is_kept() -> None:
-    def checked() -> None:
-        with batch.batched():
-            batch.send(INSERT_TAG, ["批合败", "#000000"], merge=("customers_tag", "败"))
-            batch.send(
-                UPDATE_TAG, ["#111111", "无"], merge=("customers_tag", 0), expect=1, error=Refused
-            )
-
-    with pytest.raises(Refused):
-        checked()
-    assert _names() == []
-    assert batch.current() is None
-
-
-def test_only_plain_writes_may_be_merged() -> None:
-    with batch.batched(), pytest.raises(AssertionError):
-        batch.send("SELECT 1", merge=("x", 1))
-    with batch.batched(), pytest.raises(AssertionError):
-        batch.send(INSERT_TAG + " RETURNING id", ["批", "#000000"], merge=("x", 1))
-    assert _names() == []
-
-
 @postgres_only
 def test_reserved_keys_are_used_in_order_then_the_database_s_again() -> None:
     with batch.batched():
@@ -307,20 +242,20 @@ def test_update_later_refuses_a_missing_row() -> None:
 
 
 @postgres_only
-def test_a_purchase_is_three_round_trips_and_eight_statements(
+def test_a_purchase_is_three_round_trips(
     users: dict[str, Any], book: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The reads, the writes and the commit: no statement runs outside the two batches."""
     from tiercard.loyalty.services.checkout import purchase_record
 
-    flushes: list[tuple[int, int]] = []  # (statements streamed, writes held to be merged)
+    flushes: list[int] = []
     direct: list[str] = []
     original = batch.flush
 
     def counting() -> None:
         open_batch = batch.current()
-        if open_batch is not None and (open_batch.queue or open_batch.held):
-            flushes.append((len(open_batch.queue), len(open_batch.held)))
+        if open_batch is not None and open_batch.queue:
+            flushes.append(len(open_batch.queue))
         original()
 
     def spy(execute: Callable[..., Any], sql: str, *args: Any) -> Any:
@@ -336,10 +271,9 @@ def test_a_purchase_is_three_round_trips_and_eight_statements(
     assert recorded.created and recorded.purchase.total == Decimal("88.00")
     # (The test runs in a transaction, so the checkout's own is a savepoint.)
     assert [sql for sql in direct if "SAVEPOINT" not in sql] == []
-    # Reads: card, programme with window, membership, reference, keys. Writes: the card's
-    # totals alone, then one statement for purchase, line, audit, growth, points entry, lot and
-    # the membership row (figures, tier, balance: written once).
-    assert flushes == [(5, 0), (1, 7)], flushes
+    # Reads: card, programme with window, membership, reference, keys. Writes: purchase, line,
+    # card totals, audit, growth, points entry, lot, the membership row once (figures, balance).
+    assert len(flushes) == 2 and flushes[0] == 5 and flushes[1] == 8, flushes
 
 
 def _tea(ref: str) -> dict[str, Any]:

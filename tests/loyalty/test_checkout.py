@@ -71,16 +71,12 @@ def test_purchase_moves_figures_growth_and_points(users, book):
 
 
 def membership_writes(queries: list[dict[str, str]]) -> list[str]:
-    """The SET part of each UPDATE of a membership row among ``queries`` (on PostgreSQL a
-    purchase's writes run merged into one statement: each is found inside it)."""
-    found = []
-    for query in queries:
-        sql = query["sql"].upper().replace('"', "")
-        at = sql.find("UPDATE LOYALTY_MEMBERSHIP SET ")
-        while at >= 0:
-            found.append(sql[at : sql.find(" WHERE ", at)])
-            at = sql.find("UPDATE LOYALTY_MEMBERSHIP SET ", at + 1)
-    return found
+    """The statements among ``queries`` that write a membership row."""
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().replace('"', "").startswith("UPDATE LOYALTY_MEMBERSHIP ")
+    ]
 
 
 @time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
@@ -96,7 +92,7 @@ def test_a_purchase_writes_the_membership_row_once(users, book, amount):
 
     writes = membership_writes(seen.captured_queries)
     assert len(writes) == 1, writes
-    assert "POINTS_BALANCE =" in writes[0]
+    assert "points_balance" in writes[0]
     row = Membership.objects.get(pk=customer.pk)
     earn = PointsEntry.objects.get(key=f"purchase:{purchase.pk}:earn")
     assert row.points_balance == earn.balance_after == 100 + earn.points

@@ -17,19 +17,6 @@ connection: the server then skips parsing and planning it. ``TIERCARD_PG_PREPARE
 the preparing off, for poolers that do not keep prepared statements (PgBouncer in
 transaction mode before 1.21).
 
-Writes whose results nobody reads may be **merged** (``send(..., merge=key)``): they are held
-and written as one statement when anything else is sent or waited for, each one a
-data-modifying ``WITH`` part (``WITH s0 AS (INSERT ... RETURNING 1), ... SELECT count(*) ...``).
-Each statement alone costs ~35 µs of psycopg in this process and as much again of protocol and
-executor start-up on the server, more than a small INSERT's own work; the purchase's seven
-trailing writes go as one. The parts of a merged statement all see the snapshot it started
-with, not each other's rows, and run in no set order among themselves: they must not write the
-same row (``key`` names the row a part writes, ``core.rows`` uses table and primary key; a
-second write for a key already held sends the held ones first) nor read what another part
-writes; foreign keys between the parts are checked at the end of the statement, as between
-separate statements of a transaction. Each part's row count is returned by the statement, so
-``expect`` checks apply to every part.
-
 Elsewhere (SQLite runs in-process: there is no round trip to save) ``send`` executes at once,
 so both databases run the same code.
 
@@ -37,8 +24,7 @@ Invariants:
 - ``batched()`` is a transaction (a savepoint inside another): whatever was sent in it is
   undone when an exception leaves it;
 - statements run in the order they were sent, relative to each other and to every other
-  statement on the connection (the parts of a merged statement together, after everything
-  sent before the first of them);
+  statement on the connection;
 - a statement's check (``expect`` rows changed) is applied at the flush that waits for it, and
   its error is raised there; statements sent after it have run by then, so the error leaves
   the block and the block's transaction rolls back (never catch such an error inside the
@@ -58,7 +44,7 @@ all find nothing pending).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -72,7 +58,7 @@ _local = threading.local()
 class Sent:
     """One statement handed to ``send``: its rows and row count once it has run."""
 
-    __slots__ = ("_cursor", "_rowcount", "_rows", "error", "expect", "params", "parts", "sql")
+    __slots__ = ("_cursor", "_rowcount", "_rows", "error", "expect", "params", "sql")
 
     def __init__(
         self,
@@ -88,7 +74,6 @@ class Sent:
         self._cursor: Any = None
         self._rows: list[tuple[Any, ...]] | None = None
         self._rowcount = -1
-        self.parts: Sequence[Sent] = ()  # a merged statement: the statements it is made of
 
     @property
     def rowcount(self) -> int:
@@ -110,14 +95,9 @@ class Sent:
         return found[0] if found else None
 
     def _done(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
-        if self.parts:  # one row: each part's count
-            for part, count in zip(self.parts, rows[0], strict=True):
-                part._done([], int(count))
         self._rows, self._rowcount = rows, rowcount
 
     def _check(self) -> None:
-        for part in self.parts:
-            part._check()
         if self.expect is not None and self._rowcount != self.expect:
             raise (
                 self.error()
@@ -130,7 +110,6 @@ class _Batch:
     def __init__(self, db: BaseDatabaseWrapper) -> None:
         self.db = db  # the connection itself (not the proxy: a lookup per attribute read)
         self.queue: list[Sent] = []  # sent, results not read yet
-        self.held: dict[Hashable, Sent] = {}  # to be merged, not sent yet (by row key, in order)
         self.pipeline: ExitStack | None = None  # open while ``queue`` is not empty
         self.reserved: dict[Any, Any] = {}  # for ``core.rows``: ids drawn beforehand
 
@@ -188,54 +167,22 @@ def send(
     *,
     expect: int | None = None,
     error: Callable[[], Exception] | None = None,
-    merge: Hashable | None = None,
 ) -> Sent:
     """Run ``sql`` now, or stream it in the open batch (see the module docstring).
 
     ``expect``: the number of rows the statement must change; otherwise ``error()`` is raised
     (a RuntimeError naming the statement when no ``error`` is given).
-    ``merge``: an INSERT, UPDATE or DELETE without RETURNING whose rows nobody reads, writing
-    the one row this key names: held and merged with the writes that follow it.
     """
-    assert merge is None or _mergeable(sql), sql  # on SQLite too: one contract for both
     item = Sent(sql, params, expect, error)
     open_batch = current()
     if open_batch is not None:
-        if merge is None:
-            _release(open_batch)
-            _stream(open_batch, item)
-        else:
-            if merge in open_batch.held:
-                _release(open_batch)  # never two writes of one row in one statement
-            open_batch.held[merge] = item
+        _stream(open_batch, item)
         return item
     with connections[DEFAULT_DB_ALIAS].cursor() as cur:
         cur.execute(sql, params)
         item._done(cur.fetchall() if cur.description else [], cur.rowcount)
     item._check()
     return item
-
-
-def _mergeable(sql: str) -> bool:
-    head = sql.lstrip()[:6].upper()
-    return head in {"INSERT", "UPDATE", "DELETE"} and "RETURNING" not in sql.upper()
-
-
-def _release(open_batch: _Batch) -> None:
-    """Stream the held writes: one as it is, several as one statement."""
-    if not open_batch.held:
-        return
-    held = list(open_batch.held.values())
-    open_batch.held = {}
-    if len(held) == 1:
-        _stream(open_batch, held[0])
-        return
-    parts = ", ".join(f"s{n} AS ({item.sql} RETURNING 1)" for n, item in enumerate(held))
-    counts = ", ".join(f"(SELECT count(*) FROM s{n})" for n in range(len(held)))  # noqa: S608
-    sql = f"WITH {parts} SELECT {counts}"
-    merged = Sent(sql, [p for item in held for p in item.params], None, None)
-    merged.parts = held
-    _stream(open_batch, merged)
 
 
 def _stream(open_batch: _Batch, item: Sent) -> None:
@@ -259,13 +206,9 @@ def _stream(open_batch: _Batch, item: Sent) -> None:
 
 
 def flush() -> None:
-    """Wait for every statement sent (the held ones sent first); then apply the checks in
-    order."""
+    """Wait for every statement sent; then apply the checks in order."""
     open_batch = current()
-    if open_batch is None:
-        return
-    _release(open_batch)
-    if not open_batch.queue:
+    if open_batch is None or not open_batch.queue:
         return
     items, open_batch.queue = open_batch.queue, []
     db = open_batch.db

@@ -12,9 +12,7 @@ Models with multi-table inheritance are not supported.
 
 Inside ``core.batch.batched()`` on PostgreSQL, ``reserve`` draws primary keys beforehand, so an
 ``insert`` that finds one reserved for its model is sent with it without waiting for
-``RETURNING``; ``update_later`` and ``select_later`` do not wait either. Such inserts and
-``update_later`` are merged with the writes around them into one statement (``batch.send``'s
-``merge``, keyed by table and primary key). The keys are drawn from the
+``RETURNING``; ``update_later`` and ``select_later`` do not wait either. The keys are drawn from the
 tables' own sequences, by the statement that follows the row locks the caller took in the same
 batch: rows written under one lock keep the order of their keys.
 """
@@ -157,8 +155,8 @@ def insert(obj: M) -> M:
         obj.pk = reserved
     sql, fields, returns_pk = _insert_sql(type(obj), db, with_pk=reserved is not None)
     params = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
-    if reserved is not None:  # in the batch the key was reserved in; merged with what follows
-        batch.send(sql, params, merge=(obj._meta.db_table, reserved))
+    if reserved is not None:
+        batch.send(sql, params)  # in the batch the key was reserved in
     else:
         with db.cursor() as cur:
             cur.execute(sql, params)
@@ -205,7 +203,7 @@ def update_later(obj: models.Model, names: Sequence[str]) -> None:
     sql, fields, _ = _update_sql(type(obj), tuple(names), db)
     params = [f.get_db_prep_save(f.pre_save(obj, False), db) for f in fields]
     params.append(obj.pk)
-    batch.send(sql, params, expect=1, merge=(obj._meta.db_table, obj.pk))
+    batch.send(sql, params, expect=1)
 
 
 def _concrete(field: object) -> models.Field[Any, Any]:

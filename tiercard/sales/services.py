@@ -253,9 +253,10 @@ def purchase_write(
             _("This customer is archived. Restore the card before recording purchases."),
             code="customer_archived",
         )
-    # The card's totals first, in a statement of its own: the purchase's costliest write (the
-    # card row has some thirty indexes), streamed so the server works on it while the rows
-    # below are built; those are merged into one statement at the end (``core.batch``).
+    rows.insert(purchase)
+    for line in lines:
+        line.purchase = purchase
+        rows.insert(line)
     when = connection.ops.adapt_datetimefield_value(purchase.occurred_at)
     batch.send(
         "UPDATE customers_customer SET order_count = order_count + 1,"
@@ -267,10 +268,6 @@ def purchase_write(
         " WHERE id = %s",
         [purchase.total, when, when, when, when, customer.pk],
     )
-    rows.insert(purchase)
-    for line in lines:
-        line.purchase = purchase
-        rows.insert(line)
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
