@@ -325,3 +325,84 @@ def test_tiercard_pg_prepare_off_reaches_the_connection_options(
         check=True,
     )
     assert shown_by.stdout.strip() == shown
+
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the direct sqlite3 path is SQLite's"
+)
+
+
+def _through_django_cursor(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements that go through Django's SQLite cursor from now on."""
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    seen: list[str] = []
+    original = SQLiteCursorWrapper.execute
+
+    def spy(self: Any, query: str, params: Any = None) -> Any:
+        seen.append(query)
+        return original(self, query, params)
+
+    monkeypatch.setattr(SQLiteCursorWrapper, "execute", spy)
+    return seen
+
+
+@sqlite_only
+def test_on_sqlite_send_goes_to_sqlite3_itself_and_is_logged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    connection.ensure_connection()
+    via_django = _through_django_cursor(monkeypatch)
+    with CaptureQueriesContext(connection) as seen:
+        sent = batch.send("SELECT 'a%%b', %s, %s", [7, "批"])
+        batch.send(INSERT_TAG, ["批直", "#000000"])
+    assert sent.rows() == [("a%b", 7, "批")]  # placeholders and %% converted as Django does
+    assert via_django == []
+    assert Tag.objects.filter(name="批直").exists()
+    logged = [q["sql"] for q in seen.captured_queries]
+    assert logged[0] == "SELECT 'a%b', 7, '批'"  # with its parameters, as Django logs them
+    assert "'批直'" in logged[1] and "INSERT INTO customers_tag" in logged[1]
+
+
+@sqlite_only
+def test_on_sqlite_an_execute_wrapper_still_sees_what_send_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    connection.ensure_connection()
+    via_django = _through_django_cursor(monkeypatch)
+    wrapped: list[str] = []
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        wrapped.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        batch.send(INSERT_TAG, ["批包", "#000000"])
+    assert wrapped == [INSERT_TAG] and via_django == [INSERT_TAG]
+    assert Tag.objects.filter(name="批包").exists()
+
+
+@sqlite_only
+def test_on_sqlite_a_failing_send_raises_django_s_error_and_keeps_nothing() -> None:
+    Tag.objects.create(name="批重")
+
+    def new_then_taken() -> None:
+        with transaction.atomic():
+            batch.send(INSERT_TAG, ["批新", "#000000"])
+            batch.send(INSERT_TAG, ["批重", "#000000"])  # the name is unique
+
+    with pytest.raises(IntegrityError):
+        new_then_taken()
+    assert _names() == ["批重"]
+
+
+@sqlite_only
+def test_on_sqlite_send_refuses_to_run_in_a_broken_transaction() -> None:
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            batch.send("INSERT INTO customers_tag (name, color) VALUES (NULL, '#000000')")
+        connection.needs_rollback = True  # what atomic() sets when an error leaves a savepoint
+        with pytest.raises(transaction.TransactionManagementError):
+            batch.send(INSERT_TAG, ["批断", "#000000"])
+        connection.needs_rollback = False
+    assert not Tag.objects.filter(name="批断").exists()

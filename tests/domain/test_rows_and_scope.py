@@ -42,6 +42,59 @@ def test_insert_stores_what_the_orm_reads_back(
     assert abs(stored.at - event.at) < dt.timedelta(microseconds=1)
 
 
+def test_plain_columns_convert_as_the_fields_do(
+    users: dict[str, User], book: dict[str, Customer]
+) -> None:
+    """The short conversion of plain columns gives what ``get_db_prep_save`` gives, value and
+    type (psycopg's integer wrappers on PostgreSQL), for every column of the rows a purchase
+    writes; a value of another type still goes through the field."""
+    from django.db import connections
+
+    from tiercard.loyalty.models import GrowthEntry, PointsEntry, PointsLot
+    from tiercard.loyalty.services.checkout import purchase_record
+    from tiercard.sales.models import Purchase, PurchaseLine
+
+    db = connections["default"]
+    recorded = purchase_record(
+        actor=users["admin"],
+        customer_id=book["east1"].pk,
+        data={
+            "external_ref": "RC-1",
+            "lines": [{"sku": "T1", "item_name": "茶", "quantity": 2, "unit_price": "50"}],
+        },
+    )
+    purchase = recorded.purchase
+    written = [
+        Purchase.objects.get(pk=purchase.pk),
+        PurchaseLine.objects.filter(purchase=purchase).get(),
+        AuditEvent.objects.filter(object_id=str(purchase.pk)).latest("pk"),
+        GrowthEntry.objects.get(purchase=purchase),
+        PointsEntry.objects.get(purchase=purchase),
+        PointsLot.objects.get(entry__purchase=purchase),
+        Membership.objects.get(customer=book["east1"]),
+    ]
+    short = 0
+    for obj in written:
+        _sql, columns, _returns = rows._insert_sql(type(obj), db, with_pk=True)
+        for column in columns:
+            expected = column.field.get_db_prep_save(column.field.pre_save(obj, False), db)
+            got = column.value(obj, False, db)
+            # (psycopg's JSON wrapper has no equality of its own: compare what it wraps)
+            assert (_unwrapped(got), type(got)) == (_unwrapped(expected), type(expected)), (
+                column.attname
+            )
+            short += column.exact is not None and type(getattr(obj, column.attname)) is column.exact
+    assert short >= 25  # keys, counts and text: most of a purchase's columns
+    entry = PointsEntry.objects.get(purchase=purchase)
+    entry.points = "3"  # not an int: the field converts it
+    (points,) = [c for c in rows._insert_sql(PointsEntry, db)[1] if c.attname == "points"]
+    assert points.exact is int and points.value(entry, False, db) == 3
+
+
+def _unwrapped(value: object) -> object:
+    return getattr(value, "obj", value)
+
+
 def test_update_fields_writes_only_the_named_columns(book: dict[str, Customer]) -> None:
     row = Membership.objects.create(customer=book["east1"], tier="basic", ladder_version=1)
     Membership.objects.filter(pk=row.pk).update(points_balance=40)  # a concurrent change

@@ -4,7 +4,11 @@
 statement); a purchase writes a dozen rows, so on the checkout path the compiling cost more
 than the database work. These helpers build each statement's SQL once per model and column
 set, then only convert the values (``Field.get_db_prep_save``, the same conversion ``save()``
-uses), so the stored values are exactly what the ORM would have stored.
+uses), so the stored values are exactly what the ORM would have stored. For the plain columns
+(integers, keys, text, booleans of Django's own field classes) the conversion was found once,
+by converting a sample value: a value of exactly that type then takes the found conversion
+(none, or psycopg's integer wrapper) without the field's call chain; anything else still goes
+through ``get_db_prep_save``.
 
 Contract: no signals are sent (the project puts no logic in signals), no ``full_clean`` runs
 (services validate before writing), and the caller is inside the transaction it needs.
@@ -32,6 +36,63 @@ M = TypeVar("M", bound=models.Model)
 
 _sql: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], bool]] = {}
 _lock = threading.Lock()
+
+# Field classes whose ``pre_save`` only reads the attribute and whose conversion of a value of
+# the sample's exact type is fixed (checked in ``_plain`` by converting the sample).
+_SAMPLES: dict[type[models.Field[Any, Any]], object] = {
+    models.AutoField: 1,
+    models.BigAutoField: 1,
+    models.SmallAutoField: 1,
+    models.IntegerField: 1,
+    models.BigIntegerField: 1,
+    models.SmallIntegerField: 1,
+    models.PositiveIntegerField: 1,
+    models.PositiveBigIntegerField: 1,
+    models.PositiveSmallIntegerField: 1,
+    models.CharField: "x",
+    models.TextField: "x",
+    models.EmailField: "x",
+    models.SlugField: "x",
+    models.BooleanField: True,
+}
+
+
+class _Column:
+    """How one field's value is read off an instance and converted for the database."""
+
+    __slots__ = ("attname", "convert", "exact", "field")
+
+    def __init__(self, field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> None:
+        self.field = field
+        self.attname = field.attname
+        self.exact, self.convert = _plain(field, db)
+
+    def value(self, obj: models.Model, add: bool, db: BaseDatabaseWrapper) -> Any:
+        """``field.get_db_prep_save(field.pre_save(obj, add), db)``, the short way when it can."""
+        if self.exact is None:
+            return self.field.get_db_prep_save(self.field.pre_save(obj, add), db)
+        value = getattr(obj, self.attname)
+        if type(value) is not self.exact:
+            return self.field.get_db_prep_save(value, db)
+        return value if self.convert is None else self.convert(value)
+
+
+def _plain(
+    field: models.Field[Any, Any], db: BaseDatabaseWrapper
+) -> tuple[type | None, Callable[[Any], Any] | None]:
+    """For a plain column: the exact type of value that can skip the field's conversion and
+    what stands in for it (``None``: the value goes as it is); ``(None, None)`` otherwise."""
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    sample = _SAMPLES.get(type(target))
+    if sample is None or type(field).pre_save is not models.Field.pre_save:
+        return None, None
+    converted = field.get_db_prep_save(sample, db)
+    if converted is sample:
+        return type(sample), None
+    # psycopg's integer types (Django wraps integers in them on PostgreSQL): same value.
+    if isinstance(converted, int) and converted == sample:
+        return type(sample), type(converted)
+    return None, None
 
 
 def _db() -> BaseDatabaseWrapper:
@@ -65,7 +126,7 @@ def _insert_sql(
     )
     if auto:
         sql += f" RETURNING {quote(pk.column)}"
-    built = (sql, fields, auto)
+    built = (sql, tuple(_Column(f, db) for f in fields), auto)
     with _lock:
         _sql[key] = built
     return built
@@ -153,15 +214,10 @@ def insert(obj: M) -> M:
     reserved = _reserved_pk(type(obj)) if obj.pk is None else None
     if reserved is not None:
         obj.pk = reserved
-    sql, fields, returns_pk = _insert_sql(type(obj), db, with_pk=reserved is not None)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
-    if reserved is not None:
-        batch.send(sql, params)  # in the batch the key was reserved in
-    else:
-        with db.cursor() as cur:
-            cur.execute(sql, params)
-            if returns_pk:
-                obj.pk = cur.fetchone()[0]
+    sql, columns, returns_pk = _insert_sql(type(obj), db, with_pk=reserved is not None)
+    sent = batch.send(sql, [c.value(obj, True, db) for c in columns])
+    if returns_pk:  # no key reserved: wait for the one the database gives
+        obj.pk = sent.rows()[0][0]
     obj._state.adding = False
     obj._state.db = db.alias
     return obj
@@ -190,7 +246,7 @@ def _update_sql(
         ", ".join(f"{quote(f.column)} = %s" for f in fields),
         quote(pk.column),
     )
-    built = (sql, fields, False)
+    built = (sql, tuple(_Column(f, db) for f in fields), False)
     with _lock:
         _sql[key] = built
     return built
@@ -200,8 +256,8 @@ def update_later(obj: models.Model, names: Sequence[str]) -> None:
     """``update_fields``, streamed in the open batch (run at once outside one); the row must
     exist: a missing row raises when the batch runs the statement."""
     db = _db()
-    sql, fields, _ = _update_sql(type(obj), tuple(names), db)
-    params = [f.get_db_prep_save(f.pre_save(obj, False), db) for f in fields]
+    sql, columns, _ = _update_sql(type(obj), tuple(names), db)
+    params = [c.value(obj, False, db) for c in columns]
     params.append(obj.pk)
     batch.send(sql, params, expect=1)
 
@@ -215,12 +271,10 @@ def update_fields(obj: models.Model, names: Sequence[str]) -> int:
     """UPDATE the named fields of ``obj``'s row to the instance's values, as
     ``obj.save(update_fields=names)`` would; returns the number of rows changed (0 or 1)."""
     db = _db()
-    sql, fields, _ = _update_sql(type(obj), tuple(names), db)
-    params = [f.get_db_prep_save(f.pre_save(obj, False), db) for f in fields]
+    sql, columns, _ = _update_sql(type(obj), tuple(names), db)
+    params = [c.value(obj, False, db) for c in columns]
     params.append(obj.pk)
-    with db.cursor() as cur:
-        cur.execute(sql, params)
-        return int(cur.rowcount)
+    return batch.send(sql, params).rowcount
 
 
 def _select_sql(
