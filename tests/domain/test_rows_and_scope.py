@@ -84,11 +84,39 @@ def test_plain_columns_convert_as_the_fields_do(
                 column.attname
             )
             short += column.exact is not None and type(getattr(obj, column.attname)) is column.exact
-    assert short >= 25  # keys, counts and text: most of a purchase's columns
+    assert short >= 45  # keys, counts, text, money, dates and times: most of a purchase's columns
+    shortened = {c.attname for c in rows._insert_sql(Purchase, db)[1] if c.exact is not None}
+    assert {"customer_id", "occurred_at", "total", "external_ref"} <= shortened
     entry = PointsEntry.objects.get(purchase=purchase)
     entry.points = "3"  # not an int: the field converts it
     (points,) = [c for c in rows._insert_sql(PointsEntry, db)[1] if c.attname == "points"]
     assert points.exact is int and points.value(entry, False, db) == 3
+
+
+def test_values_the_field_would_change_still_go_through_it(book: dict[str, Customer]) -> None:
+    """A naive datetime (Django makes it aware, with a warning) and a non-finite Decimal (the
+    field refuses it) take the field's own way, not the short one."""
+    import warnings
+
+    from django.core.exceptions import ValidationError
+    from django.db import connections
+
+    from tiercard.sales.models import Purchase
+
+    db = connections["default"]
+    columns = {c.attname: c for c in rows._insert_sql(Purchase, db)[1]}
+    purchase = Purchase(customer=book["east1"], occurred_at=dt.datetime(2026, 5, 1, 12, 0))  # noqa: DTZ001
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = columns["occurred_at"].value(purchase, True, db)
+        expected = Purchase._meta.get_field("occurred_at").get_db_prep_save(
+            dt.datetime(2026, 5, 1, 12, 0),  # noqa: DTZ001
+            db,
+        )
+    assert got == expected and len(caught) == 2  # each conversion warned of the naive value
+    purchase.total = Decimal("NaN")
+    with pytest.raises(ValidationError):
+        columns["total"].value(purchase, True, db)
 
 
 def _unwrapped(value: object) -> object:

@@ -23,8 +23,10 @@ batch: rows written under one lock keep the order of their keys.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -37,8 +39,8 @@ M = TypeVar("M", bound=models.Model)
 _sql: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], bool]] = {}
 _lock = threading.Lock()
 
-# Field classes whose ``pre_save`` only reads the attribute and whose conversion of a value of
-# the sample's exact type is fixed (checked in ``_plain`` by converting the sample).
+# Field classes whose conversion of a value of the sample's exact type is fixed: checked per
+# column in ``_plain`` by converting the sample both ways.
 _SAMPLES: dict[type[models.Field[Any, Any]], object] = {
     models.AutoField: 1,
     models.BigAutoField: 1,
@@ -54,6 +56,9 @@ _SAMPLES: dict[type[models.Field[Any, Any]], object] = {
     models.EmailField: "x",
     models.SlugField: "x",
     models.BooleanField: True,
+    models.DecimalField: Decimal("12.30"),
+    models.DateField: dt.date(2026, 1, 2),
+    models.DateTimeField: dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC),
 }
 
 
@@ -74,25 +79,75 @@ class _Column:
         value = getattr(obj, self.attname)
         if type(value) is not self.exact:
             return self.field.get_db_prep_save(value, db)
-        return value if self.convert is None else self.convert(value)
+        return value if self.convert is None else self.convert(value, db)
 
 
 def _plain(
     field: models.Field[Any, Any], db: BaseDatabaseWrapper
-) -> tuple[type | None, Callable[[Any], Any] | None]:
+) -> tuple[type | None, Callable[[Any, BaseDatabaseWrapper], Any] | None]:
     """For a plain column: the exact type of value that can skip the field's conversion and
-    what stands in for it (``None``: the value goes as it is); ``(None, None)`` otherwise."""
+    what stands in for it, a function of the value and the connection (``None``: the value
+    goes as it is); ``(None, None)`` otherwise.
+
+    Plain: ``pre_save`` only reads the attribute (not an ``auto_now`` date), and the short
+    conversion gives the sample the value and type ``get_db_prep_save`` gives it. Values the
+    field would refuse or change (a non-finite Decimal, a naive datetime, which Django makes
+    aware with a warning) are handed to the field.
+    """
     target = field.target_field if isinstance(field, models.ForeignKey) else field
     sample = _SAMPLES.get(type(target))
-    if sample is None or type(field).pre_save is not models.Field.pre_save:
+    if sample is None or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return None, None
+    if type(field).pre_save not in _PLAIN_PRE_SAVE:
+        return None, None
+    convert = _short_conversion(field, sample, db)
+    if convert is _REFUSED:
+        return None, None
+    try:
+        expected = field.get_db_prep_save(sample, db)
+        got = sample if convert is None else convert(sample, db)
+    except Exception:  # e.g. aware datetimes on SQLite without USE_TZ: no short way
+        return None, None
+    if type(got) is not type(expected) or got != expected:
+        return None, None
+    return type(sample), convert
+
+
+# ``pre_save`` that returns the attribute (dates: unless ``auto_now``/``auto_now_add``).
+_PLAIN_PRE_SAVE = (models.Field.pre_save, models.DateField.pre_save, models.DateTimeField.pre_save)
+
+
+def _short_conversion(
+    field: models.Field[Any, Any], sample: object, db: BaseDatabaseWrapper
+) -> Any:
+    """The conversion to try for ``field``: ``None`` (the value as it is), a function of the
+    value and the connection, or ``_REFUSED``."""
+    if isinstance(sample, dt.datetime):
+        return lambda v, db: (
+            db.ops.adapt_datetimefield_value(v)
+            if v.tzinfo is not None
+            else field.get_db_prep_save(v, db)
+        )
+    if isinstance(sample, dt.date):
+        return lambda v, db: db.ops.adapt_datefield_value(v)
+    if isinstance(sample, Decimal):
+        digits, places = field.max_digits, field.decimal_places  # type: ignore[attr-defined]
+        return lambda v, db: (
+            db.ops.adapt_decimalfield_value(v, digits, places)
+            if v.is_finite()
+            else field.get_db_prep_save(v, db)
+        )
     converted = field.get_db_prep_save(sample, db)
     if converted is sample:
-        return type(sample), None
-    # psycopg's integer types (Django wraps integers in them on PostgreSQL): same value.
+        return None
     if isinstance(converted, int) and converted == sample:
-        return type(sample), type(converted)
-    return None, None
+        # psycopg's integer types (Django wraps integers in them on PostgreSQL): same value.
+        wrap = type(converted)
+        return lambda v, db: wrap(v)
+    return _REFUSED
+
+
+_REFUSED = object()
 
 
 def _db() -> BaseDatabaseWrapper:
