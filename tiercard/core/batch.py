@@ -173,18 +173,21 @@ def send(
     *,
     expect: int | None = None,
     error: Callable[[], Exception] | None = None,
+    db: BaseDatabaseWrapper | None = None,
 ) -> Sent:
     """Run ``sql`` now, or stream it in the open batch (see the module docstring).
 
     ``expect``: the number of rows the statement must change; otherwise ``error()`` is raised
-    (a RuntimeError naming the statement when no ``error`` is given).
+    (a RuntimeError naming the statement when no ``error`` is given). ``db``: the default
+    connection when the caller holds it already (looking it up costs a context-local read).
     """
     item = Sent(sql, params, expect, error)
     open_batch = current()
     if open_batch is not None:
         _stream(open_batch, item)
         return item
-    db = connections[DEFAULT_DB_ALIAS]
+    if db is None:
+        db = connections[DEFAULT_DB_ALIAS]
     if db.vendor == "sqlite" and not db.execute_wrappers:
         _run_sqlite(db, item)
     else:

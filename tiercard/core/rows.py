@@ -270,7 +270,7 @@ def insert(obj: M) -> M:
     if reserved is not None:
         obj.pk = reserved
     sql, columns, returns_pk = _insert_sql(type(obj), db, with_pk=reserved is not None)
-    sent = batch.send(sql, [c.value(obj, True, db) for c in columns])
+    sent = batch.send(sql, [c.value(obj, True, db) for c in columns], db=db)
     if returns_pk:  # no key reserved: wait for the one the database gives
         obj.pk = sent.rows()[0][0]
     obj._state.adding = False
@@ -314,7 +314,7 @@ def update_later(obj: models.Model, names: Sequence[str]) -> None:
     sql, columns, _ = _update_sql(type(obj), tuple(names), db)
     params = [c.value(obj, False, db) for c in columns]
     params.append(obj.pk)
-    batch.send(sql, params, expect=1)
+    batch.send(sql, params, expect=1, db=db)
 
 
 def _concrete(field: object) -> models.Field[Any, Any]:
@@ -329,7 +329,7 @@ def update_fields(obj: models.Model, names: Sequence[str]) -> int:
     sql, columns, _ = _update_sql(type(obj), tuple(names), db)
     params = [c.value(obj, False, db) for c in columns]
     params.append(obj.pk)
-    return batch.send(sql, params).rowcount
+    return batch.send(sql, params, db=db).rowcount
 
 
 def _select_sql(
@@ -395,7 +395,7 @@ def select_later(
         return lambda: None  # no row has it (the ORM says the same for an out-of-range lookup)
     db = _db()
     sql, converters, _ = _select_sql(model, tuple(names), lock, db, only_if)
-    sent = batch.send(sql, [pk])
+    sent = batch.send(sql, [pk], db=db)
     return lambda: _loaded(model, converters, sent.row(), db)
 
 
