@@ -5,10 +5,10 @@ statement); a purchase writes a dozen rows, so on the checkout path the compilin
 than the database work. These helpers build each statement's SQL once per model and column
 set, then only convert the values (``Field.get_db_prep_save``, the same conversion ``save()``
 uses), so the stored values are exactly what the ORM would have stored. For the plain columns
-(integers, keys, text, booleans of Django's own field classes) the conversion was found once,
-by converting a sample value: a value of exactly that type then takes the found conversion
-(none, or psycopg's integer wrapper) without the field's call chain; anything else still goes
-through ``get_db_prep_save``.
+(integers, keys, text, booleans, money, dates and times of Django's own field classes) a short
+conversion is checked once per column against the field's on a sample value: a value of
+exactly that type then takes it (none, psycopg's integer wrapper, or the backend's adapter)
+without the field's call chain; anything else still goes through ``get_db_prep_save``.
 
 Contract: no signals are sent (the project puts no logic in signals), no ``full_clean`` runs
 (services validate before writing), and the caller is inside the transaction it needs.
@@ -98,6 +98,8 @@ def _plain(
     sample = _SAMPLES.get(type(target))
     if sample is None or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return None, None
+    if target is not field and not isinstance(sample, int | str):
+        return None, None  # a key to a date or money column: left to the field
     if type(field).pre_save not in _PLAIN_PRE_SAVE:
         return None, None
     convert = _short_conversion(field, sample, db)
