@@ -102,6 +102,59 @@ def test_a_purchase_writes_the_membership_row_once(users, book, amount):
     assert row.win_spend == Decimal("100.00") + Decimal(amount)
 
 
+class CardRowWrites:
+    """Counts the row versions written to ``customers_customer`` (triggers' writes included)
+    while the block runs: PostgreSQL's per-transaction table statistics, a temporary counting
+    trigger on SQLite."""
+
+    def __enter__(self) -> CardRowWrites:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("CREATE TEMP TABLE card_writes (n INTEGER)")
+                cursor.execute(
+                    "CREATE TEMP TRIGGER card_writes_count AFTER UPDATE ON customers_customer"
+                    " BEGIN INSERT INTO card_writes VALUES (1); END"
+                )
+            self.start = self._read(cursor)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with connection.cursor() as cursor:
+            self.count = self._read(cursor) - self.start
+            if connection.vendor == "sqlite":
+                cursor.execute("DROP TRIGGER card_writes_count")
+                cursor.execute("DROP TABLE card_writes")
+
+    @staticmethod
+    def _read(cursor) -> int:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT COUNT(*) FROM card_writes")
+        else:
+            cursor.execute(
+                "SELECT n_tup_upd FROM pg_stat_xact_user_tables"
+                " WHERE relname = 'customers_customer'"
+            )
+        return int(cursor.fetchone()[0])
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+@pytest.mark.parametrize(("amount", "tier"), [("300.00", "basic"), ("6000.00", "standard")])
+def test_a_purchase_writes_the_card_row_once_upgrade_or_not(users, book, amount, tier):
+    """An upgrade's tier copy travels in the card's totals UPDATE: the membership trigger that
+    copies it then finds nothing to change (a second card row version cost as much again)."""
+    rep, customer = users["rep_east1"], book["east1"]
+    buy(rep, customer, "100.00")
+
+    with CardRowWrites() as card:
+        buy(rep, customer, amount)
+
+    assert card.count == 1
+    assert Membership.objects.get(pk=customer.pk).tier == tier
+    customer.refresh_from_db()
+    assert customer.tier == ("" if tier == "basic" else tier)  # "" is the lowest tier
+    assert (customer.order_count, customer.total_spend) == (2, Decimal("100.00") + Decimal(amount))
+
+
 @time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
 def test_crossing_purchase_upgrades_at_once_and_earns_at_the_new_multiplier(users, book):
     rep, customer = users["rep_east1"], book["east1"]

@@ -223,6 +223,7 @@ def purchase_write(
     customer: Customer,
     data: Mapping[str, Any],
     stored: Callable[[], Purchase | None] | None = None,
+    totals_by_caller: bool = False,
 ) -> RecordedPurchase:
     """Record a purchase with its lines and update the customer's purchase totals.
 
@@ -238,6 +239,9 @@ def purchase_write(
     hot path of the product, and compiling each statement anew cost more than the writes.
     ``stored``: the lookup of ``purchase_reference(data)`` the caller already sent
     (``purchase_by_reference_later``), so it could travel with its other reads.
+    ``totals_by_caller``: the caller moves the card's totals itself with
+    ``purchase_totals_add`` for a created purchase, later in the same transaction (the
+    checkout, so that an upgrade's tier goes into the same card UPDATE).
     """
     if not policy.can_record_purchase(actor):
         raise PermissionDenied()
@@ -257,17 +261,8 @@ def purchase_write(
     for line in lines:
         line.purchase = purchase
         rows.insert(line)
-    when = connection.ops.adapt_datetimefield_value(purchase.occurred_at)
-    batch.send(
-        "UPDATE customers_customer SET order_count = order_count + 1,"
-        " total_spend = total_spend + %s,"
-        " first_purchase_at = CASE WHEN first_purchase_at IS NULL OR first_purchase_at > %s"
-        " THEN %s ELSE first_purchase_at END,"
-        " last_purchase_at = CASE WHEN last_purchase_at IS NULL OR last_purchase_at < %s"
-        " THEN %s ELSE last_purchase_at END"
-        " WHERE id = %s",
-        [purchase.total, when, when, when, when, customer.pk],
-    )
+    if not totals_by_caller:
+        purchase_totals_add(customer.pk, purchase)
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -280,6 +275,31 @@ def purchase_write(
         },
     )
     return RecordedPurchase(purchase, created=True)
+
+
+def purchase_totals_add(customer_id: int, purchase: Purchase, *, tier: str | None = None) -> None:
+    """Add a created purchase to the customer's lifetime totals (orders, spend, first and last
+    purchase), in one UPDATE of the card row sent in the open batch, if any.
+
+    ``tier``: the card's tier copy when the same transaction upgrades the membership (its
+    code, or "" for the lowest tier: ``loyalty`` migration 0008). Setting it here writes the
+    card row once; the membership trigger that copies the tier then finds it already in
+    place and changes nothing (it stays the rule: a wrong value here is corrected by it).
+    """
+    when = connection.ops.adapt_datetimefield_value(purchase.occurred_at)
+    sql = (
+        "UPDATE customers_customer SET order_count = order_count + 1,"
+        " total_spend = total_spend + %s,"
+        " first_purchase_at = CASE WHEN first_purchase_at IS NULL OR first_purchase_at > %s"
+        " THEN %s ELSE first_purchase_at END,"
+        " last_purchase_at = CASE WHEN last_purchase_at IS NULL OR last_purchase_at < %s"
+        " THEN %s ELSE last_purchase_at END"
+    )
+    params: list[Any] = [purchase.total, when, when, when, when]
+    if tier is not None:
+        sql += ", tier = %s"
+        params.append(tier)
+    batch.send(sql + " WHERE id = %s", [*params, customer_id])
 
 
 RETURN_KEYS = frozenset({"amount", "occurred_at", "external_ref", "reason"})

@@ -73,6 +73,7 @@ from tiercard.sales.services import (
     purchase_by_reference_later,
     purchase_reference,
     purchase_return_write,
+    purchase_totals_add,
     purchase_write,
 )
 from tiercard.tiers.earning import growth_for, pro_rata
@@ -133,7 +134,9 @@ def _purchase_once(actor: User, customer_id: int, data: Mapping[str, Any]) -> Re
             # for a new customer is then found instead of failing on the unique index).
             stored = purchase_by_reference_later(reference) if reference else None
             rows.reserve(keys)
-        recorded = purchase_write(actor=actor, customer=customer, data=data, stored=stored)
+        recorded = purchase_write(
+            actor=actor, customer=customer, data=data, stored=stored, totals_by_caller=True
+        )
         if recorded.created:
             _apply_purchase(row, active, window_start, recorded.purchase, customer, actor, today)
     return recorded
@@ -178,8 +181,9 @@ def _apply_purchase(
     decisions for many orders together: ``imports.bulk_purchases``).
 
     The tier is decided before the points are earned (they are earned at the tier held after
-    an upgrade), and the membership row is written last, once: figures, tier and the points
-    balance in one UPDATE (``points_earn(balance_by_caller=True)``).
+    an upgrade) and before the card's totals are sent (an upgrade's tier copy goes with them),
+    and the membership row is written last, once: figures, tier and the points balance in one
+    UPDATE (``points_earn(balance_by_caller=True)``).
     """
     day = business_today(purchase.occurred_at)
     total = purchase.total
@@ -204,7 +208,14 @@ def _apply_purchase(
                 actor=actor,
             )
         )
-    step = tier_step(row, active.programme.ladder, today)
+    ladder = active.programme.ladder
+    step = tier_step(row, ladder, today)
+    # The card's totals and, on an upgrade, its tier copy in one UPDATE, before the
+    # membership's: the copy trigger then finds the card as it should be (migration 0008).
+    card_tier = None
+    if step.to_tier is not None:
+        card_tier = "" if step.to_tier == ladder.lowest.code else step.to_tier
+    purchase_totals_add(row.customer_id, purchase, tier=card_tier)
     benefits = active.programme.benefits_of(step.to_tier or row.tier)
     points_earn(
         row=row,
