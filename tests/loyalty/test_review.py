@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.loyalty.tiers_support import TODAY, activate, customers, marked, member
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange
@@ -274,6 +275,46 @@ def test_the_review_deletes_the_marks_it_reviewed_and_rewrites_no_row_it_leaves(
     assert not marked(kept.pk) and not marked(other.pk)
     assert (Membership.objects.filter(pk=kept.pk).values().get(), _version(kept.pk)) == before
     assert tiers_review(today=TODAY).candidates == 0  # nothing marked any more
+
+
+def test_candidates_that_keep_their_tier_are_read_once_and_no_step_runs(users, book):
+    """The chunk's rows are narrowed to those some step may change before any step runs: a
+    night whose candidates all keep their tier reads them once and sends no step's statement."""
+    use_policy(grace=1)
+    kept = [
+        member(book["east1"], "standard", spend="2500.00", orders=3, last=TODAY, marked=True),
+        member(book["east2"], "basic", marked=True),
+    ]
+    before = list(Membership.objects.order_by("pk").values())
+    with CaptureQueriesContext(connection) as seen:
+        report = tiers_review(today=TODAY)
+    assert report.candidates == 2 and not report.changed
+    membership = [q["sql"] for q in seen.captured_queries if "loyalty_membership" in q["sql"]]
+    chunk = ",".join(str(pk) for pk in sorted(m.pk for m in kept))
+    reads_of_chunk = [sql for sql in membership if f"IN ({chunk})" in sql]
+    assert len(reads_of_chunk) == 1, membership  # the narrowing read, nothing after it
+    writes = [q["sql"] for q in seen.captured_queries if q["sql"].startswith(("UPDATE", "INSERT"))]
+    assert not [sql for sql in writes if "loyalty_membership" in sql or "loyalty_tierchange" in sql]
+    assert list(Membership.objects.order_by("pk").values()) == before
+    assert not marked(kept[0].pk) and not marked(kept[1].pk)
+
+
+def test_the_narrowed_chunk_still_reviews_the_rows_that_act(users, book):
+    """Beside rows that keep their tier, a row below its tier falls below and a row over its
+    tier goes up in the same chunk."""
+    use_policy(grace=1)
+    keeps = member(book["east1"], "standard", spend="2500.00", orders=3, last=TODAY, marked=True)
+    falls = member(book["east2"], "standard", spend="100.00", orders=1, last=TODAY, marked=True)
+    rises = member(book["south"], "basic", spend="2500.00", orders=3, last=TODAY, marked=True)
+    report = tiers_review(today=TODAY)
+    assert (report.candidates, report.fell_below, report.upgraded) == (3, 1, 1)
+    assert (row(keeps.pk).below_since, row(falls.pk).below_since) == (None, TODAY)
+    assert (row(keeps.pk).tier, row(falls.pk).tier, row(rises.pk).tier) == (
+        "standard",
+        "standard",
+        "standard",
+    )
+    assert TierChange.objects.get(customer_id=rises.pk).reason == ChangeReason.REVIEW_UPGRADE
 
 
 def _version(pk: int) -> object:

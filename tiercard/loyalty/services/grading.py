@@ -271,17 +271,43 @@ class _Review:
         # The lock order of every membership writer: the window row (shared; the window
         # rebuild and roll take it exclusively and rewrite rows in heap order), then the rows
         # in primary-key order (two reviews side by side never wait on each other in a cycle).
+        # Only the rows some step may change are locked and looked at again: most candidates
+        # (rows the nightly roll touched) keep their tier, and each step probing every one of
+        # them by key cost more than the changes themselves. PostgreSQL re-checks the condition
+        # on a row a concurrent transaction changed before locking it.
         window_share_lock()
-        list(self.rows().select_for_update().order_by("pk").values_list("pk", flat=True))
-        self.expire_locks()
-        self.upgrade()
-        self.recover()
-        self.fall_below()
-        self.downgrade()
-        self.warn()
-        review_marks_clear(self.ids)
+        chunk = self.ids
+        self.ids = list(
+            self.rows()
+            .filter(self.acts_q())
+            .select_for_update()
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if self.ids:
+            self.expire_locks()
+            self.upgrade()
+            self.recover()
+            self.fall_below()
+            self.downgrade()
+            self.warn()
+        review_marks_clear(chunk)
 
     # Each decision of ``policy.review`` as a Q over the row's held tier and figures.
+
+    def acts_q(self) -> Q:
+        """Rows some step of ``run`` may change, judged before the first step: a superset of
+        each step's own filter. A lock to expire; an upgrade (``up_q``); a grace or warning to
+        clear (recover); a row below its tier (fall below, downgrade, warn). The steps only
+        change rows of this set (an upgraded row was in ``up_q``; below rows are set), so what
+        they see of the others cannot change between the steps."""
+        return (
+            Q(lock_until__lt=self.today)
+            | Q(below_since__isnull=False)
+            | Q(warned_for__isnull=False)
+            | self.up_q()
+            | self.below_q()
+        )
 
     def held_at_least(self, offset: int) -> Q:
         """Rows qualifying for their held tier's index + ``offset`` or higher."""

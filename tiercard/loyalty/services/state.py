@@ -238,14 +238,17 @@ def membership_later(customer_id: int) -> Callable[[], Membership | None]:
 
     Nothing is locked while the window row is missing: its creation rebuilds every member's
     figures, and holding one member's lock meanwhile could deadlock with a purchase of another
-    member that waits for the window row (lock order: window row, then membership row).
+    member that waits for the window row (lock order: window row, then membership row). On
+    PostgreSQL the statement share-locks the window row itself before it locks the membership
+    row: the window read sent before it may have found no row that a transaction committing in
+    between created, and the rebuild holding that row then waits for this membership row.
     """
-    return rows.select_later(
-        Membership, customer_id, MEMBERSHIP_FIELDS, lock=True, only_if=_WINDOW_EXISTS
-    )
+    only_if = _WINDOW_LOCKED if connection.vendor == "postgresql" else _WINDOW_EXISTS
+    return rows.select_later(Membership, customer_id, MEMBERSHIP_FIELDS, lock=True, only_if=only_if)
 
 
 _WINDOW_EXISTS = "EXISTS (SELECT 1 FROM loyalty_windowstate WHERE id = 1)"
+_WINDOW_LOCKED = "EXISTS (SELECT 1 FROM loyalty_windowstate WHERE id = 1 FOR SHARE)"
 
 
 MEMBERSHIP_FIELDS = tuple(f.name for f in Membership._meta.concrete_fields)
