@@ -29,7 +29,7 @@ class MessageStatus(models.TextChoices):
 
 
 class OutboxMessage(models.Model):
-    key = models.CharField(max_length=120, unique=True)
+    key = models.CharField(max_length=120)  # unique: Meta.constraints (core.unique_keys)
     kind = models.CharField(max_length=24, choices=MessageKind.choices)
     customer_id = models.BigIntegerField(db_index=True)
     payload = models.JSONField(default=dict, blank=True)
@@ -48,6 +48,7 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(fields=["id"], condition=Q(status="pending"), name="outbox_pending")
         ]
+        constraints = [models.UniqueConstraint(fields=["key"], name="outbox_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.customer_id} {self.status}"

@@ -43,7 +43,7 @@ class BenefitUse(models.Model):
     period_start = models.DateField()
     tier = models.CharField(max_length=32)
     ladder_version = models.PositiveIntegerField()
-    key = models.CharField(max_length=120, unique=True)
+    key = models.CharField(max_length=120)  # unique: Meta.constraints (core.unique_keys)
     note = models.CharField(_("note"), max_length=200, blank=True)
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
@@ -60,6 +60,7 @@ class BenefitUse(models.Model):
         verbose_name_plural = _("benefit uses")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["customer", "-at"], name="benefit_use_customer_at")]
+        constraints = [models.UniqueConstraint(fields=["key"], name="benefit_use_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.code} {self.at:%Y-%m-%d}"

@@ -152,7 +152,7 @@ class GrowthEntry(models.Model):
     occurred_on = models.DateField()
     amount = models.BigIntegerField()
     kind = models.CharField(max_length=10, choices=GrowthKind.choices)
-    key = models.CharField(max_length=120, unique=True)
+    key = models.CharField(max_length=120)  # unique: Meta.constraints (core.unique_keys)
     purchase = models.ForeignKey(
         Purchase, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -167,7 +167,10 @@ class GrowthEntry(models.Model):
         verbose_name = _("growth value entry")
         verbose_name_plural = _("growth value entries")
         ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="growth_amount_not_0")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="growth_amount_not_0"),
+            models.UniqueConstraint(fields=["key"], name="growth_key_unique"),
+        ]
         indexes = [
             models.Index(fields=["customer", "occurred_on"], name="growth_customer_on"),
             # Covering, for the window roll (see ``purchase_at_sums``).

@@ -45,7 +45,7 @@ class PointsEntry(models.Model):
     points = models.BigIntegerField(_("points"))
     balance_after = models.BigIntegerField(_("balance after"))
     occurred_at = models.DateTimeField(_("time"), default=timezone.now)
-    key = models.CharField(max_length=120, unique=True)
+    key = models.CharField(max_length=120)  # unique: Meta.constraints (core.unique_keys)
     purchase = models.ForeignKey(
         Purchase, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -68,6 +68,7 @@ class PointsEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(balance_after__gte=0), name="points_entry_balance_gte_0"
             ),
+            models.UniqueConstraint(fields=["key"], name="points_entry_key_unique"),
         ]
         indexes = [models.Index(fields=["customer", "-id"], name="points_entry_customer")]
 
