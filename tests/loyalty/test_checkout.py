@@ -15,6 +15,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.loyalty.writes_support import RowWrites
 from tiercard.core.errors import Conflict, NotFound, ValidationFailed
 from tiercard.loyalty.models import GrowthEntry, Membership, PointsEntry, ReviewMark, TierChange
 from tiercard.loyalty.services.checkout import purchase_record, purchase_return
@@ -102,41 +103,6 @@ def test_a_purchase_writes_the_membership_row_once(users, book, amount):
     assert row.win_spend == Decimal("100.00") + Decimal(amount)
 
 
-class CardRowWrites:
-    """Counts the row versions written to ``customers_customer`` (triggers' writes included)
-    while the block runs: PostgreSQL's per-transaction table statistics, a temporary counting
-    trigger on SQLite."""
-
-    def __enter__(self) -> CardRowWrites:
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("CREATE TEMP TABLE card_writes (n INTEGER)")
-                cursor.execute(
-                    "CREATE TEMP TRIGGER card_writes_count AFTER UPDATE ON customers_customer"
-                    " BEGIN INSERT INTO card_writes VALUES (1); END"
-                )
-            self.start = self._read(cursor)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with connection.cursor() as cursor:
-            self.count = self._read(cursor) - self.start
-            if connection.vendor == "sqlite":
-                cursor.execute("DROP TRIGGER card_writes_count")
-                cursor.execute("DROP TABLE card_writes")
-
-    @staticmethod
-    def _read(cursor) -> int:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT COUNT(*) FROM card_writes")
-        else:
-            cursor.execute(
-                "SELECT n_tup_upd FROM pg_stat_xact_user_tables"
-                " WHERE relname = 'customers_customer'"
-            )
-        return int(cursor.fetchone()[0])
-
-
 @time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
 @pytest.mark.parametrize(("amount", "tier"), [("300.00", "basic"), ("6000.00", "standard")])
 def test_a_purchase_writes_the_card_row_once_upgrade_or_not(users, book, amount, tier):
@@ -145,7 +111,7 @@ def test_a_purchase_writes_the_card_row_once_upgrade_or_not(users, book, amount,
     rep, customer = users["rep_east1"], book["east1"]
     buy(rep, customer, "100.00")
 
-    with CardRowWrites() as card:
+    with RowWrites("customers_customer") as card:
         buy(rep, customer, amount)
 
     assert card.count == 1

@@ -13,6 +13,7 @@ reading their figures, so it never deletes a mark set after it read them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,17 +35,35 @@ def review_mark(customer_id: int) -> None:
     )
 
 
-def review_mark_select(select_sql: str, params: Sequence[Any]) -> int:
-    """Mark every customer id ``select_sql`` returns that holds a membership row; returns how
-    many marks are new. ``select_sql`` is one column of customer ids (constant SQL only)."""
-    sql = (
-        f"{INSERT} SELECT m.customer_id, %s FROM loyalty_membership m"  # noqa: S608 (constant)
-        f" WHERE m.customer_id IN ({select_sql}) ON CONFLICT DO NOTHING"
-    )
+def review_mark_returned(write_sql: str, params: Sequence[Any]) -> int:
+    """Run ``write_sql`` and mark every customer id it returns; returns how many it returned.
+
+    ``write_sql`` is one UPDATE (constant SQL only) ending in ``RETURNING <customer id>`` of
+    membership rows, so every id holds a membership. The marks come from the rows the statement
+    wrote, instead of a second pass over what it read. PostgreSQL: one statement (the UPDATE in
+    a ``WITH``, the marks inserted from its rows). SQLite has no writes in ``WITH``: the ids
+    come back and are inserted from one JSON array parameter (SQLite 3.38+ has JSON built in).
+    """
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cur:
-        cur.execute(sql, [now, *params])
-        return int(cur.rowcount)
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"WITH moved (cid) AS ({write_sql}), marked AS ("  # noqa: S608 (constant)
+                f"{INSERT} SELECT cid, %s FROM moved ON CONFLICT DO NOTHING)"
+                " SELECT count(*) FROM moved",
+                [*params, now],
+            )
+            return int(cur.fetchone()[0])
+        cur.execute(write_sql, params)
+        ids = [row[0] for row in cur.fetchall()]
+        if ids:
+            # ``WHERE true``: SQLite's parser needs it between INSERT ... SELECT and ON CONFLICT.
+            cur.execute(
+                f"{INSERT} SELECT value, %s FROM json_each(%s)"  # noqa: S608 (constant)
+                " WHERE true ON CONFLICT DO NOTHING",
+                [now, json.dumps(ids)],
+            )
+        return len(ids)
 
 
 def review_marks_clear(ids: list[int]) -> int:

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from tiercard.core.timeutils import local_day_bounds
 from tiercard.loyalty.models import Membership, WindowState
-from tiercard.loyalty.services.review_marks import review_mark_select
+from tiercard.loyalty.services.review_marks import review_mark_returned
 from tiercard.loyalty.services.state import Active, spec_of
 
 NOT_RETURNED = "p.returned_amount < p.total - 0.005"
@@ -104,7 +104,10 @@ def window_rebuild(active: Active, today: dt.date) -> WindowState:
 
     Used when the window definition changes, when the figures are first built (an existing
     database, the bulk loader, the benchmark) and as the reference the tests compare against.
-    One transaction; tiers are not changed here (grading decides those).
+    One transaction; tiers are not changed here (grading decides those). One statement that
+    writes only the rows whose figures differ: a rebuild over figures already right writes
+    nothing, and no row is written twice (each row version costs an entry in every index of
+    the membership and, on PostgreSQL, a dead row for vacuum).
     """
     start = active.programme.window.start(today)
     since = local_day_bounds(start)[0]
@@ -117,50 +120,56 @@ def window_rebuild(active: Active, today: dt.date) -> WindowState:
         )
         _lock_state()
         memberships_ensure(active)
-        last_day, last_params = _local_date("MAX(p.occurred_at)")
-        statements: list[tuple[str, list[Any]]] = [
-            (
-                "UPDATE loyalty_membership SET win_spend = 0, win_orders = 0, "
-                "win_max_order = 0, win_growth = 0, last_purchase_on = NULL, growth_total = 0",
-                [],
-            ),
-            (
-                f"""UPDATE loyalty_membership SET
-                    win_spend = a.spend, win_orders = a.orders, win_max_order = a.max_order
-                FROM (SELECT p.customer_id AS cid,
-                             SUM(p.total - p.returned_amount) AS spend,
-                             SUM(CASE WHEN {NOT_RETURNED} THEN 1 ELSE 0 END) AS orders,
-                             MAX(p.total - p.returned_amount) AS max_order
-                      FROM sales_purchase p WHERE p.occurred_at >= %s
-                      GROUP BY p.customer_id) a
-                WHERE loyalty_membership.customer_id = a.cid""",  # noqa: S608 (constant SQL fragments only)
-                [_at(since)],
-            ),
-            (
-                f"""UPDATE loyalty_membership SET last_purchase_on = a.last_on
-                FROM (SELECT p.customer_id AS cid, {last_day} AS last_on
-                      FROM sales_purchase p WHERE {NOT_RETURNED}
-                      GROUP BY p.customer_id) a
-                WHERE loyalty_membership.customer_id = a.cid""",  # noqa: S608 (constant SQL fragments only)
-                last_params,
-            ),
-            (
-                """UPDATE loyalty_membership SET growth_total = a.total, win_growth = a.win
-                FROM (SELECT g.customer_id AS cid, SUM(g.amount) AS total,
-                             SUM(CASE WHEN g.occurred_on >= %s THEN g.amount ELSE 0 END) AS win
-                      FROM loyalty_growthentry g GROUP BY g.customer_id) a
-                WHERE loyalty_membership.customer_id = a.cid""",
-                [start],
-            ),
-        ]
         with connection.cursor() as cur:
-            for sql, params in statements:
-                cur.execute(sql, params)
+            cur.execute(*_rebuild_sql(start, since))
         state, _created = WindowState.objects.update_or_create(
             pk=1,
             defaults={"window_start": start, "spec": spec_of(active), "rolled_at": timezone.now()},
         )
     return state
+
+
+def _rebuild_sql(start: dt.date, since: dt.datetime) -> tuple[str, list[Any]]:
+    """The rebuild's UPDATE: every figure of every membership from one pass over the purchases
+    and one over the growth entries, compared with the stored figures."""
+    last_day, last_params = _local_date("MAX(u.last_at)")
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    sql = f"""UPDATE loyalty_membership SET
+            win_spend = n.spend, win_orders = n.orders, win_max_order = n.max_order,
+            win_growth = n.win_growth, last_purchase_on = n.last_on, growth_total = n.growth
+        FROM (SELECT m.customer_id AS cid, COALESCE(a.spend, 0) AS spend,
+                     COALESCE(a.orders, 0) AS orders, COALESCE(a.max_order, 0) AS max_order,
+                     COALESCE(a.win_growth, 0) AS win_growth, a.last_on AS last_on,
+                     COALESCE(a.growth, 0) AS growth
+              FROM loyalty_membership m LEFT JOIN (
+                SELECT u.cid AS cid, SUM(u.spend) AS spend, SUM(u.orders) AS orders,
+                       MAX(u.top) AS max_order, SUM(u.win_growth) AS win_growth,
+                       SUM(u.growth) AS growth, {last_day} AS last_on
+                FROM (SELECT p.customer_id AS cid,
+                             CASE WHEN p.occurred_at >= %s
+                                  THEN p.total - p.returned_amount ELSE 0 END AS spend,
+                             CASE WHEN p.occurred_at >= %s AND {NOT_RETURNED}
+                                  THEN 1 ELSE 0 END AS orders,
+                             CASE WHEN p.occurred_at >= %s
+                                  THEN p.total - p.returned_amount END AS top,
+                             0 AS win_growth, 0 AS growth,
+                             CASE WHEN {NOT_RETURNED} THEN p.occurred_at END AS last_at
+                      FROM sales_purchase p
+                      UNION ALL
+                      SELECT g.customer_id, 0, 0, NULL,
+                             CASE WHEN g.occurred_on >= %s THEN g.amount ELSE 0 END,
+                             g.amount, NULL
+                      FROM loyalty_growthentry g) u
+                GROUP BY u.cid) a ON a.cid = m.customer_id) n
+        WHERE loyalty_membership.customer_id = n.cid
+          AND (loyalty_membership.win_spend <> n.spend
+               OR loyalty_membership.win_orders <> n.orders
+               OR loyalty_membership.win_max_order <> n.max_order
+               OR loyalty_membership.win_growth <> n.win_growth
+               OR loyalty_membership.growth_total <> n.growth
+               OR loyalty_membership.last_purchase_on {differs} n.last_on)"""  # noqa: S608 (constant SQL fragments only)
+    at = _at(since)
+    return sql, [*last_params, at, at, at, start]
 
 
 def window_roll(active: Active, today: dt.date) -> int:
@@ -188,46 +197,37 @@ def window_roll(active: Active, today: dt.date) -> int:
             WindowState.objects.filter(pk=1).update(rolled_at=timezone.now())
             return 0
         old, new = local_day_bounds(state.window_start)[0], local_day_bounds(new_start)[0]
-        range_sql = "p.occurred_at >= %s AND p.occurred_at < %s"
-        with connection.cursor() as cur:
-            # Purchases and growth entries leaving the window, summed per customer in one
-            # pass, subtracted in one statement: each membership row is written once (a second
-            # version of a row costs an entry in each of its indexes on PostgreSQL). The
-            # largest order is looked up again only where the largest leaving one may have been
-            # it (``gone``: NULL when only growth entries leave).
-            cur.execute(
-                f"""UPDATE loyalty_membership SET
-                    win_spend = win_spend - a.spend, win_orders = win_orders - a.orders,
-                    win_growth = win_growth - a.growth,
-                    win_max_order = CASE
-                        WHEN a.gone >= loyalty_membership.win_max_order - 0.005 THEN COALESCE(
-                            (SELECT MAX(p.total - p.returned_amount) FROM sales_purchase p
-                             WHERE p.customer_id = loyalty_membership.customer_id
-                               AND p.occurred_at >= %s), 0)
-                        ELSE loyalty_membership.win_max_order END
-                FROM (SELECT cid, SUM(spend) AS spend, SUM(orders) AS orders,
-                             SUM(growth) AS growth, MAX(gone) AS gone
-                      FROM (SELECT p.customer_id AS cid, p.total - p.returned_amount AS spend,
-                                   CASE WHEN {NOT_RETURNED} THEN 1 ELSE 0 END AS orders,
-                                   0 AS growth, p.total - p.returned_amount AS gone
-                            FROM sales_purchase p WHERE {range_sql}
-                            UNION ALL
-                            SELECT g.customer_id, 0, 0, g.amount, NULL
-                            FROM loyalty_growthentry g
-                            WHERE g.occurred_on >= %s AND g.occurred_on < %s) u
-                      GROUP BY cid) a
-                WHERE loyalty_membership.customer_id = a.cid""",  # noqa: S608 (constant SQL fragments only)
-                [_at(new), _at(old), _at(new), state.window_start, new_start],
-            )
-            changed = int(cur.rowcount)
-        # The same customers (those with a purchase or growth entry leaving), marked for the
-        # review: a second pass over two covering index ranges, instead of a flag on the wide
-        # row that the review would rewrite it once more to clear.
-        review_mark_select(
-            f"SELECT p.customer_id FROM sales_purchase p WHERE {range_sql}"  # noqa: S608 (constant)
-            " UNION SELECT g.customer_id FROM loyalty_growthentry g"
-            " WHERE g.occurred_on >= %s AND g.occurred_on < %s",
-            [_at(old), _at(new), state.window_start, new_start],
+        # Purchases and growth entries leaving the window, summed per customer in one pass,
+        # subtracted in one statement: each membership row is written once (a second version
+        # of a row costs an entry in each of its indexes on PostgreSQL). The largest order is
+        # looked up again only where the largest leaving one may have been it (``gone``: NULL
+        # when only growth entries leave). The rows written are the customers the review must
+        # look at: their marks come from the statement's own RETURNING.
+        changed = review_mark_returned(
+            f"""UPDATE loyalty_membership SET
+                win_spend = win_spend - a.spend, win_orders = win_orders - a.orders,
+                win_growth = win_growth - a.growth,
+                win_max_order = CASE
+                    WHEN a.gone >= loyalty_membership.win_max_order - 0.005 THEN COALESCE(
+                        (SELECT MAX(p.total - p.returned_amount) FROM sales_purchase p
+                         WHERE p.customer_id = loyalty_membership.customer_id
+                           AND p.occurred_at >= %s), 0)
+                    ELSE loyalty_membership.win_max_order END
+            FROM (SELECT cid, SUM(spend) AS spend, SUM(orders) AS orders,
+                         SUM(growth) AS growth, MAX(gone) AS gone
+                  FROM (SELECT p.customer_id AS cid, p.total - p.returned_amount AS spend,
+                               CASE WHEN {NOT_RETURNED} THEN 1 ELSE 0 END AS orders,
+                               0 AS growth, p.total - p.returned_amount AS gone
+                        FROM sales_purchase p
+                        WHERE p.occurred_at >= %s AND p.occurred_at < %s
+                        UNION ALL
+                        SELECT g.customer_id, 0, 0, g.amount, NULL
+                        FROM loyalty_growthentry g
+                        WHERE g.occurred_on >= %s AND g.occurred_on < %s) u
+                  GROUP BY cid) a
+            WHERE loyalty_membership.customer_id = a.cid
+            RETURNING loyalty_membership.customer_id""",  # noqa: S608 (constant SQL fragments only)
+            [_at(new), _at(old), _at(new), state.window_start, new_start],
         )
         WindowState.objects.filter(pk=1).update(window_start=new_start, rolled_at=timezone.now())
     return changed
