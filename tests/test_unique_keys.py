@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 
+from tests.migrations_support import migrate_to
 from tiercard.loyalty.models import BenefitUse, GrowthEntry, PointsEntry
 from tiercard.outbox.models import OutboxMessage
 
@@ -27,12 +27,6 @@ def _indexes_on_key(table: str) -> dict[str, bool]:
         for name, info in found.items()
         if info["columns"] == ["key"] and (info["index"] or info["unique"])
     }
-
-
-def _migrate(target: list[tuple[str, str]] | None) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target if target is not None else executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db
@@ -66,7 +60,7 @@ def test_the_models_declare_the_constraints() -> None:
 def test_the_migrations_go_back_to_the_field_constraint_and_forth_again() -> None:
     before = [("loyalty", "0009_review_marks"), ("outbox", "0002_tier_rule_change_message")]
     try:
-        _migrate(before)
+        migrate_to(before)
         for table in KEYED:
             on_key = _indexes_on_key(table)
             if connection.vendor == "postgresql":  # the column's UNIQUE and its LIKE index
@@ -74,11 +68,11 @@ def test_the_migrations_go_back_to_the_field_constraint_and_forth_again() -> Non
                 assert f"{table}_key_key" in on_key
             else:
                 assert list(on_key.values()) == [True], on_key
-        _migrate(None)
+        migrate_to(None)
         for table, name in KEYED.items():
             on_key = _indexes_on_key(table)
             assert list(on_key.values()) == [True], on_key
             if connection.vendor == "postgresql":
                 assert list(on_key) == [name]
     finally:
-        _migrate(None)
+        migrate_to(None)

@@ -8,19 +8,12 @@ import importlib
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from tests.loyalty.tiers_support import membership_triggers
+from tests.migrations_support import migrate_to
 
 BEFORE = [("loyalty", "0008_customer_tier_triggers")]
 AFTER = [("loyalty", "0009_review_marks")]
-
-
-def _migrate(target: list[tuple[str, str]] | None) -> None:
-    """Migrate to ``target``; ``None``: to the latest migration of every app."""
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target if target is not None else executor.loader.graph.leaf_nodes())
 
 
 def _hand_made() -> set[str]:
@@ -53,21 +46,21 @@ def test_pending_flags_become_marks_and_marks_flags_again(book) -> None:
     due, idle = book["east1"].pk, book["east2"].pk
     assert EXPECTED - _hand_made() == set()
     try:
-        _migrate(BEFORE)
+        migrate_to(BEFORE)
         assert EXPECTED - _hand_made() == set()
         with connection.cursor() as cur:
             _insert_membership(cur, due, True)
             _insert_membership(cur, idle, False)
-        _migrate(AFTER)
+        migrate_to(AFTER)
         with connection.cursor() as cur:
             cur.execute("SELECT customer_id FROM loyalty_reviewmark")
             assert cur.fetchall() == [(due,)]
         assert EXPECTED - _hand_made() == set()
-        _migrate(BEFORE)
+        migrate_to(BEFORE)
         with connection.cursor() as cur:
             cur.execute("SELECT customer_id FROM loyalty_membership WHERE review_due")
             assert cur.fetchall() == [(due,)]
         assert EXPECTED - _hand_made() == set()
     finally:
-        _migrate(None)
+        migrate_to(None)
     assert EXPECTED - _hand_made() == set()
