@@ -21,7 +21,7 @@ from tiercard.dedupe.merge import customers_merge
 from tiercard.dedupe.models import DuplicatePair, MergeRecord, PairStatus
 from tiercard.dedupe.unmerge import customers_unmerge
 from tiercard.interactions.models import Interaction
-from tiercard.loyalty.models import Membership, PointsEntry, TierChange
+from tiercard.loyalty.models import Membership, PointsEntry, ReviewMark, TierChange
 from tiercard.loyalty.services.checkout import FIGURES  # the columns a purchase moves
 from tiercard.loyalty.services.state import active_programme
 from tiercard.loyalty.services.window import window_rebuild
@@ -105,8 +105,12 @@ def test_unmerge_restores_exactly(twins: Twins, users: dict[str, User]) -> None:
     )
 
     last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    ReviewMark.objects.all().delete()
 
     customers_unmerge(actor=users["mgr_east"], merge_id=record.pk)
+
+    # Both cards' figures dropped: the next review looks at them (a fall below their tier).
+    assert set(ReviewMark.objects.values_list("customer_id", flat=True)) == {s.pk, m.pk}
 
     undone = AuditEvent.objects.filter(pk__gt=last)
     by_type = {(e.object_type, e.action): e for e in undone}

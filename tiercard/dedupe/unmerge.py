@@ -9,7 +9,8 @@ the survivor after the merge stay with it.
 
 The survivor's tier: if the merge upgraded it and no tier change came after, the upgrade is
 taken back (a tier history row says so); then both cards are graded for an immediate upgrade
-as after any activity. Later downgrades are the scheduled review's business.
+as after any activity, and both are marked for the scheduled review, which decides a fall
+below the tier (their figures dropped).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from tiercard.dedupe.transfer import (
 from tiercard.interactions.models import Interaction
 from tiercard.loyalty.models import ChangeReason, TierChange
 from tiercard.loyalty.services.grading import tier_after_activity
+from tiercard.loyalty.services.review_marks import review_mark
 from tiercard.loyalty.services.state import (
     Active,
     active_programme,
@@ -234,6 +236,9 @@ def customers_unmerge(*, actor: User, merge_id: int) -> MergeRecord:
         membership_figures_recompute(ids, window_start)
         _tier_back(record, active, actor, today)
         for pk in ids:
+            # Figures fell on both cards without a review: the next one looks at them (an
+            # upgrade is decided here and now, a fall below the tier by the review).
+            review_mark(pk)
             tier_after_activity(
                 row=membership_lock(pk, active),
                 active=active,

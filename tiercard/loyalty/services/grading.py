@@ -56,7 +56,7 @@ from tiercard.loyalty.services.tier_sql import (
     months_cutoff,
     not_q,
 )
-from tiercard.loyalty.services.window import window_share_lock
+from tiercard.loyalty.services.window import window_exclusive_lock
 from tiercard.outbox.models import MessageKind, OutboxMessage
 from tiercard.sales.models import Purchase
 from tiercard.tiers.criteria import Op, leaves
@@ -266,16 +266,16 @@ class _Review:
         return Membership.objects.filter(ids_in(Membership, ids if ids is not None else self.ids))
 
     def run(self) -> None:
-        # Lock the chunk first (PostgreSQL; SQLite's IMMEDIATE transaction already serialises
-        # writers), so a purchase committing meanwhile cannot be graded against stale figures.
-        # The lock order of every membership writer: the window row (shared; the window
-        # rebuild and roll take it exclusively and rewrite rows in heap order), then the rows
-        # in primary-key order (two reviews side by side never wait on each other in a cycle).
-        # Only the rows some step may change are locked and looked at again: most candidates
-        # (rows the nightly roll touched) keep their tier, and each step probing every one of
-        # them by key cost more than the changes themselves. PostgreSQL re-checks the condition
-        # on a row a concurrent transaction changed before locking it.
-        window_share_lock()
+        # Lock first (PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers).
+        # The window row exclusively: every writer that changes a member's figures or marks it
+        # (purchases, returns, overrides) holds it shared, so none can commit between this
+        # chunk's read and its deleting the chunk's marks; a mark set meanwhile on a row the
+        # chunk did not lock would be deleted unseen. Then the rows some step may change, in
+        # primary-key order (the lock order of every membership writer: window row, then rows
+        # by key). Only those rows are looked at again: most candidates (rows the nightly roll
+        # touched) keep their tier, and each step probing every one of them by key cost more
+        # than the changes themselves.
+        window_exclusive_lock()
         chunk = self.ids
         self.ids = list(
             self.rows()

@@ -26,6 +26,7 @@ from tiercard.core.timeutils import business_today
 from tiercard.customers.selectors import visible_customers
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange
 from tiercard.loyalty.services.review_marks import review_mark
+from tiercard.loyalty.services.window import window_share_lock
 from tiercard.loyalty.services.state import (
     active_programme,
     membership_lock,
@@ -103,6 +104,7 @@ def tier_override(
     active = active_programme()
     tier = active.programme.ladder.get(tier_code)  # ValidationFailed("unknown_tier")
     with transaction.atomic():
+        window_share_lock()  # before the row: the lock order of every membership writer
         row = membership_lock(customer_id, active)
         before = {
             "tier": row.tier,
@@ -152,6 +154,7 @@ def tier_override_clear(*, actor: User, customer_id: int, reason: str) -> Member
     text = _reason(reason)
     active = active_programme()
     with transaction.atomic():
+        window_share_lock()  # before the row: the lock order of every membership writer
         row = membership_lock(customer_id, active)
         if row.lock_until is None:
             raise ValidationFailed(

@@ -5,10 +5,11 @@ rolling past their purchases, a return, a tier override cleared) leave the tier 
 scheduled review. It reads the marks (``grading.candidate_ids``) and deletes those of the
 rows it reviewed in the transaction that reviewed them.
 
-Invariants: at most one mark per customer (marking twice is a no-op); a mark is written under
-the lock of the membership row it concerns (the nightly roll: under the window row's exclusive
-lock), and each review chunk takes the window row's shared lock, then its rows' locks, before
-reading their figures, so it never deletes a mark set after it read them.
+Invariants: at most one mark per customer (marking twice is a no-op); a mark is written while
+its writer holds the window row (shared: purchases, returns, overrides, undone merges, each
+also holding the membership row; exclusively: the nightly roll), and each review chunk takes
+the window row exclusively before reading its rows, so it never deletes a mark set after it
+read them (SQLite: writers are serialised anyway).
 """
 
 from __future__ import annotations

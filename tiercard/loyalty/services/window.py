@@ -65,15 +65,17 @@ def _at(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _lock_state() -> None:
-    """Take the window row for update: purchases hold it shared, so the roll waits for them."""
+def window_exclusive_lock() -> None:
+    """Take the window row for update: purchases, returns and tier overrides hold it shared, so
+    the rebuild, the roll and each review chunk wait for them, and they wait in turn."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("SELECT 1 FROM loyalty_windowstate WHERE id = 1 FOR UPDATE")
 
 
 def window_share_lock() -> None:
-    """Held by a purchase or return while it adds to window figures (see ``window_roll``)."""
+    """Held by a purchase, return or tier override while it changes a membership's figures or
+    marks it for review (see ``window_roll`` and ``grading._Review.run``)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("SELECT 1 FROM loyalty_windowstate WHERE id = 1 FOR SHARE")
@@ -118,7 +120,7 @@ def window_rebuild(active: Active, today: dt.date) -> WindowState:
         WindowState.objects.get_or_create(
             pk=1, defaults={"window_start": start, "spec": spec_of(active)}
         )
-        _lock_state()
+        window_exclusive_lock()
         memberships_ensure(active)
         with connection.cursor() as cur:
             cur.execute(*_rebuild_sql(start, since))
@@ -189,7 +191,7 @@ def window_roll(active: Active, today: dt.date) -> int:
         return Membership.objects.count()
     new_start = active.programme.window.start(today)
     with transaction.atomic():
-        _lock_state()
+        window_exclusive_lock()
         state = WindowState.objects.get(pk=1)
         if new_start <= state.window_start:
             # Nothing left the window (a calendar period, or a re-run); note the run anyway:
