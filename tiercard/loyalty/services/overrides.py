@@ -26,13 +26,13 @@ from tiercard.core.timeutils import business_today
 from tiercard.customers.selectors import visible_customers
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange
 from tiercard.loyalty.services.review_marks import review_mark
-from tiercard.loyalty.services.window import window_share_lock
 from tiercard.loyalty.services.state import (
     active_programme,
     membership_lock,
     metrics_of,
     metrics_snapshot,
 )
+from tiercard.loyalty.services.window import window_share_lock
 from tiercard.tiers.window import add_months
 
 MAX_LOCK_MONTHS = 36
