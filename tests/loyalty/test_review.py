@@ -291,7 +291,8 @@ def test_candidates_that_keep_their_tier_are_read_once_and_no_step_runs(users, b
     assert report.candidates == 2 and not report.changed
     membership = [q["sql"] for q in seen.captured_queries if "loyalty_membership" in q["sql"]]
     chunk = ",".join(str(pk) for pk in sorted(m.pk for m in kept))
-    reads_of_chunk = [sql for sql in membership if f"IN ({chunk})" in sql]
+    listed = (f"IN ({chunk})", f"ANY('{{{chunk}}}'")  # SQLite, PostgreSQL (``tier_sql.ids_in``)
+    reads_of_chunk = [sql for sql in membership if any(form in sql for form in listed)]
     assert len(reads_of_chunk) == 1, membership  # the narrowing read, nothing after it
     writes = [q["sql"] for q in seen.captured_queries if q["sql"].startswith(("UPDATE", "INSERT"))]
     assert not [sql for sql in writes if "loyalty_membership" in sql or "loyalty_tierchange" in sql]
