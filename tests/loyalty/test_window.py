@@ -5,27 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db.models import F
 
-from tests.loyalty.test_checkout import buy
+from tests.loyalty.test_checkout import SHANGHAI, buy, figures
 from tests.loyalty.writes_support import RowWrites
 from tiercard.loyalty.models import Membership, ReviewMark
-from tiercard.loyalty.services.checkout_rules import FIGURES
 from tiercard.loyalty.services.state import active_programme
 from tiercard.loyalty.services.window import window_rebuild, window_roll
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2026, 6, 15)
 
 
 def all_figures() -> dict[int, dict[str, object]]:
-    return {m.pk: {name: getattr(m, name) for name in FIGURES} for m in Membership.objects.all()}
+    return {pk: figures(pk) for pk in Membership.objects.values_list("pk", flat=True)}
 
 
 @time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
