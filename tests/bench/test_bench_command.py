@@ -3,6 +3,7 @@ our tier counts equal to DuckDB's. Runs on SQLite, and on PostgreSQL too when th
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
@@ -89,6 +90,13 @@ def test_every_figure_is_positive_and_consistent(bench: tuple[str, dict], backen
     assert steps["purchase"]["calls"] == CALLS
     daily = steps["daily_review"]
     assert daily["seconds"] == pytest.approx(daily["roll_seconds"] + daily["review_seconds"])
+    nights = daily["nights"]
+    days = [dt.date.fromisoformat(night["day"]) for night in nights]
+    assert len(days) == 3 and days == [days[0] + dt.timedelta(days=n) for n in range(3)]
+    ordered = sorted(night["seconds"] for night in nights)
+    assert daily["seconds"] == ordered[1] and daily["max_seconds"] == ordered[2]
+    assert all(night["rows_rolled"] > 0 for night in nights)  # about 55 purchases leave a day
+    assert "median of 3 nights" in figures["daily review (roll + review)"]["source"]
     assert steps["full_review"]["report"]["candidates"] == CUSTOMERS
     assert b["load"]["customers"] == CUSTOMERS and b["load"]["purchases"] == PURCHASES
     assert b["reference"]["export_rows"] == PURCHASES

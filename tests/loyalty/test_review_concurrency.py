@@ -28,7 +28,7 @@ def test_a_return_while_a_review_chunk_runs_keeps_its_mark(users, book, monkeypa
         customer_id=customer.pk,
         data={"lines": [{"item_name": "茶", "unit_price": "100.00"}]},
     ).purchase
-    ReviewMark.objects.create(customer_id=customer.pk)  # e.g. the nightly roll's
+    ReviewMark.objects.create(customer_id=customer.pk)  # e.g. a return's
     reached, returned = threading.Event(), threading.Event()
     clear = grading.review_marks_clear
 

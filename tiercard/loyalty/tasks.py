@@ -33,8 +33,10 @@ def run_daily(*, today: dt.date, full: bool = False) -> dict[str, Any]:
     result["full"] = full
     # 0. Planner statistics, when missing or stale (SQLite; see statistics.py).
     result["statistics_refreshed"] = refresh_if_stale()
-    # 1. Move the window: figures lose the days that left it; touched rows are marked for review.
-    result["window_rolled"] = window_roll(active_programme(), today)
+    # 1. Move the window: figures lose the days that left it; rows left below their tier start
+    #    their grace.
+    rolled = window_roll(active_programme(), today)
+    result["window_rolled"] = rolled.rows
     # 2. Points expiry (it does not change tiers).
     expired = points_expire(today=today)
     result["points_expired"] = expired.points
@@ -45,7 +47,7 @@ def run_daily(*, today: dt.date, full: bool = False) -> dict[str, Any]:
         candidates=report.candidates,
         upgraded=report.upgraded,
         downgraded=report.downgraded,
-        fell_below=report.fell_below,
+        fell_below=rolled.fell_below + report.fell_below,
         recovered=report.recovered,
         warned=report.warned,
         locks_expired=report.locks_expired,

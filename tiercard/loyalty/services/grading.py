@@ -11,9 +11,11 @@ Rules (``tiers.policy`` is the reference, these functions apply it):
   ``protected_months`` of the last upgrade, not within ``grace_months`` of falling below; then
   one step down or straight to the qualified tier. Months are whole calendar months
   (``tier_sql.whole_months``). A review moves a customer down at most once a day.
-* Falling below starts ``below_since`` (the first review that sees it); qualifying again clears
-  it. After a one-step downgrade that still leaves the customer below their new tier,
-  ``below_since`` restarts at the day of the downgrade: each further step waits a new grace.
+* Falling below starts ``below_since``: set by the nightly roll for the rows whose figures it
+  lowered (``window.window_roll``), by the first review that sees it for the others (a
+  return, a cleared override); qualifying again clears it. After a one-step downgrade that
+  still leaves the customer below their new tier, ``below_since`` restarts at the day of the
+  downgrade: each further step waits a new grace.
 * ``warning_days`` before a planned downgrade a ``downgrade_warning`` message is queued, once
   per planned date (``warned_for`` holds the date warned about; the outbox key is unique).
 """
@@ -48,6 +50,7 @@ from tiercard.loyalty.services.tier_sql import (
     COLUMNS,
     and_q,
     at_least,
+    below_held_q,
     const,
     day_start,
     ids_in,
@@ -325,10 +328,7 @@ class _Review:
         return self.held_at_least(0) & ~self.held_at_least(1)
 
     def below_q(self) -> Q:
-        q = Q(pk__in=[])
-        for i, code in enumerate(self.codes[1:], start=1):
-            q |= Q(tier=code) & not_q(at_least(self.ladder, i, self.today))
-        return q
+        return below_held_q(self.ladder, self.today)
 
     def may_downgrade_on(self, day: dt.date) -> Q:
         """Below rows that the policy lets go down on ``day`` (lock, protection, grace)."""

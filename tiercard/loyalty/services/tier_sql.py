@@ -59,6 +59,15 @@ def and_q(a: Q, b: Q | None) -> Q:
     return a if b is None else a & b
 
 
+def below_held_q(ladder: Ladder, today: dt.date) -> Q:
+    """Rows holding a tier above the lowest whose criteria they no longer meet (recency judged
+    on ``today``). A row holding a code the ladder lacks is not matched."""
+    q = Q(pk__in=[])
+    for index, tier in enumerate(ladder.tiers[1:], start=1):
+        q |= Q(tier=tier.code) & not_q(at_least(ladder, index, today))
+    return q
+
+
 def whole_months(start: dt.date, end: dt.date) -> int:
     """Whole calendar months from ``start`` to ``end`` (0 when ``end`` is before a month)."""
     months = max((end.year - start.year) * 12 + end.month - start.month, 0)

@@ -16,6 +16,7 @@ they run on SQLite (3.33+, ``UPDATE ... FROM``) and PostgreSQL alike.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -23,8 +24,8 @@ from django.utils import timezone
 
 from tiercard.core.timeutils import local_day_bounds
 from tiercard.loyalty.models import Membership, WindowState
-from tiercard.loyalty.services.review_marks import review_mark_returned
 from tiercard.loyalty.services.state import Active, spec_of
+from tiercard.loyalty.services.tier_sql import below_held_q, ids_in
 
 NOT_RETURNED = "p.returned_amount < p.total - 0.005"
 """A purchase still counts (as an order, for recency) unless fully returned. Compared with half
@@ -174,21 +175,39 @@ def _rebuild_sql(start: dt.date, since: dt.datetime) -> tuple[str, list[Any]]:
     return sql, [*last_params, at, at, at, start]
 
 
-def window_roll(active: Active, today: dt.date) -> int:
-    """Advance the window to ``window.start(today)``; returns how many memberships changed.
+@dataclass(frozen=True)
+class Rolled:
+    """What one nightly roll did: ``rows`` memberships had figures leave the window;
+    ``fell_below`` of them no longer meet their held tier and start their grace today."""
+
+    rows: int
+    fell_below: int = 0
+
+
+FALL_CHUNK = 10_000
+"""Rolled rows judged per statement (their ids are written into it)."""
+
+
+def window_roll(active: Active, today: dt.date) -> Rolled:
+    """Advance the window to ``window.start(today)``; returns what changed.
 
     Subtracts the purchases and growth entries dated from the old start up to (not including)
-    the new one, recomputes ``win_max_order`` only for customers whose largest purchase may
-    have left (a removed purchase at least as large as the stored maximum), and marks those
-    customers for the daily review (``review_marks``). Safe to re-run (a second run the same
-    day finds the window already there) and safe beside live purchases: it takes the
-    window row for update, purchases take it shared (PostgreSQL; SQLite serialises writers).
-    A changed window definition rebuilds instead.
+    the new one, and recomputes ``win_max_order`` only for customers whose largest purchase may
+    have left (a removed purchase at least as large as the stored maximum). Figures only fall
+    here and tier criteria only reward activity (``tiers.ladder`` refuses any other
+    direction), so the one thing a roll can change about a tier is that its holder no longer
+    meets it: the roll sets ``below_since = today`` on those rows itself, in its transaction,
+    as the day's review would have (``grading``: falling below starts the grace). The review
+    then only reads rows with something due; rows the roll touched that keep their tier are
+    not read again. Safe to re-run (a second run the same day finds the window already there)
+    and safe beside live purchases: it takes the window row for update, purchases take it
+    shared (PostgreSQL; SQLite serialises writers). A changed window definition rebuilds
+    instead.
     """
     state = WindowState.objects.filter(pk=1).first()
     if state is None or state.spec != spec_of(active):
         window_rebuild(active, today)
-        return Membership.objects.count()
+        return Rolled(Membership.objects.count())
     new_start = active.programme.window.start(today)
     with transaction.atomic():
         window_exclusive_lock()
@@ -197,39 +216,55 @@ def window_roll(active: Active, today: dt.date) -> int:
             # Nothing left the window (a calendar period, or a re-run); note the run anyway:
             # the daily job reads ``rolled_at`` to tell a missed day from a quiet one.
             WindowState.objects.filter(pk=1).update(rolled_at=timezone.now())
-            return 0
+            return Rolled(0)
         old, new = local_day_bounds(state.window_start)[0], local_day_bounds(new_start)[0]
-        # Purchases and growth entries leaving the window, summed per customer in one pass,
-        # subtracted in one statement: each membership row is written once (a second version
-        # of a row costs an entry in each of its indexes on PostgreSQL). The largest order is
-        # looked up again only where the largest leaving one may have been it (``gone``: NULL
-        # when only growth entries leave). The rows written are the customers the review must
-        # look at: their marks come from the statement's own RETURNING.
-        changed = review_mark_returned(
-            f"""UPDATE loyalty_membership SET
-                win_spend = win_spend - a.spend, win_orders = win_orders - a.orders,
-                win_growth = win_growth - a.growth,
-                win_max_order = CASE
-                    WHEN a.gone >= loyalty_membership.win_max_order - 0.005 THEN COALESCE(
-                        (SELECT MAX(p.total - p.returned_amount) FROM sales_purchase p
-                         WHERE p.customer_id = loyalty_membership.customer_id
-                           AND p.occurred_at >= %s), 0)
-                    ELSE loyalty_membership.win_max_order END
-            FROM (SELECT cid, SUM(spend) AS spend, SUM(orders) AS orders,
-                         SUM(growth) AS growth, MAX(gone) AS gone
-                  FROM (SELECT p.customer_id AS cid, p.total - p.returned_amount AS spend,
-                               CASE WHEN {NOT_RETURNED} THEN 1 ELSE 0 END AS orders,
-                               0 AS growth, p.total - p.returned_amount AS gone
-                        FROM sales_purchase p
-                        WHERE p.occurred_at >= %s AND p.occurred_at < %s
-                        UNION ALL
-                        SELECT g.customer_id, 0, 0, g.amount, NULL
-                        FROM loyalty_growthentry g
-                        WHERE g.occurred_on >= %s AND g.occurred_on < %s) u
-                  GROUP BY cid) a
-            WHERE loyalty_membership.customer_id = a.cid
-            RETURNING loyalty_membership.customer_id""",  # noqa: S608 (constant SQL fragments only)
-            [_at(new), _at(old), _at(new), state.window_start, new_start],
-        )
+        with connection.cursor() as cur:
+            cur.execute(*_roll_sql(old, new, state.window_start, new_start))
+            ids = [row[0] for row in cur.fetchall()]
+        fell = 0
+        below = below_held_q(active.programme.ladder, today)
+        for i in range(0, len(ids), FALL_CHUNK):
+            chunk = ids[i : i + FALL_CHUNK]
+            fell += (
+                Membership.objects.filter(ids_in(Membership, chunk), below_since__isnull=True)
+                .filter(below)
+                .update(below_since=today)
+            )
         WindowState.objects.filter(pk=1).update(window_start=new_start, rolled_at=timezone.now())
-    return changed
+    return Rolled(len(ids), fell)
+
+
+def _roll_sql(
+    old: dt.datetime, new: dt.datetime, old_start: dt.date, new_start: dt.date
+) -> tuple[str, list[Any]]:
+    """The roll's UPDATE, returning the customer id of every row it wrote.
+
+    Purchases and growth entries leaving the window, summed per customer in one pass,
+    subtracted in one statement: each membership row is written once (a second version of a
+    row costs an entry in each of its indexes on PostgreSQL). The largest order is looked up
+    again only where the largest leaving one may have been it (``gone``: NULL when only growth
+    entries leave)."""
+    sql = f"""UPDATE loyalty_membership SET
+            win_spend = win_spend - a.spend, win_orders = win_orders - a.orders,
+            win_growth = win_growth - a.growth,
+            win_max_order = CASE
+                WHEN a.gone >= loyalty_membership.win_max_order - 0.005 THEN COALESCE(
+                    (SELECT MAX(p.total - p.returned_amount) FROM sales_purchase p
+                     WHERE p.customer_id = loyalty_membership.customer_id
+                       AND p.occurred_at >= %s), 0)
+                ELSE loyalty_membership.win_max_order END
+        FROM (SELECT cid, SUM(spend) AS spend, SUM(orders) AS orders,
+                     SUM(growth) AS growth, MAX(gone) AS gone
+              FROM (SELECT p.customer_id AS cid, p.total - p.returned_amount AS spend,
+                           CASE WHEN {NOT_RETURNED} THEN 1 ELSE 0 END AS orders,
+                           0 AS growth, p.total - p.returned_amount AS gone
+                    FROM sales_purchase p
+                    WHERE p.occurred_at >= %s AND p.occurred_at < %s
+                    UNION ALL
+                    SELECT g.customer_id, 0, 0, g.amount, NULL
+                    FROM loyalty_growthentry g
+                    WHERE g.occurred_on >= %s AND g.occurred_on < %s) u
+              GROUP BY cid) a
+        WHERE loyalty_membership.customer_id = a.cid
+        RETURNING loyalty_membership.customer_id"""  # noqa: S608 (constant SQL fragments only)
+    return sql, [_at(new), _at(old), _at(new), old_start, new_start]
