@@ -233,7 +233,11 @@ def tiers_review(*, today: dt.date, actor: User | None = None, full: bool = Fals
     for chunk in chunks:
         report.candidates += len(chunk)
         with transaction.atomic():
-            _Review(active, today, actor, chunk, report).run()
+            # The window row exclusively first (see ``_Review.run``), then the programme as it
+            # is now: a rule change applied while this chunk waited (it holds the window row
+            # too) has moved every customer already, and the chunk grades under it.
+            window_exclusive_lock()
+            _Review(active_programme(), today, actor, chunk, report).run()
     if report.changed:
         changes = {k: v for k, v in asdict(report).items() if k != "today"}
         audit_record(
@@ -269,16 +273,15 @@ class _Review:
         return Membership.objects.filter(ids_in(Membership, ids if ids is not None else self.ids))
 
     def run(self) -> None:
-        # Lock first (PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers).
-        # The window row exclusively: every writer that changes a member's figures or marks it
-        # (purchases, returns, overrides) holds it shared, so none can commit between this
-        # chunk's read and its deleting the chunk's marks; a mark set meanwhile on a row the
-        # chunk did not lock would be deleted unseen. Then the rows some step may change, in
-        # primary-key order (the lock order of every membership writer: window row, then rows
-        # by key). Only those rows are looked at again: most candidates (rows the nightly roll
-        # touched) keep their tier, and each step probing every one of them by key cost more
-        # than the changes themselves.
-        window_exclusive_lock()
+        # Called holding the window row exclusively (PostgreSQL; SQLite's IMMEDIATE
+        # transaction already serialises writers): every writer that changes a member's
+        # figures or marks it (purchases, returns, overrides) holds it shared, so none can
+        # commit between this chunk's read and its deleting the chunk's marks; a mark set
+        # meanwhile on a row the chunk did not lock would be deleted unseen. Then the rows some
+        # step may change are locked, in primary-key order (the lock order of every membership
+        # writer: window row, then rows by key). Only those rows are looked at again: most
+        # candidates keep their tier, and each step probing every one of them by key cost
+        # more than the changes themselves.
         chunk = self.ids
         self.ids = list(
             self.rows()

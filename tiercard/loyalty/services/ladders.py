@@ -51,6 +51,7 @@ from tiercard.loyalty.services.tier_sql import (
     metrics_json,
     not_q,
 )
+from tiercard.loyalty.services.window import window_exclusive_lock
 from tiercard.outbox.models import MessageKind
 from tiercard.tiers.evaluation import qualified_tier
 from tiercard.tiers.ladder import Ladder
@@ -271,6 +272,11 @@ def ladder_apply(*, actor: User, version: int, today: dt.date) -> ApplyReport:
         if draft.is_active:
             message = _("This version is already the active one.")
             raise Conflict(message, code="already_active")
+        # The window row for update, as the nightly roll and each review chunk take it: every
+        # purchase, return and override holds it shared while it grades under the programme
+        # it read, so none is halfway through under the old ladder while customers move, and
+        # each that waited reads the new one (see ``state.programme_and_window_later``).
+        window_exclusive_lock()
         old = active_programme()
         new = Active(version, programme_of(version))
         now = timezone.now()

@@ -101,10 +101,12 @@ def tier_override(
     text = _reason(reason)
     approver = _approver(approver_id, customer_id)
     _until(until, today)
-    active = active_programme()
-    tier = active.programme.ladder.get(tier_code)  # ValidationFailed("unknown_tier")
     with transaction.atomic():
         window_share_lock()  # before the row: the lock order of every membership writer
+        # The programme read under the window row's lock: a rule change holds it for update,
+        # so the tier code is checked against the ladder this override is written under.
+        active = active_programme()
+        tier = active.programme.ladder.get(tier_code)  # ValidationFailed("unknown_tier")
         row = membership_lock(customer_id, active)
         before = {
             "tier": row.tier,
@@ -152,10 +154,9 @@ def tier_override_clear(*, actor: User, customer_id: int, reason: str) -> Member
     """End an override now; the next review grades the customer under the normal policy."""
     _check_actor(actor, customer_id)
     text = _reason(reason)
-    active = active_programme()
     with transaction.atomic():
         window_share_lock()  # before the row: the lock order of every membership writer
-        row = membership_lock(customer_id, active)
+        row = membership_lock(customer_id, active_programme())  # read under the lock, as above
         if row.lock_until is None:
             raise ValidationFailed(
                 code="no_override", fields={"tier": [_("This customer has no tier override.")]}

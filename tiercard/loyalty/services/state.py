@@ -176,7 +176,12 @@ def programme_and_window_later() -> Callable[[dt.date], tuple[Active, dt.date, b
     functions read them (the default programme installed, the window row created).
     """
     postgres = connection.vendor == "postgresql"
-    cast, lock = ("::text", " FOR SHARE OF w") if postgres else ("", "")
+    # PostgreSQL: the ladder row is locked too, after the window row. A rule change holds the
+    # window row for update and switches the active row; a purchase that waited for it would
+    # otherwise get the old ladder row from the snapshot its statement started with (only a
+    # locked row is read again after the wait). Locked, the old row is re-read, no longer
+    # active: no row comes back, and the fallback below reads the programme anew.
+    cast, lock = ("::text", " FOR SHARE OF w, l") if postgres else ("", "")
     sent = batch.send(
         f"SELECT l.version, l.rules{cast}, w.window_start"  # noqa: S608 (constant)
         " FROM loyalty_windowstate w, loyalty_tierladder l"

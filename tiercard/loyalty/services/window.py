@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from tiercard.core.timeutils import local_day_bounds
 from tiercard.loyalty.models import Membership, WindowState
-from tiercard.loyalty.services.state import Active, spec_of
+from tiercard.loyalty.services.state import Active, active_programme, spec_of
 from tiercard.loyalty.services.tier_sql import below_held_q, ids_in
 
 NOT_RETURNED = "p.returned_amount < p.total - 0.005"
@@ -202,15 +202,19 @@ def window_roll(active: Active, today: dt.date) -> Rolled:
     not read again. Safe to re-run (a second run the same day finds the window already there)
     and safe beside live purchases: it takes the window row for update, purchases take it
     shared (PostgreSQL; SQLite serialises writers). A changed window definition rebuilds
-    instead.
+    instead. ``active`` is the caller's reading of the programme; under the window row's lock
+    the programme is read again (a rule change takes that lock too).
     """
     state = WindowState.objects.filter(pk=1).first()
     if state is None or state.spec != spec_of(active):
         window_rebuild(active, today)
         return Rolled(Membership.objects.count())
-    new_start = active.programme.window.start(today)
     with transaction.atomic():
         window_exclusive_lock()
+        # Read again under the lock: a rule change holds the window row too, and one applied
+        # while this waited has already rebuilt the window if its definition changed.
+        active = active_programme()
+        new_start = active.programme.window.start(today)
         state = WindowState.objects.get(pk=1)
         if new_start <= state.window_start:
             # Nothing left the window (a calendar period, or a re-run); note the run anyway:
