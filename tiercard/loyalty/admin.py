@@ -1,24 +1,33 @@
 """The loyalty records in the back office: browsed here, changed only through the services.
 
 Ledgers, tier history and memberships are read-only (``ReadOnlyAdmin``): a write here would skip
-the membership lock, the running balance and the audit trail. The one action offered, "copy
-into a new draft", calls the same service as the programme pages.
+the membership lock, the running balance and the audit trail. Programme versions are the one
+thing an administrator changes here, through the same services as the programme pages, the API
+and the CLI: a new draft from rules written as JSON (validated, every problem shown by path),
+"copy into a new draft", and "dry run, then apply" (the migration matrix first, the change
+only on confirmation). A stored version is never edited: a change is a new version.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
 from tiercard.accounts.policy import can_use_admin_site
+from tiercard.cards.loyalty_presenters import tier_name
 from tiercard.core.admin_base import ReadOnlyAdmin
-from tiercard.core.errors import DomainError
+from tiercard.core.errors import DomainError, ValidationFailed
+from tiercard.core.timeutils import business_today
 from tiercard.loyalty.models import (
     BenefitUse,
     GrowthEntry,
@@ -31,8 +40,15 @@ from tiercard.loyalty.models import (
     TierChange,
     TierLadder,
 )
-from tiercard.loyalty.services.ladders import ladder_draft_create
+from tiercard.loyalty.services.ladders import (
+    DryRun,
+    ladder_apply,
+    ladder_draft_create,
+    ladder_dry_run,
+)
+from tiercard.loyalty.services.state import active_programme, parsed
 from tiercard.outbox.models import OutboxMessage
+from tiercard.tiers.programme import parse_programme
 
 
 class LedgerAdmin(ReadOnlyAdmin):
@@ -40,6 +56,36 @@ class LedgerAdmin(ReadOnlyAdmin):
     no exact total, which would count the whole table on every click."""
 
     show_full_result_count = False
+
+
+class DraftForm(forms.ModelForm):
+    """A new version's rules as JSON, checked by the programme parser the services use."""
+
+    rules_text = forms.CharField(
+        label=_("rules (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "spellcheck": "false"}),
+        help_text=_("The active version's rules are filled in; change them and save."),
+    )
+
+    class Meta:
+        model = TierLadder
+        fields = ("note",)
+
+    def clean_rules_text(self) -> dict[str, Any]:
+        try:
+            rules = json.loads(self.cleaned_data["rules_text"])
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                _("This is not valid JSON: look near line %(line)d, column %(column)d."),
+                params={"line": error.lineno, "column": error.colno},
+            ) from error
+        try:
+            parse_programme(rules)
+        except ValidationFailed as error:
+            raise forms.ValidationError(
+                [f"{path or '-'}: {text}" for path, texts in error.fields.items() for text in texts]
+            ) from error
+        return dict(rules)
 
 
 @admin.register(TierLadder)
@@ -59,7 +105,7 @@ class TierLadderAdmin(ReadOnlyAdmin):
         "rules_json",
     )
     readonly_fields = fields
-    actions = ("copy_into_draft",)
+    actions = ("copy_into_draft", "apply_version")
 
     @admin.display(description=_("tiers"))
     def tier_names(self, obj: TierLadder) -> str:
@@ -73,6 +119,41 @@ class TierLadderAdmin(ReadOnlyAdmin):
             json.dumps(obj.rules, ensure_ascii=False, indent=2),
         )
 
+    # --- a new draft -------------------------------------------------------------------------
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_draft_permission(request)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = DraftForm
+            kwargs["fields"] = ("note", "rules_text")
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("note", "rules_text") if obj is None else self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, str | list[str]]:
+        rules = TierLadder.objects.get(version=active_programme().version).rules
+        return {"rules_text": json.dumps(rules, ensure_ascii=False, indent=2)}
+
+    def save_model(self, request: HttpRequest, obj: TierLadder, form: Any, change: bool) -> None:
+        assert isinstance(request.user, User) and not change
+        draft = ladder_draft_create(
+            actor=request.user,
+            rules=form.cleaned_data["rules_text"],
+            note=form.cleaned_data["note"],
+        )
+        obj.pk, obj.version, obj.rules = draft.pk, draft.version, draft.rules
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None  # ladder_draft_create wrote the audit event; the admin log would repeat it
+
+    # --- actions -----------------------------------------------------------------------------
     def has_draft_permission(self, request: HttpRequest) -> bool:
         return isinstance(request.user, User) and can_use_admin_site(request.user)
 
@@ -92,6 +173,58 @@ class TierLadderAdmin(ReadOnlyAdmin):
                     % {"draft": draft.version, "version": row.version},
                     messages.SUCCESS,
                 )
+
+    @admin.action(description=_("Dry run, then apply"), permissions=["draft"])
+    def apply_version(
+        self, request: HttpRequest, queryset: QuerySet[TierLadder]
+    ) -> HttpResponse | None:
+        """First call: the dry run's migration matrix on a confirmation page; its form posts
+        the action again with ``confirm``, and only then is the version applied."""
+        assert isinstance(request.user, User)
+        chosen = list(queryset.order_by("version")[:2])
+        if len(chosen) != 1 or chosen[0].is_active:
+            message = _("Select exactly one version that is not the active one.")
+            self.message_user(request, message, messages.ERROR)
+            return None
+        draft, today = chosen[0], business_today()
+        try:
+            if request.POST.get("confirm") == "yes":
+                report = ladder_apply(actor=request.user, version=draft.version, today=today)
+            else:
+                result = ladder_dry_run(actor=request.user, version=draft.version, today=today)
+                return self._apply_page(request, draft, result)
+        except DomainError as error:
+            self.message_user(request, str(error.message), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            _("v%(version)d is now active; %(changed)d customers changed tier.")
+            % {"version": report.version, "changed": report.changed},
+            messages.SUCCESS,
+        )
+        return None
+
+    def _apply_page(self, request: HttpRequest, draft: TierLadder, result: DryRun) -> HttpResponse:
+        old = active_programme().programme.ladder
+        new = parsed(draft.rules).ladder
+        held = [t.code for t in old.tiers]
+        held += sorted(code for code in result.matrix if code not in held)
+        names = {t.code: tier_name(t) for t in old.tiers}
+        rows = [
+            (names.get(code, code), [result.matrix.get(code, {}).get(t.code, 0) for t in new.tiers])
+            for code in held
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Dry run of v%(version)d") % {"version": draft.version},
+            "opts": self.model._meta,
+            "draft": draft,
+            "result": result,
+            "columns": [tier_name(t) for t in new.tiers],
+            "rows": rows,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/loyalty/tierladder/apply.html", context)
 
 
 @admin.register(Membership)
