@@ -186,9 +186,17 @@ def test_recency_must_shrink_going_up() -> None:
     assert codes_of(data) == {"tiers[2].criteria.all[1].threshold": ["thresholds_not_rising"]}
 
 
-def test_criteria_with_an_or_are_not_compared() -> None:
+def test_each_branch_of_an_or_must_ask_more_than_the_lower_tier() -> None:
+    """gold reached by spend alone at 500, below silver's 1,000: refused at that branch; the
+    branch on orders alone shares no metric with silver and is a way of its own."""
     data = good()
     data["tiers"][2]["criteria"] = {"any": [spend("500"), orders(20)]}
+    assert codes_of(data) == {"tiers[2].criteria.any[0].threshold": ["thresholds_not_rising"]}
+    data["tiers"][2]["criteria"] = {"any": [{"all": [spend("5000"), orders(1)]}, orders(20)]}
+    assert codes_of(data) == {
+        "tiers[2].criteria.any[0].all[1].threshold": ["thresholds_not_rising"]
+    }
+    data["tiers"][2]["criteria"] = {"any": [spend("5000"), orders(20)]}
     assert parse_ladder(data).highest.code == "gold"
 
 

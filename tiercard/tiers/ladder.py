@@ -191,8 +191,8 @@ def _check_rising(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
     reported: set[str] = set()
     for pos, (i, higher) in enumerate(ranked):
         for _j, lower in ranked[:pos]:
-            for k in _not_rising(lower.criteria, higher.criteria):
-                path = f"tiers[{i}].criteria" + (f".all[{k}]" if k >= 0 else "")
+            for where in _not_rising(lower.criteria, higher.criteria):
+                path = f"tiers[{i}].criteria{where}"
                 if path in reported:
                     continue  # one report per condition, against the lowest tier it fails
                 reported.add(path)
@@ -202,16 +202,29 @@ def _check_rising(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
                 errors.add(join(path, "threshold"), "thresholds_not_rising", message)
 
 
-def _not_rising(lower: Criterion | None, higher: Criterion | None) -> list[int]:
-    """Positions in ``higher`` of bounds no stricter than ``lower``'s on the same metric."""
-    low, high = _simple_bounds(lower), _simple_bounds(higher)
-    if low is None or high is None:
+def _not_rising(lower: Criterion | None, higher: Criterion | None) -> list[str]:
+    """Paths (under ``higher``'s criteria) of bounds no stricter than ``lower``'s on the same
+    metric. An ``any`` in ``higher`` is checked branch by branch: each way into the higher
+    tier has to ask more than the lower tier on every metric both name (a branch on another
+    metric alone, such as one large order, is a way of its own)."""
+    low = _simple_bounds(lower)
+    if low is None:
         return []
-    return [
-        k
-        for metric, (k, condition) in high.items()
-        if metric in low and not _stricter(condition, low[metric][1])
-    ]
+    if isinstance(higher, Node) and higher.kind is Group.ANY:
+        branches = [(f".any[{b}]", child) for b, child in enumerate(higher.children)]
+    else:
+        branches = [("", higher)]
+    found = []
+    for prefix, branch in branches:
+        high = _simple_bounds(branch)
+        if high is None:
+            continue
+        found += [
+            prefix + (f".all[{k}]" if k >= 0 else "")
+            for metric, (k, condition) in high.items()
+            if metric in low and not _stricter(condition, low[metric][1])
+        ]
+    return found
 
 
 def _simple_bounds(criteria: Criterion | None) -> dict[Metric, tuple[int, Leaf]] | None:
