@@ -210,11 +210,12 @@ def _not_rising(lower: Criterion | None, higher: Criterion | None) -> list[str]:
     low = _simple_bounds(lower)
     if low is None:
         return []
+    branches: list[tuple[str, Criterion | None]]
     if isinstance(higher, Node) and higher.kind is Group.ANY:
         branches = [(f".any[{b}]", child) for b, child in enumerate(higher.children)]
     else:
         branches = [("", higher)]
-    found = []
+    found: list[str] = []
     for prefix, branch in branches:
         high = _simple_bounds(branch)
         if high is None:
