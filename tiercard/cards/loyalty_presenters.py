@@ -18,6 +18,7 @@ from tiercard.accounts import policy
 from tiercard.accounts.models import User
 from tiercard.cards import display
 from tiercard.cards import loyalty_text as text
+from tiercard.core.bilingual import localised as localised  # where callers look for it
 from tiercard.loyalty.models import ChangeReason, EntryKind, PointsEntry, Reward, TierChange
 from tiercard.loyalty.selectors.benefits import CustomerBenefits
 from tiercard.loyalty.selectors.points import (
@@ -47,13 +48,6 @@ def points_text(points: int) -> str:
 
 def signed_points(points: int) -> str:
     return f"+{points:,}" if points > 0 else f"−{abs(points):,}"
-
-
-def localised(name_zh: str, name_en: str) -> str:
-    """The Chinese name on a Chinese page, the English one otherwise (falling back)."""
-    if display.chinese_ui():
-        return name_zh or name_en
-    return name_en or name_zh
 
 
 def tier_name(tier: Tier) -> str:

@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
 from tiercard.accounts.policy import can_use_admin_site
-from tiercard.cards.loyalty_presenters import tier_name
 from tiercard.core.admin_base import ReadOnlyAdmin
+from tiercard.core.bilingual import localised
 from tiercard.core.errors import DomainError, ValidationFailed
 from tiercard.core.timeutils import business_today
 from tiercard.loyalty.models import (
@@ -209,7 +209,7 @@ class TierLadderAdmin(ReadOnlyAdmin):
         new = parsed(draft.rules).ladder
         held = [t.code for t in old.tiers]
         held += sorted(code for code in result.matrix if code not in held)
-        names = {t.code: tier_name(t) for t in old.tiers}
+        names = {t.code: localised(t.name_zh, t.name_en) for t in old.tiers}
         rows = [
             (names.get(code, code), [result.matrix.get(code, {}).get(t.code, 0) for t in new.tiers])
             for code in held
@@ -220,7 +220,7 @@ class TierLadderAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
             "draft": draft,
             "result": result,
-            "columns": [tier_name(t) for t in new.tiers],
+            "columns": [localised(t.name_zh, t.name_en) for t in new.tiers],
             "rows": rows,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
