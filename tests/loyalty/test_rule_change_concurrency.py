@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -39,6 +41,36 @@ def tea(price: str, *, at: str | None = None) -> dict:
     return data
 
 
+def beside_a_rule_change(
+    monkeypatch: pytest.MonkeyPatch, admin: object, version: int, write: Callable[[], object]
+) -> tuple[Any, Any]:
+    """Apply ``version`` in one thread, held between moving the customers and its commit; once
+    it is there, run ``write`` in another. A writer that waits for the change (it holds the
+    window row) cannot finish meanwhile, so the hold runs out after 1.5 s and the change
+    commits first. Returns the change's report and what ``write`` returned."""
+    reached, wrote = threading.Event(), threading.Event()
+    refresh = ladders.customer_tiers_refresh
+
+    def refresh_then_wait(**kwargs: str) -> None:
+        refresh(**kwargs)
+        reached.set()
+        wrote.wait(timeout=1.5)
+
+    monkeypatch.setattr(ladders, "customer_tiers_refresh", refresh_then_wait)
+
+    def act(i: int) -> object:
+        if i == 0:
+            return ladder_apply(actor=admin, version=version, today=business_today())
+        assert reached.wait(timeout=10)
+        written = write()
+        wrote.set()
+        return written
+
+    done, failed = in_threads(2, act, workers=2)
+    assert not failed, failed
+    return done[0], done[1]
+
+
 def test_a_purchase_during_a_rule_change_grades_under_the_new_ladder(users, book, monkeypatch):
     """The purchase starts while the rule change is between moving the customers and its
     commit. Had it read the old ladder (2,000.00 and two orders for standard), its 130.00 would
@@ -48,34 +80,21 @@ def test_a_purchase_during_a_rule_change_grades_under_the_new_ladder(users, book
     admin, rep, customer = users["admin"], users["rep_east1"], book["east1"]
     purchase_record(actor=rep, customer_id=customer.pk, data=tea("50.00"))
     draft = ladder_draft_create(actor=admin, rules=easy_rules(), note="标准级门槛降低")
-    reached, bought = threading.Event(), threading.Event()
-    refresh = ladders.customer_tiers_refresh
 
-    def refresh_then_wait(**kwargs: str) -> None:
-        refresh(**kwargs)
-        reached.set()
-        bought.wait(timeout=1.5)  # the purchase cannot finish while the change holds the window
+    applied, recorded = beside_a_rule_change(
+        monkeypatch,
+        admin,
+        draft.version,
+        lambda: purchase_record(actor=rep, customer_id=customer.pk, data=tea("80.00")),
+    )
 
-    monkeypatch.setattr(ladders, "customer_tiers_refresh", refresh_then_wait)
-
-    def act(i: int) -> object:
-        if i == 0:
-            return ladder_apply(actor=admin, version=draft.version, today=business_today())
-        assert reached.wait(timeout=10)
-        recorded = purchase_record(actor=rep, customer_id=customer.pk, data=tea("80.00"))
-        bought.set()
-        return recorded
-
-    done, failed = in_threads(2, act, workers=2)
-
-    assert not failed, failed
-    assert done[0].changed == 0  # 50.00 was basic under both ladders: the change moved no one
+    assert applied.changed == 0  # 50.00 was basic under both ladders: the change moved no one
     row = Membership.objects.get(pk=customer.pk)
     assert (row.tier, row.ladder_version) == ("standard", draft.version)
     upgrade = TierChange.objects.get(customer_id=customer.pk, reason=ChangeReason.AUTO_UPGRADE)
     assert (upgrade.from_tier, upgrade.to_tier) == ("basic", "standard")
     assert upgrade.ladder_version == draft.version
-    assert upgrade.purchase_id == done[1].purchase.pk
+    assert upgrade.purchase_id == recorded.purchase.pk
 
 
 def test_a_nightly_roll_during_a_rule_change_rolls_the_new_window(users, book, monkeypatch):
@@ -90,29 +109,16 @@ def test_a_nightly_roll_during_a_rule_change_rolls_the_new_window(users, book, m
     rules = dump_programme(default_programme())
     rules["window"] = {"kind": "rolling", "months": 24}
     draft = ladder_draft_create(actor=admin, rules=rules, note="窗口改为 24 个月")
-    reached, rolled = threading.Event(), threading.Event()
-    refresh = ladders.customer_tiers_refresh
+    caller_view = active_programme()  # read before the change commits, as the job does
 
-    def refresh_then_wait(**kwargs: str) -> None:
-        refresh(**kwargs)
-        reached.set()
-        rolled.wait(timeout=1.5)  # the roll cannot finish while the change holds the window
+    applied, rolled = beside_a_rule_change(
+        monkeypatch,
+        admin,
+        draft.version,
+        lambda: window_roll(caller_view, today + dt.timedelta(days=1)),
+    )
 
-    monkeypatch.setattr(ladders, "customer_tiers_refresh", refresh_then_wait)
-
-    def act(i: int) -> object:
-        if i == 0:
-            return ladder_apply(actor=admin, version=draft.version, today=today)
-        caller_view = active_programme()  # read before the change commits, as the job does
-        assert reached.wait(timeout=10)
-        done = window_roll(caller_view, today + dt.timedelta(days=1))
-        rolled.set()
-        return done
-
-    done, failed = in_threads(2, act, workers=2)
-
-    assert not failed, failed
-    assert done[0].window_rebuilt and done[1].rows == 0  # nothing 24 months old to drop
+    assert applied.window_rebuilt and rolled.rows == 0  # nothing 24 months old to drop
     row = Membership.objects.get(pk=customer.pk)
     assert (row.win_spend, row.win_orders) == (Decimal("350.00"), 2)
     assert_rebuild_agrees(today + dt.timedelta(days=1))
@@ -129,30 +135,13 @@ def test_a_review_chunk_during_a_rule_change_grades_under_the_new_ladder(users, 
     rules = dump_programme(default_programme())
     rules["ladder"]["tiers"][1]["criteria"]["all"][0]["threshold"] = "3000.00"
     draft = ladder_draft_create(actor=admin, rules=rules, note="标准级门槛提高")
-    today = business_today()
-    reached, reviewed = threading.Event(), threading.Event()
-    refresh = ladders.customer_tiers_refresh
 
-    def refresh_then_wait(**kwargs: str) -> None:
-        refresh(**kwargs)
-        reached.set()
-        reviewed.wait(timeout=1.5)  # the chunk cannot finish while the change holds the window
+    applied, report = beside_a_rule_change(
+        monkeypatch, admin, draft.version, lambda: tiers_review(today=business_today())
+    )
 
-    monkeypatch.setattr(ladders, "customer_tiers_refresh", refresh_then_wait)
-
-    def act(i: int) -> object:
-        if i == 0:
-            return ladder_apply(actor=admin, version=draft.version, today=today)
-        assert reached.wait(timeout=10)
-        report = tiers_review(today=today)
-        reviewed.set()
-        return report
-
-    done, failed = in_threads(2, act, workers=2)
-
-    assert not failed, failed
-    assert done[0].changed == 1 and done[1].candidates == 1
-    assert (done[1].upgraded, done[1].downgraded) == (0, 0)
+    assert applied.changed == 1 and report.candidates == 1
+    assert (report.upgraded, report.downgraded) == (0, 0)
     assert Membership.objects.get(pk=customer.pk).tier == "basic"
     reasons = TierChange.objects.filter(customer_id=customer.pk).values_list("reason", flat=True)
     assert list(reasons) == [ChangeReason.RULE_CHANGE]
