@@ -1,5 +1,5 @@
-"""A rule change beside live writers: a purchase, a nightly roll or a review chunk that waited
-for it works under the new rules, never under the ones it replaced."""
+"""A rule change beside live writers: a purchase, a return, a nightly roll or a review chunk
+that waited for it works under the new rules, never under the ones it replaced."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from tests.loyalty.test_checkout import assert_rebuild_agrees
 from tests.loyalty.threads_support import in_threads
 from tests.loyalty.tiers_support import member
 from tiercard.core.timeutils import business_today
-from tiercard.loyalty.models import ChangeReason, Membership, TierChange
+from tiercard.loyalty.models import ChangeReason, GrowthEntry, Membership, TierChange
 from tiercard.loyalty.services import ladders
-from tiercard.loyalty.services.checkout import purchase_record
+from tiercard.loyalty.services.checkout import purchase_record, purchase_return
 from tiercard.loyalty.services.grading import tiers_review
 from tiercard.loyalty.services.ladders import ladder_apply, ladder_draft_create
 from tiercard.loyalty.services.state import active_programme
@@ -95,6 +95,25 @@ def test_a_purchase_during_a_rule_change_grades_under_the_new_ladder(users, book
     assert (upgrade.from_tier, upgrade.to_tier) == ("basic", "standard")
     assert upgrade.ladder_version == draft.version
     assert upgrade.purchase_id == recorded.purchase.pk
+
+
+def test_a_return_during_a_rule_change_is_written_under_the_new_version(users, book, monkeypatch):
+    """The growth value a return takes back names the version it was taken under: the one the
+    change made active, since the return waited for it."""
+    admin, rep, customer = users["admin"], users["rep_east1"], book["east1"]
+    bought = purchase_record(actor=rep, customer_id=customer.pk, data=tea("100.00")).purchase
+    draft = ladder_draft_create(actor=admin, rules=easy_rules(), note="标准级门槛降低")
+
+    _applied, returned = beside_a_rule_change(
+        monkeypatch,
+        admin,
+        draft.version,
+        lambda: purchase_return(actor=rep, purchase_id=bought.pk, data={"amount": "40.00"}),
+    )
+
+    taken = GrowthEntry.objects.get(key=f"return:{returned.purchase_return.pk}:growth")
+    assert (taken.amount, taken.ladder_version) == (-40, draft.version)
+    assert Membership.objects.get(pk=customer.pk).win_spend == Decimal("60.00")
 
 
 def test_a_nightly_roll_during_a_rule_change_rolls_the_new_window(users, book, monkeypatch):

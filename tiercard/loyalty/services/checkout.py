@@ -161,10 +161,12 @@ def _purchase_keys(data: Mapping[str, Any]) -> dict[type[Model], int]:
 def _customer_locked(customer_id: int) -> Iterator[tuple[Membership, Active, dt.date, dt.date]]:
     """One transaction holding the locks every purchase and return takes, in this order:
     the window row (shared, so the nightly roll waits), then the membership row."""
-    active = active_programme()
     today = business_today()
     with transaction.atomic():
-        window_start = window_start_shared(active, today)
+        window_start = window_start_shared(active_programme(), today)
+        # Read again under the window row's share lock: a rule change holds that row for
+        # update, so what is written here names the version it was made under.
+        active = active_programme()
         yield membership_lock(customer_id, active), active, window_start, today
 
 
