@@ -10,6 +10,8 @@ from django.test import Client
 
 from tests.loyalty.tiers_support import member
 from tiercard.audit.models import AuditEvent
+from tiercard.core.errors import Conflict
+from tiercard.loyalty import admin as loyalty_admin
 from tiercard.loyalty.models import Membership, TierLadder
 from tiercard.loyalty.services.checkout import purchase_record
 from tiercard.loyalty.services.ladders import ladder_draft_create
@@ -159,6 +161,30 @@ def test_bad_rules_in_the_admin_are_shown_by_path_and_nothing_is_written(staff: 
         errors = response.context["adminform"].form.errors["rules_text"]
         assert any(expected in error for error in errors), errors
 
+    assert (TierLadder.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_a_draft_the_service_refuses_at_save_is_a_message_not_an_error_page(
+    staff: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another draft taking the same version number at that instant (``version_taken``)."""
+
+    def taken(**_kwargs: object) -> None:
+        raise Conflict(code="version_taken")
+
+    monkeypatch.setattr(loyalty_admin, "ladder_draft_create", taken)
+    client = Client()
+    client.force_login(staff["admin"])
+    before = (TierLadder.objects.count(), AuditEvent.objects.count())
+
+    response = client.post(
+        "/admin/loyalty/tierladder/add/", {"note": "x", "rules_text": rules_text()}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/admin/loyalty/tierladder/"
+    levels = [m.level_tag for m in response.context["messages"]]
+    assert levels == ["error"]
     assert (TierLadder.objects.count(), AuditEvent.objects.count()) == before
 
 

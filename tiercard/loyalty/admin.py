@@ -17,8 +17,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -142,13 +143,24 @@ class TierLadderAdmin(ReadOnlyAdmin):
         return {"rules_text": json.dumps(rules, ensure_ascii=False, indent=2)}
 
     def save_model(self, request: HttpRequest, obj: TierLadder, form: Any, change: bool) -> None:
+        """Through ``ladder_draft_create``. What it refuses after the form's checks (another
+        draft took the same number at that instant) is shown on the list, nothing written."""
         assert isinstance(request.user, User) and not change
-        draft = ladder_draft_create(
-            actor=request.user,
-            rules=form.cleaned_data["rules_text"],
-            note=form.cleaned_data["note"],
-        )
+        try:
+            draft = ladder_draft_create(
+                actor=request.user,
+                rules=form.cleaned_data["rules_text"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            self.message_user(request, str(error.message), messages.ERROR)
+            return
         obj.pk, obj.version, obj.rules = draft.pk, draft.version, draft.rules
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
+        if obj.pk is None:  # refused in save_model; its message is already queued
+            return HttpResponseRedirect(reverse("admin:loyalty_tierladder_changelist"))
+        return super().response_add(request, obj, post_url_continue)
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         return None  # ladder_draft_create wrote the audit event; the admin log would repeat it
