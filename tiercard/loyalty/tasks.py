@@ -50,6 +50,7 @@ def run_daily(*, today: dt.date, full: bool = False) -> dict[str, Any]:
         fell_below=rolled.fell_below + report.fell_below,
         recovered=report.recovered,
         warned=report.warned,
+        warned_ahead=report.warned_ahead,
         locks_expired=report.locks_expired,
     )
     return result

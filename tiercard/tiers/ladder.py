@@ -39,6 +39,7 @@ from tiercard.tiers.criteria import (
     Node,
     Op,
     dump_criteria,
+    leaves,
     parse_criteria,
 )
 from tiercard.tiers.metrics import Metric
@@ -102,6 +103,23 @@ class Ladder:
         """The next tier down, ``None`` at the bottom."""
         i = self.index(tier)
         return self.tiers[i - 1] if i > 0 else None
+
+
+def recency_spans(ladder: Ladder) -> frozenset[int]:
+    """Days after the last purchase on which some "at most N days ago" condition stops holding.
+
+    ``days <= t`` fails from day ``t + 1`` on, ``days < t`` from day ``t``. "At least N days
+    ago" conditions only ever start holding with time, so they never lapse.
+    """
+    spans: set[int] = set()
+    for tier in ladder.tiers:
+        for condition in leaves(tier.criteria) if tier.criteria is not None else ():
+            if condition.metric is not Metric.DAYS_SINCE_LAST_PURCHASE:
+                continue
+            if not condition.op.is_lower_bound:
+                assert isinstance(condition.threshold, int)
+                spans.add(condition.threshold + (1 if condition.op is Op.LE else 0))
+    return frozenset(spans)
 
 
 # --- Validation ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.tiers.ladder import Ladder, Tier
 from tiercard.tiers.validation import RuleErrors
+from tiercard.tiers.window import add_months
 
 MAX_MONTHS = 120
 
@@ -126,3 +128,17 @@ def after_activity(ladder: Ladder, *, held: str, qualified: str) -> Tier:
     """Between reviews (on a purchase): upgrade at once, never downgrade."""
     current, target = ladder.get(held), ladder.get(qualified)
     return target if ladder.index(target) > ladder.index(current) else current
+
+
+def latest_warned_fall(today: date, warning_days: int, grace_months: int) -> date | None:
+    """The last day after ``today`` a customer may fall below their tier and still be due
+    for the downgrade within ``warning_days`` (grace counted in whole months from the fall:
+    due from ``add_months(fall, grace_months)`` on); ``None`` when no such day exists, i.e.
+    every fall after today leaves more than ``warning_days`` to warn in."""
+    horizon = today + timedelta(days=warning_days)
+    day = horizon
+    while day > today:
+        if add_months(day, grace_months) <= horizon:
+            return day
+        day -= timedelta(days=1)
+    return None

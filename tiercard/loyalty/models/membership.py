@@ -97,6 +97,10 @@ class Membership(models.Model):
             models.Index(
                 fields=["lock_until"], condition=Q(lock_until__isnull=False), name="member_lock"
             ),
+            # The forecast clears warnings ahead whose plan no longer holds (few rows).
+            models.Index(
+                fields=["warned_for"], condition=Q(warned_for__isnull=False), name="member_warned"
+            ),
             # The daily review finds rows whose recency condition lapses today by equality.
             models.Index(
                 fields=["last_purchase_on"],

@@ -40,10 +40,9 @@ from tiercard.loyalty.services.state import (
 )
 from tiercard.sales.models import Purchase
 from tiercard.tiers.benefits import Benefits
-from tiercard.tiers.criteria import Op, leaves
 from tiercard.tiers.evaluation import Explanation, explain, qualified_tier
-from tiercard.tiers.ladder import Ladder, Tier
-from tiercard.tiers.metrics import Metric, Metrics
+from tiercard.tiers.ladder import Ladder, Tier, recency_spans
+from tiercard.tiers.metrics import Metrics
 from tiercard.tiers.policy import DowngradePolicy
 from tiercard.tiers.progress import Progress, progress
 from tiercard.tiers.window import Window, add_months
@@ -235,19 +234,8 @@ def _leaves_window(window: Window, day: dt.date, today: dt.date) -> dt.date | No
 def _recency_ends(ladder: Ladder, last: dt.date | None, today: dt.date) -> set[dt.date]:
     if last is None:
         return set()
-    ends = set()
-    for tier in ladder.tiers:
-        for condition in leaves(tier.criteria) if tier.criteria is not None else ():
-            if condition.metric is not Metric.DAYS_SINCE_LAST_PURCHASE:
-                continue
-            if condition.op.is_lower_bound:
-                continue  # "at least N days ago" never stops holding
-            # days <= t fails on day t + 1; days < t on day t.
-            extra = 1 if condition.op is Op.LE else 0
-            end = last + dt.timedelta(days=int(condition.threshold) + extra)
-            if end > today:
-                ends.add(end)
-    return ends
+    ends = (last + dt.timedelta(days=span) for span in recency_spans(ladder))
+    return {end for end in ends if end > today}
 
 
 def _figures_on(

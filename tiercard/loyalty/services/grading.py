@@ -18,6 +18,9 @@ Rules (``tiers.policy`` is the reference, these functions apply it):
   downgrade: each further step waits a new grace.
 * ``warning_days`` before a planned downgrade a ``downgrade_warning`` message is queued, once
   per planned date (``warned_for`` holds the date warned about; the outbox key is unique).
+  Customers below their tier are warned by the chunks; customers who will fall below soon
+  enough that a grace shorter than the warning cannot cover it, by ``forecast.forecast_warn``
+  after the chunks.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from dataclasses import asdict, dataclass
 
 from django.db import models, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, Concat, JSONObject
 from django.utils import timezone
 
 from tiercard.accounts.models import User
@@ -44,6 +46,8 @@ from tiercard.loyalty.services.checkout_rules import (
     tier_step,
     upgrade_payload,
 )
+from tiercard.loyalty.services.downgrade_warnings import warnings_queue
+from tiercard.loyalty.services.forecast import forecast_warn
 from tiercard.loyalty.services.review_marks import review_marks_clear
 from tiercard.loyalty.services.state import Active, active_programme, metrics_snapshot
 from tiercard.loyalty.services.tier_sql import (
@@ -52,19 +56,16 @@ from tiercard.loyalty.services.tier_sql import (
     at_least,
     below_held_q,
     const,
-    day_start,
     ids_in,
     insert_select,
+    may_downgrade_q,
     metrics_json,
-    months_cutoff,
     not_q,
 )
 from tiercard.loyalty.services.window import window_exclusive_lock
 from tiercard.outbox.models import MessageKind, OutboxMessage
 from tiercard.sales.models import Purchase
-from tiercard.tiers.criteria import Op, leaves
-from tiercard.tiers.ladder import Ladder
-from tiercard.tiers.metrics import Metric
+from tiercard.tiers.ladder import Ladder, recency_spans
 from tiercard.tiers.policy import Landing
 from tiercard.tiers.sql import tier_case
 
@@ -149,6 +150,7 @@ class ReviewReport:
     fell_below: int = 0
     recovered: int = 0
     warned: int = 0
+    warned_ahead: int = 0
     locks_expired: int = 0
 
     @property
@@ -157,23 +159,10 @@ class ReviewReport:
 
 
 def recency_lapse_dates(ladder: Ladder, today: dt.date) -> list[dt.date]:
-    """``last_purchase_on`` values whose recency condition held yesterday and fails today.
-
-    ``days <= t`` holds while ``last >= today - t``: it lapses for ``last = today - t - 1``;
-    ``days < t`` lapses for ``last = today - t``. Only these rows can drop on the date alone.
-    """
-    days: set[dt.date] = set()
-    for tier in ladder.tiers:
-        if tier.criteria is None:
-            continue
-        for condition in leaves(tier.criteria):
-            if condition.metric is not Metric.DAYS_SINCE_LAST_PURCHASE:
-                continue
-            if condition.op.is_lower_bound:
-                continue  # "at least N days ago" only ever becomes true with time
-            extra = 1 if condition.op is Op.LE else 0
-            days.add(today - dt.timedelta(days=int(condition.threshold) + extra))
-    return sorted(days)
+    """``last_purchase_on`` values whose recency condition held yesterday and fails today:
+    ``today`` minus each of the ladder's ``recency_spans``. Only these rows can drop on the
+    date alone."""
+    return sorted(today - dt.timedelta(days=span) for span in recency_spans(ladder))
 
 
 def candidate_ids(active: Active, today: dt.date) -> list[int]:
@@ -238,6 +227,9 @@ def tiers_review(*, today: dt.date, actor: User | None = None, full: bool = Fals
             # too) has moved every customer already, and the chunk grades under it.
             window_exclusive_lock()
             _Review(active_programme(), today, actor, chunk, report).run()
+    # After the chunks: rows they moved below their tier are the review's to warn.
+    report.warned_ahead, _cleared = forecast_warn(today)
+    report.warned += report.warned_ahead
     if report.changed:
         changes = {k: v for k, v in asdict(report).items() if k != "today"}
         audit_record(
@@ -335,15 +327,7 @@ class _Review:
 
     def may_downgrade_on(self, day: dt.date) -> Q:
         """Below rows that the policy lets go down on ``day`` (lock, protection, grace)."""
-        q = Q(lock_until__isnull=True) | Q(lock_until__lt=day)
-        if self.policy.protected_months:
-            cutoff = months_cutoff(day, self.policy.protected_months)
-            q &= Q(upgraded_at__isnull=True) | Q(
-                upgraded_at__lt=day_start(cutoff + dt.timedelta(days=1))
-            )
-        if self.policy.grace_months:
-            q &= Q(below_since__lte=months_cutoff(day, self.policy.grace_months))
-        return q
+        return may_downgrade_q(self.policy, day)
 
     def landing(self) -> Case:
         if self.policy.landing is Landing.QUALIFIED:
@@ -465,50 +449,10 @@ class _Review:
         )
         if not near:
             return
-        planned = Case(
-            *[When(self.may_downgrade_on(day), then=Value(day)) for day in horizon],
-            default=None,
-            output_field=models.DateField(),
+        self.report.warned += warnings_queue(
+            self.rows(near),
+            [(self.may_downgrade_on(day), day) for day in horizon],
+            to_tier=self.landing(),
+            version=self.active.version,
+            now=self.now,
         )
-        planned_text = Case(
-            *[When(self.may_downgrade_on(day), then=Value(day.isoformat())) for day in horizon],
-            default=None,
-            output_field=models.CharField(),
-        )
-        key = Concat(
-            Value("downgrade_warning:"),
-            Cast("customer_id", models.CharField()),
-            Value(":"),
-            planned_text,
-            output_field=models.CharField(),
-        )
-        unwarned = (
-            self.rows(near)
-            .annotate(planned=planned, warn_key=key)
-            .filter(Q(warned_for__isnull=True) | ~Q(warned_for=F("planned")))
-        )
-        due = unwarned.filter(~Exists(OutboxMessage.objects.filter(key=OuterRef("warn_key"))))
-        written = insert_select(
-            OutboxMessage,
-            due,
-            {
-                "key": F("warn_key"),
-                "kind": const(MessageKind.DOWNGRADE_WARNING, models.CharField()),
-                "customer_id": F("customer_id"),
-                "payload": JSONObject(
-                    tier=F("tier"),
-                    to_tier=self.landing(),
-                    planned_on=planned_text,
-                    ladder_version=const(self.active.version, models.IntegerField()),
-                ),
-                "status": const("pending", models.CharField()),
-                "attempts": const(0, models.IntegerField()),
-                "last_error": const("", models.CharField()),
-                "created_at": const(self.now, models.DateTimeField()),
-            },
-        )
-        # Rows already holding a message under this key are marked too (warned once per date).
-        marked = list(unwarned.values_list("pk", flat=True))
-        if marked:
-            self.rows(marked).update(warned_for=planned)
-        self.report.warned += written

@@ -27,6 +27,7 @@ from django.db.models.functions import JSONObject
 
 from tiercard.core.timeutils import local_day_bounds
 from tiercard.tiers.ladder import Ladder
+from tiercard.tiers.policy import DowngradePolicy
 from tiercard.tiers.sql import Columns, criterion_q
 from tiercard.tiers.window import add_months
 
@@ -65,6 +66,25 @@ def below_held_q(ladder: Ladder, today: dt.date) -> Q:
     q = Q(pk__in=[])
     for index, tier in enumerate(ladder.tiers[1:], start=1):
         q |= Q(tier=tier.code) & not_q(at_least(ladder, index, today))
+    return q
+
+
+def may_downgrade_q(policy: DowngradePolicy, day: dt.date, fell: dt.date | None = None) -> Q:
+    """Rows the policy lets go down on ``day``: no lock still running, the protection months
+    since the last upgrade over, and the grace over — counted from ``below_since`` or, for a
+    projected fall (``fell``), from that date. Whether the row is below is the caller's part."""
+    q = Q(lock_until__isnull=True) | Q(lock_until__lt=day)
+    if policy.protected_months:
+        cutoff = months_cutoff(day, policy.protected_months)
+        q &= Q(upgraded_at__isnull=True) | Q(
+            upgraded_at__lt=day_start(cutoff + dt.timedelta(days=1))
+        )
+    if policy.grace_months or fell is not None:
+        cutoff = months_cutoff(day, policy.grace_months)
+        if fell is None:
+            q &= Q(below_since__lte=cutoff)
+        elif fell > cutoff:
+            q = Q(pk__in=[])
     return q
 
 

@@ -61,7 +61,7 @@ def _fixed_offset_minutes(zone: dt.tzinfo) -> int | None:
     return None if offset is None else int(offset.total_seconds() // 60)
 
 
-def _at(value: dt.datetime) -> Any:
+def db_time(value: dt.datetime) -> Any:
     """A datetime parameter in the form the backend stores (SQLite compares text)."""
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -171,7 +171,7 @@ def _rebuild_sql(start: dt.date, since: dt.datetime) -> tuple[str, list[Any]]:
                OR loyalty_membership.win_growth <> n.win_growth
                OR loyalty_membership.growth_total <> n.growth
                OR loyalty_membership.last_purchase_on {differs} n.last_on)"""  # noqa: S608 (constant SQL fragments only)
-    at = _at(since)
+    at = db_time(since)
     return sql, [*last_params, at, at, at, start]
 
 
@@ -271,4 +271,4 @@ def _roll_sql(
               GROUP BY cid) a
         WHERE loyalty_membership.customer_id = a.cid
         RETURNING loyalty_membership.customer_id"""  # noqa: S608 (constant SQL fragments only)
-    return sql, [_at(new), _at(old), _at(new), old_start, new_start]
+    return sql, [db_time(new), db_time(old), db_time(new), old_start, new_start]

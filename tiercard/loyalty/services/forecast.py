@@ -1,0 +1,273 @@
+"""Downgrade warnings ahead of the fall: for customers who still meet their tier today.
+
+The review warns a customer below their tier ``warning_days`` before the planned downgrade
+(``grading._Review.warn``). When the grace is shorter than the warning — no grace at all, or
+one month of grace against 60 days of warning — a customer falls below fewer than
+``warning_days`` before the downgrade is due, and that warning came late or never. This pass
+finds them before they fall: if nothing more is bought, the figures only change as purchases
+and growth entries leave the window and as the days since the last purchase grow, all known
+today.
+
+Method (set-based: a fixed number of statements, whatever the number of customers):
+
+1. ``latest_warned_fall`` gives the last fall date ``L`` whose downgrade can be due by the
+   horizon ``today + warning_days``; none (a grace long enough) means nothing to do.
+2. Events: each purchase and growth entry leaving the window by ``L`` as (customer, ``k``),
+   ``k`` the day (``today + k``) it leaves; each recency bound passing by ``L`` as an event
+   without figures. Only for rows holding a tier above the lowest, not below it yet, whose
+   lock and protection let them go down by the horizon.
+3. Running sums per customer over ``k`` give the figures on each event day (figures change on
+   no other day); the largest order is looked up again, among the purchases still in the
+   window that day, only where a leaving purchase may have been it. The same ``Q`` as the
+   review's (``below_held_q``) judges them, with ``last_purchase_on`` moved back ``k`` days:
+   the days since the last purchase on ``today + k``, judged on ``today``.
+4. The first event below is the fall. The planned downgrade is the first day from it that the
+   policy allows (lock, protection, grace counted from the fall): the date the card shows as
+   ``Keep.downgrade_on``. ``downgrade_warnings.warnings_queue`` warns once per planned date.
+
+Rows warned ahead whose plan no longer holds (they bought again) lose ``warned_for``: a later
+fall is a new plan and a new warning. Held under the window row, like a review chunk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connection, models, transaction
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from tiercard.loyalty.models import Membership
+from tiercard.loyalty.services.downgrade_warnings import warnings_queue
+from tiercard.loyalty.services.state import Active, active_programme
+from tiercard.loyalty.services.tier_sql import (
+    COLUMNS,
+    below_held_q,
+    day_start,
+    ids_in,
+    may_downgrade_q,
+)
+from tiercard.loyalty.services.window import NOT_RETURNED, db_time, window_exclusive_lock
+from tiercard.tiers.criteria import leaves
+from tiercard.tiers.ladder import recency_spans
+from tiercard.tiers.metrics import Metric
+from tiercard.tiers.policy import Landing, latest_warned_fall
+from tiercard.tiers.sql import tier_case
+
+TABLE = '"loyalty_membership"'
+"""The projected rows are selected under the membership table's own name, so that ``Q``
+objects written for ``Membership`` compile against them unchanged."""
+
+
+@dataclass(frozen=True)
+class Fall:
+    """A customer's projected fall: on ``today + k``, landing on ``to_tier`` when downgraded."""
+
+    customer_id: int
+    k: int
+    to_tier: str
+
+
+def forecast_warn(today: dt.date) -> tuple[int, int]:
+    """Warn the customers due to fall below their tier soon; returns (warned, cleared).
+
+    ``warned`` counts messages written; ``cleared`` the rows whose earlier warning ahead no
+    longer holds. Safe to re-run: a second run the same day writes nothing.
+    """
+    with transaction.atomic():
+        window_exclusive_lock()
+        active = active_programme()
+        programme = active.programme
+        last = None
+        if programme.warning_days:
+            last = latest_warned_fall(today, programme.warning_days, programme.policy.grace_months)
+        falls = _falls(active, today, last) if last is not None else []
+        now = timezone.now()
+        warned = 0
+        for (k, to_tier), ids in _grouped(falls).items():
+            fell = today + dt.timedelta(days=k)
+            horizon = today + dt.timedelta(days=programme.warning_days)
+            days = [fell + dt.timedelta(days=n) for n in range((horizon - fell).days + 1)]
+            warned += warnings_queue(
+                Membership.objects.filter(ids_in(Membership, ids)),
+                [(may_downgrade_q(programme.policy, day, fell), day) for day in days],
+                to_tier=Value(to_tier, output_field=models.CharField()),
+                version=active.version,
+                now=now,
+            )
+        # Read first (a partial index of the few warned rows): most nights nothing is stale,
+        # and a night that changes nothing writes nothing.
+        planned = {fall.customer_id for fall in falls}
+        stale = [
+            pk
+            for pk in Membership.objects.filter(
+                below_since__isnull=True, warned_for__isnull=False
+            ).values_list("pk", flat=True)
+            if pk not in planned
+        ]
+        if stale:
+            Membership.objects.filter(ids_in(Membership, stale)).update(warned_for=None)
+    return warned, len(stale)
+
+
+def _grouped(falls: list[Fall]) -> dict[tuple[int, str], list[int]]:
+    groups: dict[tuple[int, str], list[int]] = {}
+    for fall in falls:
+        groups.setdefault((fall.k, fall.to_tier), []).append(fall.customer_id)
+    return groups
+
+
+def _falls(active: Active, today: dt.date, last: dt.date) -> list[Fall]:
+    """The first projected fall of every candidate, by customer id."""
+    programme = active.programme
+    ladder = programme.ladder
+    if len(ladder.tiers) < 2:
+        return []
+    horizon = today + dt.timedelta(days=programme.warning_days)
+    candidates = Membership.objects.filter(
+        Q(tier__in=[tier.code for tier in ladder.tiers[1:]], below_since__isnull=True)
+        & ~below_held_q(ladder, today)
+        & may_downgrade_q(programme.policy, horizon, fell=today)
+    )
+    events_sql, events_params = _events_sql(active, today, last, candidates)
+    if not events_sql:
+        return []
+    if programme.policy.landing is Landing.QUALIFIED:
+        landing: Any = tier_case(ladder, COLUMNS, today=today)
+    else:
+        codes = [tier.code for tier in ladder.tiers]
+        landing = Case(
+            *[When(tier=code, then=Value(codes[i - 1])) for i, code in enumerate(codes) if i],
+            default=Value(codes[0]),
+            output_field=models.CharField(),
+        )
+    judged = (
+        Membership.objects.filter(below_held_q(ladder, today))
+        .annotate(fc_k=RawSQL(f"{TABLE}.fc_k", (), output_field=models.IntegerField()))  # noqa: S611 (a constant column name)
+        .annotate(landing=landing)
+        .order_by("customer_id", "fc_k")
+        .values_list("customer_id", "fc_k", "landing")
+    )
+    sql, params = judged.query.sql_with_params()
+    source = f"FROM {TABLE}"
+    assert sql.count(source) == 1, "the judged query reads one table"
+    sql = sql.replace(source, f"FROM ({events_sql}) {TABLE}")
+    before = sql.partition(events_sql)[0].count("%s")  # the judged query's own parameters
+    params = (*params[:before], *events_params, *params[before:])
+    falls: dict[int, Fall] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        for customer_id, k, to_tier in cur.fetchall():
+            falls.setdefault(customer_id, Fall(customer_id, k, to_tier))
+    return list(falls.values())
+
+
+def _events_sql(
+    active: Active, today: dt.date, last: dt.date, candidates: QuerySet[Membership]
+) -> tuple[str, list[Any]]:
+    """The candidates' projected rows, one per (customer, event day), under membership column
+    names plus ``fc_k``; ``("", [])`` when nothing can change by ``last``.
+
+    Money is cast to NUMERIC: SQLite gives a computed column no affinity, and Django passes
+    decimal thresholds as text, which such a column would compare as greater than any number.
+    """
+    programme = active.programme
+    window, ladder = programme.window, programme.ladder
+    n = (last - today).days
+    starts = [window.start(today + dt.timedelta(days=k)) for k in range(n + 1)]
+    parts: list[str] = []
+    params: list[Any] = []
+    if starts[n] > starts[0]:
+        leave_days = [k for k in range(1, n + 1) if starts[k] > starts[k - 1]]
+        at_case = " ".join(f"WHEN p.occurred_at < %s THEN {k}" for k in leave_days)
+        on_case = " ".join(f"WHEN g.occurred_on < %s THEN {k}" for k in leave_days)
+        parts.append(
+            f"""SELECT p.customer_id AS cid, CASE {at_case} END AS k,
+                       p.total - p.returned_amount AS spend,
+                       CASE WHEN {NOT_RETURNED} THEN 1 ELSE 0 END AS orders,
+                       0 AS growth, p.total - p.returned_amount AS top
+                FROM sales_purchase p WHERE p.occurred_at >= %s AND p.occurred_at < %s"""  # noqa: S608 (constant SQL fragments only)
+        )
+        params += [db_time(day_start(starts[k])) for k in leave_days]
+        params += [db_time(day_start(starts[0])), db_time(day_start(starts[n]))]
+        parts.append(
+            f"""SELECT g.customer_id, CASE {on_case} END, 0, 0, g.amount, CAST(NULL AS DECIMAL)
+                FROM loyalty_growthentry g WHERE g.occurred_on >= %s AND g.occurred_on < %s"""  # noqa: S608
+        )
+        params += [starts[k] for k in leave_days] + [starts[0], starts[n]]
+    for span in sorted(recency_spans(ladder)):
+        # Lapses on ``last_purchase_on + span``: on day k for last = today + k - span.
+        lapse = [(today + dt.timedelta(days=k - span), k) for k in range(1, n + 1)]
+        by_day = " ".join(f"WHEN %s THEN {k}" for _day, k in lapse)
+        parts.append(
+            f"""SELECT r.customer_id, CASE r.last_purchase_on {by_day} END, 0, 0, 0,
+                       CAST(NULL AS DECIMAL)
+                FROM loyalty_membership r
+                WHERE r.last_purchase_on >= %s AND r.last_purchase_on <= %s"""  # noqa: S608
+        )
+        params += [day for day, _k in lapse] + [lapse[0][0], lapse[-1][0]]
+    if not parts:
+        return "", []
+    try:
+        where_sql, where_params = _where(candidates)
+    except EmptyResultSet:
+        return "", []
+    window_k = "PARTITION BY e.cid ORDER BY e.k ROWS UNBOUNDED PRECEDING"
+    m = TABLE
+    max_order = f"{m}.win_max_order"
+    max_params: list[Any] = []
+    if any(
+        leaf.metric is Metric.MAX_ORDER
+        for tier in ladder.tiers[1:]
+        if tier.criteria is not None
+        for leaf in leaves(tier.criteria)
+    ):
+        # Looked up again only once a leaving purchase at least as large as the stored
+        # largest has left: among the purchases still in the window on that day.
+        still_in = " ".join(f"WHEN {k} THEN %s" for k in range(1, n + 1))
+        max_order = f"""CASE WHEN COALESCE(MAX(e.top) OVER ({window_k}), -1)
+                                  < {m}.win_max_order - 0.005
+                             THEN {m}.win_max_order
+                             ELSE COALESCE((SELECT MAX(q.total - q.returned_amount)
+                                            FROM sales_purchase q
+                                            WHERE q.customer_id = {m}.customer_id
+                                              AND q.occurred_at >= CASE e.k {still_in} END),
+                                           0) END"""  # noqa: S608 (constant SQL fragments only)
+        max_params = [db_time(day_start(starts[k])) for k in range(1, n + 1)]
+    sql = f"""SELECT {m}.customer_id AS customer_id, {m}.tier AS tier,
+                     CAST({m}.win_spend - SUM(e.spend) OVER ({window_k}) AS NUMERIC)
+                         AS win_spend,
+                     {m}.win_orders - SUM(e.orders) OVER ({window_k}) AS win_orders,
+                     {m}.win_growth - SUM(e.growth) OVER ({window_k}) AS win_growth,
+                     CAST({max_order} AS NUMERIC) AS win_max_order,
+                     {_days_back(f"{m}.last_purchase_on", "e.k")} AS last_purchase_on,
+                     e.k AS fc_k
+              FROM (SELECT u.cid AS cid, u.k AS k, SUM(u.spend) AS spend,
+                           SUM(u.orders) AS orders, SUM(u.growth) AS growth, MAX(u.top) AS top
+                    FROM ({" UNION ALL ".join(parts)}) u
+                    GROUP BY u.cid, u.k) e
+              JOIN {m} ON {m}.customer_id = e.cid
+              WHERE {where_sql}"""  # noqa: S608 (constant SQL fragments only)
+    return sql, [*max_params, *params, *where_params]
+
+
+def _where(candidates: QuerySet[Membership]) -> tuple[str, list[Any]]:
+    """The WHERE clause of ``candidates`` as SQL over the membership table's own name."""
+    query = candidates.query
+    compiler = query.get_compiler(using=candidates.db)
+    try:
+        sql, params = compiler.compile(query.where)
+    except FullResultSet:
+        return "1 = 1", []
+    return sql, list(params)
+
+
+def _days_back(date_sql: str, days_sql: str) -> str:
+    """A date expression moved ``days_sql`` days earlier (NULL stays NULL)."""
+    if connection.vendor == "postgresql":
+        return f"({date_sql} - {days_sql})"
+    return f"date({date_sql}, '-' || {days_sql} || ' days')"
