@@ -105,6 +105,50 @@ def test_two_purchases_reach_standard_with_why_history_and_keep(
     assert "高级" in tier  # progress to the next tier
 
 
+def test_the_tier_on_a_past_date_is_looked_up_from_the_card(
+    login: Callable[[str], Client], book: dict, users: dict
+) -> None:
+    customer = book["east1"]
+    buy(users, customer, "1000", "p-1")
+    buy(users, customer, "1000", "p-2")  # 标准级 from today
+    client = login("rep_east1")
+    url = f"/customers/{customer.pk}/loyalty/tier-on/"
+    today = business_today()
+    assert block(panels(client, customer), "id", "tier-on") is not None  # the form is shown
+
+    before = client.get(url, {"date": (today - dt.timedelta(days=1)).isoformat()}, headers=HTMX)
+    now = client.get(url, {"date": today.isoformat()}, headers=HTMX)
+
+    assert before.status_code == now.status_code == 200
+    assert "基础级" in (block(before.content, "id", "tier-on-answer") or "")
+    assert "标准级" in (block(now.content, "id", "tier-on-answer") or "")
+    assert b'id="tier-panel"' not in now.content  # only the lookup is swapped
+    page = client.get(url, {"date": today.isoformat()})  # without htmx: the section's page
+    assert page.status_code == 200 and "标准级" in (
+        block(page.content, "id", "tier-on-answer") or ""
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [("2026-13-45", "有效的日期"), ("tomorrow", "有效的日期"), ("future", "今天或更早")],
+)
+def test_a_bad_or_future_date_is_refused_beside_the_field(
+    login: Callable[[str], Client], book: dict, typed: str, error: str
+) -> None:
+    if typed == "future":
+        typed = (business_today() + dt.timedelta(days=1)).isoformat()
+    before = state()
+    response = login("rep_east1").get(
+        f"/customers/{book['east1'].pk}/loyalty/tier-on/", {"date": typed}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert error in errors_of(response.content, "date")
+    assert block(response.content, "id", "tier-on-answer") is None
+    assert f'value="{typed}"' in response.content.decode()  # the input is kept
+    assert state() == before
+
+
 def test_panels_query_count_is_bounded_and_independent_of_history(
     login: Callable[[str], Client],
     book: dict,
@@ -144,6 +188,8 @@ def test_another_reps_customer_is_not_found_through_every_door(
     purchase = Purchase.objects.get(customer=foreign)
     post = {"purchase": str(purchase.pk), "amount": "10", "external_ref": "r-1"}
     assert client.post(f"/customers/{pk}/loyalty/return/", post).status_code == 404
+    day = business_today().isoformat()
+    assert client.get(f"/customers/{pk}/loyalty/tier-on/?date={day}").status_code == 404
     assert state() == before
     assert not PurchaseReturn.objects.exists()
 

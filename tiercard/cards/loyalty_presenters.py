@@ -524,15 +524,18 @@ def _notes(status: TierStatus, ladder: Ladder) -> list[str]:
 REASONS = dict(ChangeReason.choices)
 
 
+def tier_label(code: str, ladder: Ladder) -> tuple[str, str]:
+    """A tier code's name and colour; a code the active ladder lacks (an older version's)
+    shows as itself in grey."""
+    for tier in ladder.tiers:
+        if tier.code == code:
+            return tier_name(tier), tier.colour
+    return code, "#9e9e9e"
+
+
 def history_row(change: TierChange, ladder: Ladder) -> HistoryRow:
-    tiers = {t.code: t for t in ladder.tiers}
-
-    def name(code: str) -> tuple[str, str]:
-        tier = tiers.get(code)
-        return (tier_name(tier), tier.colour) if tier else (code, "#9e9e9e")
-
-    from_name, from_colour = name(change.from_tier) if change.from_tier else ("", "")
-    to_name, to_colour = name(change.to_tier)
+    from_name, from_colour = tier_label(change.from_tier, ladder) if change.from_tier else ("", "")
+    to_name, to_colour = tier_label(change.to_tier, ladder)
     return HistoryRow(
         at=change.at,
         from_name=from_name,

@@ -7,6 +7,7 @@ rendered: submitting the same form twice replays the first request instead of re
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
@@ -90,6 +91,26 @@ class AdjustForm(KeyedForm):
         if points is None:
             raise forms.ValidationError(_("Enter a whole number."), code="invalid")
         return points
+
+
+class TierOnForm(forms.Form):
+    """A business day to look the customer's tier up on: today or earlier."""
+
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["date"].widget.attrs["max"] = today.isoformat()
+
+    def clean_date(self) -> dt.date:
+        day: dt.date = self.cleaned_data["date"]
+        if day > self.today:
+            raise forms.ValidationError(_("Choose a day no later than today."), code="future")
+        return day
 
 
 class ReturnForm(forms.Form):

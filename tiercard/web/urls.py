@@ -95,6 +95,7 @@ urlpatterns = [
         name="contact_reveal",
     ),
     path("customers/<int:pk>/loyalty/", loyalty_card.loyalty_panels_view, name="loyalty_panels"),
+    path("customers/<int:pk>/loyalty/tier-on/", loyalty_card.tier_on_view, name="loyalty_tier_on"),
     path("customers/<int:pk>/loyalty/redeem/", loyalty_card.redeem_view, name="loyalty_redeem"),
     path("customers/<int:pk>/loyalty/return/", loyalty_card.return_view, name="loyalty_return"),
     path("customers/<int:pk>/loyalty/adjust/", loyalty_card.adjust_view, name="loyalty_adjust"),

@@ -25,7 +25,9 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from tiercard.accounts import policy
 from tiercard.accounts.models import User
 from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tiercard.core.timeutils import business_today
 from tiercard.customers.models import Customer
+from tiercard.loyalty.selectors.tiers import tier_on
 from tiercard.loyalty.services.benefits import benefit_use
 from tiercard.loyalty.services.checkout import purchase_return
 from tiercard.loyalty.services.overrides import tier_override
@@ -55,6 +57,26 @@ def loyalty_panels_view(request: HttpRequest, pk: int) -> HttpResponse:
     context = _section(request, customer)
     if is_htmx(request):
         return render(request, f"{PANELS}#loyalty", context)
+    return render(request, PAGE, context)
+
+
+@web_view
+@require_GET
+def tier_on_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The tier the customer held at the end of a past business day (``?date=YYYY-MM-DD``)."""
+    user = viewer(request)
+    customer = lc.customer_of(user, pk)
+    form = loyalty_forms.TierOnForm(request.GET or None, today=business_today())
+    answer = None
+    if form.is_valid():
+        day = form.cleaned_data["date"]
+        code = tier_on(user, customer.pk, day)
+        name, colour = lp.tier_label(code, active_programme().programme.ladder)
+        answer = {"date": day, "name": name, "colour": colour}
+    if is_htmx(request):
+        context = {"customer": customer, "tier_on_form": form, "tier_on": answer}
+        return render(request, f"{PANELS}#tier-on", context)
+    context = {**_section(request, customer, tier_on_form=form), "tier_on": answer}
     return render(request, PAGE, context)
 
 

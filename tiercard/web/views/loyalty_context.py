@@ -87,6 +87,7 @@ def section_context(user: User, customer: Customer, **forms: Any) -> dict[str, A
         ),
         "benefits": lp.benefits_panel(found, status.benefits, loyalty_forms.new_key),
     }
+    context["tier_on_form"] = forms.get("tier_on_form") or loyalty_forms.TierOnForm(today=today)
     if can.redeem:
         context["redeem_form"] = forms.get("redeem_form") or loyalty_forms.RedeemForm.blank(
             rewards=lp.reward_choices(offers)
