@@ -221,3 +221,27 @@ def test_purchase_and_interaction_lists_cost_a_fixed_number_of_queries(
             assert client.get(f"/customers/{customer.pk}").status_code == 200
 
     assert counts[:3] == counts[3:], counts  # 2 rows or 12: the same number of queries
+
+
+def test_the_tier_discount_over_the_api_and_its_refusal(
+    book: dict[str, Customer], api: Callable[..., ApiClient]
+) -> None:
+    customer = book["east1"]
+    client = api("rep_east1")
+    for ref in ("t-1", "t-2"):  # 标准级 (2%) on two orders of 1,000
+        body = {"external_ref": ref, "lines": [{"item_name": "茶", "unit_price": "1000"}]}
+        assert client.post(f"/customers/{customer.pk}/purchases", body).status_code == 201
+    line = [{"item_name": "茶", "unit_price": "250"}]
+
+    taken = client.post(
+        f"/customers/{customer.pk}/purchases", {"lines": line, "tier_discount": True}
+    )
+    before = snapshot(customer.pk)
+    both = {"lines": line, "tier_discount": True, "discount": "1"}
+    refused = client.post(f"/customers/{customer.pk}/purchases", both)
+
+    assert taken.status_code == 201, taken.content
+    assert (taken.json()["discount"], taken.json()["total"]) == ("5.00", "245.00")
+    assert refused.status_code == 422
+    assert "discount" in refused.json()["fields"]
+    assert snapshot(customer.pk) == before

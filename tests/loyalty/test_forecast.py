@@ -205,7 +205,11 @@ def test_recency_and_the_largest_order_are_projected(users, book):
             c: tier_status(users["admin"], book[c].pk, day).keep.downgrade_on
             for c in ("east1", "east2", "south")
         }
-    assert keeps == {"east1": dt.date(2026, 7, 5), "east2": dt.date(2026, 6, 23), "south": dt.date(2027, 3, 1)}
+    assert keeps == {
+        "east1": dt.date(2026, 7, 5),
+        "east2": dt.date(2026, 6, 23),
+        "south": dt.date(2027, 3, 1),
+    }
     assert warnings() == {
         book["east1"].pk: ["2026-07-05"],
         book["east2"].pk: ["2026-06-23"],

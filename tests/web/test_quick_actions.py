@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.web.conftest import errors_of
+from tests.web.conftest import errors_of, field_block
 from tiercard.audit.models import AuditAction, AuditEvent
 from tiercard.customers.contact_persons import contact_add
 from tiercard.customers.models import Customer, CustomerStatus
@@ -80,6 +80,44 @@ def test_double_submit_of_the_same_form_records_once(
     assert Purchase.objects.count() == 1
     customer.refresh_from_db()
     assert (customer.order_count, customer.total_spend) == (1, Decimal("240.00"))
+
+
+def test_the_tier_discount_box_says_what_it_takes_off_and_takes_it(
+    login: Callable[[str], Client], book: dict
+) -> None:
+    customer = book["east1"]
+    client = login("rep_east1")
+    url = f"/customers/{customer.pk}/purchases/new/"
+    headers = {**HTMX, "HX-Target": "purchase-panel"}
+    assert "基础级没有折扣。" in field_block(
+        client.get(url, headers=headers).content, "tier_discount"
+    )
+    for ref in ("web-a", "web-b"):  # 2 × 500 − 1 + 50 each: 标准级 on 2,098 over two orders
+        client.post(url, purchase_post(ref, discount="", **{"line-0-unit_price": "500"}))
+    form = client.get(url, headers=headers).content
+    assert "标准级：小计优惠 2%，代替整单折扣。" in field_block(form, "tier_discount")
+
+    client.post(url, purchase_post("web-d", discount="", tier_discount="on"))
+
+    purchase = Purchase.objects.get(external_ref="web-d")
+    assert (purchase.subtotal, purchase.discount, purchase.total) == (
+        Decimal("250.00"),
+        Decimal("5.00"),
+        Decimal("245.00"),
+    )
+
+
+def test_an_order_discount_beside_the_tier_discount_is_refused_beside_the_field(
+    login: Callable[[str], Client], book: dict
+) -> None:
+    response = login("rep_east1").post(
+        f"/customers/{book['east1'].pk}/purchases/new/",
+        purchase_post("web-both", tier_discount="on"),
+        headers={**HTMX, "HX-Target": "purchase-panel"},
+    )
+    assert response.status_code == 200
+    assert "只能选一个" in errors_of(response.content, "discount")
+    assert not Purchase.objects.exists()
 
 
 def test_each_rendered_form_carries_its_own_reference(

@@ -306,6 +306,11 @@ class PurchaseIn(InputSchema):
     sales_rep_id: int | None = _id()
     payment_method: str | None = _choice(PaymentMethod)
     discount: AmountIn | None = None
+    tier_discount: bool | None = Field(
+        None,
+        description="Take the discount of the customer's tier (held before this purchase) "
+        "off the subtotal as the order discount; leave `discount` out then.",
+    )
     note: str | None = _text(Purchase, "note")
     lines: list[PurchaseLineIn] | None = Field(None, max_length=MAX_LINES)
 

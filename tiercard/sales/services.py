@@ -60,6 +60,7 @@ PURCHASE_KEYS = frozenset(
         "sales_rep_id",
         "payment_method",
         "discount",
+        "tier_discount",
         "note",
         "lines",
     }
@@ -160,7 +161,10 @@ def _clean_lines(raw_lines: object, errors: FieldErrors) -> list[PurchaseLine]:
 
 
 def _build(
-    actor: User, customer: Customer, data: Mapping[str, Any]
+    actor: User,
+    customer: Customer,
+    data: Mapping[str, Any],
+    discount_percent: Decimal | None = None,
 ) -> tuple[Purchase, list[PurchaseLine]]:
     errors = FieldErrors()
     for key in sorted(set(data) - PURCHASE_KEYS):
@@ -187,6 +191,13 @@ def _build(
     lines = _clean_lines(data.get("lines"), errors)
     discount = v.clean_money(data.get("discount"), errors, "discount") or Decimal(0)
     subtotal = sum((line.amount for line in lines), Decimal(0))
+    if _tier_discount(data, errors):
+        if data.get("discount") not in (None, ""):
+            errors.add("discount", _("Give an order discount or the tier discount, not both."))
+        elif discount_percent is None:
+            errors.add("tier_discount", _("No tier discount applies to this purchase."))
+        else:
+            discount = tier_discount_amount(subtotal, discount_percent)
     if discount > subtotal and lines:
         errors.add("discount", _("The discount exceeds the purchase amount."))
     purchase = Purchase(
@@ -208,8 +219,31 @@ def _build(
     return purchase, lines
 
 
-def _replay(purchase: Purchase, existing: Purchase) -> RecordedPurchase:
-    if existing.customer_id == purchase.customer_id and existing.total == purchase.total:
+def _tier_discount(data: Mapping[str, Any], errors: FieldErrors) -> bool:
+    value = data.get("tier_discount")
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        errors.add("tier_discount", _("Enter true or false."))
+        return False
+    return value
+
+
+def tier_discount_amount(subtotal: Decimal, percent: Decimal) -> Decimal:
+    """The order discount of a tier's ``percent`` off ``subtotal``, to the cent (half up)."""
+    return quantize(subtotal * percent / 100)
+
+
+def _replay(purchase: Purchase, existing: Purchase, data: Mapping[str, Any]) -> RecordedPurchase:
+    # With the tier discount the amount depends on the tier when it was recorded, which the
+    # first recording may itself have raised: the same goods at the same list prices is the
+    # same purchase.
+    same_amount = (
+        existing.subtotal == purchase.subtotal
+        if data.get("tier_discount") is True
+        else existing.total == purchase.total
+    )
+    if existing.customer_id == purchase.customer_id and same_amount:
         return RecordedPurchase(existing, created=False)
     raise ValidationFailed(
         fields={"external_ref": [_("This reference was already used for a different purchase.")]},
@@ -224,6 +258,7 @@ def purchase_write(
     data: Mapping[str, Any],
     stored: Callable[[], Purchase | None] | None = None,
     totals_by_caller: bool = False,
+    discount_percent: Decimal | None = None,
 ) -> RecordedPurchase:
     """Record a purchase with its lines and update the customer's purchase totals.
 
@@ -242,15 +277,18 @@ def purchase_write(
     ``totals_by_caller``: the caller moves the card's totals itself with
     ``purchase_totals_add`` for a created purchase, later in the same transaction (the
     checkout, so that an upgrade's tier goes into the same card UPDATE).
+    ``discount_percent``: the discount of the tier the customer holds before this purchase;
+    with ``tier_discount: true`` in ``data`` the order discount is that share of the
+    subtotal (then ``discount`` must be left out). ``None``: no tier discount applies here.
     """
     if not policy.can_record_purchase(actor):
         raise PermissionDenied()
-    purchase, lines = _build(actor, customer, data)
+    purchase, lines = _build(actor, customer, data, discount_percent)
     if purchase.external_ref:
         find = stored or (lambda: _by_reference(Purchase, purchase.external_ref))
         existing = find()
         if existing is not None:
-            return _replay(purchase, existing)
+            return _replay(purchase, existing, data)
     if customer.status == CustomerStatus.ARCHIVED:
         # An archived card is closed: new business goes to a restored or surviving card.
         raise Conflict(

@@ -394,18 +394,25 @@ class PurchaseForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "0.00"}),
     )
+    tier_discount = forms.BooleanField(label=_("Apply the tier discount"), required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
     # One per rendered form: a second submit of the same form is recognised and not recorded.
     external_ref = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
+    def __init__(self, *args: Any, discount: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if discount:
+            self.fields["tier_discount"].help_text = discount
+
     @classmethod
-    def blank(cls) -> PurchaseForm:
+    def blank(cls, discount: str = "") -> PurchaseForm:
         return cls(
             initial={
                 "external_ref": f"web-{uuid.uuid4().hex}",
                 "channel": SalesChannel.STORE,
                 "payment_method": PaymentMethod.WECHAT_PAY,
-            }
+            },
+            discount=discount,
         )
 
 

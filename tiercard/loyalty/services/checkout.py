@@ -135,7 +135,14 @@ def _purchase_once(actor: User, customer_id: int, data: Mapping[str, Any]) -> Re
             stored = purchase_by_reference_later(reference) if reference else None
             rows.reserve(keys)
         recorded = purchase_write(
-            actor=actor, customer=customer, data=data, stored=stored, totals_by_caller=True
+            actor=actor,
+            customer=customer,
+            data=data,
+            stored=stored,
+            totals_by_caller=True,
+            # The tier held before this purchase: a purchase that upgrades is priced at the
+            # tier the customer walked in with.
+            discount_percent=active.programme.benefits_of(row.tier).discount_percent,
         )
         if recorded.created:
             _apply_purchase(row, active, window_start, recorded.purchase, customer, actor, today)

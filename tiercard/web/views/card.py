@@ -38,6 +38,7 @@ from tiercard.customers.models import Customer
 from tiercard.customers.selectors import customer_get, tag_list
 from tiercard.customers.services import customer_reveal_pii
 from tiercard.interactions.services import interaction_log
+from tiercard.loyalty.selectors.benefits import held_discount
 from tiercard.loyalty.selectors.tiers import tier_status
 from tiercard.loyalty.services.checkout import purchase_record
 from tiercard.loyalty.services.state import active_programme
@@ -112,10 +113,24 @@ def _timeline(
 def _purchase_context(
     form: forms.PurchaseForm | None = None,
     lines: Sequence[forms.PurchaseLineForm] | None = None,
+    *,
+    discount: str = "",
 ) -> dict[str, Any]:
     if form is None or lines is None:
-        form, lines = forms.PurchaseForm.blank(), forms.blank_lines(PURCHASE_ROWS)
+        form, lines = forms.PurchaseForm.blank(discount), forms.blank_lines(PURCHASE_ROWS)
     return {"purchase_form": form, "purchase_lines": lines, "next_line": len(lines)}
+
+
+def _discount_text(user: User, customer: Customer) -> str:
+    """What "apply the tier discount" takes off, e.g. "VIP级: 10% off the subtotal"."""
+    held = held_discount(viewer=user, customer_id=customer.pk)
+    tier = lp.localised(held.tier_name_zh, held.tier_name_en)
+    if not held.percent:
+        return _("%(tier)s has no discount.") % {"tier": tier}
+    return _("%(tier)s: %(percent)s%% off the subtotal, instead of an order discount.") % {
+        "tier": tier,
+        "percent": f"{held.percent.normalize():f}",
+    }
 
 
 def _interaction_context(
@@ -306,7 +321,7 @@ def _after_action(
     customer = customer_get(viewer=user, customer_id=customer_id)
     context = {
         **base_context(request, customer),
-        **_purchase_context(),
+        **_purchase_context(discount=_discount_text(user, customer)),
         **_interaction_context(customer),
         **timeline_context(user, customer),
         "totals": cp.totals(customer),
@@ -332,10 +347,11 @@ def purchase_new_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not policy.can_record_purchase(user):
         raise PermissionDenied()
     data = posted(request)
+    discount = _discount_text(user, customer)
     if data is None:
-        form, lines = forms.PurchaseForm.blank(), forms.blank_lines(_row_count(request))
+        form, lines = forms.PurchaseForm.blank(discount), forms.blank_lines(_row_count(request))
     else:
-        form = forms.PurchaseForm(data)
+        form = forms.PurchaseForm(data, discount=discount)
         lines = forms.bound_lines(data, minimum=1)
         if all([form.is_valid(), *(line.is_valid() for line in lines)]):
             payload, rows = forms.purchase_data(form, lines)
