@@ -141,3 +141,23 @@ def test_the_export_reads_in_pages_not_per_row(
     with django_assert_max_num_queries(12):  # 10 today: rows are read in pages
         _response, data = download(client, {"format": "csv", "cols": ["phone", "tier", "tags"]})
     assert len(read_back(data)) == 1 + 16
+
+
+def test_the_export_narrows_to_customers_due_for_contact(
+    api: Callable[..., ApiClient], people: dict[str, Customer]
+) -> None:
+    """基础级 asks for a contact every 180 days: 安娜 was added 200 days ago, never contacted."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - dt.timedelta(days=200)
+    Customer.objects.filter(pk=people["a"].pk).update(created_at=long_ago)
+    client = api("mgr_east", lang="en")
+
+    _response, data = download(client, {"format": "csv", "follow_up_due": "true"})
+    _response, everyone = download(client, {"format": "csv"})
+
+    assert [r[0] for r in read_back(data)[1:]] == ["安娜"]
+    assert len(read_back(everyone)) == 4  # the header and the team's three
+    assert client.get(URL, {"follow_up_due": "maybe"}).status_code == 422

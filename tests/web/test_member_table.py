@@ -159,6 +159,42 @@ def test_filters_by_tier_city_last_purchase_range_and_spend_range(
     assert names(client, "?min_spend=100&max_spend=500&city=上海") == ["钱小"]
 
 
+def test_contact_due_follows_each_tiers_cadence(
+    login: Callable[[str], Client], shop: dict[str, Customer]
+) -> None:
+    """VIP级 asks for a contact every 14 days, 基础级 every 180 (the default programme)."""
+    now = timezone.now()
+    assert Membership.objects.get(customer=shop["big"]).tier == "vip"
+
+    def contacted(key: str, days: int | None, added: int = 0) -> None:
+        at = None if days is None else now - dt.timedelta(days=days)
+        Customer.objects.filter(pk=shop[key].pk).update(
+            last_interaction_at=at, created_at=now - dt.timedelta(days=added)
+        )
+
+    contacted("big", 14)  # VIP, 14 days ago: due today
+    contacted("small", 100)  # 基础级, 100 days: not yet
+    contacted("never", None, added=200)  # never contacted, added 200 days ago: due
+    contacted("away", None, added=20)  # never contacted, added 20 days ago: not yet
+    client = login("rep_east1")
+
+    assert set(names(client, "?follow_up_due=on")) == {"赵大", "孙无"}
+    assert names(client, "?follow_up_due=on&city=上海&sort=name") == ["孙无", "赵大"]
+    contacted("big", 13)
+    assert names(client, "?follow_up_due=on") == ["孙无"]
+    assert len(names(client)) == 4  # unticked: no filter
+
+
+def test_a_saved_view_keeps_the_contact_due_box() -> None:
+    view = TableView(filters=TableFilters(follow_up_due=True))
+    state = view.as_dict()
+    assert state["filters"] == {"follow_up_due": True}
+    assert TableView.from_dict(state) == view
+    assert TableView.from_dict({"filters": {"follow_up_due": "yes"}}).filters.follow_up_due is False
+    assert not TableFilters().active and TableFilters(follow_up_due=True).narrows
+    assert TableFilters(max_spend=Decimal(0)).active  # a bound of 0 still narrows
+
+
 def test_bad_filter_values_show_errors_next_to_the_field_and_keep_what_was_typed(
     login: Callable[[str], Client], shop: dict[str, Customer]
 ) -> None:

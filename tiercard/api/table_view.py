@@ -49,6 +49,9 @@ class TableQuery(Schema):
     purchased_to: dt.date | None = None
     min_spend: str | None = Field(None, max_length=40)
     max_spend: str | None = Field(None, max_length=40)
+    follow_up_due: bool | None = Field(
+        None, description="Only customers due for their tier's routine contact (`follow_up_days`)."
+    )
     sort: str | None = Field(None, description="One of " + ", ".join(SORTS) + ".")
     cols: list[str] | None = Field(None, description="Columns: " + ", ".join(COLUMN_KEYS) + ".")
 
@@ -69,6 +72,7 @@ def table_view_of(
     min_spend: str | None,
     max_spend: str | None,
     sort: str | None,
+    follow_up_due: bool | None = None,
     cols: list[str] | None,
 ) -> TableView:
     """The view for ``user``: NotFound for a saved view they may not use, ValidationFailed
@@ -101,6 +105,7 @@ def table_view_of(
         "purchased_to": purchased_to,
         "min_spend": amount_filter(min_spend, "min_spend", errors),
         "max_spend": amount_filter(max_spend, "max_spend", errors),
+        "follow_up_due": follow_up_due,
     }
     errors.raise_if_any()
     filters: TableFilters = dataclasses.replace(

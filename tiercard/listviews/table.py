@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
 from tiercard.accounts.policy import SEE_ALL
-from tiercard.core.timeutils import local_day_bounds
+from tiercard.core.timeutils import business_today, local_day_bounds
 from tiercard.customers.models import Customer, Tag
 from tiercard.customers.scope import Scope, scope_of
 from tiercard.customers.selectors import search_condition, visible_customers, with_status
@@ -179,6 +179,12 @@ DEFAULT_SORT = "recent"
 # --- Filters and the whole view -------------------------------------------------------------
 
 
+def _narrowing(value: object) -> bool:
+    """Whether a filter value narrows: not empty, not None, not an unticked box. (Not ``in
+    ("", None, False)``: ``Decimal(0) == False``, and a spend bound of 0 is a filter.)"""
+    return value is not False and value not in ("", None)
+
+
 @dataclass(frozen=True)
 class TableFilters:
     """What narrows the table. Values are already validated (see the web form)."""
@@ -194,16 +200,17 @@ class TableFilters:
     purchased_to: dt.date | None = None
     min_spend: Decimal | None = None
     max_spend: Decimal | None = None
+    follow_up_due: bool = False  # due for the routine contact of their tier's cadence
 
     @property
     def active(self) -> bool:
-        return any(getattr(self, f) not in ("", None) for f in self.__dataclass_fields__)
+        return any(_narrowing(getattr(self, f)) for f in self.__dataclass_fields__)
 
     @property
     def narrows(self) -> bool:
         """True when the filters leave out more than the (few) archived customers."""
         return any(
-            getattr(self, f) not in ("", None) for f in self.__dataclass_fields__ if f != "status"
+            _narrowing(getattr(self, f)) for f in self.__dataclass_fields__ if f != "status"
         ) or self.status not in ("", "all")
 
 
@@ -221,8 +228,9 @@ class TableView:
         values: dict[str, Any] = {}
         for name in TableFilters.__dataclass_fields__:
             value = getattr(self.filters, name)
-            if value not in ("", None):
-                values[name] = value if isinstance(value, str | int) else str(value)
+            if not _narrowing(value):
+                continue
+            values[name] = value if isinstance(value, str | int) else str(value)
         return {
             "filters": values,
             "sort": self.sort,
@@ -257,6 +265,10 @@ class TableView:
 
 
 def _revive(annotation: str, value: object) -> Any:
+    if annotation == "bool":
+        if not isinstance(value, bool):
+            raise TypeError("not a bool")
+        return value
     if "date" in annotation:
         return dt.date.fromisoformat(str(value))
     if "Decimal" in annotation:
@@ -311,7 +323,27 @@ def filtered_customers(
         qs = qs.filter(total_spend__gte=f.min_spend)
     if f.max_spend is not None:
         qs = qs.filter(total_spend__lte=f.max_spend)
+    if f.follow_up_due:
+        qs = qs.filter(follow_up_due_q(business_today(), ladder))
     return qs
+
+
+def follow_up_due_q(today: dt.date, ladder: Ladder | None = None) -> Q:
+    """Customers whose tier asks for a contact every N days (``follow_up_days``) and who have
+    had none for N days or more: last contacted (or, never contacted, added) on
+    ``today - N`` or earlier. Tiers without a cadence match nobody."""
+    programme = active_programme().programme
+    ladder = ladder or programme.ladder
+    q = Q(pk__in=[])
+    for tier in ladder.tiers:
+        days = programme.benefits_of(tier.code).follow_up_days
+        if not days:
+            continue
+        cut = local_day_bounds(today - dt.timedelta(days=days))[1]
+        q |= Q(tier=tier_key(tier.code, ladder)) & (
+            Q(last_interaction_at__lt=cut) | Q(last_interaction_at__isnull=True, created_at__lt=cut)
+        )
+    return q
 
 
 def table_count(

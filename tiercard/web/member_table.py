@@ -57,6 +57,7 @@ VIEW_KEYS = (
     "purchased_to",
     "min_spend",
     "max_spend",
+    "follow_up_due",
     "sort",
     "per_page",
     "cols",
@@ -101,6 +102,7 @@ class MemberTableForm(forms.Form):
         decimal_places=2,
         error_messages={"invalid": _("Enter an amount such as 1000 or 1000.50.")},
     )
+    follow_up_due = forms.BooleanField(label=_("Contact due (tier cadence)"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"), choices=[(k, s.label) for k, s in SORTS.items()], required=False
     )
@@ -165,6 +167,7 @@ class MemberTableForm(forms.Form):
             purchased_to=data.get("purchased_to"),
             min_spend=data.get("min_spend"),
             max_spend=data.get("max_spend"),
+            follow_up_due=bool(data.get("follow_up_due")),
         )
         return TableView(
             filters=filters,
@@ -179,7 +182,7 @@ def view_query(view: TableView) -> QueryDict:
     state = view.as_dict()
     query = QueryDict(mutable=True)
     for name, value in state["filters"].items():
-        query["owner" if name == "owner_id" else name] = str(value)
+        query["owner" if name == "owner_id" else name] = "on" if value is True else str(value)
     query["sort"] = view.sort
     query["per_page"] = str(view.per_page)
     query.setlist("cols", list(view.columns))
