@@ -53,10 +53,11 @@ from tiercard.loyalty.services.tier_sql import (
 )
 from tiercard.loyalty.services.window import NOT_RETURNED, db_time, window_exclusive_lock
 from tiercard.tiers.criteria import leaves
-from tiercard.tiers.ladder import recency_spans
+from tiercard.tiers.ladder import Ladder, recency_spans
 from tiercard.tiers.metrics import Metric
 from tiercard.tiers.policy import Landing, latest_warned_fall
 from tiercard.tiers.sql import tier_case
+from tiercard.tiers.window import add_months
 
 TABLE = '"loyalty_membership"'
 """The projected rows are selected under the membership table's own name, so that ``Q``
@@ -76,26 +77,40 @@ def forecast_warn(today: dt.date) -> tuple[int, int]:
     """Warn the customers due to fall below their tier soon; returns (warned, cleared).
 
     ``warned`` counts messages written; ``cleared`` the rows whose earlier warning ahead no
-    longer holds. Safe to re-run: a second run the same day writes nothing.
+    longer holds. Safe to re-run: a second run the same day writes nothing. The projection is
+    read first, without locks (it is the slow part: one pass over the purchases leaving the
+    window); the writes then run in one short transaction under the window row, and only if
+    the programme is still the one projected under (a rule change in between: the next
+    night's run warns under the new one).
     """
+    active = active_programme()
+    programme = active.programme
+    last = None
+    if programme.warning_days:
+        last = latest_warned_fall(today, programme.warning_days, programme.policy.grace_months)
+    falls = _falls(active, today, last) if last is not None else []
     with transaction.atomic():
         window_exclusive_lock()
-        active = active_programme()
-        programme = active.programme
-        last = None
-        if programme.warning_days:
-            last = latest_warned_fall(today, programme.warning_days, programme.policy.grace_months)
-        falls = _falls(active, today, last) if last is not None else []
+        if active_programme().version != active.version:
+            return 0, 0
         now = timezone.now()
+        horizon = today + dt.timedelta(days=programme.warning_days)
         warned = 0
-        for (k, to_tier), ids in _grouped(falls).items():
+        one_step = programme.policy.landing is Landing.ONE_STEP
+        for (k, to_tier), ids in _grouped(falls, by_tier=not one_step).items():
             fell = today + dt.timedelta(days=k)
-            horizon = today + dt.timedelta(days=programme.warning_days)
-            days = [fell + dt.timedelta(days=n) for n in range((horizon - fell).days + 1)]
+            # The grace alone allows the downgrade from add_months(fell, grace) on; later days
+            # only for rows a lock or the protection holds longer.
+            first = add_months(fell, programme.policy.grace_months)
+            days = [first + dt.timedelta(days=n) for n in range((horizon - first).days + 1)]
             warned += warnings_queue(
-                Membership.objects.filter(ids_in(Membership, ids)),
+                # Still not below: a row the review or a return moved below meanwhile is the
+                # review's to warn, from its own ``below_since``.
+                Membership.objects.filter(ids_in(Membership, ids), below_since__isnull=True),
                 [(may_downgrade_q(programme.policy, day, fell), day) for day in days],
-                to_tier=Value(to_tier, output_field=models.CharField()),
+                to_tier=one_step_landing(programme.ladder)
+                if one_step
+                else Value(to_tier, output_field=models.CharField()),
                 version=active.version,
                 now=now,
             )
@@ -114,11 +129,23 @@ def forecast_warn(today: dt.date) -> tuple[int, int]:
     return warned, len(stale)
 
 
-def _grouped(falls: list[Fall]) -> dict[tuple[int, str], list[int]]:
+def _grouped(falls: list[Fall], *, by_tier: bool) -> dict[tuple[int, str], list[int]]:
+    """Customer ids by fall day (and landing tier, when it is not one step down): each group
+    is warned by one set of statements."""
     groups: dict[tuple[int, str], list[int]] = {}
     for fall in falls:
-        groups.setdefault((fall.k, fall.to_tier), []).append(fall.customer_id)
+        groups.setdefault((fall.k, fall.to_tier if by_tier else ""), []).append(fall.customer_id)
     return groups
+
+
+def one_step_landing(ladder: Ladder) -> Case:
+    """The tier one step below the held one, as SQL over the membership row."""
+    codes = [tier.code for tier in ladder.tiers]
+    return Case(
+        *[When(tier=code, then=Value(codes[i - 1])) for i, code in enumerate(codes) if i],
+        default=Value(codes[0]),
+        output_field=models.CharField(),
+    )
 
 
 def _falls(active: Active, today: dt.date, last: dt.date) -> list[Fall]:
@@ -139,12 +166,7 @@ def _falls(active: Active, today: dt.date, last: dt.date) -> list[Fall]:
     if programme.policy.landing is Landing.QUALIFIED:
         landing: Any = tier_case(ladder, COLUMNS, today=today)
     else:
-        codes = [tier.code for tier in ladder.tiers]
-        landing = Case(
-            *[When(tier=code, then=Value(codes[i - 1])) for i, code in enumerate(codes) if i],
-            default=Value(codes[0]),
-            output_field=models.CharField(),
-        )
+        landing = one_step_landing(ladder)
     judged = (
         Membership.objects.filter(below_held_q(ladder, today))
         .annotate(fc_k=RawSQL(f"{TABLE}.fc_k", (), output_field=models.IntegerField()))  # noqa: S611 (a constant column name)
@@ -177,14 +199,21 @@ def _events_sql(
     """
     programme = active.programme
     window, ladder = programme.window, programme.ladder
+    used = {
+        leaf.metric
+        for tier in ladder.tiers[1:]
+        if tier.criteria is not None
+        for leaf in leaves(tier.criteria)
+    }
     n = (last - today).days
     starts = [window.start(today + dt.timedelta(days=k)) for k in range(n + 1)]
     parts: list[str] = []
     params: list[Any] = []
-    if starts[n] > starts[0]:
-        leave_days = [k for k in range(1, n + 1) if starts[k] > starts[k - 1]]
+    leave_days = [k for k in range(1, n + 1) if starts[k] > starts[k - 1]]
+    # Only the sources of the metrics the ladder reads: a ladder on spend and orders needs no
+    # growth entries (as many again as purchases), one on growth value needs no purchases.
+    if leave_days and used & {Metric.SPEND, Metric.ORDER_COUNT, Metric.MAX_ORDER}:
         at_case = " ".join(f"WHEN p.occurred_at < %s THEN {k}" for k in leave_days)
-        on_case = " ".join(f"WHEN g.occurred_on < %s THEN {k}" for k in leave_days)
         parts.append(
             f"""SELECT p.customer_id AS cid, CASE {at_case} END AS k,
                        p.total - p.returned_amount AS spend,
@@ -194,8 +223,11 @@ def _events_sql(
         )
         params += [db_time(day_start(starts[k])) for k in leave_days]
         params += [db_time(day_start(starts[0])), db_time(day_start(starts[n]))]
+    if leave_days and Metric.GROWTH_VALUE in used:
+        on_case = " ".join(f"WHEN g.occurred_on < %s THEN {k}" for k in leave_days)
         parts.append(
-            f"""SELECT g.customer_id, CASE {on_case} END, 0, 0, g.amount, CAST(NULL AS DECIMAL)
+            f"""SELECT g.customer_id AS cid, CASE {on_case} END AS k, 0 AS spend, 0 AS orders,
+                       g.amount AS growth, CAST(NULL AS DECIMAL) AS top
                 FROM loyalty_growthentry g WHERE g.occurred_on >= %s AND g.occurred_on < %s"""  # noqa: S608
         )
         params += [starts[k] for k in leave_days] + [starts[0], starts[n]]
@@ -204,8 +236,8 @@ def _events_sql(
         lapse = [(today + dt.timedelta(days=k - span), k) for k in range(1, n + 1)]
         by_day = " ".join(f"WHEN %s THEN {k}" for _day, k in lapse)
         parts.append(
-            f"""SELECT r.customer_id, CASE r.last_purchase_on {by_day} END, 0, 0, 0,
-                       CAST(NULL AS DECIMAL)
+            f"""SELECT r.customer_id AS cid, CASE r.last_purchase_on {by_day} END AS k,
+                       0 AS spend, 0 AS orders, 0 AS growth, CAST(NULL AS DECIMAL) AS top
                 FROM loyalty_membership r
                 WHERE r.last_purchase_on >= %s AND r.last_purchase_on <= %s"""  # noqa: S608
         )
@@ -220,12 +252,7 @@ def _events_sql(
     m = TABLE
     max_order = f"{m}.win_max_order"
     max_params: list[Any] = []
-    if any(
-        leaf.metric is Metric.MAX_ORDER
-        for tier in ladder.tiers[1:]
-        if tier.criteria is not None
-        for leaf in leaves(tier.criteria)
-    ):
+    if Metric.MAX_ORDER in used:
         # Looked up again only once a leaving purchase at least as large as the stored
         # largest has left: among the purchases still in the window on that day.
         still_in = " ".join(f"WHEN {k} THEN %s" for k in range(1, n + 1))
