@@ -185,6 +185,27 @@ def test_contact_due_follows_each_tiers_cadence(
     assert len(names(client)) == 4  # unticked: no filter
 
 
+def test_a_saved_contact_due_view_can_be_unticked(
+    login: Callable[[str], Client], shop: dict[str, Customer], users: dict[str, User]
+) -> None:
+    long_ago = timezone.now() - dt.timedelta(days=200)
+    Customer.objects.filter(pk=shop["never"].pk).update(created_at=long_ago)
+    saved = saved_view_create(
+        actor=users["rep_east1"],
+        name="待回访",
+        view=TableView(filters=TableFilters(follow_up_due=True)),
+    )
+    client = login("rep_east1")
+    assert names(client, f"?view={saved.pk}") == ["孙无"]
+    page = client.get("/customers/").content.decode()
+    hidden = page.index('<input type="hidden" name="follow_up_due" value="">')
+    assert hidden < page.index('<input type="checkbox" name="follow_up_due"')
+    # What the form sends with the box unticked: the hidden empty value alone.
+    assert len(names(client, f"?view={saved.pk}&follow_up_due=")) == 4
+    # Ticked, the box's value follows the hidden one and wins.
+    assert names(client, "?follow_up_due=&follow_up_due=on") == ["孙无"]
+
+
 def test_a_saved_view_keeps_the_contact_due_box() -> None:
     view = TableView(filters=TableFilters(follow_up_due=True))
     state = view.as_dict()
