@@ -1,8 +1,8 @@
 """Hypothesis stateful proof: after any sequence of purchases (also backdated), returns,
-redemptions, manual adjustments, days passing (roll, review, expiry) and rule changes, the
-stored state equals a replay from the source rows.
+redemptions, manual adjustments, days passing (roll, review, expiry) and rule changes (thresholds
+and the window's length), the stored state equals a replay from the source rows.
 
-Checked after every step, for the machine's customer:
+Checked after every step, for each of the machine's two customers:
 
 * window figures and lifetime growth value equal a recomputation from its purchases (net of
   returns) and growth entries; growth value also equals the replay from purchases alone
@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+from collections.abc import Iterator
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -55,10 +56,12 @@ START = dt.datetime(2026, 3, 1, 11, tzinfo=SHANGHAI)
 keys = itertools.count()
 
 
-def programme_rules(scale: int) -> dict[str, object]:
-    """The default ladder, thresholds × ``scale``, with a policy the model can follow exactly."""
+def programme_rules(scale: int, months: int = 12) -> dict[str, object]:
+    """The default ladder, thresholds × ``scale``, over a rolling window of ``months``, with a
+    policy the model can follow exactly."""
     rules = dump_programme(default_programme())
     rules["policy"] = {"protected_months": 0, "grace_months": 0, "landing": "qualified"}
+    rules["window"] = {"kind": "rolling", "months": months}
     rules["points"]["expiry"] = "after_days"
     rules["points"]["expiry_after"] = 30
 
@@ -92,9 +95,15 @@ class LoyaltyMachine(RuleBasedStateMachine):
         self.admin, self.rep = self.users["admin"], self.users["rep_east1"]
         self.scale = 1
         self._apply_rules(1)
-        self.customer = customer_create(actor=self.rep, data={"name": f"顾客{next(keys)}"})
-        self.purchases: list[int] = []
-        self.model_tier = active_programme().programme.ladder.lowest.code
+        # Two customers: the set-based nightly passes must keep each one's figures apart.
+        # Rules act on the current one (``switch``); invariants check both.
+        self.customers = [
+            customer_create(actor=self.rep, data={"name": f"顾客{next(keys)}"}) for _ in range(2)
+        ]
+        self.current = 0
+        self.bought: list[list[int]] = [[], []]
+        lowest = active_programme().programme.ladder.lowest.code
+        self.model_tiers = [lowest, lowest]
         reward_create(
             actor=self.admin,
             data={
@@ -106,14 +115,39 @@ class LoyaltyMachine(RuleBasedStateMachine):
         )
         self.reward = Membership._meta.apps.get_model("loyalty", "Reward").objects.latest("id")
 
+    @property
+    def customer(self) -> Customer:
+        return self.customers[self.current]
+
+    @property
+    def purchases(self) -> list[int]:
+        return self.bought[self.current]
+
+    @property
+    def model_tier(self) -> str:
+        return self.model_tiers[self.current]
+
+    @model_tier.setter
+    def model_tier(self, code: str) -> None:
+        self.model_tiers[self.current] = code
+
+    def _each_customer(self) -> Iterator[None]:
+        """Make each customer current in turn (the current one is restored after)."""
+        current = self.current
+        for index in range(len(self.customers)):
+            self.current = index
+            yield
+        self.current = current
+
     def teardown(self) -> None:
         self.clock.stop()
         transaction.set_rollback(True)
         self.example.__exit__(None, None, None)
 
     # --- helpers --------------------------------------------------------------------------
-    def _apply_rules(self, scale: int) -> None:
-        draft = ladder_draft_create(actor=self.admin, rules=programme_rules(scale), note="test")
+    def _apply_rules(self, scale: int, months: int = 12) -> None:
+        rules = programme_rules(scale, months)
+        draft = ladder_draft_create(actor=self.admin, rules=rules, note="test")
         ladder_apply(actor=self.admin, version=draft.version, today=business_today())
         self.scale = scale
 
@@ -155,7 +189,8 @@ class LoyaltyMachine(RuleBasedStateMachine):
         window_roll(active_programme(), today)
         tiers_review(today=today, full=full)
         points_expire(today=today)
-        self.model_tier = self._qualified()
+        for _ in self._each_customer():
+            self.model_tier = self._qualified()
 
     # --- rules ----------------------------------------------------------------------------
     @rule(
@@ -238,14 +273,24 @@ class LoyaltyMachine(RuleBasedStateMachine):
         self.coordinates.shift(dt.timedelta(days=days))
         self._daily_jobs(full=True)  # catching up after days without a review
 
-    @rule()
-    def rule_change(self) -> None:
-        self._apply_rules(3 if self.scale == 1 else 1)
-        self.model_tier = self._qualified()
+    @rule(months=st.sampled_from([12, 12, 6]))
+    def rule_change(self, months: int) -> None:
+        # Thresholds up or down, and sometimes a shorter window (the figures are rebuilt).
+        self._apply_rules(3 if self.scale == 1 else 1, months)
+        for _ in self._each_customer():
+            self.model_tier = self._qualified()
+
+    @rule(who=st.integers(min_value=0, max_value=1))
+    def switch(self, who: int) -> None:
+        self.current = who
 
     # --- invariants -----------------------------------------------------------------------
     @invariant()
     def figures_equal_replay(self) -> None:
+        for _ in self._each_customer():
+            self._figures_equal_replay()
+
+    def _figures_equal_replay(self) -> None:
         if not Membership.objects.filter(pk=self.customer.pk).exists():
             return
         row = self._row()
@@ -261,6 +306,10 @@ class LoyaltyMachine(RuleBasedStateMachine):
 
     @invariant()
     def balance_equals_ledger(self) -> None:
+        for _ in self._each_customer():
+            self._balance_equals_ledger()
+
+    def _balance_equals_ledger(self) -> None:
         if not Membership.objects.filter(pk=self.customer.pk).exists():
             return
         running = 0
@@ -272,6 +321,10 @@ class LoyaltyMachine(RuleBasedStateMachine):
 
     @invariant()
     def tier_equals_model(self) -> None:
+        for _ in self._each_customer():
+            self._tier_equals_model()
+
+    def _tier_equals_model(self) -> None:
         if Membership.objects.filter(pk=self.customer.pk).exists():
             assert self._row().tier == self.model_tier
         # the customer row's copy (member table filter): "" for the lowest tier
