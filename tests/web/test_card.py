@@ -352,3 +352,25 @@ def test_refusals_to_htmx_requests_land_in_the_flash_area(
     assert response["HX-Retarget"] == "#flash"
     assert response.content.decode().strip().startswith('<div class="alert alert--error"')
     assert reveals() == 0
+
+
+def test_a_tier_with_a_dedicated_manager_asks_for_one_on_an_unassigned_card(
+    login: Callable[[str], Client], book: dict
+) -> None:
+    customer = book["east1"]
+    purchase_record(  # one order of 10,500: VIP级, whose benefits include a dedicated manager
+        actor=customer.owner,
+        customer_id=customer.pk,
+        data={"lines": [{"item_name": "茶", "unit_price": "10500"}]},
+    )
+    client = login("admin")
+    url = f"/customers/{customer.pk}/"
+    assert block(client.get(url).content, "id", "manager-needed") is None  # it has an owner
+
+    Customer.objects.filter(pk=customer.pk).update(owner=None)
+    alert = block(client.get(url).content, "id", "manager-needed")
+
+    assert alert == "VIP级客户应有专属客户经理，请分配。"
+    basic = book["south"]
+    Customer.objects.filter(pk=basic.pk).update(owner=None)
+    assert block(client.get(f"/customers/{basic.pk}/").content, "id", "manager-needed") is None
