@@ -94,3 +94,20 @@ def test_an_archived_card_is_not_mailed_what_was_queued_for_it(users, make_custo
 
     assert (report.sent, report.skipped) == (0, 1) and mail.outbox == []
     assert OutboxMessage.objects.get(customer_id=customer.pk).status == MessageStatus.SKIPPED
+
+
+@time_machine.travel(dt.datetime(2026, 6, 15, 10, tzinfo=SHANGHAI), tick=False)
+def test_the_nightly_job_mails_the_birthday_gift_of_the_tier(users, make_customer):
+    customer = make_customer(
+        name="赵六", emails=["zhaoliu@example.com"], consent_data=True, birthday="1990-06-15"
+    )
+    upgrade(users["rep_east1"], customer)  # 标准级: a ¥50 birthday coupon
+    OutboxMessage.objects.all().delete()  # the upgrade's own message is not the point here
+
+    result = run_daily(today=dt.date(2026, 6, 15))
+    again = run_daily(today=dt.date(2026, 6, 15))
+    outbox_deliver()
+
+    assert (result["birthday_gifts"], again["birthday_gifts"]) == (1, 0)
+    assert [m.subject for m in mail.outbox] == ["生日快乐"]
+    assert "生日优惠券 ¥50" in mail.outbox[0].body and mail.outbox[0].to == ["zhaoliu@example.com"]

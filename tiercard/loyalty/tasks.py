@@ -18,6 +18,7 @@ from tiercard.core.timeutils import business_today
 def run_daily(*, today: dt.date, full: bool = False) -> dict[str, Any]:
     """The nightly sequence; returns what each step did (counts)."""
     from tiercard.loyalty.models import WindowState
+    from tiercard.loyalty.services.birthdays import birthday_gifts_queue
     from tiercard.loyalty.services.grading import tiers_review
     from tiercard.loyalty.services.points_expire import points_expire
     from tiercard.loyalty.services.state import active_programme
@@ -43,6 +44,8 @@ def run_daily(*, today: dt.date, full: bool = False) -> dict[str, Any]:
     result["customers_with_expired_points"] = expired.customers
     # 3. The tier review: upgrades, grace, downgrades, warnings.
     report = tiers_review(today=today, full=full)
+    # 4. Birthday gifts of the tiers that give one, to the tiers just reviewed.
+    result["birthday_gifts"] = birthday_gifts_queue(today)
     result.update(
         candidates=report.candidates,
         upgraded=report.upgraded,

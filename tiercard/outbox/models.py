@@ -19,6 +19,7 @@ class MessageKind(models.TextChoices):
     TIER_DOWNGRADE = "tier_downgrade", _("Tier downgrade")
     TIER_RULE_CHANGE = "tier_rule_change", _("Tier after a programme change")
     POINTS_EXPIRING = "points_expiring", _("Points expiring")
+    BIRTHDAY_GIFT = "birthday_gift", _("Birthday gift")
 
 
 class MessageStatus(models.TextChoices):

@@ -1,4 +1,5 @@
-"""Delivering the outbox: tier upgrades, downgrade warnings, downgrades and expiring points.
+"""Delivering the outbox: tier upgrades, downgrade warnings, downgrades, expiring points and
+birthday gifts.
 
 Messages are written in the transaction of the change they announce; this sender runs later,
 outside any transaction, and mails them through Django's email machinery. Delivery is at least
@@ -103,6 +104,12 @@ def compose(kind: str, payload: dict[str, Any]) -> tuple[str, str]:
                     "membership is %(tier)s."
                 )
                 % {"tier": name, "date": payload.get("effective_on", "")},
+            )
+        if kind == MessageKind.BIRTHDAY_GIFT:
+            return (
+                _("Happy birthday from us"),
+                _("Happy birthday! As a %(tier)s member, your birthday gift is: %(gift)s.")
+                % {"tier": _tier_name(payload.get("tier")), "gift": payload.get("gift", "")},
             )
         return (
             _("Your points are about to expire"),
