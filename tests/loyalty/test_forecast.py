@@ -258,3 +258,20 @@ def test_the_forecast_warns_exactly_whom_the_card_plans_to_downgrade_in_time(
     assert sent == ahead
     assert {pk: rows[pk].warned_for.isoformat() for pk in ahead} == ahead
     assert ahead  # every world has a customer to warn (else this proves nothing)
+
+
+def test_landing_on_the_qualified_tier_names_the_projected_one(users, book):
+    use_policy(grace=0, warning_days=14, landing=Landing.QUALIFIED)
+    # VIP on one order of 12,000 leaving on 2026-06-20; what stays (2,500 over two orders)
+    # qualifies for 标准级: the warning names 标准级, not the tier below VIP (高级).
+    with on(TODAY):
+        buy(users["rep_east1"], book["east1"], "12000.00", at="2025-06-20T09:00")
+        buy(users["rep_east1"], book["east1"], "1500.00", at="2026-01-05T09:00")
+        buy(users["rep_east1"], book["east1"], "1000.00", at="2026-02-05T09:00")
+    assert Membership.objects.get(pk=book["east1"].pk).tier == "vip"
+
+    with on(TODAY):
+        assert tiers_review(today=TODAY).warned_ahead == 1
+
+    message = OutboxMessage.objects.get(kind=MessageKind.DOWNGRADE_WARNING)
+    assert (message.payload["to_tier"], message.payload["planned_on"]) == ("standard", "2026-06-20")
