@@ -128,3 +128,19 @@ def test_archived_cards_get_nothing_and_the_message_reads_in_chinese(people):
 
 def _ymd(day: dt.date) -> tuple[int, int, int]:
     return day.year, day.month, day.day
+
+
+def test_a_lunar_birthday_twice_in_one_solar_year_is_kept_both_times(people):
+    """Lunar 12/01 fell on 2024-01-11 (lunar year 2023) and on 2024-12-31 (lunar year 2024)."""
+    member(people[0], "vip")
+    born(people[0], lunar=(12, 1))
+    first = LunarDate(2023, 12, 1).to_solar_date()
+    second = LunarDate(2024, 12, 1).to_solar_date()
+    assert (first, second) == (dt.date(2024, 1, 11), dt.date(2024, 12, 31))
+
+    assert birthday_gifts_queue(first) == 1
+    assert birthday_gifts_queue(second) == 1
+    assert birthday_gifts_queue(second + dt.timedelta(days=2)) == 0  # looked back on: no again
+
+    keys = sorted(OutboxMessage.objects.values_list("key", flat=True))
+    assert keys == [f"birthday_gift:{people[0].pk}:2023", f"birthday_gift:{people[0].pk}:2024"]

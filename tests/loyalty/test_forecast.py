@@ -275,3 +275,42 @@ def test_landing_on_the_qualified_tier_names_the_projected_one(users, book):
 
     message = OutboxMessage.objects.get(kind=MessageKind.DOWNGRADE_WARNING)
     assert (message.payload["to_tier"], message.payload["planned_on"]) == ("standard", "2026-06-20")
+
+
+def test_a_row_written_after_its_projection_is_left_for_the_next_night(users, book, monkeypatch):
+    """The projection is read before the window row is taken: a purchase can commit between.
+    Here it upgrades the customer, who must not be warned about the tier they left."""
+    from tiercard.loyalty.services import forecast
+    from tiercard.tiers.policy import latest_warned_fall
+
+    use_policy(grace=0, warning_days=14)
+    standard_on_two(users, book, "east1", "2025-06-20T09:00")
+    with on(TODAY):
+        active = active_programme()
+        projected = forecast._falls(active, TODAY, latest_warned_fall(TODAY, 14, 0))
+        assert [fall.customer_id for fall in projected] == [book["east1"].pk]
+        for _ in range(2):  # 8,500 over four orders: 高级 now
+            buy(users["rep_east1"], book["east1"], "3000.00")
+        monkeypatch.setattr(forecast, "_falls", lambda *args: projected)
+
+        assert forecast_warn(TODAY) == (0, 0)
+
+    assert warnings() == {}
+    row = Membership.objects.get(pk=book["east1"].pk)
+    assert (row.tier, row.warned_for) == ("premium", None)
+
+
+def test_a_warning_ahead_is_not_undone_by_the_review_of_its_row(users, book):
+    from tiercard.loyalty.models import ReviewMark
+
+    use_policy(grace=0, warning_days=14)
+    standard_on_two(users, book, "east1", "2025-06-20T09:00")
+    with on(TODAY):
+        tiers_review(today=TODAY)
+    ReviewMark.objects.create(customer_id=book["east1"].pk)  # e.g. a return's mark
+
+    with on(TODAY):
+        report = tiers_review(today=TODAY)
+
+    assert (report.candidates, report.recovered, report.warned) == (1, 0, 0)
+    assert warned_for(book["east1"]) == dt.date(2026, 6, 20)

@@ -105,3 +105,31 @@ def test_without_the_flag_nothing_is_taken_off(users, book):
     standard(users, customer)
     purchase = record(users, customer, "100.00", tier_discount=False).purchase
     assert purchase.discount == Decimal("0.00") and purchase.total == Decimal("100.00")
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [
+        ({"discount": "30"}, {"tier_discount": True}),  # by hand first, then the tier's
+        ({"tier_discount": True}, {}),  # the tier's first, then none
+    ],
+)
+def test_a_reference_replays_only_a_purchase_priced_the_same_way(users, book, first, again):
+    customer = book["east1"]
+    standard(users, customer)
+    record(users, customer, "1500.00", external_ref="r-2", **first)
+    before = written()
+
+    with pytest.raises(ValidationFailed) as caught:
+        record(users, customer, "1500.00", external_ref="r-2", **again)
+
+    assert "external_ref" in caught.value.fields
+    assert written() == before
+
+
+def test_a_tier_code_the_ladder_lacks_gets_the_lowest_tiers_benefits():
+    from tiercard.tiers.programme import default_programme
+
+    programme = default_programme()
+    assert programme.benefits_of("gone") == programme.benefits_of("basic")
+    assert programme.benefits_of("vip").discount_percent == Decimal("10.0")

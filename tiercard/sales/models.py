@@ -71,6 +71,11 @@ class Purchase(models.Model):
     discount = models.DecimalField(
         _("order discount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
+    # The tier's percent the order discount was taken at (``tier_discount``); NULL for a
+    # discount given by hand or none. A replay of the reference must ask for the same.
+    tier_discount_percent = models.DecimalField(
+        _("tier discount (%)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
     total = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     returned_amount = models.DecimalField(
         _("returned"), max_digits=12, decimal_places=2, default=Decimal("0.00")

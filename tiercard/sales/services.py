@@ -191,6 +191,7 @@ def _build(
     lines = _clean_lines(data.get("lines"), errors)
     discount = v.clean_money(data.get("discount"), errors, "discount") or Decimal(0)
     subtotal = sum((line.amount for line in lines), Decimal(0))
+    taken_at = None
     if _tier_discount(data, errors):
         if data.get("discount") not in (None, ""):
             errors.add("discount", _("Give an order discount or the tier discount, not both."))
@@ -198,6 +199,7 @@ def _build(
             errors.add("tier_discount", _("No tier discount applies to this purchase."))
         else:
             discount = tier_discount_amount(subtotal, discount_percent)
+            taken_at = discount_percent
     if discount > subtotal and lines:
         errors.add("discount", _("The discount exceeds the purchase amount."))
     purchase = Purchase(
@@ -210,6 +212,7 @@ def _build(
         payment_method=payment,
         subtotal=subtotal,
         discount=discount,
+        tier_discount_percent=taken_at,
         total=max(subtotal - discount, Decimal(0)),
         note=clean_text(str(data.get("note") or "")),
         created_by=actor,
@@ -234,16 +237,16 @@ def tier_discount_amount(subtotal: Decimal, percent: Decimal) -> Decimal:
     return quantize(subtotal * percent / 100)
 
 
-def _replay(purchase: Purchase, existing: Purchase, data: Mapping[str, Any]) -> RecordedPurchase:
+def _replay(purchase: Purchase, existing: Purchase) -> RecordedPurchase:
     # With the tier discount the amount depends on the tier when it was recorded, which the
-    # first recording may itself have raised: the same goods at the same list prices is the
-    # same purchase.
-    same_amount = (
-        existing.subtotal == purchase.subtotal
-        if data.get("tier_discount") is True
-        else existing.total == purchase.total
-    )
-    if existing.customer_id == purchase.customer_id and same_amount:
+    # first recording may itself have raised: the same goods at the same list prices, asked
+    # with the tier discount both times, is the same purchase. Otherwise the same total,
+    # neither time with it.
+    if purchase.tier_discount_percent is not None:
+        same = existing.tier_discount_percent is not None and existing.subtotal == purchase.subtotal
+    else:
+        same = existing.tier_discount_percent is None and existing.total == purchase.total
+    if existing.customer_id == purchase.customer_id and same:
         return RecordedPurchase(existing, created=False)
     raise ValidationFailed(
         fields={"external_ref": [_("This reference was already used for a different purchase.")]},
@@ -288,7 +291,7 @@ def purchase_write(
         find = stored or (lambda: _by_reference(Purchase, purchase.external_ref))
         existing = find()
         if existing is not None:
-            return _replay(purchase, existing, data)
+            return _replay(purchase, existing)
     if customer.status == CustomerStatus.ARCHIVED:
         # An archived card is closed: new business goes to a restored or surviving card.
         raise Conflict(

@@ -65,7 +65,12 @@ class Programme:
         object.__setattr__(self, "benefits", full)
 
     def benefits_of(self, code: str) -> Benefits:
-        return self.benefits.get(code, Benefits())
+        """The benefits of tier ``code``; a code the ladder lacks (an older version's, until
+        the next review regrades its holder) counts as the lowest tier, as in grading."""
+        found = self.benefits.get(code)
+        if found is None:
+            found = self.benefits.get(self.ladder.lowest.code, Benefits())
+        return found
 
 
 def parse_programme(data: object) -> Programme:

@@ -8,7 +8,8 @@ Rules:
   month and day (a 30th in a 29-day month is kept on the 29th; a birthday in a leap month is
   kept in the ordinary month of that number). A 29 February birthday is kept on 28 February in
   other years.
-* Once per customer and year: the outbox key ``birthday_gift:<customer>:<year>`` is unique.
+* Once per customer and year — the solar year of a solar birthday, the lunar year of a lunar
+  one: the outbox key ``birthday_gift:<customer>:<year>`` is unique.
   The job looks back ``LOOKBACK_DAYS`` so that nights it did not run are caught up; a birthday
   is never announced before the day.
 * Archived and merged cards get nothing; consent and the address are the sender's to check,
@@ -27,7 +28,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, Substr
+from django.db.models.functions import Cast, Coalesce, Concat, JSONObject
 from django.utils import timezone
 from lunardate import LunarDate
 
@@ -50,12 +51,19 @@ def birthday_gifts_queue(today: dt.date) -> int:
     if not gifts:
         return 0
     days = [today - dt.timedelta(days=n) for n in range(LOOKBACK_DAYS, -1, -1)]
-    on_day = [(birthday_on_q(day), day) for day in days]
+    on_day = [(day, solar_birthday_q(day), lunar_birthday_q(day)) for day in days]
     match = Q(pk__in=[])
-    for q, _day in on_day:
-        match |= q
+    for _day, solar, lunar in on_day:
+        match |= solar | lunar
     celebrated = Case(
-        *[When(q, then=Value(day.isoformat())) for q, day in reversed(on_day)],
+        *[When(solar | lunar, then=Value(day.isoformat())) for day, solar, lunar in on_day],
+        output_field=models.CharField(),
+    )
+    # Once a year: the solar year for a solar birthday, the lunar year for a lunar one (lunar
+    # 12/01 fell on 2024-01-11 and again on 2024-12-31, and not at all in 2025).
+    year = Case(
+        *[When(lunar, then=Value(str(_lunar(day).year))) for day, _solar, lunar in on_day],
+        *[When(solar, then=Value(str(day.year))) for day, solar, _lunar_q in on_day],
         output_field=models.CharField(),
     )
     held = Coalesce(F("membership__tier"), Value(programme.ladder.lowest.code))
@@ -69,7 +77,7 @@ def birthday_gifts_queue(today: dt.date) -> int:
         Value("birthday_gift:"),
         Cast("pk", models.CharField()),
         Value(":"),
-        Substr(celebrated, 1, 4),
+        year,
         output_field=models.CharField(),
     )
     due = (
@@ -97,24 +105,33 @@ def birthday_gifts_queue(today: dt.date) -> int:
     )
 
 
-def birthday_on_q(day: dt.date) -> Q:
-    """Customers whose birthday is kept on ``day`` (see the module docstring)."""
+def solar_birthday_q(day: dt.date) -> Q:
+    """Customers with a solar birthday kept on ``day`` (29 February on the 28th in other
+    years)."""
     days = [f"{day:%m-%d}"]
     if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
         days.append("02-29")
-    q = Q(born_md__in=days) & ~Q(birthday_calendar=BirthdayCalendar.LUNAR)
-    lunar = LunarDate.from_solar_date(day.year, day.month, day.day)
-    if not lunar.is_leap_month:
-        lunar_days = [lunar.day]
-        tomorrow = LunarDate.from_solar_date(*_ymd(day + dt.timedelta(days=1)))
-        if lunar.day == 29 and tomorrow.day == 1:
-            lunar_days.append(30)  # a 30th, in a month of 29 days
-        q |= Q(
-            birthday_calendar=BirthdayCalendar.LUNAR,
-            lunar_birth_month=lunar.month,
-            lunar_birth_day__in=lunar_days,
-        )
-    return q
+    return Q(born_md__in=days) & ~Q(birthday_calendar=BirthdayCalendar.LUNAR)
+
+
+def lunar_birthday_q(day: dt.date) -> Q:
+    """Customers with a lunar birthday kept on ``day``: its lunar month and day; the 30th on the
+    29th of a 29-day month. A day in a leap month keeps none (the ordinary month did)."""
+    lunar = _lunar(day)
+    if lunar.is_leap_month:
+        return Q(pk__in=[])
+    lunar_days = [lunar.day]
+    if lunar.day == 29 and _lunar(day + dt.timedelta(days=1)).day == 1:
+        lunar_days.append(30)
+    return Q(
+        birthday_calendar=BirthdayCalendar.LUNAR,
+        lunar_birth_month=lunar.month,
+        lunar_birth_day__in=lunar_days,
+    )
+
+
+def _lunar(day: dt.date) -> LunarDate:
+    return LunarDate.from_solar_date(day.year, day.month, day.day)
 
 
 class MonthDay(Func):
@@ -129,7 +146,3 @@ class MonthDay(Func):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         return super().as_sql(compiler, connection, template="to_char(%(expressions)s, 'MM-DD')")
-
-
-def _ymd(day: dt.date) -> tuple[int, int, int]:
-    return day.year, day.month, day.day

@@ -40,6 +40,7 @@ from django.db import connection, models, transaction
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from tiercard.loyalty.models import Membership
 from tiercard.loyalty.services.downgrade_warnings import warnings_queue
@@ -59,6 +60,9 @@ from tiercard.tiers.policy import Landing, latest_warned_fall
 from tiercard.tiers.sql import tier_case
 from tiercard.tiers.window import add_months
 
+CHUNK = 10_000
+"""Rows re-read per statement under the lock (their ids are written into it)."""
+
 TABLE = '"loyalty_membership"'
 """The projected rows are selected under the membership table's own name, so that ``Q``
 objects written for ``Membership`` compile against them unchanged."""
@@ -66,11 +70,13 @@ objects written for ``Membership`` compile against them unchanged."""
 
 @dataclass(frozen=True)
 class Fall:
-    """A customer's projected fall: on ``today + k``, landing on ``to_tier`` when downgraded."""
+    """A customer's projected fall: on ``today + k``, landing on ``to_tier`` when downgraded;
+    ``seen`` is the row's ``updated_at`` when projected (every writer of a membership sets it)."""
 
     customer_id: int
     k: int
     to_tier: str
+    seen: dt.datetime
 
 
 def forecast_warn(today: dt.date) -> tuple[int, int]:
@@ -93,6 +99,10 @@ def forecast_warn(today: dt.date) -> tuple[int, int]:
         window_exclusive_lock()
         if active_programme().version != active.version:
             return 0, 0
+        # A row written since it was projected (a purchase, a return, an override) is left
+        # for the next night: what was projected of it may no longer hold, and a customer
+        # just upgraded must not be warned about the tier they left.
+        falls = _unchanged(falls)
         now = timezone.now()
         horizon = today + dt.timedelta(days=programme.warning_days)
         warned = 0
@@ -127,6 +137,16 @@ def forecast_warn(today: dt.date) -> tuple[int, int]:
         if stale:
             Membership.objects.filter(ids_in(Membership, stale)).update(warned_for=None)
     return warned, len(stale)
+
+
+def _unchanged(falls: list[Fall]) -> list[Fall]:
+    """The falls whose membership row is as it was when projected."""
+    now: dict[int, dt.datetime] = {}
+    ids = [fall.customer_id for fall in falls]
+    for i in range(0, len(ids), CHUNK):
+        rows = Membership.objects.filter(ids_in(Membership, ids[i : i + CHUNK]))
+        now.update(rows.values_list("pk", "updated_at"))
+    return [fall for fall in falls if now.get(fall.customer_id) == fall.seen]
 
 
 def _grouped(falls: list[Fall], *, by_tier: bool) -> dict[tuple[int, str], list[int]]:
@@ -172,7 +192,7 @@ def _falls(active: Active, today: dt.date, last: dt.date) -> list[Fall]:
         .annotate(fc_k=RawSQL(f"{TABLE}.fc_k", (), output_field=models.IntegerField()))  # noqa: S611 (a constant column name)
         .annotate(landing=landing)
         .order_by("customer_id", "fc_k")
-        .values_list("customer_id", "fc_k", "landing")
+        .values_list("customer_id", "fc_k", "landing", "updated_at")
     )
     sql, params = judged.query.sql_with_params()
     source = f"FROM {TABLE}"
@@ -183,8 +203,8 @@ def _falls(active: Active, today: dt.date, last: dt.date) -> list[Fall]:
     falls: dict[int, Fall] = {}
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        for customer_id, k, to_tier in cur.fetchall():
-            falls.setdefault(customer_id, Fall(customer_id, k, to_tier))
+        for customer_id, k, to_tier, seen in cur.fetchall():
+            falls.setdefault(customer_id, Fall(customer_id, k, to_tier, _instant(seen)))
     return list(falls.values())
 
 
@@ -266,6 +286,7 @@ def _events_sql(
                                            0) END"""  # noqa: S608 (constant SQL fragments only)
         max_params = [db_time(day_start(starts[k])) for k in range(1, n + 1)]
     sql = f"""SELECT {m}.customer_id AS customer_id, {m}.tier AS tier,
+                     {m}.updated_at AS updated_at,
                      CAST({m}.win_spend - SUM(e.spend) OVER ({window_k}) AS NUMERIC)
                          AS win_spend,
                      {m}.win_orders - SUM(e.orders) OVER ({window_k}) AS win_orders,
@@ -280,6 +301,14 @@ def _events_sql(
               JOIN {m} ON {m}.customer_id = e.cid
               WHERE {where_sql}"""  # noqa: S608 (constant SQL fragments only)
     return sql, [*max_params, *params, *where_params]
+
+
+def _instant(value: Any) -> dt.datetime:
+    """A timestamp read by raw SQL as the ORM reads it: aware, UTC (SQLite returns the stored
+    text, naive UTC)."""
+    parsed = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
+    assert parsed is not None, value
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=dt.UTC)
 
 
 def _where(candidates: QuerySet[Membership]) -> tuple[str, list[Any]]:

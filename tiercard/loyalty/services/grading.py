@@ -295,14 +295,14 @@ class _Review:
 
     def acts_q(self) -> Q:
         """Rows some step of ``run`` may change, judged before the first step: a superset of
-        each step's own filter. A lock to expire; an upgrade (``up_q``); a grace or warning to
-        clear (recover); a row below its tier (fall below, downgrade, warn). The steps only
-        change rows of this set (an upgraded row was in ``up_q``; below rows are set), so what
-        they see of the others cannot change between the steps."""
+        each step's own filter. A lock to expire; an upgrade (``up_q``); a grace to end, with
+        its warning (recover); a row below its tier (fall below, downgrade, warn). A warning
+        given ahead of a fall (``below_since`` NULL) is the forecast's to keep or withdraw.
+        The steps only change rows of this set (an upgraded row was in ``up_q``; below rows
+        are set), so what they see of the others cannot change between the steps."""
         return (
             Q(lock_until__lt=self.today)
             | Q(below_since__isnull=False)
-            | Q(warned_for__isnull=False)
             | self.up_q()
             | self.below_q()
         )
@@ -388,8 +388,7 @@ class _Review:
     def recover(self) -> None:
         self.report.recovered += (
             self.rows()
-            .filter(self.kept_q())
-            .filter(Q(below_since__isnull=False) | Q(warned_for__isnull=False))
+            .filter(self.kept_q(), below_since__isnull=False)
             .update(below_since=None, warned_for=None)
         )
 
