@@ -242,6 +242,7 @@ def test_the_tier_discount_over_the_api_and_its_refusal(
 
     assert taken.status_code == 201, taken.content
     assert (taken.json()["discount"], taken.json()["total"]) == ("5.00", "245.00")
+    assert taken.json()["tier_discount_percent"] == "2.0"
     assert refused.status_code == 422
     assert "discount" in refused.json()["fields"]
     assert snapshot(customer.pk) == before

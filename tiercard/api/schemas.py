@@ -8,6 +8,7 @@ Choice fields list their values in the OpenAPI document; the service validates t
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -336,6 +337,9 @@ class PurchaseOut(Schema):
     payment_method: str
     subtotal: Money
     discount: Money
+    tier_discount_percent: Decimal | None = Field(
+        None, description="The tier's percent the order discount was taken at; null if not."
+    )
     total: Money
     note: str
     lines: list[PurchaseLineOut]

@@ -115,6 +115,7 @@ def purchase_out(purchase: Purchase) -> dict[str, Any]:
         "payment_method": purchase.payment_method,
         "subtotal": purchase.subtotal,
         "discount": purchase.discount,
+        "tier_discount_percent": purchase.tier_discount_percent,
         "total": purchase.total,
         "note": purchase.note,
         "lines": [
