@@ -142,7 +142,9 @@ class MonthDay(Func):
     output_field = models.CharField()
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return super().as_sql(compiler, connection, template="strftime('%%m-%%d', %(expressions)s)")
+        return super().as_sql(
+            compiler, connection, template="strftime('%%%%m-%%%%d', %(expressions)s)"
+        )
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         return super().as_sql(compiler, connection, template="to_char(%(expressions)s, 'MM-DD')")
