@@ -135,7 +135,7 @@ def held_discount(*, viewer: User, customer_id: int) -> HeldDiscount:
     row = visible_customers(viewer).filter(pk=customer_id).values_list("membership__tier").first()
     if row is None:
         raise NotFound()
-    ladder = active_programme().programme.ladder
-    tier = next((t for t in ladder.tiers if t.code == row[0]), ladder.lowest)
-    percent = active_programme().programme.benefits_of(tier.code).discount_percent
+    programme = active_programme().programme
+    tier = next((t for t in programme.ladder.tiers if t.code == row[0]), programme.ladder.lowest)
+    percent = programme.benefits_of(tier.code).discount_percent
     return HeldDiscount(tier.name_zh, tier.name_en, percent)

@@ -1,13 +1,16 @@
-"""Outbox messages for tier changes just written, set-based: one INSERT ... SELECT.
+"""Outbox messages written set-based: one INSERT ... SELECT per batch of messages.
 
-The review (upgrades, downgrades) and a rule change announce the changes they wrote in the
-same transaction. Each message's key is ``<kind>:<tier change id>``, unique in the outbox, so
-a change is announced at most once; delivery checks consent and address later.
+``messages_insert`` is the one writer of such batches (tier changes, downgrade warnings,
+birthday gifts). The review (upgrades, downgrades) and a rule change announce the changes they
+wrote in the same transaction. Each message's key is unique in the outbox (for a tier change
+``<kind>:<tier change id>``), so a change is announced at most once; delivery checks consent
+and address later.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.db.models import F, QuerySet, Value
@@ -18,25 +21,49 @@ from tiercard.loyalty.services.tier_sql import const, insert_select
 from tiercard.outbox.models import OutboxMessage
 
 
-def announce_changes(changes: QuerySet[TierChange], kind: str, now: dt.datetime) -> int:
-    """Queue one ``kind`` message per change in ``changes``; returns how many."""
+def messages_insert(
+    source: QuerySet[Any],
+    *,
+    key: Any,
+    kind: str,
+    customer: Any,
+    payload: JSONObject,
+    now: dt.datetime,
+) -> int:
+    """One pending ``kind`` message per row of ``source``; returns how many were written.
+
+    ``key``, ``customer`` and ``payload`` are expressions over ``source``'s rows. The caller
+    leaves out rows whose key is already taken (the key is unique).
+    """
     return insert_select(
         OutboxMessage,
-        changes,
+        source,
         {
-            "key": Concat(Value(f"{kind}:"), Cast("id", models.CharField())),
+            "key": key,
             "kind": const(kind, models.CharField()),
-            "customer_id": F("customer_id"),
-            "payload": JSONObject(
-                change=F("id"),
-                from_tier=F("from_tier"),
-                to_tier=F("to_tier"),
-                effective_on=Cast("effective_on", models.CharField()),
-                ladder_version=F("ladder_version"),
-            ),
+            "customer_id": customer,
+            "payload": payload,
             "status": const("pending", models.CharField()),
             "attempts": const(0, models.IntegerField()),
             "last_error": const("", models.CharField()),
             "created_at": const(now, models.DateTimeField()),
         },
+    )
+
+
+def announce_changes(changes: QuerySet[TierChange], kind: str, now: dt.datetime) -> int:
+    """Queue one ``kind`` message per change in ``changes``; returns how many."""
+    return messages_insert(
+        changes,
+        key=Concat(Value(f"{kind}:"), Cast("id", models.CharField())),
+        kind=kind,
+        customer=F("customer_id"),
+        payload=JSONObject(
+            change=F("id"),
+            from_tier=F("from_tier"),
+            to_tier=F("to_tier"),
+            effective_on=Cast("effective_on", models.CharField()),
+            ladder_version=F("ladder_version"),
+        ),
+        now=now,
     )

@@ -33,8 +33,8 @@ from django.utils import timezone
 from lunardate import LunarDate
 
 from tiercard.customers.models import BirthdayCalendar, Customer, CustomerStatus
+from tiercard.loyalty.services.announce import messages_insert
 from tiercard.loyalty.services.state import active_programme
-from tiercard.loyalty.services.tier_sql import const, insert_select
 from tiercard.outbox.models import MessageKind, OutboxMessage
 
 LOOKBACK_DAYS = 3
@@ -89,19 +89,13 @@ def birthday_gifts_queue(today: dt.date) -> int:
         .annotate(gift_key=key, celebrated=celebrated)
         .filter(~Exists(OutboxMessage.objects.filter(key=OuterRef("gift_key"))))
     )
-    return insert_select(
-        OutboxMessage,
+    return messages_insert(
         due,
-        {
-            "key": F("gift_key"),
-            "kind": const(MessageKind.BIRTHDAY_GIFT, models.CharField()),
-            "customer_id": F("pk"),
-            "payload": JSONObject(tier=F("held_tier"), gift=gift, birthday=F("celebrated")),
-            "status": const("pending", models.CharField()),
-            "attempts": const(0, models.IntegerField()),
-            "last_error": const("", models.CharField()),
-            "created_at": const(timezone.now(), models.DateTimeField()),
-        },
+        key=F("gift_key"),
+        kind=MessageKind.BIRTHDAY_GIFT,
+        customer=F("pk"),
+        payload=JSONObject(tier=F("held_tier"), gift=gift, birthday=F("celebrated")),
+        now=timezone.now(),
     )
 
 

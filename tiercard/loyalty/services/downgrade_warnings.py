@@ -17,7 +17,8 @@ from django.db.models import Case, Exists, Expression, F, OuterRef, Q, QuerySet,
 from django.db.models.functions import Cast, Concat, JSONObject
 
 from tiercard.loyalty.models import Membership
-from tiercard.loyalty.services.tier_sql import const, ids_in, insert_select
+from tiercard.loyalty.services.announce import messages_insert
+from tiercard.loyalty.services.tier_sql import const, ids_in
 from tiercard.outbox.models import MessageKind, OutboxMessage
 
 
@@ -59,24 +60,18 @@ def warnings_queue(
         .filter(Q(warned_for__isnull=True) | ~Q(warned_for=F("planned")))
     )
     due = unwarned.filter(~Exists(OutboxMessage.objects.filter(key=OuterRef("warn_key"))))
-    written = insert_select(
-        OutboxMessage,
+    written = messages_insert(
         due,
-        {
-            "key": F("warn_key"),
-            "kind": const(MessageKind.DOWNGRADE_WARNING, models.CharField()),
-            "customer_id": F("customer_id"),
-            "payload": JSONObject(
-                tier=F("tier"),
-                to_tier=to_tier,
-                planned_on=planned_text,
-                ladder_version=const(version, models.IntegerField()),
-            ),
-            "status": const("pending", models.CharField()),
-            "attempts": const(0, models.IntegerField()),
-            "last_error": const("", models.CharField()),
-            "created_at": const(now, models.DateTimeField()),
-        },
+        key=F("warn_key"),
+        kind=MessageKind.DOWNGRADE_WARNING,
+        customer=F("customer_id"),
+        payload=JSONObject(
+            tier=F("tier"),
+            to_tier=to_tier,
+            planned_on=planned_text,
+            ladder_version=const(version, models.IntegerField()),
+        ),
+        now=now,
     )
     marked = list(unwarned.values_list("pk", flat=True))
     if marked:

@@ -183,7 +183,7 @@ def facts_context(
         "follow_up": next_follow_up(viewer=user, customer=customer, today=today),
         "today": today,
         "tags": list(customer.tags.all()),
-        "manager_needed": _manager_needed(customer),
+        "manager_needed": cp.manager_needed_text(customer),
     }
     if policy.can_assign_owner(user):
         owners = presenters.owner_choices(user) or []
@@ -194,20 +194,6 @@ def facts_context(
         context["tag_form"] = tag_form or card_forms.TagForm()
         context["tag_options"] = list(tag_list().values_list("name", flat=True)[:TAG_OPTIONS])
     return context
-
-
-def _manager_needed(customer: Customer) -> str:
-    """A note when the customer's tier asks for a dedicated account manager and the card has
-    none; "" otherwise. Read from the card's copy of its tier ("" is the lowest tier)."""
-    if customer.owner_id is not None:
-        return ""
-    programme = active_programme().programme
-    code = customer.tier or programme.ladder.lowest.code
-    if not programme.benefits_of(code).dedicated_manager:
-        return ""
-    tier = next((t for t in programme.ladder.tiers if t.code == code), None)
-    name = lp.tier_name(tier) if tier is not None else code
-    return _("%(tier)s customers have a dedicated account manager: assign one.") % {"tier": name}
 
 
 def notes_context(
