@@ -21,6 +21,18 @@ from tiercard.loyalty.services.tier_sql import const, insert_select
 from tiercard.outbox.models import OutboxMessage
 
 
+def customer_key(kind: str, customer: str, part: Any) -> Concat:
+    """``<kind>:<customer id>:<part>`` as SQL: the key of a message sent once per customer and
+    ``part`` (a planned date, a year)."""
+    return Concat(
+        Value(f"{kind}:"),
+        Cast(customer, models.CharField()),
+        Value(":"),
+        part,
+        output_field=models.CharField(),
+    )
+
+
 def messages_insert(
     source: QuerySet[Any],
     *,

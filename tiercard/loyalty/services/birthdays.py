@@ -28,12 +28,12 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, JSONObject
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from lunardate import LunarDate
 
 from tiercard.customers.models import BirthdayCalendar, Customer, CustomerStatus
-from tiercard.loyalty.services.announce import messages_insert
+from tiercard.loyalty.services.announce import customer_key, messages_insert
 from tiercard.loyalty.services.state import active_programme
 from tiercard.outbox.models import MessageKind, OutboxMessage
 
@@ -73,13 +73,7 @@ def birthday_gifts_queue(today: dt.date) -> int:
     )
     # The year of the birthday kept, not of tonight: on 2 January the look-back still holds
     # 31 December, whose message (if queued then) carries the old year.
-    key = Concat(
-        Value("birthday_gift:"),
-        Cast("pk", models.CharField()),
-        Value(":"),
-        year,
-        output_field=models.CharField(),
-    )
+    key = customer_key(MessageKind.BIRTHDAY_GIFT, "pk", year)
     due = (
         Customer.objects.annotate(born_md=MonthDay("birthday"))
         .filter(match, merged_into__isnull=True)

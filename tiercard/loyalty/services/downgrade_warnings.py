@@ -14,10 +14,10 @@ from collections.abc import Sequence
 
 from django.db import models
 from django.db.models import Case, Exists, Expression, F, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, Concat, JSONObject
+from django.db.models.functions import JSONObject
 
 from tiercard.loyalty.models import Membership
-from tiercard.loyalty.services.announce import messages_insert
+from tiercard.loyalty.services.announce import customer_key, messages_insert
 from tiercard.loyalty.services.tier_sql import const, ids_in
 from tiercard.outbox.models import MessageKind, OutboxMessage
 
@@ -47,13 +47,7 @@ def warnings_queue(
         default=None,
         output_field=models.CharField(),
     )
-    key = Concat(
-        Value("downgrade_warning:"),
-        Cast("customer_id", models.CharField()),
-        Value(":"),
-        planned_text,
-        output_field=models.CharField(),
-    )
+    key = customer_key(MessageKind.DOWNGRADE_WARNING, "customer_id", planned_text)
     unwarned = (
         rows.annotate(planned=planned, warn_key=key)
         .filter(planned__isnull=False)
