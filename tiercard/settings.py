@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "tiercard.interactions",
     "tiercard.outbox",
     "tiercard.loyalty",
+    "tiercard.servicedesk",
     "tiercard.demo",
     "tiercard.cards",
     "tiercard.analytics",

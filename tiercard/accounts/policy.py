@@ -83,3 +83,17 @@ def can_manage_programme(user: User) -> bool:
 def can_manage_rewards(user: User) -> bool:
     """The reward catalogue is part of the programme an administrator configures."""
     return is_active(user) and user.role == Role.ADMIN
+
+
+TICKET_HANDLERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.SERVICE})
+
+
+def can_handle_tickets(user: User) -> bool:
+    """Open, answer, resolve and reopen service tickets of the customers the user sees.
+    Marketing reads them (the card, the queue) but does not work them."""
+    return is_active(user) and user.role in TICKET_HANDLERS
+
+
+def can_assign_tickets(user: User) -> bool:
+    """Hand a ticket to someone else: the service desk and managers dispatch work."""
+    return is_active(user) and user.role in {Role.ADMIN, Role.MANAGER, Role.SERVICE}

@@ -16,7 +16,7 @@ from django.db.models import Q
 from tiercard.accounts.models import User
 from tiercard.core.errors import NotFound
 from tiercard.customers.selectors import visible_customers
-from tiercard.loyalty.models import BenefitCounter
+from tiercard.loyalty.models import BenefitCounter, Membership
 from tiercard.loyalty.services.state import active_programme
 from tiercard.tiers.window import Period, add_months
 
@@ -139,3 +139,23 @@ def held_discount(*, viewer: User, customer_id: int) -> HeldDiscount:
     tier = next((t for t in programme.ladder.tiers if t.code == row[0]), programme.ladder.lowest)
     percent = programme.benefits_of(tier.code).discount_percent
     return HeldDiscount(tier.name_zh, tier.name_en, percent)
+
+
+@dataclass(frozen=True)
+class ServiceTerms:
+    """What a customer's tier promises a service ticket opened now."""
+
+    tier: str
+    response_hours: int | None
+    priority: bool  # the tier's priority booking: its tickets go first in the queue
+
+
+def service_terms(*, customer_id: int) -> ServiceTerms:
+    """The terms of the tier the customer holds now (the lowest when none). The caller has
+    read the customer through its viewer's scope; one query besides the active programme's."""
+    held = Membership.objects.filter(customer_id=customer_id).values_list("tier", flat=True)
+    programme = active_programme().programme
+    code = held.first()
+    tier = next((t for t in programme.ladder.tiers if t.code == code), programme.ladder.lowest)
+    benefits = programme.benefits_of(tier.code)
+    return ServiceTerms(tier.code, benefits.response_hours, benefits.priority_booking)
