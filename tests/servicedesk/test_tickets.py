@@ -21,6 +21,7 @@ from tiercard.servicedesk.selectors import (
     queue_figures,
     ticket_detail,
     ticket_queue,
+    ticket_replies,
 )
 from tiercard.servicedesk.services import (
     ticket_assign,
@@ -191,7 +192,7 @@ def test_the_first_reply_stamps_the_response_and_logs_an_interaction(users, book
             data={"kind": "wechat", "summary": "补发已寄出"},
         )
     assert again.responded_at == NOW + dt.timedelta(hours=1)  # the first reply counts
-    assert Interaction.objects.filter(customer=book["east1"]).count() == 2
+    assert list(ticket_replies(ticket=ticket)) == [reply, second]
 
 
 def test_a_reply_dated_back_counts_from_its_time_but_never_before_the_ticket(users, book):
@@ -229,9 +230,7 @@ def test_resolving_an_unanswered_ticket_answers_it_then_reopen_keeps_the_respons
     member(book["east1"], "vip")
     ticket = _open(users, book["east1"])
     with time_machine.travel(NOW + dt.timedelta(hours=2), tick=False):
-        ticket = ticket_resolve(
-            actor=users["service"], ticket_id=ticket.pk, resolution="已退款"
-        )
+        ticket = ticket_resolve(actor=users["service"], ticket_id=ticket.pk, resolution="已退款")
     assert ticket.status == TicketStatus.RESOLVED
     assert ticket.responded_at == ticket.resolved_at == NOW + dt.timedelta(hours=2)
 
@@ -315,9 +314,7 @@ def _customer(make_customer, tier, name):
     return made
 
 
-def test_the_queue_puts_priority_first_then_the_earliest_due_then_no_promise(
-    users, make_customer
-):
+def test_the_queue_puts_priority_first_then_the_earliest_due_then_no_promise(users, make_customer):
     basic = _open(users, _customer(make_customer, None, "甲"))
     standard = _open(users, _customer(make_customer, "standard", "乙"))  # due +48h
     premium = _open(users, _customer(make_customer, "premium", "丙"))  # +24h, priority
@@ -337,15 +334,15 @@ def test_overdue_tickets_and_the_figures(users, make_customer):
     standard = _open(users, _customer(make_customer, "standard", "乙"))
     _open(users, _customer(make_customer, None, "甲"))
     later = NOW + dt.timedelta(hours=5)
-    assert list(ticket_queue(viewer=users["rep_east1"], view=QueueView.OVERDUE, now=later)) == [
-        vip
-    ]
+    assert list(ticket_queue(viewer=users["rep_east1"], view=QueueView.OVERDUE, now=later)) == [vip]
     with time_machine.travel(later, tick=False):
         ticket_respond(
             actor=users["rep_east1"], ticket_id=vip.pk, data={"kind": "call", "summary": "晚了"}
         )
         ticket_respond(
-            actor=users["rep_east1"], ticket_id=standard.pk, data={"kind": "call", "summary": "准时"}
+            actor=users["rep_east1"],
+            ticket_id=standard.pk,
+            data={"kind": "call", "summary": "准时"},
         )
         figures = queue_figures(viewer=users["rep_east1"])
     assert (figures.active, figures.open, figures.overdue) == (3, 1, 0)

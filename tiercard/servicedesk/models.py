@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.customers.models import Customer
+from tiercard.interactions.models import Interaction
 
 
 class TicketKind(models.TextChoices):
@@ -48,9 +49,7 @@ class ServiceTicket(models.Model):
     - a response or resolution never precedes the opening.
     """
 
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="service_tickets"
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="service_tickets")
     kind = models.CharField(_("type"), max_length=12, choices=TicketKind.choices)
     subject = models.CharField(_("subject"), max_length=200)
     detail = models.TextField(_("detail"), max_length=4000, blank=True)
@@ -125,7 +124,24 @@ class ServiceTicket(models.Model):
         """No response yet and the promised time has passed."""
         moment = now or timezone.now()
         return (
-            self.responded_at is None
-            and self.respond_by is not None
-            and self.respond_by < moment  # type: ignore[operator]
+            self.responded_at is None and self.respond_by is not None and self.respond_by < moment  # type: ignore[operator]
         )
+
+
+class TicketReply(models.Model):
+    """A reply to the customer about a ticket: the interaction it was logged as (so it is on
+    the customer's timeline and counts as contact). Deleting the interaction removes the link,
+    never the ticket."""
+
+    ticket = models.ForeignKey(ServiceTicket, on_delete=models.CASCADE, related_name="replies")
+    interaction = models.OneToOneField(
+        Interaction, on_delete=models.CASCADE, related_name="ticket_reply"
+    )
+
+    class Meta:
+        verbose_name = _("ticket reply")
+        verbose_name_plural = _("ticket replies")
+        indexes = [models.Index(fields=["ticket", "interaction"], name="ticket_reply_ticket")]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} ← {self.interaction_id}"

@@ -14,8 +14,12 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from tiercard.accounts.models import User
+from tiercard.accounts.policy import TICKET_HANDLERS
 from tiercard.core.errors import NotFound
+from tiercard.customers.models import Customer
+from tiercard.customers.scope import scope_of
 from tiercard.customers.selectors import visible_customer_pk, visible_customers
+from tiercard.interactions.models import Interaction
 from tiercard.servicedesk.models import ServiceTicket, TicketStatus
 
 RELATED = ("customer", "assignee", "opened_by", "responded_by", "resolved_by")
@@ -44,13 +48,17 @@ def ticket_queue(
     viewer: User,
     view: QueueView = QueueView.ACTIVE,
     mine: bool = False,
+    customer_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> QuerySet[ServiceTicket]:
-    """The viewer's queue; ``mine`` keeps the tickets assigned to the viewer."""
+    """The viewer's queue; ``mine`` keeps the tickets assigned to the viewer, ``customer_id``
+    one customer's."""
     moment = now or timezone.now()
     qs = _scoped(viewer).select_related(*RELATED)
     if mine:
         qs = qs.filter(assignee=viewer)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
     if view == QueueView.RESOLVED:
         return qs.filter(status=TicketStatus.RESOLVED).order_by("-resolved_at", "-id")
     if view == QueueView.ALL:
@@ -124,3 +132,24 @@ def queue_figures(*, viewer: User, now: dt.datetime | None = None) -> QueueFigur
         answered_30d=got["answered"],
         on_time_30d=got["on_time"],
     )
+
+
+def ticket_replies(*, ticket: ServiceTicket) -> QuerySet[Interaction]:
+    """The replies logged on a ticket read through the viewer's scope, oldest first."""
+    return (
+        Interaction.objects.filter(ticket_reply__ticket=ticket)
+        .select_related("actor")
+        .order_by("occurred_at", "id")
+    )
+
+
+def ticket_assignees(*, customer_id: int) -> list[User]:
+    """Who may take a ticket of this customer: active colleagues who handle tickets and see
+    the customer (the rule ``ticket_open`` and ``ticket_assign`` enforce). Two queries; the
+    caller has read the customer through its viewer's scope."""
+    row = Customer.objects.filter(pk=customer_id).values_list("owner_id", "team_id").first()
+    if row is None:
+        return []
+    owner_id, team_id = row
+    staff = User.objects.filter(is_active=True, role__in=TICKET_HANDLERS).order_by("username")
+    return [u for u in staff if scope_of(u).admits(owner_id, team_id)]

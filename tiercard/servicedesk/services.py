@@ -28,7 +28,7 @@ from tiercard.customers.selectors import visible_customers
 from tiercard.interactions.models import Interaction
 from tiercard.interactions.services import interaction_log
 from tiercard.loyalty.selectors.benefits import service_terms
-from tiercard.servicedesk.models import ServiceTicket, TicketStatus
+from tiercard.servicedesk.models import ServiceTicket, TicketReply, TicketStatus
 
 OPEN_KEYS = frozenset({"kind", "subject", "detail", "opened_at", "assignee_id"})
 RESPOND_KEYS = frozenset({"kind", "summary", "occurred_at"})
@@ -85,7 +85,11 @@ def ticket_open(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Se
     raw_assignee = data.get("assignee_id")
     if raw_assignee not in (None, ""):
         assignee = _assignee(raw_assignee, customer_id=customer_id, errors=errors)
-        if assignee is not None and assignee.pk != actor.pk and not policy.can_assign_tickets(actor):
+        if (
+            assignee is not None
+            and assignee.pk != actor.pk
+            and not policy.can_assign_tickets(actor)
+        ):
             errors.add("assignee_id", _("You may not assign tickets to others."))
     terms = service_terms(customer_id=customer_id)
     ticket = ServiceTicket(
@@ -135,9 +139,7 @@ def _locked(actor: User, ticket_id: int) -> ServiceTicket:
 
 def _refuse_resolved(ticket: ServiceTicket) -> None:
     if ticket.status == TicketStatus.RESOLVED:
-        raise Conflict(
-            _("This ticket is resolved; reopen it first."), code="ticket_resolved"
-        )
+        raise Conflict(_("This ticket is resolved; reopen it first."), code="ticket_resolved")
 
 
 def ticket_respond(
@@ -172,6 +174,7 @@ def ticket_respond(
             customer_id=ticket.customer_id,
             data=reply,
         )
+        TicketReply.objects.create(ticket=ticket, interaction=interaction)
         if ticket.responded_at is None:
             ticket.responded_at = max(interaction.occurred_at, ticket.opened_at)
             ticket.responded_by = actor

@@ -22,6 +22,7 @@ from tiercard.web.views import (
     privacy,
     programme_editor,
     search,
+    service_desk,
 )
 
 app_name = "web"
@@ -122,6 +123,13 @@ urlpatterns = [
         name="loyalty_reward_edit",
     ),
     path("programme/points/", loyalty_rewards.points_view, name="loyalty_points"),
+    path("service/", service_desk.queue_view, name="service_queue"),
+    path("service/<int:pk>/", service_desk.ticket_view, name="service_ticket"),
+    path("service/<int:pk>/respond/", service_desk.ticket_respond_view, name="service_respond"),
+    path("service/<int:pk>/resolve/", service_desk.ticket_resolve_view, name="service_resolve"),
+    path("service/<int:pk>/reopen/", service_desk.ticket_reopen_view, name="service_reopen"),
+    path("service/<int:pk>/assign/", service_desk.ticket_assign_view, name="service_assign"),
+    path("customers/<int:pk>/tickets/new/", service_desk.ticket_new_view, name="service_new"),
     path("exports/", data_exports.data_exports_view, name="data_exports"),
     path("duplicates/", dedupe.queue_view, name="dedupe_queue"),
     path("duplicates/scan/", dedupe.scan_view, name="dedupe_scan"),

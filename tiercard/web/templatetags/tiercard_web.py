@@ -83,6 +83,12 @@ NAV_SECTIONS = {
     "import_mapping": "imports",
     "import_commit": "imports",
     "import_undo": "imports",
+    "service_queue": "service",
+    "service_ticket": "service",
+    "service_respond": "service",
+    "service_resolve": "service",
+    "service_reopen": "service",
+    "service_assign": "service",
 }
 
 # The two menus of the top bar and the sections each gathers; the dashboard and the customer

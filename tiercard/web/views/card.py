@@ -49,6 +49,7 @@ from tiercard.web import loyalty_presenters as lp
 from tiercard.web import timeline_presenters as tp
 from tiercard.web.errors import web_view
 from tiercard.web.requests import htmx_target, is_htmx, posted, viewer
+from tiercard.web.views.service_desk import card_tickets
 
 DETAIL = "web/customers/detail.html"
 TIMELINE_PAGE = 20
@@ -245,6 +246,7 @@ def card_context(
         "revealed": revealed is not None,
         "totals": cp.totals(customer),
         "persons": cp.contact_persons(customer, user, revealed_persons),
+        **card_tickets(user, customer.pk),
         **timeline,
     }
 
