@@ -12,6 +12,7 @@ from tiercard.core.timeutils import business_today
 from tiercard.customers.models import Customer
 from tiercard.demo.load import LoadReport, load_demo
 from tiercard.demo.staff import DEMO_USERS, demo_password_works, ensure_demo_staff
+from tiercard.demo.tickets import plant_tickets
 from tiercard.demo.twins import plant_twins
 from tiercard.loyalty.services.bulk import loyalty_bulk_init
 
@@ -49,6 +50,7 @@ def setup_demo(*, customers: int = SETUP_CUSTOMERS, seed: int = 1) -> SetupResul
         report = load_demo(customers=customers, seed=seed)
         loyalty_bulk_init(business_today())
         plant_twins()  # a few duplicates for the duplicates queue to show
+        plant_tickets()  # and service tickets for the service desk
     return SetupResult(
         migrated=migrated,
         loaded=report,
