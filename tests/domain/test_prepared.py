@@ -99,8 +99,8 @@ def test_the_newest_page_reads_one_statement_per_source(users: dict, book: dict)
     ]
     with CaptureQueriesContext(connection) as captured:
         card_timeline(viewer=users["rep_east1"], customer_id=customer.pk, in_scope=True)
-    # six sources, the purchases' lines, the points of the page's purchases
-    assert len(captured.captured_queries) == 8
+    # seven sources, the purchases' lines, the points of the page's purchases
+    assert len(captured.captured_queries) == 9
 
 
 def test_shapes_it_cannot_prepare_fall_back_to_the_queryset(book: dict) -> None:

@@ -311,7 +311,8 @@ def test_card_query_count_is_bounded_and_independent_of_history(
         contact_add(actor=users["rep_east1"], customer_id=customer.pk, data={"name": name})
     _history(customer, purchases=5, interactions=5)
     client = login(username)
-    with django_assert_max_num_queries(20):  # the scope is checked once, by customer_get
+    # The scope is checked once, by customer_get; service tickets add two (panel, timeline).
+    with django_assert_max_num_queries(22):
         client.get(f"/customers/{customer.pk}/")
     few = _card_queries(client, customer)
     _history(customer, purchases=25, interactions=25)

@@ -17,7 +17,7 @@ from tiercard.web.templatetags.tiercard_web import NAV_MENUS, NAV_SECTIONS
 
 pytestmark = pytest.mark.django_db
 
-DAILY = {"/dashboard/", "/customers/"}
+DAILY = {"/dashboard/", "/customers/", "/service/"}  # every role reads the service queue
 LOYALTY = {"/programme/points/", "/programme/rewards/"}
 ADMIN_LOYALTY = {"/programme/", "/programme/benefits/", "/card-templates/"}
 ALLOWED = {

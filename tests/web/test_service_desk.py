@@ -235,3 +235,16 @@ def test_queue_ticket_and_card_queries_do_not_grow_with_tickets(
         _ticket(users, customer, subject=f"更多{i}")
     assert [_queries(client, url) for url in urls] == few
     assert few[0] <= 12
+
+
+def test_the_card_timeline_lists_tickets_and_filters_them(login, users, book) -> None:
+    ticket = _ticket(users, book["east1"], subject="屏幕有坏点")
+    client = login("rep_east1")
+    card = client.get(f"/customers/{book['east1'].pk}/").content.decode()
+    timeline = block(card, "id", "timeline")
+    assert timeline is not None and "屏幕有坏点" in timeline and f"#{ticket.pk}" in timeline
+    only = client.get(
+        f"/customers/{book['east1'].pk}/timeline/?kind=ticket",
+        headers={"HX-Request": "true", "HX-Target": "timeline"},
+    ).content.decode()
+    assert "屏幕有坏点" in only

@@ -5,7 +5,7 @@ Entries are ordered by (time, kind rank, id), newest first, and paged with an op
 holding that triple, so entries that share a timestamp are never skipped or repeated at a
 page boundary. Each source is read through its own scoped selector and limited to one page
 plus one row, so a page costs a fixed number of queries however long the history is. New
-record kinds (service tickets, feedback, surveys, campaigns) join by adding a source with its
+record kinds (feedback, surveys, campaigns) join by adding a source with its
 own rank to ``SOURCES``.
 
 Points earned by a purchase are shown on the purchase's row (one more query per page, not per
@@ -35,6 +35,7 @@ from tiercard.customers.selectors import customer_ensure_visible, visible_custom
 from tiercard.interactions.selectors import interaction_list
 from tiercard.loyalty.models import EntryKind, PointsEntry, TierChange
 from tiercard.sales.selectors import purchase_list
+from tiercard.servicedesk.selectors import customer_tickets
 
 KINDS = {
     "purchase": _("Purchases"),
@@ -43,10 +44,11 @@ KINDS = {
     "interaction": _("Interactions"),
     "note": _("Notes"),
     "change": _("Card changes"),
+    "ticket": _("Service tickets"),
 }
 # Tie-break between kinds at the same instant (higher shows first); also part of the cursor.
 # A purchase's points and the upgrade it caused show above the purchase that caused them.
-RANK = {"change": 5, "note": 4, "interaction": 3, "tier": 2, "points": 1, "purchase": 0}
+RANK = {"ticket": 6, "change": 5, "note": 4, "interaction": 3, "tier": 2, "points": 1, "purchase": 0}
 M = TypeVar("M", bound=models.Model)
 
 
@@ -217,6 +219,17 @@ SOURCES: dict[str, Source] = {
         "at",
         lambda e: TimelineEntry(
             "change", e.at, e.get_action_display(), e, actor=e.actor_label, details=e.changes
+        ),
+    ),
+    "ticket": Source(
+        lambda viewer, customer_id, wanted, in_scope: (
+            customer_tickets(viewer=viewer, customer_id=customer_id, in_scope=in_scope)
+            .select_related(None)
+            .select_related("opened_by")
+        ),
+        "opened_at",
+        lambda t: TimelineEntry(
+            "ticket", t.opened_at, t.get_kind_display(), t, actor=str(t.opened_by or "")
         ),
     ),
 }

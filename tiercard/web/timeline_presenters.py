@@ -124,6 +124,8 @@ def _entry(entry: TimelineEntry, viewer: User, ladder: Ladder | None) -> EntryVi
         return _points_entry(entry)
     if entry.kind == "tier":
         return _tier_entry(entry, ladder)
+    if entry.kind == "ticket":
+        return _ticket_entry(entry)
     if entry.kind == "note":
         return _note_entry(entry, viewer)
     return _change_entry(entry, viewer)
@@ -248,6 +250,29 @@ def _interaction_entry(entry: TimelineEntry) -> EntryView:
         badge=str(i.get_outcome_display()) if i.outcome else "",
         badge_tone=OUTCOME_TONES.get(i.outcome, ""),
         text=i.summary,
+        facts=facts,
+    )
+
+
+TICKET_TONES = {"open": "warn", "responded": "plain", "resolved": "good"}
+
+
+def _ticket_entry(entry: TimelineEntry) -> EntryView:
+    """A service ticket at the time it was received: its subject, status and promise."""
+    t = entry.obj
+    facts = [str(_("Ticket #%(id)s") % {"id": t.pk})]
+    if t.respond_by and t.responded_at is None:
+        facts.append(str(_("Respond by %(at)s") % {"at": display.datetime(t.respond_by)}))
+    if t.resolved_at:
+        facts.append(str(_("Resolved %(at)s") % {"at": display.datetime(t.resolved_at)}))
+    return EntryView(
+        kind="ticket",
+        **_when(entry),
+        title=str(t.get_kind_display()),
+        actor=entry.actor,
+        badge=str(t.get_status_display()),
+        badge_tone=TICKET_TONES.get(t.status, ""),
+        text=t.subject,
         facts=facts,
     )
 
