@@ -4,6 +4,7 @@ reopening and assigning; scope, refusals (input kept, nothing written) and query
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -248,3 +249,20 @@ def test_the_card_timeline_lists_tickets_and_filters_them(login, users, book) ->
         headers={"HX-Request": "true", "HX-Target": "timeline"},
     ).content.decode()
     assert "屏幕有坏点" in only
+
+
+def test_the_dashboard_shows_the_viewer_s_service_figures(login, users, book) -> None:
+    member(book["east1"], "vip")
+    member(book["south"], "vip")
+    for customer, who in ((book["east1"], "rep_east1"), (book["south"], "rep_south")):
+        ticket = _ticket(users, customer, who=who)
+        ServiceTicket.objects.filter(pk=ticket.pk).update(
+            opened_at=ticket.opened_at - dt.timedelta(hours=6),
+            respond_by=ticket.respond_by - dt.timedelta(hours=6),
+        )
+    mine = block(login("rep_east1").get("/dashboard/").content.decode(), "id", "service-desk")
+    everyone = block(login("service").get("/dashboard/").content.decode(), "id", "service-desk")
+    assert mine is not None and everyone is not None
+    # awaiting, overdue, priority awaiting, answered in time (none answered: —)
+    assert [int(n) for n in re.findall(r"\b\d+\b", mine)[:3]] == [1, 1, 1]
+    assert [int(n) for n in re.findall(r"\b\d+\b", everyone)[:3]] == [2, 2, 2]

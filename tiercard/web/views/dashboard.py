@@ -25,6 +25,7 @@ from tiercard.cards.display import datetime as show_datetime
 from tiercard.core.errors import NotFound, PermissionDenied
 from tiercard.core.timeutils import business_today
 from tiercard.loyalty.services.state import active_programme
+from tiercard.servicedesk.selectors import queue_figures
 from tiercard.web import dashboard_charts as present
 from tiercard.web.errors import web_view
 from tiercard.web.requests import viewer
@@ -46,6 +47,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             (i, present.due_label(i.next_step_due or today, today)) for i in due.items
         ],
         "overdue_days": OVERDUE_DAYS,
+        "service": queue_figures(viewer=user),  # live: one aggregate over the viewer's tickets
         "preparing": state is None,
         "can_refresh": can_refresh_dashboard(user),
         # Before the first figures ``state`` is None, but a refresh may have been asked for.
