@@ -155,3 +155,23 @@ def test_timeline_pages_with_a_cursor(
     assert [e["details"]["summary"] for e in first["items"]] == ["第5条", "第4条"]
     assert [e["details"]["summary"] for e in second["items"]] == ["第3条", "第2条"]
     assert first["next"] is not None
+
+
+def test_timeline_lists_service_tickets_with_their_state(
+    book: dict[str, Customer], api: Callable[..., ApiClient]
+) -> None:
+    customer = book["east1"]
+    client = api("rep_east1")
+    opened = client.post(
+        f"/customers/{customer.pk}/service-tickets",
+        {"kind": "complaint", "subject": "送错颜色"},
+    )
+    assert opened.status_code == 201, opened.json()
+
+    items = client.get(f"/customers/{customer.pk}/timeline", {"kinds": "ticket"}).json()["items"]
+
+    assert [e["kind"] for e in items] == ["ticket"]
+    assert items[0]["object_id"] == opened.json()["id"]
+    assert items[0]["title"] == "投诉"
+    assert items[0]["details"]["subject"] == "送错颜色"
+    assert items[0]["details"]["status"] == "open"

@@ -370,3 +370,42 @@ def test_the_customer_list_shows_unresolved_tickets_first(users, book):
     third = _open(users, book["east1"], subject="三")
     listed = list(customer_tickets(viewer=users["rep_east1"], customer_id=book["east1"].pk))
     assert listed == [third, first, second]
+
+
+def test_a_deactivated_account_manager_is_not_given_new_tickets(users, book):
+    users["rep_east1"].is_active = False
+    users["rep_east1"].save()
+    ticket = _open(users, book["east1"], who="service")
+    assert ticket.assignee_id == users["service"].pk
+
+
+@pytest.mark.parametrize("raw", ["²", "9" * 30, "-1", "1.0"])
+def test_an_assignee_id_that_is_no_whole_number_is_refused_cleanly(users, book, raw):
+    before = _state()
+    with pytest.raises(ValidationFailed) as caught:
+        _open(users, book["east1"], who="service", assignee_id=raw)
+    assert "assignee_id" in caught.value.fields
+    assert _state() == before
+
+
+def test_scope_and_role_are_checked_before_the_input(users, book):
+    ticket = _open(users, book["south"], who="rep_south")
+    ticket_resolve(actor=users["rep_south"], ticket_id=ticket.pk, resolution="好")
+    before = _state()
+    with pytest.raises(NotFound):
+        ticket_reopen(actor=users["rep_east1"], ticket_id=ticket.pk, reason="")
+    with pytest.raises(NotFound):
+        ticket_resolve(actor=users["rep_east1"], ticket_id=ticket.pk, resolution="")
+    with pytest.raises(PermissionDenied):
+        ticket_reopen(actor=users["marketing"], ticket_id=ticket.pk, reason="")
+    assert _state() == before
+
+
+def test_assigning_to_the_current_assignee_writes_nothing(users, book):
+    ticket = _open(users, book["east1"])
+    before = _state()
+    same = ticket_assign(
+        actor=users["mgr_east"], ticket_id=ticket.pk, assignee_id=users["rep_east1"].pk
+    )
+    assert same.assignee_id == users["rep_east1"].pk
+    assert _state() == before

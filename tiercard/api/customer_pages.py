@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 
 from tiercard.accounts.models import User
-from tiercard.api.paging import NEWEST_FIRST, KeySpec, paginate
+from tiercard.api.paging import NEWEST_FIRST, Keyset, paginate
 from tiercard.customers.selectors import customer_ensure_visible
 
 M = TypeVar("M", bound=Model)
@@ -29,7 +29,7 @@ def customer_records_page(
     out: Callable[[M], dict[str, Any]],
     limit: int | None,
     cursor: str | None,
-    spec: KeySpec = NEWEST_FIRST,
+    spec: Keyset = NEWEST_FIRST,
 ) -> dict[str, Any]:
     """``{"items": [...], "next": cursor}`` of ``select``'s rows, each through ``out``."""
     customer_ensure_visible(viewer=viewer, customer_id=customer_id)

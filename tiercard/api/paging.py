@@ -16,7 +16,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from django.conf import settings
 from django.db.models import Model, Q, QuerySet
@@ -38,14 +38,28 @@ PageLimit = Annotated[int | None, Query(ge=1, description="Capped at the server 
 PageCursor = Annotated[str | None, Query(max_length=400)]
 
 
+class Keyset(Protocol):
+    """How a list pages by key: the key a cursor carries for a row, that key read back from a
+    cursor (``ValueError`` when it is not one of this list's), and the rows after it."""
+
+    def key_of(self, obj: Any) -> Any: ...
+
+    def decode(self, raw: Any) -> Any: ...
+
+    def after(self, value: Any, pk: int) -> Q: ...
+
+
 @dataclass(frozen=True)
 class KeySpec:
     """Ordering of one list: a leading column (``field``), then ``id`` in the same direction."""
 
     field: str
     descending: bool
-    kind: str  # "date" | "datetime" | "decimal" | "int" | "str"
+    kind: str  # "bool" | "date" | "datetime" | "decimal" | "int" | "str"
     nullable: bool = False
+
+    def key_of(self, obj: Any) -> Any:
+        return self.encode(getattr(obj, self.field))
 
     def encode(self, value: Any) -> Any:
         if value is None:
@@ -77,6 +91,10 @@ class KeySpec:
             if not isinstance(raw, int) or isinstance(raw, bool) or abs(raw) > MAX_DB_INT:
                 raise ValueError("not an int")
             return raw
+        if self.kind == "bool":
+            if not isinstance(raw, bool):
+                raise ValueError("not a bool")
+            return raw
         if not isinstance(raw, str):
             raise ValueError("not a str")
         return raw
@@ -95,12 +113,61 @@ class KeySpec:
         return cond
 
 
+_NO_ROWS = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class KeyChain:
+    """Ordering over several columns (``parts``, each in its own direction), then ``id``,
+    ascending unless ``id_descending``: the order of a queue such as "priority first, then
+    the earliest due, then the oldest". A nullable part puts its NULLs after its values,
+    unless named in ``nulls_first``; the selector must order the same way
+    (``F(...).asc(nulls_last=True)`` / ``.desc(nulls_first=True)``). The cursor carries one
+    value per part."""
+
+    parts: tuple[KeySpec, ...]
+    id_descending: bool = False
+    nulls_first: frozenset[str] = frozenset()
+
+    def key_of(self, obj: Any) -> list[Any]:
+        return [part.key_of(obj) for part in self.parts]
+
+    def decode(self, raw: Any) -> list[Any]:
+        if not isinstance(raw, list) or len(raw) != len(self.parts):
+            raise ValueError("not a key of this list")
+        return [part.decode(value) for part, value in zip(self.parts, raw, strict=True)]
+
+    def after(self, value: Any, pk: int) -> Q:
+        """Rows strictly after (value..., pk): beyond on the first part, or equal on it and
+        after on the rest."""
+        cond = Q(id__lt=pk) if self.id_descending else Q(id__gt=pk)
+        for part, v in reversed(list(zip(self.parts, value, strict=True))):
+            cond = self._beyond(part, v) | (self._same(part, v) & cond)
+        return cond
+
+    def _beyond(self, part: KeySpec, value: Any) -> Q:
+        nulls_first = part.field in self.nulls_first
+        if value is None:  # after the NULLs come the values, or nothing
+            return Q(**{f"{part.field}__isnull": False}) if nulls_first else _NO_ROWS
+        op = "lt" if part.descending else "gt"
+        cond = Q(**{f"{part.field}__{op}": value})
+        if part.nullable and not nulls_first:
+            cond |= Q(**{f"{part.field}__isnull": True})
+        return cond
+
+    @staticmethod
+    def _same(part: KeySpec, value: Any) -> Q:
+        if value is None:
+            return Q(**{f"{part.field}__isnull": True})
+        return Q(**{part.field: value})
+
+
 # Records under a customer (purchases, interactions), newest first.
 NEWEST_FIRST = KeySpec("occurred_at", descending=True, kind="datetime")
 
 
-def encode_cursor(name: str, spec: KeySpec, obj: Model) -> str:
-    payload = {"s": name, "k": spec.encode(getattr(obj, spec.field)), "id": obj.pk}
+def encode_cursor(name: str, spec: Keyset, obj: Model) -> str:
+    payload = {"s": name, "k": spec.key_of(obj), "id": obj.pk}
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -109,7 +176,7 @@ def _bad_cursor() -> ValidationFailed:
     return ValidationFailed(fields={"cursor": [_("This cursor is invalid or expired.")]})
 
 
-def decode_cursor(token: str, name: str, spec: KeySpec) -> tuple[Any, int]:
+def decode_cursor(token: str, name: str, spec: Keyset) -> tuple[Any, int]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         payload = json.loads(raw)
@@ -142,13 +209,13 @@ def paginate(
     qs: QuerySet[M],
     *,
     name: str,
-    spec: KeySpec,
+    spec: Keyset,
     limit: int | None,
     cursor: str | None = None,
     offset: int = 0,
     with_count: bool = False,
 ) -> Page[M]:
-    """One page of ``qs`` (already ordered by ``spec`` then id) plus the next cursor.
+    """One page of ``qs`` (already ordered by ``spec``) plus the next cursor.
 
     Fetches ``limit + 1`` rows to learn whether there is a next page; counts only on request.
     """

@@ -36,6 +36,7 @@ from tiercard.api import (
     printing,
     privacy,
     purchases,
+    service_tickets,
 )
 from tiercard.api.auth import API_AUTH
 from tiercard.api.errors import error_body, install_exception_handlers
@@ -117,6 +118,7 @@ api.add_router("", customers.router)
 api.add_router("", contacts.router)
 api.add_router("", purchases.router)
 api.add_router("", interactions.router)
+api.add_router("", service_tickets.router)
 api.add_router("", card_actions.router)
 api.add_router("", loyalty_returns.router)
 api.add_router("", loyalty_points.router)

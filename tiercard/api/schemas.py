@@ -32,6 +32,7 @@ from tiercard.customers.models import (
 from tiercard.interactions.models import Interaction, InteractionKind, InteractionOutcome
 from tiercard.sales.models import PaymentMethod, Purchase, PurchaseLine, SalesChannel
 from tiercard.sales.services import MAX_LINES
+from tiercard.servicedesk.models import ServiceTicket, TicketKind
 
 RAW_PHONE_LENGTH = 40  # input as typed ("+86 138-1234-5678"); the service normalises it
 MAX_DB_INT = 2**63 - 1
@@ -381,6 +382,86 @@ class InteractionOut(Schema):
 class InteractionPage(Schema):
     items: list[InteractionOut]
     next: str | None
+
+
+# --- service tickets ---------------------------------------------------------------------------
+
+
+class TicketIn(InputSchema):
+    kind: str | None = _choice(TicketKind)
+    subject: str | None = _text(ServiceTicket, "subject")
+    detail: str | None = _text(ServiceTicket, "detail")
+    opened_at: str | None = Field(
+        None,
+        max_length=40,
+        description="When the customer got in touch; ISO 8601, without an offset it is "
+        "business time. Empty: now. The response time counts from here.",
+    )
+    assignee_id: int | None = _id(
+        description="Who works the ticket; defaults to the account manager. Naming someone "
+        "else needs the right to assign tickets."
+    )
+
+
+class TicketReplyIn(InputSchema):
+    kind: str | None = _choice(InteractionKind)
+    summary: str | None = _text(Interaction, "summary")
+    occurred_at: str | None = Field(
+        None, max_length=40, description="When the reply was made; empty: now."
+    )
+
+
+class TicketResolveIn(InputSchema):
+    resolution: str = Field("", max_length=_max_length(ServiceTicket, "resolution"))
+
+
+class TicketReopenIn(InputSchema):
+    reason: str = Field("", max_length=500, description="Kept in the audit log.")
+
+
+class TicketAssignIn(InputSchema):
+    assignee_id: int = Field(ge=1, le=MAX_DB_INT)
+
+
+class TicketOut(Schema):
+    id: int
+    customer_id: int
+    customer_name: str
+    kind: str
+    subject: str
+    detail: str
+    status: str = Field(description="open (awaiting a response), responded or resolved.")
+    tier: str = Field(description="The tier the ticket was opened under; later changes keep it.")
+    response_hours: int | None = Field(description="The tier's response time; null: none.")
+    priority: bool
+    opened_at: LocalDateTime
+    respond_by: LocalDateTime | None
+    overdue: bool = Field(description="Not answered and past `respond_by`, at the time read.")
+    responded_at: LocalDateTime | None
+    resolved_at: LocalDateTime | None
+    resolution: str
+    assignee_id: int | None
+    assignee: Ref | None
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next: str | None = Field(description="Cursor of the next page; null on the last page.")
+
+
+class TicketReplyOut(Schema):
+    ticket: TicketOut
+    interaction_id: int = Field(description="The reply, logged as an interaction.")
+
+
+class QueueFiguresOut(Schema):
+    active: int = Field(description="Not resolved.")
+    open: int = Field(description="Awaiting a first response.")
+    overdue: int
+    priority_open: int
+    answered_30d: int = Field(description="Tickets with a promised time answered in 30 days.")
+    on_time_30d: int = Field(description="Of those, answered by the promised time.")
+    on_time_percent: int | None = Field(description="null when none was answered.")
 
 
 # --- timeline and me ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@ output; nothing here reads the database beyond what the selectors prefetched.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, cast
 
 from tiercard.accounts.models import Team, User
 from tiercard.cards.timeline import TimelineEntry
@@ -15,6 +16,7 @@ from tiercard.customers.card_fields import CONSENT_FIELDS, FIGURE_FIELDS, PROFIL
 from tiercard.customers.models import Contact, ContactPoint, Customer
 from tiercard.interactions.models import Interaction
 from tiercard.sales.models import Purchase
+from tiercard.servicedesk.models import ServiceTicket
 
 
 def ref_user(user: User | None) -> dict[str, Any] | None:
@@ -151,6 +153,33 @@ def interaction_out(interaction: Interaction) -> dict[str, Any]:
     }
 
 
+def ticket_out(ticket: ServiceTicket, *, now: dt.datetime) -> dict[str, Any]:
+    """A service ticket; ``overdue`` as of ``now``. Expects the customer and the assignee
+    selected with it."""
+    # The model's user foreign keys are untyped for mypy (``servicedesk.models._user``).
+    assignee = cast("User | None", ticket.assignee)
+    return {
+        "id": ticket.pk,
+        "customer_id": ticket.customer_id,
+        "customer_name": ticket.customer.name,
+        "kind": ticket.kind,
+        "subject": ticket.subject,
+        "detail": ticket.detail,
+        "status": ticket.status,
+        "tier": ticket.tier,
+        "response_hours": ticket.response_hours,
+        "priority": ticket.priority,
+        "opened_at": ticket.opened_at,
+        "respond_by": ticket.respond_by,
+        "overdue": ticket.overdue(now),
+        "responded_at": ticket.responded_at,
+        "resolved_at": ticket.resolved_at,
+        "resolution": ticket.resolution,
+        "assignee_id": ticket.assignee_id,
+        "assignee": ref_user(assignee),
+    }
+
+
 # Audit diffs of a card may carry contact values; they are masked like the card itself.
 _PII_CHANGE_KEYS = {"primary_phone": "phone", "primary_email": "email"}
 
@@ -194,6 +223,16 @@ def timeline_entry_out(viewer: User, entry: TimelineEntry) -> dict[str, Any]:
         details["merged_card"] = (entry.details or {}).get("merged_card")
     elif entry.kind == "note":
         details = {"body": entry.obj.body, "edited_at": entry.obj.edited_at}
+    elif entry.kind == "ticket":
+        ticket = entry.obj
+        details = {
+            "ticket_id": ticket.pk,
+            "kind": ticket.kind,
+            "subject": ticket.subject,
+            "status": ticket.status,
+            "respond_by": ticket.respond_by,
+            "resolved_at": ticket.resolved_at,
+        }
     else:
         changes = dict(entry.details or {})
         for key in _PII_CHANGE_KEYS.keys() & changes.keys():

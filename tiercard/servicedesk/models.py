@@ -29,17 +29,6 @@ class TicketStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
 
 
-def _user(verbose: str) -> models.ForeignKey:  # type: ignore[type-arg]
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-
 class ServiceTicket(models.Model):
     """Invariants (checked by the database):
 
@@ -54,8 +43,22 @@ class ServiceTicket(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     detail = models.TextField(_("detail"), max_length=4000, blank=True)
     opened_at = models.DateTimeField(_("received"), default=timezone.now)
-    opened_by = _user(_("opened by"))
-    assignee = _user(_("assignee"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     tier = models.CharField(_("tier"), max_length=32)
     response_hours = models.PositiveIntegerField(_("response time (hours)"), null=True, blank=True)
     priority = models.BooleanField(_("priority"), default=False)
@@ -64,9 +67,23 @@ class ServiceTicket(models.Model):
         _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.OPEN
     )
     responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
-    responded_by = _user(_("responded by"))
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    resolved_by = _user(_("resolved by"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     resolution = models.TextField(_("resolution"), max_length=4000, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts import policy
+from tiercard.accounts.policy import TICKET_HANDLERS
 from tiercard.accounts.models import User
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
@@ -49,7 +50,8 @@ def _assignee(
 ) -> User | None:
     """An active user who handles tickets and sees the customer; ``None`` and an error else."""
     text = str(raw).strip()
-    user = User.objects.filter(pk=int(text), is_active=True).first() if text.isdigit() else None
+    number = text.isascii() and text.isdigit() and len(text) <= 18  # not "²", no overflow
+    user = User.objects.filter(pk=int(text), is_active=True).first() if number else None
     if (
         user is None
         or not policy.can_handle_tickets(user)
@@ -68,7 +70,12 @@ def ticket_open(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Se
     assignee defaults to the customer's account manager, else the actor; naming someone else
     needs ``can_assign_tickets``.
     """
-    customer = visible_customers(actor).filter(pk=customer_id).values("owner_id").first()
+    customer = (
+        visible_customers(actor)
+        .filter(pk=customer_id)
+        .values("owner_id", "owner__is_active", "owner__role")
+        .first()
+    )
     if customer is None:
         raise NotFound()
     _require_handler(actor)
@@ -99,7 +106,7 @@ def ticket_open(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Se
         detail=str(data.get("detail") or "").strip(),
         opened_at=opened,
         opened_by=actor,
-        assignee_id=assignee.pk if assignee else (customer["owner_id"] or actor.pk),
+        assignee_id=assignee.pk if assignee else _default_assignee(customer, actor),
         tier=terms.tier,
         response_hours=terms.response_hours,
         priority=terms.priority,
@@ -125,6 +132,12 @@ def ticket_open(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Se
             changes={"kind": ticket.kind, "tier": ticket.tier, "priority": ticket.priority},
         )
     return ticket
+
+
+def _default_assignee(customer: Mapping[str, Any], actor: User) -> int:
+    """The customer's account manager while that account works tickets, else the actor."""
+    owner_works = customer["owner__is_active"] and customer["owner__role"] in TICKET_HANDLERS
+    return int(customer["owner_id"]) if customer["owner_id"] and owner_works else actor.pk
 
 
 def _locked(actor: User, ticket_id: int) -> ServiceTicket:
@@ -194,11 +207,11 @@ def ticket_resolve(*, actor: User, ticket_id: int, resolution: object) -> Servic
     """Close the ticket with what was done. A ticket never answered counts as answered at its
     resolution (the resolution is the response)."""
     text = str(resolution or "").strip()
-    errors = FieldErrors()
-    if not text:
-        errors.add("resolution", _("Say how the ticket was resolved."))
     with transaction.atomic():
         ticket = _locked(actor, ticket_id)
+        errors = FieldErrors()
+        if not text:
+            errors.add("resolution", _("Say how the ticket was resolved."))
         _refuse_resolved(ticket)
         now = max(timezone.now(), ticket.opened_at)
         before = ticket.status
@@ -223,12 +236,12 @@ def ticket_reopen(*, actor: User, ticket_id: int, reason: object) -> ServiceTick
     """The customer came back: a resolved ticket is worked again (answered already, so it
     returns to *responded*). The old resolution and the reason stay in the audit log."""
     text = clean_text(str(reason or ""))
-    errors = FieldErrors()
-    if not text:
-        errors.add("reason", _("Say why the ticket is reopened."))
-    errors.raise_if_any()
     with transaction.atomic():
         ticket = _locked(actor, ticket_id)
+        errors = FieldErrors()
+        if not text:
+            errors.add("reason", _("Say why the ticket is reopened."))
+        errors.raise_if_any()
         if ticket.status != TicketStatus.RESOLVED:
             raise Conflict(_("Only a resolved ticket can be reopened."), code="ticket_not_resolved")
         old = ticket.resolution
@@ -258,6 +271,8 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee_id: object) -> Servic
         errors.raise_if_any()
         assert user is not None
         before = ticket.assignee_id
+        if before == user.pk:
+            return ticket  # already theirs: nothing written, nothing audited
         ticket.assignee = user
         ticket.save(update_fields=["assignee", "updated_at"])
         audit_record(
