@@ -48,7 +48,15 @@ KINDS = {
 }
 # Tie-break between kinds at the same instant (higher shows first); also part of the cursor.
 # A purchase's points and the upgrade it caused show above the purchase that caused them.
-RANK = {"ticket": 6, "change": 5, "note": 4, "interaction": 3, "tier": 2, "points": 1, "purchase": 0}
+RANK = {
+    "ticket": 6,
+    "change": 5,
+    "note": 4,
+    "interaction": 3,
+    "tier": 2,
+    "points": 1,
+    "purchase": 0,
+}
 M = TypeVar("M", bound=models.Model)
 
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts import policy
-from tiercard.accounts.policy import TICKET_HANDLERS
 from tiercard.accounts.models import User
+from tiercard.accounts.policy import TICKET_HANDLERS
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
 from tiercard.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
