@@ -324,6 +324,13 @@ def test_the_queue_puts_priority_first_then_the_earliest_due_then_no_promise(use
     queue = list(ticket_queue(viewer=users["rep_east1"], now=NOW))
     assert queue == [vip, later_vip, premium, standard, basic]
 
+    # Answered tickets follow those still awaiting a first response.
+    ticket_respond(
+        actor=users["rep_east1"], ticket_id=vip.pk, data={"kind": "call", "summary": "已回"}
+    )
+    queue = list(ticket_queue(viewer=users["rep_east1"], now=NOW))
+    assert queue == [later_vip, premium, standard, basic, vip]
+
     ticket_resolve(actor=users["rep_east1"], ticket_id=vip.pk, resolution="已处理")
     assert vip not in ticket_queue(viewer=users["rep_east1"])
     assert list(ticket_queue(viewer=users["rep_east1"], view=QueueView.RESOLVED)) == [vip]

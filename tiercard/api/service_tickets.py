@@ -54,8 +54,10 @@ PRIORITY_FIRST = KeyChain(
         KeySpec("opened_at", descending=False, kind="datetime"),
     )
 )
+# Unresolved: those awaiting a first response ("open" sorts before "responded"), then as above.
+AWAITING_FIRST = KeyChain((KeySpec("status", descending=False, kind="str"), *PRIORITY_FIRST.parts))
 QUEUE_KEYS: dict[QueueView, Keyset] = {
-    QueueView.ACTIVE: PRIORITY_FIRST,
+    QueueView.ACTIVE: AWAITING_FIRST,
     QueueView.OPEN: PRIORITY_FIRST,
     QueueView.OVERDUE: PRIORITY_FIRST,
     QueueView.RESOLVED: KeySpec("resolved_at", descending=True, kind="datetime"),

@@ -125,9 +125,10 @@ class ServiceTicket(models.Model):
         ]
         indexes = [
             models.Index(fields=["customer", "-opened_at"], name="ticket_customer_at"),
-            # The queue: unresolved tickets, priority first, by the time a response is due.
+            # The queue: unresolved tickets, awaiting first, priority first, by the time a
+            # response is due.
             models.Index(
-                fields=["-priority", "respond_by", "opened_at"],
+                fields=["status", "-priority", "respond_by", "opened_at"],
                 condition=~Q(status=TicketStatus.RESOLVED),
                 name="ticket_queue",
             ),

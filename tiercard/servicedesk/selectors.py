@@ -1,7 +1,8 @@
 """Reads of service tickets, scoped by the viewer's customers.
 
-The queue's order is the service promise: unresolved tickets of tiers with priority booking
-first, then by the time a response is due (tickets with no promised time last), then by age.
+The queue's order is the service promise: tickets awaiting a first response before those
+answered; within each, tiers with priority booking first, then by the time a response is due
+(tickets with no promised time last), then by age.
 """
 
 from __future__ import annotations
@@ -63,15 +64,13 @@ def ticket_queue(
         return qs.filter(status=TicketStatus.RESOLVED).order_by("-resolved_at", "-id")
     if view == QueueView.ALL:
         return qs.order_by("-opened_at", "-id")
+    promise = (F("priority").desc(), F("respond_by").asc(nulls_last=True), "opened_at", "id")
     if view == QueueView.OPEN:
-        qs = qs.filter(status=TicketStatus.OPEN)
-    elif view == QueueView.OVERDUE:
-        qs = qs.filter(overdue_q(moment))
-    else:
-        qs = qs.exclude(status=TicketStatus.RESOLVED)
-    return qs.order_by(
-        F("priority").desc(), F("respond_by").asc(nulls_last=True), "opened_at", "id"
-    )
+        return qs.filter(status=TicketStatus.OPEN).order_by(*promise)
+    if view == QueueView.OVERDUE:
+        return qs.filter(overdue_q(moment)).order_by(*promise)
+    # Awaiting a first response before answered ("open" sorts before "responded").
+    return qs.exclude(status=TicketStatus.RESOLVED).order_by("status", *promise)
 
 
 def customer_tickets(
