@@ -21,6 +21,7 @@ from tiercard.interactions.services import interaction_log
 from tiercard.loyalty.models import GrowthEntry, Membership, PointsEntry, PointsLot, TierChange
 from tiercard.loyalty.services.checkout import purchase_record
 from tiercard.sales.models import Purchase
+from tiercard.servicedesk.models import ServiceTicket
 
 
 def buy(actor: User, customer: Customer, amount: str) -> Purchase:
@@ -88,6 +89,11 @@ def world(*customer_ids: int) -> dict[str, Any]:
         ),
         "interactions": sorted(
             Interaction.objects.filter(customer_id__in=ids).values_list("pk", "customer_id")
+        ),
+        "tickets": sorted(
+            ServiceTicket.objects.filter(customer_id__in=ids).values_list(
+                "pk", "customer_id", "status", "assignee_id", "subject"
+            )
         ),
         "notes": sorted(
             CardNote.objects.filter(customer_id__in=ids).values_list("pk", "customer_id")

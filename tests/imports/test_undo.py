@@ -121,3 +121,32 @@ def test_undo_of_a_set_based_import_archives_its_customers(
     )
     import_undo(actor=users["mgr_east"], batch_id=batch.pk)
     assert set(Customer.objects.values_list("status", flat=True)) == {CustomerStatus.ARCHIVED}
+
+
+def test_a_created_customer_with_a_service_ticket_since_stays_active(
+    users: dict[str, User], store: Path, tmp_path: Path
+) -> None:
+    from tiercard.servicedesk.models import ServiceTicket
+    from tiercard.servicedesk.services import ticket_open
+
+    # given a customer the import created, then a complaint about them
+    path = write_csv(tmp_path, [["姓名", "手机"], ["王芳", "13812340009"]])
+    batch = imported(users["mgr_east"], "customers", path)
+    card = Customer.objects.get(name="王芳")
+    ticket = ticket_open(
+        actor=users["service"],
+        customer_id=card.pk,
+        data={"kind": "complaint", "subject": "积分未到账"},
+    )
+
+    # when the import is undone
+    undone = import_undo(actor=users["mgr_east"], batch_id=batch.pk)
+
+    # then the card stays active with its ticket, and the undo says why
+    card.refresh_from_db()
+    assert card.status == CustomerStatus.ACTIVE
+    assert ServiceTicket.objects.get(pk=ticket.pk).customer_id == card.pk
+    assert undone.status == ImportStatus.UNDONE
+    conflict = undone.problems.get(code="undo_conflict")
+    assert conflict.params == {"reason": "customer_in_use", "model": "customers.customer"}
+    assert "service tickets" in conflict.messages["en"]

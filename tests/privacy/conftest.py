@@ -1,5 +1,6 @@
 """A customer with something in every section: contacts, a contact person, purchases with
-lines and a return, points, an interaction, a note and an edit in the audit log."""
+lines and a return, points, an interaction, a service ticket (answered, resolved, reopened and
+resolved again), a note and an edit in the audit log."""
 
 from __future__ import annotations
 
@@ -16,10 +17,19 @@ from tiercard.interactions.services import interaction_log
 from tiercard.loyalty.services.checkout import purchase_record, purchase_return
 from tiercard.loyalty.services.points import points_adjust
 from tiercard.sales.models import Purchase
+from tiercard.servicedesk.services import (
+    ticket_open,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_respond,
+)
 
 NAME = "赵敏敏"
 PHONE = "13812349876"
 EMAIL = "zhaominmin@example.com"
+# Personal text only a ticket holds (no field of the card has it): the first resolution,
+# which the reopening keeps in the audit log.
+TICKET_SECRET = "寄到她女儿的宿舍"
 
 
 def buy(user: User, customer: Customer, amount: str, ref: str, note: str = "") -> Purchase:
@@ -76,6 +86,15 @@ def rich(users: dict[str, User], book: dict[str, Customer]) -> Customer:
         customer_id=customer.pk,
         data={"kind": "call", "summary": f"{NAME}说下周来店，手机 {PHONE}", "next_step": "回访"},
     )
+    ticket = ticket_open(
+        actor=rep,
+        customer_id=customer.pk,
+        data={"kind": "complaint", "subject": f"{NAME}投诉龙井受潮", "detail": f"请回电 {PHONE}"},
+    )
+    ticket_respond(actor=rep, ticket_id=ticket.pk, data={"kind": "call", "summary": "已回电致歉"})
+    ticket_resolve(actor=rep, ticket_id=ticket.pk, resolution=f"补发一盒，{TICKET_SECRET}")
+    ticket_reopen(actor=rep, ticket_id=ticket.pk, reason="客户说还没收到")
+    ticket_resolve(actor=rep, ticket_id=ticket.pk, resolution=f"{NAME}确认收到补发")
     note_add(actor=rep, customer_id=customer.pk, body=f"{NAME}的女儿在杭州读书")
     return Customer.objects.get(pk=customer.pk)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.db.models import Sum
 
-from tests.privacy.conftest import EMAIL, NAME, PHONE
+from tests.privacy.conftest import EMAIL, NAME, PHONE, TICKET_SECRET
 from tiercard.accounts.models import User
 from tiercard.analytics.dashboard import dashboard_figures
 from tiercard.analytics.rollup import dashboard_refresh
@@ -31,6 +31,8 @@ from tiercard.privacy.erasure import (
     redact_audit_changes,
 )
 from tiercard.sales.models import Purchase, PurchaseLine, PurchaseReturn
+from tiercard.servicedesk.models import ServiceTicket
+from tiercard.servicedesk.services import ticket_open
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +74,24 @@ def books(customer: Customer) -> dict[str, Any]:
         ),
         "spend": Customer.objects.aggregate(s=Sum("total_spend"), o=Sum("order_count")),
         "interactions": Interaction.objects.filter(customer=customer).count(),
+        # A ticket's facts (not its texts): what was promised, when it was answered and closed.
+        "tickets": list(
+            ServiceTicket.objects.filter(customer=customer)
+            .order_by("id")
+            .values_list(
+                "id",
+                "kind",
+                "status",
+                "tier",
+                "priority",
+                "opened_at",
+                "respond_by",
+                "responded_at",
+                "resolved_at",
+                "assignee",
+                "resolved_by",
+            )
+        ),
         "customers": Customer.objects.count(),
     }
 
@@ -136,6 +156,60 @@ def test_erasure_removes_the_person_and_keeps_the_books(rich: Customer, users: d
     assert AuditEvent.objects.filter(customer_id=rich.pk, action=AuditAction.CREATE).exists()
 
 
+def test_service_ticket_texts_are_erased_like_interaction_summaries(
+    rich: Customer, users: dict
+) -> None:
+    # given the resolved ticket of ``rich`` and an open one without detail
+    ticket_open(
+        actor=users["rep_east1"],
+        customer_id=rich.pk,
+        data={"kind": "enquiry", "subject": f"{NAME}问会员日"},
+    )
+    before = books(rich)
+    assert len(before["tickets"]) == 2
+
+    # when
+    customer_erase(actor=users["admin"], customer_id=rich.pk, reason="DSR-9")
+
+    # then the texts are placeholders where they held something, the facts are kept
+    texts = list(
+        ServiceTicket.objects.filter(customer=rich)
+        .order_by("id")
+        .values_list("subject", "detail", "resolution")
+    )
+    assert texts == [("（已删除）", "（已删除）", "（已删除）"), ("（已删除）", "", "")]
+    assert books(rich)["tickets"] == before["tickets"]
+    # and the audit log no longer holds the first resolution (kept by the reopening)
+    dumped = json.dumps(list(AuditEvent.objects.values_list("changes", "note")), ensure_ascii=False)
+    assert TICKET_SECRET not in dumped and NAME not in dumped
+    reopened = AuditEvent.objects.get(
+        object_type="servicedesk.serviceticket", changes__has_key="resolution"
+    )
+    assert reopened.changes["resolution"] == REDACTED
+    assert reopened.note == "客户说还没收到"  # staff's reason, scrubbed of erased values only
+
+
+def test_tickets_of_cards_merged_into_the_customer_are_erased_with_it(
+    rich: Customer, users: dict, make_customer: Any
+) -> None:
+    old = make_customer("rep_east1", name="赵敏", phones="13812340000")
+    ticket = ticket_open(
+        actor=users["rep_east1"],
+        customer_id=old.pk,
+        data={"kind": "after_sales", "subject": "旧卡的退货", "detail": "手机 13812340000"},
+    )
+    Customer.objects.filter(pk=old.pk).update(merged_into=rich)  # as a duplicate merge leaves it
+
+    customer_erase(actor=users["admin"], customer_id=rich.pk, reason="DSR")
+
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.detail, ticket.customer_id) == (
+        "（已删除）",
+        "（已删除）",
+        old.pk,
+    )
+
+
 def snapshot(customer: Customer) -> tuple[Any, ...]:
     return (
         tuple(
@@ -148,6 +222,7 @@ def snapshot(customer: Customer) -> tuple[Any, ...]:
         json.dumps(
             list(AuditEvent.objects.order_by("id").values_list("changes")), ensure_ascii=False
         ),
+        list(ServiceTicket.objects.order_by("id").values_list("subject", "detail", "resolution")),
     )
 
 

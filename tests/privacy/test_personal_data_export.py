@@ -8,16 +8,19 @@ import zipfile
 from typing import Any
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from tests.privacy.conftest import EMAIL, NAME, PHONE
 from tiercard.audit.models import AuditAction, AuditEvent
 from tiercard.core.errors import NotFound, PermissionDenied
+from tiercard.core.timeutils import business_tz
 from tiercard.customers.models import Customer
 from tiercard.dedupe.merge import customers_merge
 from tiercard.loyalty.models import PointsEntry
 from tiercard.privacy.subject_export import personal_data_export
+from tiercard.servicedesk.models import ServiceTicket
+from tiercard.servicedesk.services import ticket_open
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +37,7 @@ SECTIONS = {
     "benefit_uses",
     "redemptions",
     "interactions",
+    "service_tickets",
     "notes",
     "audit",
 }
@@ -73,9 +77,47 @@ def test_the_copy_holds_every_section_unmasked(rich: Customer, users: dict) -> N
     assert doc["notes"][0]["body"].startswith(NAME)
     assert {a["object_type"] for a in doc["audit"]} >= {"customers.customer", "customers.contact"}
     assert book.sheetnames[:3] == ["Customer card", "Contact details", "Contact persons"]
-    assert len(book.sheetnames) == 14
+    assert len(book.sheetnames) == 15
     lines = [list(r) for r in book["Purchase lines"].iter_rows(values_only=True)]
     assert '\'=HYPERLINK("x")' in [r[2] for r in lines[1:]]
+
+
+def test_the_copy_holds_the_service_tickets(rich: Customer, users: dict) -> None:
+    # given a second, open ticket with no detail beside the resolved one of ``rich``
+    ticket_open(
+        actor=users["rep_east1"],
+        customer_id=rich.pk,
+        data={"kind": "enquiry", "subject": "会员日是哪天"},
+    )
+    resolved, still_open = ServiceTicket.objects.filter(customer=rich).order_by("opened_at", "id")
+
+    with translation.override("en"):
+        _filename, doc, book = unzip(users["admin"], rich)
+
+    first, second = doc["service_tickets"]
+    assert (first["id"], first["kind"], first["kind_code"]) == (
+        resolved.pk,
+        "Complaint",
+        "complaint",
+    )
+    assert (first["subject"], first["detail"]) == (f"{NAME}投诉龙井受潮", f"请回电 {PHONE}")
+    assert (first["status"], first["status_code"]) == ("Resolved", "resolved")
+    assert first["resolution"] == f"{NAME}确认收到补发"
+    assert first["tier"] == resolved.tier
+    for key in ("opened_at", "responded_at", "resolved_at"):
+        assert (
+            first[key] == timezone.localtime(getattr(resolved, key), business_tz()).isoformat()
+        ), key
+    assert (second["id"], second["status_code"], second["detail"]) == (still_open.pk, "open", "")
+    assert (second["responded_at"], second["resolved_at"], second["resolution"]) == (
+        None,
+        None,
+        "",
+    )
+    sheet = [list(r) for r in book["Service tickets"].iter_rows(values_only=True)]
+    assert sheet[0][:4] == ["Ticket no.", "received", "type", "subject"]
+    assert [r[0] for r in sheet[1:]] == [resolved.pk, still_open.pk]
+    assert f"{NAME}投诉龙井受潮" in sheet[1]
 
 
 def test_cards_merged_into_the_customer_are_in_the_copy(

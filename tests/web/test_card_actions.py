@@ -20,8 +20,8 @@ from tiercard.cards.notes import note_add
 from tiercard.customers.models import Customer
 from tiercard.interactions.models import Interaction
 from tiercard.interactions.services import interaction_log
-from tiercard.servicedesk.services import ticket_open
 from tiercard.loyalty.services.checkout import purchase_record
+from tiercard.servicedesk.services import ticket_open
 
 pytestmark = pytest.mark.django_db
 

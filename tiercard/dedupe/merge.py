@@ -1,7 +1,8 @@
 """Merging a duplicate card into the surviving one, in one transaction, recorded for undo.
 
 What moves to the survivor (every id recorded in ``MergeRecord.moved``): purchases (their
-lines and returns follow them), interactions (follow-ups are their next steps), contact
+lines and returns follow them), interactions (follow-ups are their next steps), service
+tickets (as they stand: status, assignee and the terms they were opened under), contact
 persons, card notes and tags. Phones and emails are added to the survivor's own (the merged
 card keeps its rows as history). Points and growth value move as transfer entries
 (``transfer``); points owed move too. The survivor's fields are filled or overwritten per
@@ -51,6 +52,7 @@ from tiercard.loyalty.services.state import (
     window_start_shared,
 )
 from tiercard.sales.models import Purchase
+from tiercard.servicedesk.models import ServiceTicket
 
 TIER_STATE = ("tier", "tier_since", "upgraded_at", "below_since", "warned_for", "ladder_version")
 
@@ -99,6 +101,7 @@ def _move_records(survivor: Customer, merged: Customer) -> dict[str, Any]:
     for name, model in (
         ("purchases", Purchase),
         ("interactions", Interaction),
+        ("tickets", ServiceTicket),
         ("notes", CardNote),
     ):
         qs = model.objects.filter(customer_id=merged.pk)

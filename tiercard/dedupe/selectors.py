@@ -23,6 +23,7 @@ from tiercard.dedupe.permissions import can_review_duplicates
 from tiercard.interactions.models import Interaction
 from tiercard.loyalty.models import Membership
 from tiercard.sales.models import Purchase
+from tiercard.servicedesk.models import ServiceTicket
 
 PAGE = 50
 
@@ -131,6 +132,7 @@ def card_side(customer: Customer) -> CardSide:
     counts = {
         "purchases": Purchase.objects.filter(customer_id=pk).count(),
         "interactions": Interaction.objects.filter(customer_id=pk).count(),
+        "tickets": ServiceTicket.objects.filter(customer_id=pk).count(),
         "notes": CardNote.objects.filter(customer_id=pk).count(),
         "contacts": Contact.objects.filter(customer_id=pk).count(),
     }

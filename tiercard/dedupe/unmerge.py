@@ -5,7 +5,8 @@ the survivor was itself merged away since (``survivor_merged_since``: undo that 
 points moved in were spent, expired or taken back (``points_spent``) or moved debt was
 settled (``points_settled``); a moved purchase was returned since (``returned_since``);
 a field the merge set on the survivor was edited since (``changed_since``). Records added to
-the survivor after the merge stay with it.
+the survivor after the merge stay with it, except replies logged since on a service ticket the
+merge moved: a reply is about its ticket, so it goes back with it (the audit row lists them).
 
 The survivor's tier: if the merge upgraded it and no tier change came after, the upgrade is
 taken back (a tier history row says so); then both cards are graded for an immediate upgrade
@@ -57,6 +58,7 @@ from tiercard.loyalty.services.state import (
     window_start_shared,
 )
 from tiercard.sales.models import Purchase, PurchaseReturn
+from tiercard.servicedesk.models import ServiceTicket, TicketReply
 
 CHUNK = 500
 
@@ -120,20 +122,38 @@ def _move_back(qs: QuerySet[Any], ids: Sequence[int], survivor_id: int, merged_i
         qs.filter(pk__in=chunk, customer_id=survivor_id).update(customer_id=merged_id)
 
 
-def _records_back(record: MergeRecord, survivor: Customer, merged: Customer) -> None:
+def _records_back(record: MergeRecord, survivor: Customer, merged: Customer) -> list[int]:
+    """Move back what the merge moved; returns the ids of the replies that followed their
+    ticket back (logged on the survivor after the merge)."""
     moved = record.moved
     for name, model in (
         ("purchases", Purchase),
         ("interactions", Interaction),
+        ("tickets", ServiceTicket),
         ("notes", CardNote),
         ("contacts", Contact),
     ):
         _move_back(model.objects.all(), moved.get(name, []), survivor.pk, merged.pk)
+    replies = _replies_back(moved.get("tickets", []), survivor.pk, merged.pk)
     primaries = moved.get("contacts_unprimaried", [])
     if primaries:
         Contact.objects.filter(pk__in=primaries, customer_id=merged.pk).update(is_primary=True)
     if moved.get("tags_added"):
         survivor.tags.remove(*moved["tags_added"])
+    return replies
+
+
+def _replies_back(ticket_ids: Sequence[int], survivor_id: int, merged_id: int) -> list[int]:
+    """Replies to the moved tickets still on the survivor (logged since the merge; those
+    logged before moved back with the interactions): they follow their ticket."""
+    found: list[int] = []
+    for chunk in _chunks(ticket_ids):
+        found += TicketReply.objects.filter(
+            ticket_id__in=chunk, interaction__customer_id=survivor_id
+        ).values_list("interaction_id", flat=True)
+    found.sort()
+    _move_back(Interaction.objects.all(), found, survivor_id, merged_id)
+    return found
 
 
 def _tier_back(record: MergeRecord, active: Active, actor: User, today: Any) -> None:
@@ -199,7 +219,7 @@ def customers_unmerge(*, actor: User, merge_id: int) -> MergeRecord:
         points_transfer_safe_to_reverse(record.ledger["points"], survivor_row)
         label = f"#{record.pk}: {merged.pk} ← {survivor.pk}"
         key = f"unmerge:{record.pk}"
-        _records_back(record, survivor, merged)
+        replies = _records_back(record, survivor, merged)
         changes: dict[str, list[Any]] = record.fields.get("survivor", {})
         if changes:
             customer_update(
@@ -253,17 +273,26 @@ def customers_unmerge(*, actor: User, merge_id: int) -> MergeRecord:
             status=PairStatus.OPEN, decided_by=None, decided_at=None, updated_at=now
         )
         keys_refresh(customer_ids=ids)
-        _audit(actor, record, survivor, merged)
+        _audit(actor, record, survivor, merged, replies)
     return record
 
 
-def _audit(actor: User, record: MergeRecord, survivor: Customer, merged: Customer) -> None:
+def _audit(
+    actor: User, record: MergeRecord, survivor: Customer, merged: Customer, replies: list[int]
+) -> None:
+    changes: dict[str, Any] = {
+        "undone": [False, True],
+        "survivor": survivor.pk,
+        "merged": merged.pk,
+    }
+    if replies:
+        changes["replies_with_tickets"] = replies
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
         obj=record,
         customer_id=survivor.pk,
-        changes={"undone": [False, True], "survivor": survivor.pk, "merged": merged.pk},
+        changes=changes,
         note="unmerge",
     )
     audit_record(

@@ -13,9 +13,9 @@ In reverse order of the changes (so points and tiers go before the customers the
 - fields it updated are put back (``customer_update``) where they still hold what the import
   wrote; a field someone changed since is left alone and reported as a conflict;
 - a customer it created is archived (``customer_archive``, reversible) when nothing outside
-  this batch refers to it; a card that has since gained purchases, interactions or points
-  from elsewhere stays active and is reported. Cards are never deleted: the history and the
-  audit trail keep their customer.
+  this batch refers to it; a card that has since gained purchases, interactions, service
+  tickets or points from elsewhere stays active and is reported. Cards are never deleted:
+  the history and the audit trail keep their customer.
 
 Conflicts are stored as the batch's problems (warnings, code ``undo_conflict``); the batch
 ends ``undone`` either way. Managers and administrators only.
@@ -54,6 +54,7 @@ from tiercard.loyalty.services.checkout import purchase_return
 from tiercard.loyalty.services.overrides import tier_override_clear
 from tiercard.loyalty.services.points import points_adjust
 from tiercard.sales.models import Purchase
+from tiercard.servicedesk.models import ServiceTicket
 
 
 class _Undo:
@@ -188,6 +189,7 @@ class _Undo:
         }
         purchases = set(Purchase.objects.filter(customer_id=pk).values_list("pk", flat=True))
         interactions = set(Interaction.objects.filter(customer_id=pk).values_list("pk", flat=True))
+        tickets = set(ServiceTicket.objects.filter(customer_id=pk).values_list("pk", flat=True))
         entries = set(
             PointsEntry.objects.filter(customer_id=pk, reverses__isnull=True)
             .exclude(key__startswith="adjust:import-undo-")
@@ -196,6 +198,7 @@ class _Undo:
         foreign = (
             {("sales.purchase", p) for p in purchases}
             | {("interactions.interaction", i) for i in interactions}
+            | {("servicedesk.serviceticket", t) for t in tickets}  # never imported
             | {("loyalty.pointsentry", e) for e in entries}
         ) - ours
         if foreign:
@@ -203,8 +206,8 @@ class _Undo:
                 change,
                 "customer_in_use",
                 _(
-                    "The customer has purchases, interactions or points from elsewhere; "
-                    "kept active."
+                    "The customer has purchases, interactions, service tickets or points "
+                    "from elsewhere; kept active."
                 ),
             )
             return False

@@ -9,7 +9,9 @@ Invariants:
   order, fields hidden by the template left out (values filled in anyway come last, under
   "Other information", as the page shows them folded away);
 - history is recent only: the last ``RECENT_DAYS`` days, at most a few rows per kind, so a
-  card stays one or two pages whatever the customer's age.
+  card stays one or two pages whatever the customer's age. Service tickets print whatever the
+  template (the card page shows their panel beside every template): every one still being
+  worked, whatever its age (a promise still open), then those resolved in the period.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from tiercard.accounts.models import User
 from tiercard.cards import card_presenters as cp
@@ -39,11 +44,14 @@ from tiercard.loyalty.selectors.points import points_summary
 from tiercard.loyalty.selectors.tiers import tier_history, tier_status
 from tiercard.loyalty.services.state import active_programme
 from tiercard.sales.selectors import purchase_list
+from tiercard.servicedesk.models import TicketStatus
+from tiercard.servicedesk.selectors import customer_tickets
 from tiercard.tiers.ladder import Ladder
 
 RECENT_DAYS = 365
 PURCHASE_ROWS = 8
 INTERACTION_ROWS = 8
+TICKET_ROWS = 5
 NOTE_ROWS = 5
 HISTORY_ROWS = 3
 SUMMARY_CHARS = 280  # an interaction's summary in a table row; the card page has the rest
@@ -86,6 +94,14 @@ class InteractionLine:
     by: str
     outcome: str
     next_step: str
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    day: str  # received
+    kind: str
+    status: str  # with "overdue" when a promised response is late
+    text: str  # the subject, then the resolution once resolved
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,7 @@ class CardSheet:
     persons: list[cp.ContactPersonView]
     purchases: list[PurchaseLine]
     interactions: list[InteractionLine]
+    tickets: list[TicketLine]
     notes: list[NoteLine]
     extra: list[cp.FieldRow]
     recent_days: int = RECENT_DAYS
@@ -197,6 +214,7 @@ def card_sheet(*, viewer: User, customer_id: int | str, today: dt.date) -> CardS
         persons=cp.contact_persons(customer, viewer) if "contacts" in _shown(view) else [],
         purchases=_purchases(viewer, customer, today) if "purchases" in view.panels else [],
         interactions=_interactions(viewer, customer, today) if "timeline" in view.panels else [],
+        tickets=_tickets(viewer, customer, today),
         notes=_notes(viewer, customer) if "notes" in view.panels else [],
         extra=cp.extra_rows(customer, view),
     )
@@ -285,6 +303,29 @@ def _interactions(viewer: User, customer: Customer, today: dt.date) -> list[Inte
         )
         for i in found
     ]
+
+
+def _tickets(viewer: User, customer: Customer, today: dt.date) -> list[TicketLine]:
+    """Unresolved tickets first, then those resolved in the period (``customer_tickets``
+    order); the customer was read through the viewer's scope above."""
+    found = customer_tickets(viewer=viewer, customer_id=customer.pk, in_scope=True).filter(
+        Q(resolved_at__isnull=True) | Q(resolved_at__gte=_since(today))
+    )[:TICKET_ROWS]
+    now = timezone.now()
+    lines = []
+    for t in found:
+        status = str(t.get_status_display())
+        if t.overdue(now):
+            status += " · " + _("overdue")
+        text = t.subject
+        if t.status == TicketStatus.RESOLVED and t.resolution:
+            text += "  → " + t.resolution
+        lines.append(
+            TicketLine(
+                _day(t.opened_at), str(t.get_kind_display()), status, clip(text, SUMMARY_CHARS)
+            )
+        )
+    return lines
 
 
 def _notes(viewer: User, customer: Customer) -> list[NoteLine]:

@@ -2,8 +2,9 @@
 
 Top to bottom: a band in the tier's colour; who the customer is, with the tier badge; contact
 and account facts; the ladder with the held tier marked, the progress to the next tier and what
-keeps this one; the key figures (points, expiring points, spend, orders); then the template's
-sections and panels in its order; values outside the template last. Pure drawing: every value
+keeps this one; the key figures (points, expiring points, spend, orders); the service tickets,
+if any (the card page shows them beside every template); then the template's sections and
+panels in its order; values outside the template last. Pure drawing: every value
 arrives formatted and masked.
 """
 
@@ -51,6 +52,8 @@ def render_card(sheet: CardSheet, *, printed_by: str, business: str = "") -> byt
     _facts(pdf, sheet)
     _tier(pdf, sheet, colour)
     _figures(pdf, sheet, colour)
+    if sheet.tickets:
+        _tickets(pdf, sheet, colour)
     last_fields = max((n for n, b in enumerate(sheet.blocks) if b.rows), default=-1)
     for n, block in enumerate(sheet.blocks):
         _block(pdf, sheet, block, colour)
@@ -450,6 +453,19 @@ def _interactions(
         if i.next_step:
             text += "  → " + i.next_step
         rows.append([i.day, i.kind, i.by, i.outcome, text])
+    pdf.rows_table(columns, rows, head_fill=tint(colour, 0.15), wrap_last=True)
+
+
+def _tickets(pdf: PrintedDocument, sheet: CardSheet, colour: tuple[int, int, int]) -> None:
+    """Those still being worked first, then those resolved in the period."""
+    pdf.section_title(_("Service tickets"), colour)
+    columns = [
+        Column(_("Date"), 14),
+        Column(_("Type"), 11),
+        Column(_("Status"), 26),
+        Column(_("Subject and resolution"), 49),
+    ]
+    rows = [[t.day, t.kind, t.status, t.text] for t in sheet.tickets]
     pdf.rows_table(columns, rows, head_fill=tint(colour, 0.15), wrap_last=True)
 
 

@@ -15,7 +15,10 @@ What ``customer_erase`` does, in one transaction, under the customer's row lock:
 - contact points are deleted; contact persons keep their rows (interactions point at them) with
   a placeholder name and no contact values or notes;
 - interactions keep kind, time and outcome, their summary becomes a placeholder and the next
-  step is cleared; card notes become a placeholder; purchase and return notes are cleared;
+  step is cleared; service tickets keep kind, status, times, tier terms and staff, their
+  subject becomes a placeholder and so do their detail and resolution where they held text
+  (a resolved ticket still says it was resolved); card notes become a placeholder; purchase
+  and return notes are cleared;
 - purchases, lines, returns, the points ledger (append-only: never updated here), tier history,
   benefit uses, redemptions and the membership row are untouched, so balances, totals and the
   dashboard figures stay exactly the same;
@@ -60,6 +63,7 @@ from tiercard.interactions.models import Interaction
 from tiercard.outbox.models import MessageStatus, OutboxMessage
 from tiercard.privacy.policy import can_erase_customer
 from tiercard.sales.models import Purchase, PurchaseReturn
+from tiercard.servicedesk.models import ServiceTicket
 
 ERASED_CONTACT = "已删除联系人"
 ERASED_TEXT = "（已删除）"
@@ -102,8 +106,8 @@ DERIVED_TEXT_FIELDS = (
 )
 CLEARED_TEXT_FIELDS = PERSONAL_TEXT_FIELDS + DERIVED_TEXT_FIELDS
 
-# Keys of audit diffs that hold a person's data (customer and contact-person fields, note and
-# interaction texts); their values are redacted whole.
+# Keys of audit diffs that hold a person's data (customer and contact-person fields, note,
+# interaction and service ticket texts); their values are redacted whole.
 PERSONAL_AUDIT_KEYS = frozenset(
     {
         "name",
@@ -124,6 +128,9 @@ PERSONAL_AUDIT_KEYS = frozenset(
         "body",
         "summary",
         "next_step",
+        "subject",
+        "detail",
+        "resolution",
     }
 )
 
@@ -234,6 +241,10 @@ def _anonymise_related(customer_id: int) -> None:
         notes="",
     )  # fmt: skip
     Interaction.objects.filter(customer_id=customer_id).update(summary=ERASED_TEXT, next_step="")
+    tickets = ServiceTicket.objects.filter(customer_id=customer_id)
+    tickets.update(subject=ERASED_TEXT)
+    tickets.exclude(detail="").update(detail=ERASED_TEXT)
+    tickets.exclude(resolution="").update(resolution=ERASED_TEXT)
     CardNote.objects.filter(customer_id=customer_id).update(body=ERASED_TEXT)
     Purchase.objects.filter(customer_id=customer_id).exclude(note="").update(note="")
     PurchaseReturn.objects.filter(purchase__customer_id=customer_id).exclude(reason="").update(

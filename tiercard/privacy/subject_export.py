@@ -9,9 +9,10 @@ The file is a zip of two documents built from the same sections:
   of the request (Chinese by default); cells neutralised against formulas like every export.
 
 Sections: the card, contact points, contact persons, consent, purchases, purchase lines,
-returns, points ledger, tier history, benefit uses, redemptions, interactions, notes, and the
-audit entries about the customer. Values are unmasked: the copy is for the data subject, so
-only roles that see full contact values in their scope may make it (``privacy.policy``).
+returns, points ledger, tier history, benefit uses, redemptions, interactions, service
+tickets, notes, and the audit entries about the customer. Values are unmasked: the copy is for
+the data subject, so only roles that see full contact values in their scope may make it
+(``privacy.policy``).
 The export is audit-logged (action ``export``, object type ``privacy.personal_data``).
 """
 
@@ -47,6 +48,7 @@ from tiercard.interactions.models import Interaction
 from tiercard.loyalty.models import BenefitUse, PointsEntry, Redemption, TierChange
 from tiercard.privacy.policy import can_export_personal_data
 from tiercard.sales.models import Purchase, PurchaseLine, PurchaseReturn
+from tiercard.servicedesk.models import ServiceTicket
 
 ZIP_CONTENT_TYPE = "application/zip"
 CHUNK = 64 * 1024
@@ -174,6 +176,7 @@ def _sections(customer: Customer) -> list[Section]:
         .select_related("actor", "contact")
         .order_by("occurred_at", "id")
     )
+    tickets = list(ServiceTicket.objects.filter(customer_id=cid).order_by("opened_at", "id"))
     notes = list(
         CardNote.objects.filter(customer_id=cid)
         .select_related("author")
@@ -303,6 +306,16 @@ def _sections(customer: Customer) -> list[Section]:
             "outcome": _display(i, "outcome"),
             "actor": _user(i.actor),
             "contact": i.contact.name if i.contact else "",
+        }))
+    )  # fmt: skip
+    # What the customer asked and was told, under which terms and when; not who worked it.
+    names = ("opened_at", "kind", "subject", "detail", "status", "tier", "respond_by")
+    cols = [("id", _("Ticket no."))] + [(n, label(ServiceTicket, n)) for n in names]
+    cols += [(n, label(ServiceTicket, n)) for n in ("responded_at", "resolved_at", "resolution")]
+    sections.append(
+        Section("service_tickets", _("Service tickets"), cols, _rows(tickets, cols, lambda t: {
+            "kind": _display(t, "kind"),
+            "status": _display(t, "status"),
         }))
     )  # fmt: skip
     cols = [("created_at", _("Time")), ("author", _("Author")), ("body", _("Note"))]

@@ -134,7 +134,8 @@ def queue_figures(*, viewer: User, now: dt.datetime | None = None) -> QueueFigur
 
 
 def ticket_replies(*, ticket: ServiceTicket) -> QuerySet[Interaction]:
-    """The replies logged on a ticket read through the viewer's scope, oldest first."""
+    """The replies logged on a ticket, oldest first. ``ticket`` was read through the viewer's
+    scope (``ticket_detail``); its replies are the customer's interactions, in that scope."""
     return (
         Interaction.objects.filter(ticket_reply__ticket=ticket)
         .select_related("actor")

@@ -68,17 +68,23 @@ def ticket_open(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Se
     ``respond_by`` = received time + the tier's response hours (calendar hours; none when the
     tier promises none); the tier's priority booking puts the ticket first in the queue. The
     assignee defaults to the customer's account manager, else the actor; naming someone else
-    needs ``can_assign_tickets``.
+    needs ``can_assign_tickets``. A card merged into another is refused (``customer_merged``).
     """
     customer = (
         visible_customers(actor)
         .filter(pk=customer_id)
-        .values("owner_id", "owner__is_active", "owner__role")
+        .values("owner_id", "owner__is_active", "owner__role", "merged_into_id")
         .first()
     )
     if customer is None:
         raise NotFound()
     _require_handler(actor)
+    if customer["merged_into_id"] is not None:
+        # Its records live on the surviving card; a ticket here would be out of sight.
+        raise Conflict(
+            _("This card was merged into another one; open the ticket there."),
+            code="customer_merged",
+        )
     errors = FieldErrors()
     _unknown(data, OPEN_KEYS, errors)
     opened = v.clean_past_time(
