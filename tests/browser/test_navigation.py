@@ -31,7 +31,7 @@ def test_the_bar_is_one_row_that_fits(
     page.goto(f"{base}/imports/")
 
     boxes = [item.bounding_box() for item in page.locator(BAR_ITEMS).all()]
-    assert len(boxes) == 5  # dashboard, customers, two menus, the account
+    assert len(boxes) == 6  # dashboard, customers, service desk, two menus, the account
     first = boxes[0]
     for box in boxes:
         assert abs(box["y"] - first["y"]) < 3  # the same row
