@@ -671,3 +671,24 @@ def test_the_figures(make_customer: Callable[..., Customer], api: Api) -> None:
         "on_time_percent": 50,
     }
     assert api("rep_south").get("/service-tickets/figures").json()["active"] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("service_tickets:all", "0001-01-01T00:00:00+08:00"),  # year 0 in UTC: no database has it
+        ("service_tickets:active", ["open", True, None, "0001-01-01T00:00:00+08:00"]),
+        ("service_tickets:active", ["open", True, "9999-12-31T23:59:00-08:00", None]),
+    ],
+)
+def test_cursors_past_the_storable_years_are_422(
+    name: str, key: Any, book: dict[str, Customer], api: Api
+) -> None:
+    raw = json.dumps({"s": name, "k": key, "id": 1}).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    view = name.split(":")[1]
+
+    response = api("service").get("/service-tickets", {"cursor": cursor, "view": view})
+
+    assert response.status_code == 422, response.content
+    assert "cursor" in response.json()["fields"]

@@ -225,3 +225,49 @@ def test_undo_takes_the_tickets_back_with_the_replies_logged_since(
     )
     undo = AuditEvent.objects.get(object_type="dedupe.mergerecord", note="unmerge")
     assert undo.changes["replies_with_tickets"] == [later_reply.pk]
+
+
+def test_open_tickets_follow_the_card_to_someone_who_can_open_them(
+    users: dict[str, User], make_customer: Any, book: dict[str, Any]
+) -> None:
+    # given a ticket of rep_east1's card, merged into rep_south's card
+    merged = make_customer("rep_east1", name="王五", phones="13712345670")
+    open_one = _open(users, merged.pk, "还没回复")
+    done = _open(users, merged.pk, "已经解决")
+    ticket_resolve(actor=users["rep_east1"], ticket_id=done, resolution="好")
+    survivor = book["south"]
+
+    record = customers_merge(actor=users["admin"], survivor_id=survivor.pk, merged_id=merged.pk)
+
+    # then the open ticket goes to the survivor's account manager; the resolved one keeps its
+    assert ServiceTicket.objects.get(pk=open_one).assignee_id == users["rep_south"].pk
+    assert ServiceTicket.objects.get(pk=done).assignee_id == users["rep_east1"].pk
+    assert record.moved["ticket_assignees"] == {
+        str(open_one): [users["rep_east1"].pk, users["rep_south"].pk]
+    }
+    assert [t.pk for t in customer_tickets(viewer=users["rep_south"], customer_id=survivor.pk)]
+
+    # and the undo gives it back
+    customers_unmerge(actor=users["admin"], merge_id=record.pk)
+    assert ServiceTicket.objects.get(pk=open_one).assignee_id == users["rep_east1"].pk
+
+
+def test_last_contact_is_recomputed_on_both_cards_after_an_undo(
+    twins: Twins, users: dict[str, User], tickets: dict[str, int]
+) -> None:
+    s, m = twins.survivor, twins.merged
+    record = customers_merge(actor=users["mgr_east"], survivor_id=s.pk, merged_id=m.pk)
+    reply = _reply(users, tickets["open"], "合并后回复")
+
+    customers_unmerge(actor=users["mgr_east"], merge_id=record.pk)
+
+    for card in (s, m):
+        card.refresh_from_db()
+        latest = (
+            Interaction.objects.filter(customer_id=card.pk)
+            .order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+        assert card.last_interaction_at == latest
+    assert m.last_interaction_at == reply.occurred_at

@@ -80,5 +80,7 @@ def test_at_most_a_few_tickets_print(users: dict, basic: Customer) -> None:
     assert [t.text for t in sheet.tickets] == [
         f"第{n}号问题" for n in reversed(range(2, TICKET_ROWS + 2))
     ]
+    assert sheet.tickets_more == 2  # not listed, but said
     text = read_pdf(card_print(actor=users["rep_east1"], customer_id=basic.pk).content).text
     assert "第6号问题" in text and "第1号问题" not in text
+    assert "2 more not listed" in text

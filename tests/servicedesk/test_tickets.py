@@ -416,3 +416,12 @@ def test_assigning_to_the_current_assignee_writes_nothing(users, book):
     )
     assert same.assignee_id == users["rep_east1"].pk
     assert _state() == before
+
+
+@pytest.mark.parametrize("when", ["0001-01-01 00:00", "9999-12-31 23:59"])
+def test_a_time_no_database_stores_is_refused_on_its_field(users, book, when):
+    before = _state()
+    with pytest.raises(ValidationFailed) as caught:
+        _open(users, book["east1"], opened_at=when)
+    assert "opened_at" in caught.value.fields
+    assert _state() == before

@@ -265,3 +265,11 @@ def test_the_dashboard_shows_the_viewer_s_service_figures(login, users, book) ->
     # awaiting, overdue, priority awaiting, answered in time (none answered: —)
     assert [int(n) for n in re.findall(r"\b\d+\b", mine)[:3]] == [1, 1, 1]
     assert [int(n) for n in re.findall(r"\b\d+\b", everyone)[:3]] == [2, 2, 2]
+
+
+@pytest.mark.parametrize("query", ["customer=%C2%B2", "page=%C2%B2", "page=" + "9" * 5000])
+def test_odd_queue_parameters_fall_back_instead_of_failing(login, users, book, query) -> None:
+    _ticket(users, book["east1"])
+    response = login("rep_east1").get("/service/?" + query)
+    assert response.status_code == 200
+    assert "设备无法开机" in response.content.decode()

@@ -81,6 +81,8 @@ class KeySpec:
             value = dt.datetime.fromisoformat(str(raw))
             if value.tzinfo is None:
                 raise ValueError("naive datetime")
+            if not 1900 <= value.year <= 9998:  # in UTC too, within a day
+                raise ValueError("datetime out of range")  # the database cannot compare it
             return value
         if self.kind == "decimal":
             amount = Decimal(str(raw))

@@ -194,6 +194,11 @@ def clean_money(
     return value
 
 
+STORABLE_YEARS = (1900, 9998)
+"""Date-times outside these years are refused as invalid: every database stores them, and no
+record of this product is dated before 1900."""
+
+
 def parse_datetime_local(raw: object) -> dt.datetime:
     """An aware datetime from ISO text or ``2024年5月1日 14:30``; naive means business time."""
     if isinstance(raw, dt.datetime):
@@ -229,6 +234,9 @@ def parse_datetime_local(raw: object) -> dt.datetime:
         )
     if timezone.is_naive(value):
         value = value.replace(tzinfo=business_tz())
+    if not STORABLE_YEARS[0] <= value.year <= STORABLE_YEARS[1]:  # UTC is within a day
+        # Year 1 in UTC+8 is year 0 in UTC: no database stores it (an OverflowError, a 500).
+        raise ValueError("out_of_range")
     return value
 
 

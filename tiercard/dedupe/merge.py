@@ -53,6 +53,7 @@ from tiercard.loyalty.services.state import (
 )
 from tiercard.sales.models import Purchase
 from tiercard.servicedesk.models import ServiceTicket
+from tiercard.servicedesk.services import tickets_follow_card
 
 TIER_STATE = ("tier", "tier_since", "upgraded_at", "below_since", "warned_for", "ladder_version")
 
@@ -121,6 +122,10 @@ def _move_records(survivor: Customer, merged: Customer) -> dict[str, Any]:
     mine = set(survivor.tags.values_list("pk", flat=True))
     moved["tags_added"] = sorted(theirs - mine)
     survivor.tags.add(*moved["tags_added"])
+    # An open ticket stays with someone who can open it on the survivor (undo restores it).
+    moved["ticket_assignees"] = tickets_follow_card(
+        customer_id=survivor.pk, ticket_ids=moved["tickets"]
+    )
     return moved
 
 

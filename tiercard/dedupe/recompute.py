@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 
 from tiercard.core.timeutils import business_today, local_day_bounds
 from tiercard.customers.models import Customer
+from tiercard.interactions.models import Interaction
 from tiercard.loyalty.models import GrowthEntry, Membership
 from tiercard.sales.models import HALF_CENT, Purchase
 
@@ -40,7 +41,10 @@ def card_figures_recompute(customer_ids: Sequence[int]) -> None:
             first=Min("occurred_at"),
             last=Max("occurred_at"),
         )
+        # Interactions moved too: the last contact is the latest left on the card.
+        contact = Interaction.objects.filter(customer_id=pk).aggregate(at=Max("occurred_at"))
         Customer.objects.filter(pk=pk).update(
+            last_interaction_at=contact["at"],
             order_count=figures["n"] - figures["full"],
             total_spend=_money(figures["spend"]),
             first_purchase_at=figures["first"],

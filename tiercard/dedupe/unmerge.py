@@ -59,6 +59,7 @@ from tiercard.loyalty.services.state import (
 )
 from tiercard.sales.models import Purchase, PurchaseReturn
 from tiercard.servicedesk.models import ServiceTicket, TicketReply
+from tiercard.servicedesk.services import tickets_assignees_back, tickets_follow_card
 
 CHUNK = 500
 
@@ -135,6 +136,9 @@ def _records_back(record: MergeRecord, survivor: Customer, merged: Customer) -> 
     ):
         _move_back(model.objects.all(), moved.get(name, []), survivor.pk, merged.pk)
     replies = _replies_back(moved.get("tickets", []), survivor.pk, merged.pk)
+    tickets_assignees_back(moved.get("ticket_assignees", {}))
+    # Assigned on the survivor since (to someone who cannot see the restored card): handed on.
+    tickets_follow_card(customer_id=merged.pk, ticket_ids=moved.get("tickets", []))
     primaries = moved.get("contacts_unprimaried", [])
     if primaries:
         Contact.objects.filter(pk__in=primaries, customer_id=merged.pk).update(is_primary=True)

@@ -154,6 +154,7 @@ class CardSheet:
     notes: list[NoteLine]
     extra: list[cp.FieldRow]
     recent_days: int = RECENT_DAYS
+    tickets_more: int = 0  # tickets of the period not listed (the list stops at TICKET_ROWS)
 
 
 def _day(value: dt.datetime | None) -> str:
@@ -182,6 +183,7 @@ def card_sheet(*, viewer: User, customer_id: int | str, today: dt.date) -> CardS
     found = benefits_of_customer(viewer=viewer, customer_id=customer.pk, today=today)
     follow = next_follow_up(viewer=viewer, customer=customer, today=today)
     tier = lp.tier_panel(status, [], programme.ladder, programme.window, today)
+    tickets, tickets_more = _tickets(viewer, customer, today)
     return CardSheet(
         customer_id=customer.pk,
         name=customer.name,
@@ -214,7 +216,8 @@ def card_sheet(*, viewer: User, customer_id: int | str, today: dt.date) -> CardS
         persons=cp.contact_persons(customer, viewer) if "contacts" in _shown(view) else [],
         purchases=_purchases(viewer, customer, today) if "purchases" in view.panels else [],
         interactions=_interactions(viewer, customer, today) if "timeline" in view.panels else [],
-        tickets=_tickets(viewer, customer, today),
+        tickets=tickets,
+        tickets_more=tickets_more,
         notes=_notes(viewer, customer) if "notes" in view.panels else [],
         extra=cp.extra_rows(customer, view),
     )
@@ -305,12 +308,16 @@ def _interactions(viewer: User, customer: Customer, today: dt.date) -> list[Inte
     ]
 
 
-def _tickets(viewer: User, customer: Customer, today: dt.date) -> list[TicketLine]:
+def _tickets(viewer: User, customer: Customer, today: dt.date) -> tuple[list[TicketLine], int]:
     """Unresolved tickets first, then those resolved in the period (``customer_tickets``
-    order); the customer was read through the viewer's scope above."""
-    found = customer_tickets(viewer=viewer, customer_id=customer.pk, in_scope=True).filter(
+    order), at most ``TICKET_ROWS``, and how many more there are (the sheet says so); the
+    customer was read through the viewer's scope above."""
+    period = customer_tickets(viewer=viewer, customer_id=customer.pk, in_scope=True).filter(
         Q(resolved_at__isnull=True) | Q(resolved_at__gte=_since(today))
-    )[:TICKET_ROWS]
+    )
+    found = list(period[: TICKET_ROWS + 1])
+    more = period.count() - TICKET_ROWS if len(found) > TICKET_ROWS else 0
+    found = found[:TICKET_ROWS]
     now = timezone.now()
     lines = []
     for t in found:
@@ -325,7 +332,7 @@ def _tickets(viewer: User, customer: Customer, today: dt.date) -> list[TicketLin
                 _day(t.opened_at), str(t.get_kind_display()), status, clip(text, SUMMARY_CHARS)
             )
         )
-    return lines
+    return lines, more
 
 
 def _notes(viewer: User, customer: Customer) -> list[NoteLine]:

@@ -458,7 +458,8 @@ def _interactions(
 
 def _tickets(pdf: PrintedDocument, sheet: CardSheet, colour: tuple[int, int, int]) -> None:
     """Those still being worked first, then those resolved in the period."""
-    pdf.section_title(_("Service tickets"), colour)
+    more = _("%(n)s more not listed") % {"n": sheet.tickets_more} if sheet.tickets_more else ""
+    pdf.section_title(_("Service tickets"), colour, note=more)
     columns = [
         Column(_("Date"), 14),
         Column(_("Type"), 11),

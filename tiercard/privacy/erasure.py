@@ -242,6 +242,9 @@ def _anonymise_related(customer_id: int) -> None:
     )  # fmt: skip
     Interaction.objects.filter(customer_id=customer_id).update(summary=ERASED_TEXT, next_step="")
     tickets = ServiceTicket.objects.filter(customer_id=customer_id)
+    # Locked first: a resolution being written now commits before the blanking reads it (an
+    # UPDATE ... WHERE resolution <> '' would skip the row a writer holds, seen empty).
+    list(tickets.select_for_update().values_list("pk", flat=True))
     tickets.update(subject=ERASED_TEXT)
     tickets.exclude(detail="").update(detail=ERASED_TEXT)
     tickets.exclude(resolution="").update(resolution=ERASED_TEXT)

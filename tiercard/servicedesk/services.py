@@ -9,7 +9,7 @@ written; every write is audited.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +25,8 @@ from tiercard.core.errors import Conflict, FieldErrors, NotFound, PermissionDeni
 from tiercard.core.modelcheck import full_clean_into
 from tiercard.core.text import clean_text
 from tiercard.customers import validation as v
+from tiercard.customers.models import Customer
+from tiercard.customers.scope import scope_of
 from tiercard.customers.selectors import visible_customers
 from tiercard.interactions.models import Interaction
 from tiercard.interactions.services import interaction_log
@@ -129,6 +131,14 @@ def ticket_open(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Se
     )
     errors.raise_if_any()
     with transaction.atomic():
+        # The card locked and checked again: a merge committing since the read above would
+        # otherwise leave this ticket on the card it archived (the merge locks both cards).
+        still = Customer.objects.select_for_update().filter(pk=customer_id)
+        if still.values_list("merged_into_id", flat=True).first() is not None:
+            raise Conflict(
+                _("This card was merged into another one; open the ticket there."),
+                code="customer_merged",
+            )
         ticket.save()
         audit_record(
             actor=actor,
@@ -289,3 +299,42 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee_id: object) -> Servic
             changes={"assignee_id": [before, user.pk]},
         )
     return ticket
+
+
+def tickets_follow_card(
+    *, customer_id: int, ticket_ids: Sequence[int]
+) -> dict[str, list[int | None]]:
+    """Tickets just moved onto ``customer_id`` (a merge, or its undo): the unresolved ones whose
+    assignee cannot see that card go to its account manager while that account works tickets,
+    else to nobody (the queue shows them unassigned), so no ticket is left with someone who
+    cannot open it. Returns {ticket id: [assignee before, after]} of the changed ones, for the
+    caller's record. Runs in the caller's transaction; a merge moves a handful of tickets."""
+    card = Customer.objects.filter(pk=customer_id).values("owner_id", "team_id").first()
+    if card is None or not ticket_ids:
+        return {}
+    owner = User.objects.filter(pk=card["owner_id"], is_active=True).first()
+    fallback = owner.pk if owner is not None and policy.can_handle_tickets(owner) else None
+    tickets = ServiceTicket.objects.filter(
+        pk__in=ticket_ids, customer_id=customer_id, assignee__isnull=False
+    ).exclude(status=TicketStatus.RESOLVED)
+    staff = {u.pk: u for u in User.objects.filter(pk__in=tickets.values("assignee_id"))}
+    changed: dict[str, list[int | None]] = {}
+    for pk, assignee_id in tickets.values_list("pk", "assignee_id"):
+        user = staff.get(assignee_id)
+        keeps = (
+            user is not None
+            and policy.can_handle_tickets(user)
+            and scope_of(user).admits(card["owner_id"], card["team_id"])
+        )
+        if not keeps and assignee_id != fallback:
+            changed[str(pk)] = [assignee_id, fallback]
+    for pk_text, (_before, after) in changed.items():
+        ServiceTicket.objects.filter(pk=int(pk_text)).update(assignee_id=after)
+    return changed
+
+
+def tickets_assignees_back(changed: Mapping[str, Sequence[int | None]]) -> None:
+    """Undo ``tickets_follow_card``: each ticket still with the assignee it was given goes back
+    to the one it had (a ticket reassigned since keeps its new assignee)."""
+    for pk_text, (before, after) in changed.items():
+        ServiceTicket.objects.filter(pk=int(pk_text), assignee_id=after).update(assignee_id=before)

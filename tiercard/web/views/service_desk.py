@@ -100,8 +100,14 @@ def _query(view: QueueView, mine: bool, customer: Any) -> str:
     return urlencode(parts)
 
 
+def _whole(raw: str, digits: int) -> int | None:
+    """A positive whole number of at most ``digits`` ASCII digits ("²" and "٣" are digits to
+    ``str.isdigit``, not to ``int``), else None."""
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= digits else None
+
+
 def _page_number(raw: str) -> int:
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+    return _whole(raw, 4) or 1
 
 
 @web_view
@@ -112,9 +118,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     view = QueueView(raw_view) if raw_view in QueueView._value2member_map_ else QueueView.ACTIVE
     mine = request.GET.get("mine") == "1"
     raw_customer = request.GET.get("customer", "")
-    customer = (
-        customer_get(viewer=user, customer_id=int(raw_customer)) if raw_customer.isdigit() else None
-    )
+    customer_id = _whole(raw_customer, 18)
+    customer = customer_get(viewer=user, customer_id=customer_id) if customer_id else None
     page = _page_number(request.GET.get("page", ""))
     start = (page - 1) * PAGE
     found = list(
