@@ -74,6 +74,12 @@ def can_adjust_points(user: User) -> bool:
     return is_active(user) and user.role in {Role.ADMIN, Role.MANAGER}
 
 
+def can_approve_overrides(user: User) -> bool:
+    """Approve or reject tier override requests (of customers they see, never their own), and
+    set an override directly: managers and administrators."""
+    return is_active(user) and user.role in {Role.ADMIN, Role.MANAGER}
+
+
 def can_manage_programme(user: User) -> bool:
     """Tier ladders, benefits and points rules (every programme page and service): the
     programme is configured by administrators only."""

@@ -1,7 +1,9 @@
 """Manual tier overrides: a tier set by hand, with a reason, an approver and an expiry.
 
-Rules: only managers and administrators set or clear an override; the approver is an active
-manager or administrator who can see the customer (it may be the actor); a reason is
+Rules: only managers and administrators set or clear an override directly; the approver is an
+active manager or administrator who can see the customer (it may be the actor: their own
+authority). For a second person's consent, anyone who may update the customer asks instead
+(``override_requests``) and another manager or administrator approves. A reason is
 required; the lock ends on ``until``, at most three years ahead and after today. While the
 lock holds, reviews never move the customer down (an upgrade the figures earn still happens);
 the first review after ``until`` clears the override and grades the customer normally.
@@ -46,7 +48,7 @@ def _check_actor(actor: User, customer_id: int) -> None:
         raise PermissionDenied(code="override_not_allowed")
 
 
-def _reason(reason: str) -> str:
+def clean_reason(reason: str) -> str:
     text = (reason or "").strip()
     if not text:
         raise ValidationFailed(
@@ -74,7 +76,7 @@ def _approver(approver_id: int | None, customer_id: int) -> User:
     return approver
 
 
-def _until(until: dt.date, today: dt.date) -> dt.date:
+def clean_until(until: dt.date, today: dt.date) -> dt.date:
     if not isinstance(until, dt.date) or until <= today:
         raise ValidationFailed(
             code="until_not_future", fields={"until": [_("The end date must be after today.")]}
@@ -98,9 +100,36 @@ def tier_override(
     """Set the customer's tier by hand and lock it through ``until`` (see the module doc)."""
     _check_actor(actor, customer_id)
     today = business_today()
-    text = _reason(reason)
+    text = clean_reason(reason)
     approver = _approver(approver_id, customer_id)
-    _until(until, today)
+    clean_until(until, today)
+    return override_apply(
+        actor=actor,
+        requested_by=actor,
+        approver=approver,
+        customer_id=customer_id,
+        tier_code=tier_code,
+        reason=text,
+        until=until,
+    )
+
+
+def override_apply(
+    *,
+    actor: User,
+    requested_by: User,
+    approver: User,
+    customer_id: int,
+    tier_code: str,
+    reason: str,
+    until: dt.date,
+) -> Membership:
+    """Set the override, checked by the caller (``tier_override`` directly, or an approved
+    request): the tier changes now (a ``TierChange`` by ``actor``), locked through ``until``;
+    ``override_by`` is who asked, ``override_approved_by`` who approved. Runs in its own
+    transaction or the caller's."""
+    today = business_today()
+    text = reason
     with transaction.atomic():
         window_share_lock()  # before the row: the lock order of every membership writer
         # The programme read under the window row's lock: a rule change holds it for update,
@@ -130,7 +159,7 @@ def tier_override(
                 note=text,
             )
         row.tier, row.lock_until, row.override_reason = tier.code, until, text
-        row.override_by, row.override_approved_by = actor, approver
+        row.override_by, row.override_approved_by = requested_by, approver
         row.below_since = row.warned_for = None
         row.ladder_version, row.updated_at = active.version, now
         row.save()
@@ -153,7 +182,7 @@ def tier_override(
 def tier_override_clear(*, actor: User, customer_id: int, reason: str) -> Membership:
     """End an override now; the next review grades the customer under the normal policy."""
     _check_actor(actor, customer_id)
-    text = _reason(reason)
+    text = clean_reason(reason)
     with transaction.atomic():
         window_share_lock()  # before the row: the lock order of every membership writer
         row = membership_lock(customer_id, active_programme())  # read under the lock, as above

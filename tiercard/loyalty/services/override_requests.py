@@ -1,0 +1,175 @@
+"""Tier override requests (申请 → 审批): the four-eyes way to a manual override.
+
+Who: anyone who may update the customer asks (``can_update_customers``: sales reps, managers,
+administrators); a manager or administrator responsible for the customer — never the one who
+asked — approves or rejects; the one who asked may withdraw while the request waits. A request
+that can never be decided is refused up front (``no_approver``: nobody else may approve it).
+
+Approval sets the override through ``overrides.override_apply`` in the same transaction:
+``override_by`` is the one who asked, ``override_approved_by`` the approver, and the request
+is marked approved — both or neither. The request row is locked first, so two approvers
+deciding at once decide once (the second gets ``override_decided``). Every step is audited;
+refusals write nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tiercard.accounts import policy
+from tiercard.accounts.models import User
+from tiercard.audit.models import AuditAction
+from tiercard.audit.services import audit_record
+from tiercard.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
+from tiercard.core.timeutils import business_today
+from tiercard.customers.selectors import visible_customers
+from tiercard.loyalty.models import OverrideRequest, RequestStatus
+from tiercard.loyalty.selectors.override_requests import approvers_of
+from tiercard.loyalty.services.overrides import (
+    clean_reason,
+    clean_until,
+    override_apply,
+)
+from tiercard.loyalty.services.state import active_programme
+
+
+def override_request(
+    *, actor: User, customer_id: int, tier_code: str, reason: str, until: dt.date
+) -> OverrideRequest:
+    """Ask for ``tier_code`` through ``until``; ``override_pending`` when one already waits."""
+    if not visible_customers(actor).filter(pk=customer_id).exists():
+        raise NotFound()
+    if not policy.can_update_customers(actor):
+        raise PermissionDenied(code="override_not_allowed")
+    text = clean_reason(reason)
+    clean_until(until, business_today())
+    active = active_programme()
+    tier = active.programme.ladder.get(tier_code)  # ValidationFailed("unknown_tier")
+    if not [u for u in approvers_of(customer_id) if u.pk != actor.pk]:
+        raise Conflict(
+            _("Nobody else may approve an override for this customer."), code="no_approver"
+        )
+    try:
+        with transaction.atomic():
+            made = OverrideRequest.objects.create(
+                customer_id=customer_id,
+                tier=tier.code,
+                until=until,
+                reason=text,
+                ladder_version=active.version,
+                requested_by=actor,
+            )
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=made,
+                customer_id=customer_id,
+                changes={"tier": tier.code, "until": until},
+                note=text,
+            )
+    except IntegrityError:  # the partial unique index: another request waits
+        raise Conflict(
+            _("An override request for this customer is already waiting for approval."),
+            code="override_pending",
+        ) from None
+    return made
+
+
+def _locked(actor: User, request_id: int) -> OverrideRequest:
+    """The request, row-locked, if its customer is in the actor's scope; else ``NotFound``."""
+    found = OverrideRequest.objects.select_for_update().filter(pk=request_id).first()
+    if found is None or not visible_customers(actor).filter(pk=found.customer_id).exists():
+        raise NotFound()
+    return found
+
+
+def _waiting(found: OverrideRequest) -> None:
+    if found.status != RequestStatus.PENDING:
+        raise Conflict(_("This request has already been decided."), code="override_decided")
+
+
+def _decide(found: OverrideRequest, actor: User, status: str, note: str) -> None:
+    before = found.status
+    found.status, found.decided_by, found.decided_at = status, actor, timezone.now()
+    found.note = note
+    found.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=found,
+        customer_id=found.customer_id,
+        changes={"status": [before, status]},
+        note=note,
+    )
+
+
+def _approver_check(actor: User, found: OverrideRequest) -> None:
+    if not policy.can_approve_overrides(actor):
+        raise PermissionDenied(code="override_not_allowed")
+    if found.requested_by_id == actor.pk:
+        raise PermissionDenied(
+            _("A request is approved by someone other than the one who made it."),
+            code="own_request",
+        )
+
+
+def override_approve(*, actor: User, request_id: int, note: str = "") -> OverrideRequest:
+    """Approve and set the override (see the module doc). The end date must still be ahead."""
+    text = (note or "").strip()
+    errors = FieldErrors()
+    if len(text) > 200:
+        errors.add("note", _("At most 200 characters."))
+    with transaction.atomic():
+        found = _locked(actor, request_id)
+        _approver_check(actor, found)
+        _waiting(found)
+        errors.raise_if_any()
+        requester = found.requested_by
+        if requester is None or not policy.is_active(requester):
+            raise Conflict(
+                _("The one who asked no longer has an active account; reject the request."),
+                code="requester_inactive",
+            )
+        override_apply(
+            actor=actor,
+            requested_by=requester,
+            approver=actor,
+            customer_id=found.customer_id,
+            tier_code=found.tier,
+            reason=found.reason,
+            until=clean_until(found.until, business_today()),
+        )
+        _decide(found, actor, RequestStatus.APPROVED, text)
+    return found
+
+
+def override_reject(*, actor: User, request_id: int, note: str) -> OverrideRequest:
+    """Refuse the request; the note (required) tells the one who asked why."""
+    text = (note or "").strip()
+    errors = FieldErrors()
+    if not text:
+        errors.add("note", _("Say why the request is rejected."))
+    elif len(text) > 200:
+        errors.add("note", _("At most 200 characters."))
+    with transaction.atomic():
+        found = _locked(actor, request_id)
+        _approver_check(actor, found)
+        _waiting(found)
+        errors.raise_if_any()
+        _decide(found, actor, RequestStatus.REJECTED, text)
+    return found
+
+
+def override_withdraw(*, actor: User, request_id: int) -> OverrideRequest:
+    """The one who asked takes the request back while it waits."""
+    with transaction.atomic():
+        found = _locked(actor, request_id)
+        if found.requested_by_id != actor.pk:
+            raise PermissionDenied(code="not_your_request")
+        _waiting(found)
+        _decide(found, actor, RequestStatus.WITHDRAWN, "")
+    return found
