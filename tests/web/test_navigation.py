@@ -20,10 +20,15 @@ pytestmark = pytest.mark.django_db
 DAILY = {"/dashboard/", "/customers/", "/service/"}  # every role reads the service queue
 LOYALTY = {"/programme/points/", "/programme/rewards/"}
 ADMIN_LOYALTY = {"/programme/", "/programme/benefits/", "/card-templates/"}
+APPROVALS = {"/approvals/"}  # those who ask for or decide tier overrides
 ALLOWED = {
-    "admin": DAILY | LOYALTY | ADMIN_LOYALTY | {"/imports/", "/exports/", "/duplicates/"},
-    "mgr_east": DAILY | LOYALTY | {"/imports/", "/exports/", "/duplicates/"},
-    "rep_east1": DAILY | LOYALTY | {"/imports/"},
+    "admin": DAILY
+    | LOYALTY
+    | APPROVALS
+    | ADMIN_LOYALTY
+    | {"/imports/", "/exports/", "/duplicates/"},
+    "mgr_east": DAILY | LOYALTY | APPROVALS | {"/imports/", "/exports/", "/duplicates/"},
+    "rep_east1": DAILY | LOYALTY | APPROVALS | {"/imports/"},
     "service": DAILY | LOYALTY | {"/imports/"},
     "marketing": DAILY | LOYALTY | {"/exports/"},
 }

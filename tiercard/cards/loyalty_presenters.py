@@ -19,7 +19,14 @@ from tiercard.accounts.models import User
 from tiercard.cards import display
 from tiercard.cards import loyalty_text as text
 from tiercard.core.bilingual import localised as localised  # where callers look for it
-from tiercard.loyalty.models import ChangeReason, EntryKind, PointsEntry, Reward, TierChange
+from tiercard.loyalty.models import (
+    ChangeReason,
+    EntryKind,
+    OverrideRequest,
+    PointsEntry,
+    Reward,
+    TierChange,
+)
 from tiercard.loyalty.selectors.benefits import CustomerBenefits
 from tiercard.loyalty.selectors.points import (
     HORIZONS,
@@ -62,6 +69,7 @@ class Abilities:
     record_return: bool
     adjust: bool
     override: bool
+    request_override: bool  # ask for an override someone else approves (sales reps)
     use_benefit: bool
 
     @classmethod
@@ -72,6 +80,8 @@ class Abilities:
             record_return=counter,
             adjust=policy.can_adjust_points(user),
             override=policy.can_adjust_points(user),  # managers and admins, like adjustments
+            request_override=policy.can_update_customers(user)
+            and not policy.can_approve_overrides(user),
             use_benefit=counter,
         )
 
@@ -587,3 +597,46 @@ def benefits_panel(
         for q in found.quotas
     ]
     return BenefitsPanel(facts=text.benefit_facts(benefits), quotas=quotas)
+
+
+# --- Override requests ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingRequest:
+    """A tier override request waiting for approval, as the tier panel and the approvals page
+    show it, with what the viewer may do about it."""
+
+    id: int
+    customer_id: int
+    customer_name: str
+    tier_name: str
+    tier_colour: str
+    until: str
+    reason: str
+    by: str
+    at: str
+    mine: bool  # the viewer asked: may withdraw, may not decide
+    may_decide: bool
+
+
+def waiting_request_view(
+    found: OverrideRequest | None, viewer: User, ladder: Ladder, customer_name: str = ""
+) -> WaitingRequest | None:
+    if found is None:
+        return None
+    name, colour = tier_label(found.tier, ladder)
+    mine = found.requested_by_id == viewer.pk
+    return WaitingRequest(
+        id=found.pk,
+        customer_id=found.customer_id,
+        customer_name=customer_name,
+        tier_name=name,
+        tier_colour=colour,
+        until=display.date(found.until),
+        reason=found.reason,
+        by=str(found.requested_by or "—"),
+        at=display.datetime(found.requested_at),
+        mine=mine,
+        may_decide=policy.can_approve_overrides(viewer) and not mine,
+    )

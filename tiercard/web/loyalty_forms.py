@@ -173,6 +173,28 @@ class OverrideForm(forms.Form):
         approver.choices = [(str(pk), label) for pk, label in approvers]
 
 
+class OverrideRequestForm(forms.Form):
+    tier = forms.ChoiceField(label=_("Tier"))
+    until = forms.DateField(
+        label=_("Held until"),
+        help_text=_("The last day of the override, at most three years ahead."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: Any, tiers: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tier = self.fields["tier"]
+        assert isinstance(tier, forms.ChoiceField)
+        tier.choices = list(tiers)
+
+
+class DecisionForm(forms.Form):
+    """Approve (the note is optional) or reject (the service asks for one) a request."""
+
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
 class BenefitUseForm(KeyedForm):
     code = forms.CharField(max_length=32, widget=forms.HiddenInput)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)

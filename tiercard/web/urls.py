@@ -18,6 +18,7 @@ from tiercard.web.views import (
     loyalty_card,
     loyalty_rewards,
     member_table,
+    override_approvals,
     printing,
     privacy,
     programme_editor,
@@ -123,6 +124,17 @@ urlpatterns = [
         name="loyalty_reward_edit",
     ),
     path("programme/points/", loyalty_rewards.points_view, name="loyalty_points"),
+    path("approvals/", override_approvals.approvals_view, name="override_approvals"),
+    path("approvals/<int:pk>/approve/", override_approvals.approve_view, name="override_approve"),
+    path("approvals/<int:pk>/reject/", override_approvals.reject_view, name="override_reject"),
+    path(
+        "approvals/<int:pk>/withdraw/", override_approvals.withdraw_view, name="override_withdraw"
+    ),
+    path(
+        "customers/<int:pk>/loyalty/override-request/",
+        loyalty_card.override_request_view,
+        name="loyalty_override_request",
+    ),
     path("service/", service_desk.queue_view, name="service_queue"),
     path("service/<int:pk>/", service_desk.ticket_view, name="service_ticket"),
     path("service/<int:pk>/respond/", service_desk.ticket_respond_view, name="service_respond"),

@@ -83,6 +83,7 @@ NAV_SECTIONS = {
     "import_mapping": "imports",
     "import_commit": "imports",
     "import_undo": "imports",
+    "override_approvals": "approvals",
     "service_queue": "service",
     "service_ticket": "service",
     "service_respond": "service",
@@ -95,6 +96,7 @@ NAV_SECTIONS = {
 # pages stay outside any menu (staff go there all day).
 NAV_MENUS = {
     "points": "loyalty",
+    "approvals": "loyalty",
     "rewards": "loyalty",
     "programme": "loyalty",
     "benefits": "loyalty",

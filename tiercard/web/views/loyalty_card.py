@@ -30,6 +30,7 @@ from tiercard.customers.models import Customer
 from tiercard.loyalty.selectors.tiers import tier_on
 from tiercard.loyalty.services.benefits import benefit_use
 from tiercard.loyalty.services.checkout import purchase_return
+from tiercard.loyalty.services.override_requests import override_request
 from tiercard.loyalty.services.overrides import tier_override
 from tiercard.loyalty.services.points import points_adjust
 from tiercard.loyalty.services.rewards import points_redeem
@@ -288,6 +289,32 @@ def override_view(request: HttpRequest, pk: int) -> HttpResponse:
             }
             return _done(request, customer, message)
     return _with_errors(request, customer, "override", form)
+
+
+@web_view
+@require_http_methods(["GET", "POST"])
+def override_request_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for an override that a manager approves (sales reps; see ``override_requests``)."""
+    user, customer = _acting(request, pk, policy.can_update_customers)
+    tiers = lp.tier_choices(active_programme().programme.ladder)
+    form = loyalty_forms.OverrideRequestForm(posted(request), tiers=tiers)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            override_request(
+                actor=user,
+                customer_id=customer.pk,
+                tier_code=data["tier"],
+                reason=data["reason"],
+                until=data["until"],
+            )
+        except ValidationFailed as error:
+            loyalty_forms.refused(form, error)
+        except Conflict as error:
+            form.add_error(None, str(error.message))
+        else:
+            return _done(request, customer, _("Asked for approval."))
+    return _with_errors(request, customer, "request", form)
 
 
 # --- Benefits ---------------------------------------------------------------------------------

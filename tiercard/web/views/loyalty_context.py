@@ -14,7 +14,9 @@ from tiercard.core.errors import NotFound
 from tiercard.core.timeutils import business_today
 from tiercard.customers.models import Customer
 from tiercard.customers.selectors import visible_customers
+from tiercard.loyalty.models import RequestStatus
 from tiercard.loyalty.selectors.benefits import benefits_of_customer
+from tiercard.loyalty.selectors.override_requests import customer_requests
 from tiercard.loyalty.selectors.points import points_ledger, points_summary, reward_catalogue
 from tiercard.loyalty.selectors.tiers import tier_history, tier_status
 from tiercard.loyalty.services.state import active_programme
@@ -103,6 +105,17 @@ def section_context(user: User, customer: Customer, **forms: Any) -> dict[str, A
     if can.override:
         context["override_form"] = forms.get("override_form") or override_form(
             user, held=status.tier.code
+        )
+    # A request waiting for approval shows on the tier panel, with its actions.
+    waiting = customer_requests(viewer=user, customer_id=customer.pk, in_scope=True).filter(
+        status=RequestStatus.PENDING
+    )
+    context["waiting_request"] = lp.waiting_request_view(waiting.first(), user, programme.ladder)
+    if forms.get("request_form") is not None:  # refused: shown again with its errors
+        context["request_form"] = forms["request_form"]
+    elif can.request_override and context["waiting_request"] is None:
+        context["request_form"] = loyalty_forms.OverrideRequestForm(
+            initial={"tier": status.tier.code}, tiers=lp.tier_choices(programme.ladder)
         )
     return context
 
