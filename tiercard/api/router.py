@@ -28,6 +28,7 @@ from tiercard.api import (
     list_exports,
     loyalty_benefits,
     loyalty_ladders,
+    loyalty_override_requests,
     loyalty_points,
     loyalty_returns,
     loyalty_rewards,
@@ -125,6 +126,7 @@ api.add_router("", loyalty_points.router)
 api.add_router("", loyalty_rewards.router)
 api.add_router("", loyalty_benefits.router)
 api.add_router("", loyalty_tiers.router)
+api.add_router("", loyalty_override_requests.router)
 api.add_router("", loyalty_ladders.router)
 api.add_router("", data_exports.router)
 api.add_router("", privacy.router)
