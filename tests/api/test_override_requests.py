@@ -373,9 +373,8 @@ def test_an_end_date_passed_while_waiting_is_refused_at_approval(
     with time_machine.travel(NOW + 72 * HOUR, tick=False):
         response = client.post(f"/override-requests/{asked['id']}/approve")
 
-    assert response.status_code == 422, response.content
-    assert response.json()["code"] == "until_not_future"
-    assert "until" in response.json()["fields"]
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "override_expired"
     assert _state() == before
 
 

@@ -184,9 +184,9 @@ def test_an_end_date_passed_while_waiting_is_refused_at_approval(users, book):
     made = _ask(users, book["east1"], until=_until(2))
     before = _state()
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
-    with time_machine.travel(later), pytest.raises(ValidationFailed) as refused:
+    with time_machine.travel(later), pytest.raises(Conflict) as refused:
         override_approve(actor=users["mgr_east"], request_id=made.pk)
-    assert "until" in refused.value.fields
+    assert refused.value.code == "override_expired"
     assert _state() == before
 
 
@@ -223,3 +223,19 @@ def test_approvers_deciding_at_once_decide_once(users, book):
     overridden = Membership.objects.filter(customer=book["east1"], lock_until__isnull=False)
     assert overridden.count() == (1 if final.status == RequestStatus.APPROVED else 0)
     assert TierChange.objects.filter(reason=ChangeReason.MANUAL).count() == overridden.count()
+
+
+def test_a_merged_card_takes_no_request_and_its_waiting_one_is_not_approved(users, book):
+    from tiercard.dedupe.merge import customers_merge
+
+    made = _ask(users, book["east1"])
+    customers_merge(actor=users["admin"], survivor_id=book["east2"].pk, merged_id=book["east1"].pk)
+    before = _state()
+    with pytest.raises(Conflict) as refused:
+        override_approve(actor=users["mgr_east"], request_id=made.pk)
+    assert refused.value.code == "customer_merged"
+    with pytest.raises(Conflict) as asked:
+        _ask(users, book["east1"], who="mgr_east", tier="premium")
+    assert asked.value.code == "customer_merged"
+    assert _state() == before
+    override_reject(actor=users["mgr_east"], request_id=made.pk, note="客户已合并")

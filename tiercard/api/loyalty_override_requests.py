@@ -191,7 +191,8 @@ def ask_override(request: HttpRequest, customer_id: int, payload: OverrideReques
 
     404 `not_found` (the customer is outside the caller's scope). 403 `override_not_allowed`
     (the caller may not update customers). 409 `override_pending` (a request of this customer
-    already waits), `no_approver` (nobody else may approve it). 422 `unknown_tier`,
+    already waits), `no_approver` (nobody else may approve it), `customer_merged` (the card was
+    merged into another: ask on that one). 422 `unknown_tier`,
     `reason_required`, `reason_too_long`, `until_not_future`, `until_too_far`,
     `validation_error`.
     """
@@ -268,10 +269,10 @@ def approve_request(request: HttpRequest, request_id: int, payload: ApproveIn) -
     who asked, `approved_by` the caller), in the same transaction. Audited.
 
     404 `not_found` (outside the caller's scope). 403 `override_not_allowed` (not a manager or
-    administrator), `own_request`. 409 `override_decided`, `requester_inactive` (reject it
-    instead). 422 `validation_error` (the note), `until_not_future` (the end date passed while
-    it waited), `unknown_tier` (the active ladder no longer has the tier). Send `{}` without a
-    note.
+    administrator), `own_request`. 409 `override_decided`; `requester_inactive`,
+    `override_expired` (the end date passed while it waited), `customer_merged` (the card was
+    merged into another): reject it instead. 422 `validation_error` (the note), `unknown_tier`
+    (the active ladder no longer has the tier). Send `{}` without a note.
     """
     override_approve(actor=viewer(request), request_id=request_id, note=payload.note)
     return _request(request, request_id)

@@ -26,6 +26,7 @@ from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
 from tiercard.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
 from tiercard.core.timeutils import business_today
+from tiercard.customers.models import Customer
 from tiercard.customers.selectors import visible_customers
 from tiercard.loyalty.models import OverrideRequest, RequestStatus
 from tiercard.loyalty.selectors.override_requests import approvers_of
@@ -41,10 +42,12 @@ def override_request(
     *, actor: User, customer_id: int, tier_code: str, reason: str, until: dt.date
 ) -> OverrideRequest:
     """Ask for ``tier_code`` through ``until``; ``override_pending`` when one already waits."""
-    if not visible_customers(actor).filter(pk=customer_id).exists():
+    merged = visible_customers(actor).filter(pk=customer_id).values_list("merged_into_id").first()
+    if merged is None:
         raise NotFound()
     if not policy.can_update_customers(actor):
         raise PermissionDenied(code="override_not_allowed")
+    _refuse_merged(merged[0])
     text = clean_reason(reason)
     clean_until(until, business_today())
     active = active_programme()
@@ -71,12 +74,24 @@ def override_request(
                 changes={"tier": tier.code, "until": until},
                 note=text,
             )
-    except IntegrityError:  # the partial unique index: another request waits
+    except IntegrityError:
+        waiting = OverrideRequest.objects.filter(
+            customer_id=customer_id, status=RequestStatus.PENDING
+        )
+        if not waiting.exists():
+            raise  # not the one-waiting rule: a real fault, not the user's
         raise Conflict(
             _("An override request for this customer is already waiting for approval."),
             code="override_pending",
         ) from None
     return made
+
+
+def _refuse_merged(merged_into_id: int | None) -> None:
+    if merged_into_id is not None:
+        raise Conflict(
+            _("This card was merged into another one; ask on that card."), code="customer_merged"
+        )
 
 
 def _locked(actor: User, request_id: int) -> OverrideRequest:
@@ -118,7 +133,9 @@ def _approver_check(actor: User, found: OverrideRequest) -> None:
 
 
 def override_approve(*, actor: User, request_id: int, note: str = "") -> OverrideRequest:
-    """Approve and set the override (see the module doc). The end date must still be ahead."""
+    """Approve and set the override (see the module doc). Refused when the end date has passed
+    meanwhile (``override_expired``) or the card was merged into another (``customer_merged``):
+    the approver rejects such a request instead."""
     text = (note or "").strip()
     errors = FieldErrors()
     if len(text) > 200:
@@ -134,6 +151,15 @@ def override_approve(*, actor: User, request_id: int, note: str = "") -> Overrid
                 _("The one who asked no longer has an active account; reject the request."),
                 code="requester_inactive",
             )
+        merged_into = Customer.objects.filter(pk=found.customer_id).values_list(
+            "merged_into_id", flat=True
+        )
+        _refuse_merged(merged_into.first())
+        if found.until <= business_today():
+            raise Conflict(
+                _("The end date asked for has passed; reject the request."),
+                code="override_expired",
+            )
         override_apply(
             actor=actor,
             requested_by=requester,
@@ -141,7 +167,7 @@ def override_approve(*, actor: User, request_id: int, note: str = "") -> Overrid
             customer_id=found.customer_id,
             tier_code=found.tier,
             reason=found.reason,
-            until=clean_until(found.until, business_today()),
+            until=found.until,
         )
         _decide(found, actor, RequestStatus.APPROVED, text)
     return found
