@@ -66,7 +66,7 @@ def test_show_respects_scope(users, book):
 def test_override_and_clear(users, book):
     until = (business_today() + dt.timedelta(days=30)).isoformat()
     args = ("tiers_override", str(book["east1"].pk), "vip", "--user", "mgr_east")
-    printed = run(*args, "--approver", "admin", "--until", until, "--reason", "战略客户")
+    printed = run(*args, "--approver", "mgr_east", "--until", until, "--reason", "战略客户")
     assert f"is vip until {until}" in printed
     assert "cleared" in run(
         "tiers_override", str(book["east1"].pk), "--clear", "--user", "admin", "--reason", "取消"

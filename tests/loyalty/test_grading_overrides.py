@@ -66,7 +66,7 @@ def args(users, book, **changes):
         "customer_id": book["east1"].pk,
         "tier_code": "vip",
         "reason": "理由",
-        "approver_id": users["admin"].pk,
+        "approver_id": users["mgr_east"].pk,  # set directly: approved by the one who sets it
         "until": business_today() + dt.timedelta(days=30),
     }
     base.update(changes)
@@ -80,8 +80,8 @@ def args(users, book, **changes):
         ({"actor": "mgr_south"}, NotFound, "not_found"),
         ({"tier_code": "gold"}, ValidationFailed, "unknown_tier"),
         ({"reason": "  "}, ValidationFailed, "reason_required"),
-        ({"approver_id": "rep_east2"}, ValidationFailed, "bad_approver"),
-        ({"approver_id": "mgr_south"}, ValidationFailed, "bad_approver"),
+        ({"approver_id": "rep_east2"}, ValidationFailed, "approval_needs_request"),
+        ({"approver_id": "admin"}, ValidationFailed, "approval_needs_request"),
         ({"until": 0}, ValidationFailed, "until_not_future"),
         ({"until": 365 * 3 + 5}, ValidationFailed, "until_too_far"),
     ],
@@ -110,4 +110,16 @@ def test_clearing_needs_an_override_and_a_reason(users, book):
     with pytest.raises(ValidationFailed) as caught:
         tier_override_clear(actor=users["admin"], customer_id=book["east1"].pk, reason="")
     assert caught.value.code == "reason_required"
+    assert state() == before
+
+
+def test_no_override_is_set_on_a_merged_card(users, book):
+    from tiercard.core.errors import Conflict
+    from tiercard.dedupe.merge import customers_merge
+
+    customers_merge(actor=users["admin"], survivor_id=book["east2"].pk, merged_id=book["east1"].pk)
+    before = state()
+    with pytest.raises(Conflict) as refused:
+        tier_override(**args(users, book))
+    assert refused.value.code == "customer_merged"
     assert state() == before

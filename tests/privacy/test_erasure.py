@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
@@ -369,3 +370,21 @@ def test_an_erased_card_cannot_be_edited_back(rich: Customer, users: dict) -> No
         customer_update(actor=admin, customer_id=rich.pk, data={"name": NAME, "phones": PHONE})
     assert refused.value.code == "customer_erased"
     assert snapshot(rich) == after
+
+
+def test_tier_override_request_texts_are_erased(rich: Customer, users: dict) -> None:
+    from tiercard.core.timeutils import business_today
+    from tiercard.loyalty.models import OverrideRequest
+    from tiercard.loyalty.services.override_requests import override_reject, override_request
+
+    ask = {"actor": users["rep_east1"], "customer_id": rich.pk, "tier_code": "vip"}
+    until = business_today() + dt.timedelta(days=30)
+    first = override_request(**ask, reason=f"{NAME}是老朋友", until=until)
+    override_reject(actor=users["mgr_east"], request_id=first.pk, note=f"{NAME}消费不足")
+    waiting = override_request(**ask, reason="战略客户", until=until)
+
+    customer_erase(actor=users["admin"], customer_id=rich.pk, reason="DSR-10")
+
+    texts = list(OverrideRequest.objects.order_by("pk").values_list("reason", "note", "status"))
+    assert texts == [("（已删除）", "（已删除）", "rejected"), ("（已删除）", "", "pending")]
+    assert OverrideRequest.objects.get(pk=waiting.pk).until == until

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -14,7 +15,7 @@ from openpyxl import load_workbook
 from tests.privacy.conftest import EMAIL, NAME, PHONE
 from tiercard.audit.models import AuditAction, AuditEvent
 from tiercard.core.errors import NotFound, PermissionDenied
-from tiercard.core.timeutils import business_tz
+from tiercard.core.timeutils import business_today, business_tz
 from tiercard.customers.models import Customer
 from tiercard.dedupe.merge import customers_merge
 from tiercard.loyalty.models import PointsEntry
@@ -38,6 +39,7 @@ SECTIONS = {
     "redemptions",
     "interactions",
     "service_tickets",
+    "override_requests",
     "notes",
     "audit",
 }
@@ -77,7 +79,7 @@ def test_the_copy_holds_every_section_unmasked(rich: Customer, users: dict) -> N
     assert doc["notes"][0]["body"].startswith(NAME)
     assert {a["object_type"] for a in doc["audit"]} >= {"customers.customer", "customers.contact"}
     assert book.sheetnames[:3] == ["Customer card", "Contact details", "Contact persons"]
-    assert len(book.sheetnames) == 15
+    assert len(book.sheetnames) == 16
     lines = [list(r) for r in book["Purchase lines"].iter_rows(values_only=True)]
     assert '\'=HYPERLINK("x")' in [r[2] for r in lines[1:]]
 
@@ -208,3 +210,27 @@ def test_others_are_refused_and_nothing_is_logged(
     with pytest.raises(error):
         personal_data_export(actor=users[who], customer_id=rich.pk)
     assert AuditEvent.objects.count() == count
+
+
+def test_the_copy_holds_the_tier_override_requests(rich: Customer, users: dict) -> None:
+    from tiercard.loyalty.services.override_requests import override_reject, override_request
+
+    asked = override_request(
+        actor=users["rep_east1"],
+        customer_id=rich.pk,
+        tier_code="vip",
+        reason=f"{NAME}是年度战略客户",
+        until=business_today() + dt.timedelta(days=30),
+    )
+    override_reject(actor=users["mgr_east"], request_id=asked.pk, note="消费不足")
+
+    with translation.override("en"):
+        _filename, doc, _book = unzip(users["admin"], rich)
+
+    (row,) = doc["override_requests"]
+    assert (row["tier"], row["reason"], row["status_code"], row["note"]) == (
+        "vip",
+        f"{NAME}是年度战略客户",
+        "rejected",
+        "消费不足",
+    )

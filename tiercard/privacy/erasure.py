@@ -17,7 +17,9 @@ What ``customer_erase`` does, in one transaction, under the customer's row lock:
 - interactions keep kind, time and outcome, their summary becomes a placeholder and the next
   step is cleared; service tickets keep kind, status, times, tier terms and staff, their
   subject becomes a placeholder and so do their detail and resolution where they held text
-  (a resolved ticket still says it was resolved); card notes become a placeholder; purchase
+  (a resolved ticket still says it was resolved); tier override requests keep tier, dates,
+  status and staff, their reason and decision note become the placeholder; card notes become a
+  placeholder; purchase
   and return notes are cleared;
 - purchases, lines, returns, the points ledger (append-only: never updated here), tier history,
   benefit uses, redemptions and the membership row are untouched, so balances, totals and the
@@ -60,6 +62,7 @@ from tiercard.customers.models import (
 from tiercard.customers.selectors import visible_customers
 from tiercard.dedupe.models import DuplicatePair, MatchKey, PairStatus
 from tiercard.interactions.models import Interaction
+from tiercard.loyalty.models import OverrideRequest
 from tiercard.outbox.models import MessageStatus, OutboxMessage
 from tiercard.privacy.policy import can_erase_customer
 from tiercard.sales.models import Purchase, PurchaseReturn
@@ -248,6 +251,10 @@ def _anonymise_related(customer_id: int) -> None:
     tickets.update(subject=ERASED_TEXT)
     tickets.exclude(detail="").update(detail=ERASED_TEXT)
     tickets.exclude(resolution="").update(resolution=ERASED_TEXT)
+    requests = OverrideRequest.objects.filter(customer_id=customer_id)
+    list(requests.select_for_update().values_list("pk", flat=True))  # as the tickets, above
+    requests.update(reason=ERASED_TEXT)
+    requests.exclude(note="").update(note=ERASED_TEXT)
     CardNote.objects.filter(customer_id=customer_id).update(body=ERASED_TEXT)
     Purchase.objects.filter(customer_id=customer_id).exclude(note="").update(note="")
     PurchaseReturn.objects.filter(purchase__customer_id=customer_id).exclude(reason="").update(

@@ -45,7 +45,7 @@ from tiercard.customers.models import Contact, ContactPoint, Customer
 from tiercard.customers.selectors import customer_get
 from tiercard.exports import writers
 from tiercard.interactions.models import Interaction
-from tiercard.loyalty.models import BenefitUse, PointsEntry, Redemption, TierChange
+from tiercard.loyalty.models import BenefitUse, OverrideRequest, PointsEntry, Redemption, TierChange
 from tiercard.privacy.policy import can_export_personal_data
 from tiercard.sales.models import Purchase, PurchaseLine, PurchaseReturn
 from tiercard.servicedesk.models import ServiceTicket
@@ -177,6 +177,7 @@ def _sections(customer: Customer) -> list[Section]:
         .order_by("occurred_at", "id")
     )
     tickets = list(ServiceTicket.objects.filter(customer_id=cid).order_by("opened_at", "id"))
+    requests = list(OverrideRequest.objects.filter(customer_id=cid).order_by("requested_at", "id"))
     notes = list(
         CardNote.objects.filter(customer_id=cid)
         .select_related("author")
@@ -317,6 +318,13 @@ def _sections(customer: Customer) -> list[Section]:
             "kind": _display(t, "kind"),
             "status": _display(t, "status"),
         }))
+    )  # fmt: skip
+    # Tier overrides asked for the customer: what was asked, why, and what was decided.
+    names = ("requested_at", "tier", "until", "reason", "status", "decided_at", "note")
+    cols = [(n, label(OverrideRequest, n)) for n in names]
+    sections.append(
+        Section("override_requests", _("Tier override requests"), cols,
+                _rows(requests, cols, lambda r: {"status": _display(r, "status")}))
     )  # fmt: skip
     cols = [("created_at", _("Time")), ("author", _("Author")), ("body", _("Note"))]
     sections.append(

@@ -1,9 +1,10 @@
 """Manual tier overrides: a tier set by hand, with a reason, an approver and an expiry.
 
-Rules: only managers and administrators set or clear an override directly; the approver is an
-active manager or administrator who can see the customer (it may be the actor: their own
-authority). For a second person's consent, anyone who may update the customer asks instead
-(``override_requests``) and another manager or administrator approves. A reason is
+Rules: only managers and administrators set or clear an override directly, on their own
+authority: the approver recorded is the actor (naming anyone else is refused,
+``approval_needs_request``: a consent that person never gave). For a second person's consent,
+anyone who may update the customer asks instead (``override_requests``) and another manager or
+administrator approves. A reason is
 required; the lock ends on ``until``, at most three years ahead and after today. While the
 lock holds, reviews never move the customer down (an upgrade the figures earn still happens);
 the first review after ``until`` clears the override and grades the customer normally.
@@ -23,8 +24,9 @@ from tiercard.accounts.models import Role, User
 from tiercard.accounts.policy import is_active
 from tiercard.audit.models import AuditAction
 from tiercard.audit.services import audit_record
-from tiercard.core.errors import NotFound, PermissionDenied, ValidationFailed
+from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tiercard.core.timeutils import business_today
+from tiercard.customers.models import Customer
 from tiercard.customers.selectors import visible_customers
 from tiercard.loyalty.models import ChangeReason, Membership, TierChange
 from tiercard.loyalty.services.review_marks import review_mark
@@ -101,6 +103,20 @@ def tier_override(
     _check_actor(actor, customer_id)
     today = business_today()
     text = clean_reason(reason)
+    if approver_id is not None and approver_id != actor.pk:
+        # Naming someone who did not act would record a consent never given: a second
+        # person's approval is a request they approve (``override_requests``).
+        raise ValidationFailed(
+            code="approval_needs_request",
+            fields={
+                "approver": [
+                    _(
+                        "Set directly, the override is approved by you. For someone else's "
+                        "approval, ask for it as a request."
+                    )
+                ]
+            },
+        )
     approver = _approver(approver_id, customer_id)
     clean_until(until, today)
     return override_apply(
@@ -137,6 +153,13 @@ def override_apply(
         active = active_programme()
         tier = active.programme.ladder.get(tier_code)  # ValidationFailed("unknown_tier")
         row = membership_lock(customer_id, active)
+        # Read under the row's lock: a merge holds it and archives the card before it lets go.
+        merged = Customer.objects.filter(pk=customer_id).values_list("merged_into_id", flat=True)
+        if merged.first() is not None:
+            raise Conflict(
+                _("This card was merged into another one; set the tier on that card."),
+                code="customer_merged",
+            )
         before = {
             "tier": row.tier,
             "lock_until": row.lock_until,

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tiercard.accounts.models import Role, User
-from tiercard.accounts.selectors import assignable_owners
+from tiercard.accounts.models import User
 from tiercard.core.errors import NotFound
 from tiercard.core.timeutils import business_today
 from tiercard.customers.models import Customer
@@ -54,9 +53,9 @@ def purchase_choices(purchases: list[Purchase]) -> list[tuple[int, str]]:
 
 
 def approver_choices(user: User) -> list[tuple[int, str]]:
-    """Managers and administrators the actor may name as approver (the service checks scope)."""
-    users = assignable_owners(user).filter(role__in=[Role.ADMIN, Role.MANAGER])
-    return [(u.pk, str(u)) for u in users.order_by("username")]
+    """Set directly, an override is approved by the one who sets it (``tier_override``);
+    another person's approval goes through a request."""
+    return [(user.pk, str(user))]
 
 
 def override_form(user: User, data: Any = None, held: str = "") -> loyalty_forms.OverrideForm:
