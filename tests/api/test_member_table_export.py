@@ -161,3 +161,18 @@ def test_the_export_narrows_to_customers_due_for_contact(
     assert [r[0] for r in read_back(data)[1:]] == ["安娜"]
     assert len(read_back(everyone)) == 4  # the header and the team's three
     assert client.get(URL, {"follow_up_due": "maybe"}).status_code == 422
+
+
+def test_the_export_keeps_the_customers_missing_their_dedicated_manager(
+    users: dict[str, User], people: dict[str, Customer], api: Callable[..., Any]
+) -> None:
+    from tests.loyalty.tiers_support import member
+
+    member(people["a"], "vip")
+    Customer.objects.filter(pk=people["a"].pk).update(owner=None)
+    client = api("admin", lang="en")
+
+    _response, data = download(client, {"format": "csv", "manager_missing": "true"})
+
+    assert [r[0] for r in read_back(data)[1:]] == ["安娜"]
+    assert client.get(URL, {"manager_missing": "maybe"}).status_code == 422

@@ -614,3 +614,19 @@ def test_every_column_of_every_row_is_read_with_the_page_not_row_by_row(
     one = queries()
     add(12)
     assert queries() <= one
+
+
+def test_no_dedicated_manager_finds_the_tiers_that_need_one_without_an_owner(
+    login: Callable[[str], Client], shop: dict[str, Customer]
+) -> None:
+    """VIP级 gives a dedicated account manager (the default programme); 基础级 does not."""
+    assert Membership.objects.get(customer=shop["big"]).tier == "vip"
+    Customer.objects.filter(pk__in=[shop["big"].pk, shop["never"].pk]).update(owner=None)
+    client = login("admin")
+
+    assert names(client, "?manager_missing=on") == ["赵大"]  # 孙无 has none but needs none
+    assert len(names(client, "?manager_missing=")) == 4
+    Customer.objects.filter(pk=shop["big"].pk).update(owner=shop["small"].owner)
+    assert names(client, "?manager_missing=on") == []
+    view = TableView(filters=TableFilters(manager_missing=True))
+    assert TableView.from_dict(view.as_dict()) == view and view.filters.narrows

@@ -52,6 +52,11 @@ class TableQuery(Schema):
     follow_up_due: bool | None = Field(
         None, description="Only customers due for their tier's routine contact (`follow_up_days`)."
     )
+    manager_missing: bool | None = Field(
+        None,
+        description="Only customers whose tier asks for a dedicated account manager and who "
+        "have none (`dedicated_manager`).",
+    )
     sort: str | None = Field(None, description="One of " + ", ".join(SORTS) + ".")
     cols: list[str] | None = Field(None, description="Columns: " + ", ".join(COLUMN_KEYS) + ".")
 
@@ -73,6 +78,7 @@ def table_view_of(
     max_spend: str | None,
     sort: str | None,
     follow_up_due: bool | None = None,
+    manager_missing: bool | None = None,
     cols: list[str] | None,
 ) -> TableView:
     """The view for ``user``: NotFound for a saved view they may not use, ValidationFailed
@@ -106,6 +112,7 @@ def table_view_of(
         "min_spend": amount_filter(min_spend, "min_spend", errors),
         "max_spend": amount_filter(max_spend, "max_spend", errors),
         "follow_up_due": follow_up_due,
+        "manager_missing": manager_missing,
     }
     errors.raise_if_any()
     filters: TableFilters = dataclasses.replace(

@@ -201,6 +201,7 @@ class TableFilters:
     min_spend: Decimal | None = None
     max_spend: Decimal | None = None
     follow_up_due: bool = False  # due for the routine contact of their tier's cadence
+    manager_missing: bool = False  # their tier asks for a dedicated account manager; none
 
     @property
     def active(self) -> bool:
@@ -325,7 +326,22 @@ def filtered_customers(
         qs = qs.filter(total_spend__lte=f.max_spend)
     if f.follow_up_due:
         qs = qs.filter(follow_up_due_q(business_today(), ladder))
+    if f.manager_missing:
+        qs = qs.filter(manager_missing_q(ladder))
     return qs
+
+
+def manager_missing_q(ladder: Ladder | None = None) -> Q:
+    """Customers whose tier's benefits include a dedicated account manager and who have no
+    owner. Tiers without that benefit match nobody."""
+    programme = active_programme().programme
+    ladder = ladder or programme.ladder
+    keys = [
+        tier_key(t.code, ladder)
+        for t in ladder.tiers
+        if programme.benefits_of(t.code).dedicated_manager
+    ]
+    return Q(tier__in=keys, owner__isnull=True) if keys else Q(pk__in=[])
 
 
 def follow_up_due_q(today: dt.date, ladder: Ladder | None = None) -> Q:

@@ -58,6 +58,7 @@ VIEW_KEYS = (
     "min_spend",
     "max_spend",
     "follow_up_due",
+    "manager_missing",
     "sort",
     "per_page",
     "cols",
@@ -103,6 +104,7 @@ class MemberTableForm(forms.Form):
         error_messages={"invalid": _("Enter an amount such as 1000 or 1000.50.")},
     )
     follow_up_due = forms.BooleanField(label=_("Contact due (tier cadence)"), required=False)
+    manager_missing = forms.BooleanField(label=_("No dedicated manager"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"), choices=[(k, s.label) for k, s in SORTS.items()], required=False
     )
@@ -168,6 +170,7 @@ class MemberTableForm(forms.Form):
             min_spend=data.get("min_spend"),
             max_spend=data.get("max_spend"),
             follow_up_due=bool(data.get("follow_up_due")),
+            manager_missing=bool(data.get("manager_missing")),
         )
         return TableView(
             filters=filters,
