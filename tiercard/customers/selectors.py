@@ -7,7 +7,7 @@ as *not found*, never as *forbidden*, so ids cannot be probed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -226,3 +226,15 @@ def sort_expressions(sort: str) -> list[OrderBy]:
 def tag_list() -> QuerySet[Tag]:
     """All tags, for pickers and filters. Tags are shared labels, not customer data."""
     return Tag.objects.order_by("name")
+
+
+def staff_seeing(customer_id: int, roles: Iterable[str]) -> list[User]:
+    """Active users of ``roles`` who see the customer (its owner and team against each one's
+    scope), by username: who may be handed its work. Two queries; the caller has read the
+    customer through its viewer's scope."""
+    row = Customer.objects.filter(pk=customer_id).values_list("owner_id", "team_id").first()
+    if row is None:
+        return []
+    owner_id, team_id = row
+    staff = User.objects.filter(is_active=True, role__in=list(roles)).order_by("username")
+    return [u for u in staff if scope_of(u).admits(owner_id, team_id)]

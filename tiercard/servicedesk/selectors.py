@@ -17,9 +17,7 @@ from django.utils import timezone
 from tiercard.accounts.models import User
 from tiercard.accounts.policy import TICKET_HANDLERS
 from tiercard.core.errors import NotFound
-from tiercard.customers.models import Customer
-from tiercard.customers.scope import scope_of
-from tiercard.customers.selectors import visible_customer_pk, visible_customers
+from tiercard.customers.selectors import staff_seeing, visible_customer_pk, visible_customers
 from tiercard.interactions.models import Interaction
 from tiercard.servicedesk.models import ServiceTicket, TicketStatus
 
@@ -145,11 +143,5 @@ def ticket_replies(*, ticket: ServiceTicket) -> QuerySet[Interaction]:
 
 def ticket_assignees(*, customer_id: int) -> list[User]:
     """Who may take a ticket of this customer: active colleagues who handle tickets and see
-    the customer (the rule ``ticket_open`` and ``ticket_assign`` enforce). Two queries; the
-    caller has read the customer through its viewer's scope."""
-    row = Customer.objects.filter(pk=customer_id).values_list("owner_id", "team_id").first()
-    if row is None:
-        return []
-    owner_id, team_id = row
-    staff = User.objects.filter(is_active=True, role__in=TICKET_HANDLERS).order_by("username")
-    return [u for u in staff if scope_of(u).admits(owner_id, team_id)]
+    the customer (the rule ``ticket_open`` and ``ticket_assign`` enforce)."""
+    return staff_seeing(customer_id, TICKET_HANDLERS)

@@ -81,12 +81,7 @@ def ticket_open(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Se
     if customer is None:
         raise NotFound()
     _require_handler(actor)
-    if customer["merged_into_id"] is not None:
-        # Its records live on the surviving card; a ticket here would be out of sight.
-        raise Conflict(
-            _("This card was merged into another one; open the ticket there."),
-            code="customer_merged",
-        )
+    _refuse_merged(customer["merged_into_id"])
     errors = FieldErrors()
     _unknown(data, OPEN_KEYS, errors)
     opened = v.clean_past_time(
@@ -134,26 +129,39 @@ def ticket_open(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Se
         # The card locked and checked again: a merge committing since the read above would
         # otherwise leave this ticket on the card it archived (the merge locks both cards).
         still = Customer.objects.select_for_update().filter(pk=customer_id)
-        if still.values_list("merged_into_id", flat=True).first() is not None:
-            raise Conflict(
-                _("This card was merged into another one; open the ticket there."),
-                code="customer_merged",
-            )
+        _refuse_merged(still.values_list("merged_into_id", flat=True).first())
         ticket.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=ticket,
-            customer_id=customer_id,
-            changes={"kind": ticket.kind, "tier": ticket.tier, "priority": ticket.priority},
-        )
+        changes = {"kind": ticket.kind, "tier": ticket.tier, "priority": ticket.priority}
+        _audit(actor, ticket, AuditAction.CREATE, changes)
     return ticket
+
+
+def _refuse_merged(merged_into_id: int | None) -> None:
+    """Its records live on the surviving card; a ticket here would be out of sight."""
+    if merged_into_id is not None:
+        raise Conflict(
+            _("This card was merged into another one; open the ticket there."),
+            code="customer_merged",
+        )
 
 
 def _default_assignee(customer: Mapping[str, Any], actor: User) -> int:
     """The customer's account manager while that account works tickets, else the actor."""
     owner_works = customer["owner__is_active"] and customer["owner__role"] in TICKET_HANDLERS
     return int(customer["owner_id"]) if customer["owner_id"] and owner_works else actor.pk
+
+
+def _audit(
+    actor: User, ticket: ServiceTicket, action: str, changes: dict[str, Any], note: str = ""
+) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=ticket,
+        customer_id=ticket.customer_id,
+        changes=changes,
+        note=note,
+    )
 
 
 def _locked(actor: User, ticket_id: int) -> ServiceTicket:
@@ -209,13 +217,8 @@ def ticket_respond(
             ticket.responded_by = actor
             ticket.status = TicketStatus.RESPONDED
             ticket.save(update_fields=["responded_at", "responded_by", "status", "updated_at"])
-            audit_record(
-                actor=actor,
-                action=AuditAction.UPDATE,
-                obj=ticket,
-                customer_id=ticket.customer_id,
-                changes={"status": [TicketStatus.OPEN, TicketStatus.RESPONDED]},
-            )
+            changes = {"status": [TicketStatus.OPEN, TicketStatus.RESPONDED]}
+            _audit(actor, ticket, AuditAction.UPDATE, changes)
     return ticket, interaction
 
 
@@ -238,13 +241,7 @@ def ticket_resolve(*, actor: User, ticket_id: int, resolution: object) -> Servic
             ticket.responded_at, ticket.responded_by = now, actor
         ticket.status, ticket.resolved_at, ticket.resolved_by = TicketStatus.RESOLVED, now, actor
         ticket.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=ticket,
-            customer_id=ticket.customer_id,
-            changes={"status": [before, TicketStatus.RESOLVED]},
-        )
+        _audit(actor, ticket, AuditAction.UPDATE, {"status": [before, TicketStatus.RESOLVED]})
     return ticket
 
 
@@ -264,12 +261,11 @@ def ticket_reopen(*, actor: User, ticket_id: int, reason: object) -> ServiceTick
         ticket.status, ticket.resolved_at, ticket.resolved_by = TicketStatus.RESPONDED, None, None
         ticket.resolution = ""
         ticket.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=ticket,
-            customer_id=ticket.customer_id,
-            changes={"status": [TicketStatus.RESOLVED, TicketStatus.RESPONDED], "resolution": old},
+        _audit(
+            actor,
+            ticket,
+            AuditAction.UPDATE,
+            {"status": [TicketStatus.RESOLVED, TicketStatus.RESPONDED], "resolution": old},
             note=text[:500],
         )
     return ticket
@@ -291,13 +287,7 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee_id: object) -> Servic
             return ticket  # already theirs: nothing written, nothing audited
         ticket.assignee = user
         ticket.save(update_fields=["assignee", "updated_at"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=ticket,
-            customer_id=ticket.customer_id,
-            changes={"assignee_id": [before, user.pk]},
-        )
+        _audit(actor, ticket, AuditAction.UPDATE, {"assignee_id": [before, user.pk]})
     return ticket
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -34,6 +34,9 @@ from tiercard.customers.models import (
 from tiercard.interactions.models import InteractionKind, InteractionOutcome
 from tiercard.sales.models import PaymentMethod, SalesChannel
 from tiercard.web import display
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 MAX_PURCHASE_ROWS = 50
@@ -107,6 +110,22 @@ BIRTHDAY_KEYS = (
     "lunar_birth_day",
     "lunar_birth_leap",
 )
+
+
+_NOW_HELP = _("Leave empty for now.")
+
+
+def moment_field(
+    label: StrOrPromise | None = None, help_text: StrOrPromise = _NOW_HELP
+) -> forms.CharField:
+    """When something happened, as typed (the service parses and checks it); empty = now."""
+    return forms.CharField(
+        label=label or _("Time"),
+        required=False,
+        max_length=40,
+        widget=LocalDateTimeInput(),
+        help_text=help_text,
+    )
 
 
 class CustomerForm(forms.Form):
@@ -378,13 +397,7 @@ class ContactForm(forms.Form):
 class PurchaseForm(forms.Form):
     # Empty means "now" to the second: a prefilled minute would file a just-recorded sale
     # before events of the same minute.
-    occurred_at = forms.CharField(
-        label=_("Time"),
-        required=False,
-        max_length=40,
-        widget=LocalDateTimeInput(),
-        help_text=_("Leave empty for now."),
-    )
+    occurred_at = moment_field()
     channel = forms.ChoiceField(label=_("Channel"), choices=SalesChannel.choices)
     payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
     store = forms.CharField(label=_("Store"), max_length=60, required=False)
@@ -463,13 +476,7 @@ def blank_lines(count: int, start: int = 0) -> list[PurchaseLineForm]:
 
 class InteractionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=InteractionKind.choices)
-    occurred_at = forms.CharField(
-        label=_("Time"),
-        required=False,
-        max_length=40,
-        widget=LocalDateTimeInput(),
-        help_text=_("Leave empty for now."),
-    )
+    occurred_at = moment_field()
     contact_id = forms.ChoiceField(label=_("Contact person"), required=False)
     summary = forms.CharField(
         label=_("Summary"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})

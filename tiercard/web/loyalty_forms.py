@@ -147,33 +147,10 @@ class ReturnForm(forms.Form):
         }
 
 
-class OverrideForm(forms.Form):
-    tier = forms.ChoiceField(label=_("Tier"))
-    until = forms.DateField(
-        label=_("Held until"),
-        help_text=_("The last day of the override, at most three years ahead."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    approver = forms.TypedChoiceField(label=_("Approved by"), coerce=int)
-    reason = forms.CharField(label=_("Reason"), max_length=200)
-
-    def __init__(
-        self,
-        *args: Any,
-        tiers: Sequence[tuple[str, str]] = (),
-        approvers: Sequence[tuple[int, str]] = (),
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        tier = self.fields["tier"]
-        assert isinstance(tier, forms.ChoiceField)
-        tier.choices = list(tiers)
-        approver = self.fields["approver"]
-        assert isinstance(approver, forms.ChoiceField)
-        approver.choices = [(str(pk), label) for pk, label in approvers]
-
-
 class OverrideRequestForm(forms.Form):
+    """A tier held by hand: which, until when, why. Asked for as a request, or (with the
+    approver) set directly: ``OverrideForm``."""
+
     tier = forms.ChoiceField(label=_("Tier"))
     until = forms.DateField(
         label=_("Held until"),
@@ -187,6 +164,23 @@ class OverrideRequestForm(forms.Form):
         tier = self.fields["tier"]
         assert isinstance(tier, forms.ChoiceField)
         tier.choices = list(tiers)
+
+
+class OverrideForm(OverrideRequestForm):
+    approver = forms.TypedChoiceField(label=_("Approved by"), coerce=int)
+    field_order = ["tier", "until", "approver", "reason"]
+
+    def __init__(
+        self,
+        *args: Any,
+        tiers: Sequence[tuple[str, str]] = (),
+        approvers: Sequence[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, tiers=tiers, **kwargs)
+        approver = self.fields["approver"]
+        assert isinstance(approver, forms.ChoiceField)
+        approver.choices = [(str(pk), label) for pk, label in approvers]
 
 
 class DecisionForm(forms.Form):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.interactions.models import InteractionKind
 from tiercard.servicedesk.models import TicketKind
-from tiercard.web.forms import LocalDateTimeInput
+from tiercard.web.forms import moment_field
 
 
 def _choose(form: forms.Form, name: str, choices: Sequence[tuple[int, str]], blank: str) -> None:
@@ -29,12 +29,8 @@ class TicketOpenForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    opened_at = forms.CharField(
-        label=_("Received"),
-        required=False,
-        max_length=40,
-        widget=LocalDateTimeInput(),
-        help_text=_("Leave empty for now. The response time counts from here."),
+    opened_at = moment_field(
+        _("Received"), _("Leave empty for now. The response time counts from here.")
     )
     assignee_id = forms.ChoiceField(label=_("Assignee"), required=False)
 
@@ -52,13 +48,7 @@ class TicketRespondForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Replied by"), choices=InteractionKind.choices, initial=InteractionKind.CALL
     )
-    occurred_at = forms.CharField(
-        label=_("Time"),
-        required=False,
-        max_length=40,
-        widget=LocalDateTimeInput(),
-        help_text=_("Leave empty for now."),
-    )
+    occurred_at = moment_field()
     summary = forms.CharField(
         label=_("What was said"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )

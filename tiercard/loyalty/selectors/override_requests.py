@@ -5,23 +5,15 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from tiercard.accounts.models import Role, User
-from tiercard.customers.models import Customer
-from tiercard.customers.scope import scope_of
-from tiercard.customers.selectors import visible_customer_pk, visible_customers
+from tiercard.customers.selectors import staff_seeing, visible_customer_pk, visible_customers
 from tiercard.loyalty.models import OverrideRequest, RequestStatus
 
 APPROVER_ROLES = (Role.ADMIN, Role.MANAGER)
 
 
 def approvers_of(customer_id: int) -> list[User]:
-    """Active managers and administrators responsible for the customer (who see it). Two
-    queries; the caller has read the customer through its viewer's scope."""
-    row = Customer.objects.filter(pk=customer_id).values_list("owner_id", "team_id").first()
-    if row is None:
-        return []
-    owner_id, team_id = row
-    staff = User.objects.filter(is_active=True, role__in=APPROVER_ROLES).order_by("username")
-    return [u for u in staff if scope_of(u).admits(owner_id, team_id)]
+    """Active managers and administrators responsible for the customer (who see it)."""
+    return staff_seeing(customer_id, APPROVER_ROLES)
 
 
 def waiting_requests(*, viewer: User) -> QuerySet[OverrideRequest]:

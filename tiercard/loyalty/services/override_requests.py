@@ -132,6 +132,16 @@ def _approver_check(actor: User, found: OverrideRequest) -> None:
         )
 
 
+def _decidable(actor: User, request_id: int, errors: FieldErrors) -> OverrideRequest:
+    """The request, locked, that ``actor`` may decide now: in scope (else ``NotFound``), an
+    approver other than the one who asked, still waiting; then the note's errors."""
+    found = _locked(actor, request_id)
+    _approver_check(actor, found)
+    _waiting(found)
+    errors.raise_if_any()
+    return found
+
+
 def override_approve(*, actor: User, request_id: int, note: str = "") -> OverrideRequest:
     """Approve and set the override (see the module doc). Refused when the end date has passed
     meanwhile (``override_expired``) or the card was merged into another (``customer_merged``):
@@ -141,10 +151,7 @@ def override_approve(*, actor: User, request_id: int, note: str = "") -> Overrid
     if len(text) > 200:
         errors.add("note", _("At most 200 characters."))
     with transaction.atomic():
-        found = _locked(actor, request_id)
-        _approver_check(actor, found)
-        _waiting(found)
-        errors.raise_if_any()
+        found = _decidable(actor, request_id, errors)
         requester = found.requested_by
         if requester is None or not policy.is_active(requester):
             raise Conflict(
@@ -182,10 +189,7 @@ def override_reject(*, actor: User, request_id: int, note: str) -> OverrideReque
     elif len(text) > 200:
         errors.add("note", _("At most 200 characters."))
     with transaction.atomic():
-        found = _locked(actor, request_id)
-        _approver_check(actor, found)
-        _waiting(found)
-        errors.raise_if_any()
+        found = _decidable(actor, request_id, errors)
         _decide(found, actor, RequestStatus.REJECTED, text)
     return found
 
