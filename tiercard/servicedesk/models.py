@@ -85,6 +85,9 @@ class ServiceTicket(models.Model):
         related_name="+",
     )
     resolution = models.TextField(_("resolution"), max_length=4000, blank=True)
+    # When the assignee was told the promised time had passed (once per assignee: a new
+    # assignee is told again); None until then.
+    reminded_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

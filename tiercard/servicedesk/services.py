@@ -285,8 +285,8 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee_id: object) -> Servic
         before = ticket.assignee_id
         if before == user.pk:
             return ticket  # already theirs: nothing written, nothing audited
-        ticket.assignee = user
-        ticket.save(update_fields=["assignee", "updated_at"])
+        ticket.assignee, ticket.reminded_at = user, None  # the new assignee is told, if late
+        ticket.save(update_fields=["assignee", "reminded_at", "updated_at"])
         _audit(actor, ticket, AuditAction.UPDATE, {"assignee_id": [before, user.pk]})
     return ticket
 
