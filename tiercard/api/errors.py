@@ -142,6 +142,10 @@ def install_exception_handlers(api: NinjaAPI) -> None:
         return respond(request, 401, error_body("unauthorized", message))
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, DomainError):
+            # django-ninja wraps whatever the body parser raises in a 400; the parser's own
+            # refusals (text holding NUL) say what is wrong with which field.
+            return on_domain_error(request, exc.__cause__)
         status = exc.status_code
         if status == 400:
             body = error_body("bad_request", _("The request body is not valid JSON."))
