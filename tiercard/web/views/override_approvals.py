@@ -55,9 +55,6 @@ def approvals_view(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest, message: str, *, error: bool = False) -> HttpResponse:
     (messages.error if error else messages.success)(request, message)
-    target = request.POST.get("next", "")
-    if target.startswith("/customers/") and target.endswith("/"):  # back to the card it came from
-        return redirect(target + "#loyalty")
     return redirect(reverse("web:override_approvals"))
 
 

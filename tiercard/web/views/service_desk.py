@@ -8,7 +8,7 @@ a refused form is shown again on the ticket page, input kept, errors beside the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -177,7 +177,7 @@ def _terms_preview(customer_id: int) -> dict[str, Any]:
     """What the tier promises a ticket opened now, shown above the form."""
     terms = service_terms(customer_id=customer_id)
     name, colour = tier_label(terms.tier, active_programme().programme.ladder)
-    return {"tier_name": name, "tier_colour": colour, **terms.__dict__}
+    return {"tier_name": name, "tier_colour": colour, **asdict(terms)}
 
 
 def _ticket_page(
