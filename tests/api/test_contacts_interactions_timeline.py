@@ -108,6 +108,7 @@ def test_timeline_merges_kinds_and_filters(
     client.post(
         f"/customers/{customer.pk}/purchases",
         {
+            "external_ref": "TL-1",
             "lines": [{"item_name": "茶", "unit_price": "66"}],
             "occurred_at": "2024-05-01T10:00:00+08:00",
         },

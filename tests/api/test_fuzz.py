@@ -113,7 +113,11 @@ HUGE = 10**20
         ("patch", f"/customers/{HUGE}", {"notes": "x"}),
         ("post", f"/customers/{HUGE}/archive", None),
         ("post", f"/customers/{HUGE}/reveal", None),
-        ("post", f"/customers/{HUGE}/purchases", {"lines": [{"item_name": "a", "unit_price": 1}]}),
+        (
+            "post",
+            f"/customers/{HUGE}/purchases",
+            {"external_ref": "R-1", "lines": [{"item_name": "a", "unit_price": 1}]},
+        ),
         ("post", f"/customers/{HUGE}/interactions", {"kind": "call", "summary": "a"}),
         ("get", f"/customers/{HUGE}/timeline", None),
         ("get", f"/purchases/{HUGE}", None),

@@ -49,11 +49,16 @@ def test_a_return_answers_201_and_takes_back_points(users, book, api):
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"amount": "500.00"}, 409, "return_exceeds_purchase"),
-        ({"amount": "-5"}, 422, "validation_error"),
-        ({"amount": "abc"}, 422, "validation_error"),
+        ({"amount": "500.00", "external_ref": "RT-9"}, 409, "return_exceeds_purchase"),
+        ({"amount": "-5", "external_ref": "RT-9"}, 422, "validation_error"),
+        ({"amount": "abc", "external_ref": "RT-9"}, 422, "validation_error"),
         ({}, 422, "validation_error"),
-        ({"amount": "5", "occurred_at": "2000-01-01T10:00"}, 422, "validation_error"),
+        (
+            {"amount": "5", "occurred_at": "2000-01-01T10:00", "external_ref": "RT-9"},
+            422,
+            "validation_error",
+        ),
+        ({"amount": "5"}, 422, "reference_required"),
         ({"amount": "9", "external_ref": "RT-0"}, 422, "duplicate_external_ref"),
     ],
 )
@@ -76,8 +81,29 @@ def test_returning_another_reps_purchase_is_not_found(users, book, api, who):
     client = api(who)
     before = loyalty_state()
 
-    response = client.post(f"/purchases/{purchase.pk}/returns", {"amount": "10"})
+    response = client.post(
+        f"/purchases/{purchase.pk}/returns", {"amount": "10", "external_ref": "RT-1"}
+    )
 
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "message": "未找到。"}
     assert loyalty_state() == before
+
+
+def test_the_idempotency_key_header_serves_as_the_returns_reference(users, book, api):
+    purchase = bought(users, book["east1"])
+    client = api("rep_east1")
+    path = f"/purchases/{purchase.pk}/returns"
+
+    first = client.post(path, {"amount": "20"}, **{"Idempotency-Key": "RH-1"})
+    replay = client.post(path, {"amount": "20"}, **{"Idempotency-Key": "RH-1"})
+    differ = client.post(
+        path, {"amount": "20", "external_ref": "RH-2"}, **{"Idempotency-Key": "RH-1"}
+    )
+
+    assert (first.status_code, replay.status_code) == (201, 200), first.content
+    assert first.json()["external_ref"] == "RH-1"
+    assert replay.json()["id"] == first.json()["id"]
+    assert differ.status_code == 422 and "external_ref" in differ.json()["fields"]
+    assert PurchaseReturn.objects.count() == 1
+    assert Membership.objects.get(pk=book["east1"].pk).points_balance == 180

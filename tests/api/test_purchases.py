@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -18,8 +19,13 @@ pytestmark = pytest.mark.django_db
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$")
 
 
+_REFS = itertools.count(1)
+
+
 def _purchase(ref: str = "", price: str = "128.00", qty: str = "2") -> dict[str, object]:
+    """A purchase body; without ``ref`` it gets a fresh reference (the API requires one)."""
     body: dict[str, object] = {
+        "external_ref": ref or f"T-{next(_REFS)}",
         "lines": [
             {"item_name": "龙井茶", "sku": "TEA-1", "quantity": qty, "unit_price": price},
             {"item_name": "茶具", "unit_price": 50, "discount": "5.5"},
@@ -27,9 +33,12 @@ def _purchase(ref: str = "", price: str = "128.00", qty: str = "2") -> dict[str,
         "discount": "10",
         "payment_method": "alipay",
     }
-    if ref:
-        body["external_ref"] = ref
     return body
+
+
+def _unreferenced(**kwargs: str) -> dict[str, object]:
+    """A purchase body with no ``external_ref``."""
+    return {k: v for k, v in _purchase(**kwargs).items() if k != "external_ref"}
 
 
 def test_record_purchase_returns_201_with_money_as_strings(
@@ -61,7 +70,9 @@ def test_json_decimals_do_not_pass_through_float(
     book: dict[str, Customer], api: Callable[..., ApiClient]
 ) -> None:
     customer = book["east1"]
-    raw = '{"lines": [{"item_name": "糖", "quantity": 3, "unit_price": 0.10}]}'
+    raw = (
+        '{"external_ref": "J-1", "lines": [{"item_name": "糖", "quantity": 3, "unit_price": 0.10}]}'
+    )
 
     response = api("rep_east1").post(f"/customers/{customer.pk}/purchases", raw)
 
@@ -97,9 +108,9 @@ def test_idempotency_key_header_serves_as_external_ref(
     client = api("rep_east1")
     path = f"/customers/{customer.pk}/purchases"
 
-    first = client.post(path, _purchase(), **{"Idempotency-Key": "k-123"})
-    replay = client.post(path, _purchase(), **{"Idempotency-Key": "k-123"})
-    other = client.post(path, _purchase(price="1.00"), **{"Idempotency-Key": "k-123"})
+    first = client.post(path, _unreferenced(), **{"Idempotency-Key": "k-123"})
+    replay = client.post(path, _unreferenced(), **{"Idempotency-Key": "k-123"})
+    other = client.post(path, _unreferenced(price="1.00"), **{"Idempotency-Key": "k-123"})
 
     assert first.status_code == 201
     assert first.json()["external_ref"] == "k-123"
@@ -126,16 +137,24 @@ def test_idempotency_key_conflicting_with_body_ref_is_422(
     assert not Purchase.objects.exists()
 
 
-def test_without_a_reference_each_call_records_a_purchase(
+def test_without_a_reference_the_purchase_is_refused_and_nothing_written(
     book: dict[str, Customer], api: Callable[..., ApiClient]
 ) -> None:
     customer = book["east1"]
-    client = api("rep_east1")
+    client = api("rep_east1", lang="en")
+    body = _unreferenced()
+    before = snapshot(customer.pk)
 
-    for _ in range(2):
-        assert client.post(f"/customers/{customer.pk}/purchases", _purchase()).status_code == 201
+    for headers in ({}, {"Idempotency-Key": "  "}):
+        response = client.post(f"/customers/{customer.pk}/purchases", body, **headers)
 
-    assert Purchase.objects.count() == 2
+        assert response.status_code == 422, response.content
+        assert response.json()["code"] == "reference_required"
+        assert response.json()["fields"] == {
+            "external_ref": ["An Idempotency-Key header or external_ref is required."]
+        }
+    assert snapshot(customer.pk) == before
+    assert Purchase.objects.count() == 0
 
 
 def test_service_role_may_record_marketing_may_not(
@@ -235,10 +254,11 @@ def test_the_tier_discount_over_the_api_and_its_refusal(
     line = [{"item_name": "茶", "unit_price": "250"}]
 
     taken = client.post(
-        f"/customers/{customer.pk}/purchases", {"lines": line, "tier_discount": True}
+        f"/customers/{customer.pk}/purchases",
+        {"external_ref": "t-3", "lines": line, "tier_discount": True},
     )
     before = snapshot(customer.pk)
-    both = {"lines": line, "tier_discount": True, "discount": "1"}
+    both = {"external_ref": "t-4", "lines": line, "tier_discount": True, "discount": "1"}
     refused = client.post(f"/customers/{customer.pk}/purchases", both)
 
     assert taken.status_code == 201, taken.content

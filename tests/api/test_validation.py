@@ -16,6 +16,7 @@ from tiercard.sales.models import Purchase
 
 pytestmark = pytest.mark.django_db
 
+REF = {"external_ref": "V-1"}
 TEA = {"item_name": "龙井茶", "quantity": "1", "unit_price": "128.00"}
 
 # (case, method, path template, body, field named, English message contains)
@@ -88,7 +89,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], str, str]] = [
         "negative unit price",
         "post",
         "/customers/{id}/purchases",
-        {"lines": [{**TEA, "unit_price": "-5"}]},
+        {**REF, "lines": [{**TEA, "unit_price": "-5"}]},
         "lines.0.unit_price",
         "cannot be negative",
     ),
@@ -96,7 +97,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], str, str]] = [
         "non-numeric amount",
         "post",
         "/customers/{id}/purchases",
-        {"lines": [{**TEA, "unit_price": "一百元"}]},
+        {**REF, "lines": [{**TEA, "unit_price": "一百元"}]},
         "lines.0.unit_price",
         "is not an amount of money",
     ),
@@ -104,7 +105,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], str, str]] = [
         "amount of the wrong JSON type",
         "post",
         "/customers/{id}/purchases",
-        {"lines": [{**TEA, "unit_price": True}]},
+        {**REF, "lines": [{**TEA, "unit_price": True}]},
         "lines.0.unit_price",
         "Enter an amount",
     ),
@@ -112,7 +113,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], str, str]] = [
         "negative order discount",
         "post",
         "/customers/{id}/purchases",
-        {"discount": -1, "lines": [TEA]},
+        {**REF, "discount": -1, "lines": [TEA]},
         "discount",
         "cannot be negative",
     ),
@@ -120,7 +121,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], str, str]] = [
         "unknown field on a purchase line",
         "post",
         "/customers/{id}/purchases",
-        {"lines": [{**TEA, "colour": "red"}]},
+        {**REF, "lines": [{**TEA, "colour": "red"}]},
         "lines.0.colour",
         "Unknown field",
     ),
@@ -128,7 +129,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], str, str]] = [
         "purchase time that is not a time",
         "post",
         "/customers/{id}/purchases",
-        {"occurred_at": "2024年13月40日", "lines": [TEA]},
+        {**REF, "occurred_at": "2024年13月40日", "lines": [TEA]},
         "occurred_at",
         "is not a valid date and time",
     ),

@@ -15,6 +15,7 @@ from django.db import models
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from tiercard.api.idempotency import REFERENCE_HELP
 from tiercard.api.types import AmountIn, LocalDateTime, Money, Quantity, TextOrList
 from tiercard.customers.models import (
     BirthdayCalendar,
@@ -301,7 +302,7 @@ class PurchaseIn(InputSchema):
     external_ref: str | None = Field(
         None,
         max_length=_max_length(Purchase, "external_ref"),
-        description="Your reference; makes the call idempotent. Idempotency-Key also works.",
+        description=REFERENCE_HELP,
     )
     channel: str | None = _choice(SalesChannel)
     store: str | None = _text(Purchase, "store")
