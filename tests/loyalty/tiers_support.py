@@ -36,6 +36,15 @@ def member(customer: Customer | int, tier: str = "basic", **figures: Any) -> Mem
     return made
 
 
+def vip_member(customer: Customer) -> Customer:
+    """The customer in VIP级 (the default programme's tier that promises a dedicated account
+    manager), read back with the card's copy of the tier the membership trigger wrote."""
+    member(customer, "vip")
+    fresh = Customer.objects.get(pk=customer.pk)
+    assert fresh.tier == "vip"
+    return fresh
+
+
 def marked(customer_id: int) -> bool:
     """Whether the next review is to look at this customer."""
     return ReviewMark.objects.filter(customer_id=customer_id).exists()

@@ -22,10 +22,10 @@ from tiercard.api.paging import MAX_DB_INT, KeySpec, PageCursor, PageLimit
 from tiercard.api.schemas import InputSchema, Ref
 from tiercard.api.serializers import ref_team, ref_user
 from tiercard.api.types import LocalDateTime
+from tiercard.cards.account_manager import owner_change
 from tiercard.cards.models import CardNote
 from tiercard.cards.notes import MAX_NOTE, can_edit_note, note_add, note_edit, note_list
 from tiercard.customers.card_actions import (
-    customer_assign_owner,
     customer_tag_add,
     customer_tag_remove,
 )
@@ -169,7 +169,7 @@ def edit_note(request: HttpRequest, note_id: int, payload: NoteIn) -> dict[str, 
 def change_owner(request: HttpRequest, customer_id: int, payload: OwnerIn) -> dict[str, Any]:
     """Hand the customer to another account manager (managers and admins). The team follows
     the new owner's team. Handing it to the owner it has changes nothing."""
-    customer = customer_assign_owner(
+    customer = owner_change(
         actor=viewer(request), customer_id=customer_id, owner_id=payload.owner_id
     )
     return _facts(customer)

@@ -26,6 +26,7 @@ from tiercard.api.schemas import (
 )
 from tiercard.api.serializers import customer_list_item, customer_out, timeline_entry_out
 from tiercard.api.throttles import reveal_throttle
+from tiercard.cards.account_manager import card_update
 from tiercard.cards.timeline import KINDS as TIMELINE_KINDS
 from tiercard.cards.timeline import card_timeline
 from tiercard.core.errors import FieldErrors
@@ -187,9 +188,7 @@ def update_customer(
     """Change the fields sent, nothing else. Send `version` to refuse a stale overwrite."""
     data = payload.model_dump(exclude_unset=True)
     version = data.pop("version", None)
-    services.customer_update(
-        actor=viewer(request), customer_id=customer_id, data=data, expected_version=version
-    )
+    card_update(actor=viewer(request), customer_id=customer_id, data=data, expected_version=version)
     return _card(request, customer_id)
 
 

@@ -18,12 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.accounts.models import User
 from tiercard.cards import display
+from tiercard.cards.account_manager import required_manager_tier
 from tiercard.cards.templates import CardView, FieldState
-from tiercard.core.bilingual import localised
 from tiercard.core.timeutils import age_on, business_today
 from tiercard.customers import masking
 from tiercard.customers.models import BirthdayCalendar, Contact, ContactPointKind, Customer
-from tiercard.loyalty.services.state import active_programme
 
 PHONE_KINDS = (ContactPointKind.MOBILE, ContactPointKind.PHONE)
 
@@ -311,12 +310,8 @@ def manager_needed_text(customer: Customer) -> str:
     none; "" otherwise. Read from the card's copy of its tier ("" is the lowest tier)."""
     if customer.owner_id is not None:
         return ""
-    programme = active_programme().programme
-    code = customer.tier or programme.ladder.lowest.code
-    if not programme.benefits_of(code).dedicated_manager:
+    tier = required_manager_tier(customer)
+    if not tier:
         return ""
-    tier = next((t for t in programme.ladder.tiers if t.code == code), None)
-    name = localised(tier.name_zh, tier.name_en) if tier is not None else code
-    return str(
-        _("%(tier)s customers have a dedicated account manager: assign one.") % {"tier": name}
-    )
+    note = _("%(tier)s customers have a dedicated account manager: assign one.")
+    return str(note % {"tier": tier})

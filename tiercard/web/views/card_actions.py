@@ -21,10 +21,10 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from tiercard.accounts import policy
 from tiercard.accounts.models import User
+from tiercard.cards.account_manager import owner_change
 from tiercard.cards.notes import can_edit_note, note_add, note_edit, visible_notes
 from tiercard.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tiercard.customers.card_actions import (
-    customer_assign_owner,
     customer_tag_add,
     customer_tag_remove,
 )
@@ -155,7 +155,7 @@ def owner_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = card_forms.OwnerForm(request.POST, owners=presenters.owner_choices(user) or [])
     if form.is_valid():
         try:
-            customer_assign_owner(
+            owner_change(
                 actor=user, customer_id=customer.pk, owner_id=form.cleaned_data["owner_id"]
             )
         except ValidationFailed as error:

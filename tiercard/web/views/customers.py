@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tiercard.accounts import policy
 from tiercard.accounts.models import Role, User
+from tiercard.cards.account_manager import card_update
 from tiercard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tiercard.customers.bulk import BULK_STATUSES
 from tiercard.customers.selectors import customer_get
@@ -19,7 +20,6 @@ from tiercard.customers.services import (
     customer_archive,
     customer_create,
     customer_restore,
-    customer_update,
 )
 from tiercard.listviews.export import can_export_member_table
 from tiercard.listviews.models import SavedView
@@ -202,7 +202,7 @@ def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("web:customer_detail", pk=customer.pk)
     if request.method == "POST" and form.is_valid():
         try:
-            customer_update(
+            card_update(
                 actor=user,
                 customer_id=customer.pk,
                 data=form.service_data(),
