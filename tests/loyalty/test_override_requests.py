@@ -225,17 +225,17 @@ def test_approvers_deciding_at_once_decide_once(users, book):
     assert TierChange.objects.filter(reason=ChangeReason.MANUAL).count() == overridden.count()
 
 
-def test_a_merged_card_takes_no_request_and_its_waiting_one_is_not_approved(users, book):
+def test_a_merged_card_takes_no_request_and_its_waiting_one_is_closed(users, book):
     from tiercard.dedupe.merge import customers_merge
 
     made = _ask(users, book["east1"])
     customers_merge(actor=users["admin"], survivor_id=book["east2"].pk, merged_id=book["east1"].pk)
+    assert OverrideRequest.objects.get(pk=made.pk).status == RequestStatus.WITHDRAWN
     before = _state()
     with pytest.raises(Conflict) as refused:
         override_approve(actor=users["mgr_east"], request_id=made.pk)
-    assert refused.value.code == "customer_merged"
+    assert refused.value.code == "override_decided"
     with pytest.raises(Conflict) as asked:
         _ask(users, book["east1"], who="mgr_east", tier="premium")
     assert asked.value.code == "customer_merged"
     assert _state() == before
-    override_reject(actor=users["mgr_east"], request_id=made.pk, note="客户已合并")

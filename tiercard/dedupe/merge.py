@@ -4,7 +4,8 @@ What moves to the survivor (every id recorded in ``MergeRecord.moved``): purchas
 lines and returns follow them), interactions (follow-ups are their next steps), service
 tickets (as they stand: status, assignee and the terms they were opened under), contact
 persons, card notes and tags. Phones and emails are added to the survivor's own (the merged
-card keeps its rows as history). Points and growth value move as transfer entries
+card keeps its rows as history). A tier override request waiting on the merged card is
+closed, naming the survivor (the undo reopens it). Points and growth value move as transfer entries
 (``transfer``); points owed move too. The survivor's fields are filled or overwritten per
 ``fields.resolve`` through ``customers.services.customer_update`` (validated and audited).
 
@@ -14,7 +15,8 @@ the tier history row names the merge). The merged card is archived with ``merged
 it leaves lists and search (both hide archived cards) and takes no purchases. The pair is
 marked merged and the merged card's keys dropped. One audit row lists everything moved.
 
-Lock order, as on the purchase path: window row (shared), memberships by id, then the rest.
+Lock order, as on the purchase path: window row (shared), memberships by id, then the rest —
+but for the merged card's waiting override requests, locked first, as an approval does.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ from tiercard.dedupe.transfer import growth_transfer, points_transfer
 from tiercard.interactions.models import Interaction
 from tiercard.loyalty.models import Membership, TierChange
 from tiercard.loyalty.services.grading import tier_after_activity
+from tiercard.loyalty.services.override_requests import (
+    override_requests_close_for_merge,
+    override_requests_lock,
+)
 from tiercard.loyalty.services.state import (
     Active,
     active_programme,
@@ -181,6 +187,7 @@ def customers_merge(
     ids = ordered(survivor_id, merged_id)
     with transaction.atomic():
         window_start = window_start_shared(active, today)
+        override_requests_lock(merged_id)
         memberships = lock_memberships(ids, active)
         cards = lock_pair(actor, ids)
         survivor, merged = cards[survivor_id], cards[merged_id]
@@ -204,6 +211,9 @@ def customers_merge(
             **dict.fromkeys(given_up, ""),
         )
         moved = _move_records(survivor, merged)
+        moved["override_requests_closed"] = override_requests_close_for_merge(
+            actor=actor, customer_id=merged.pk, survivor_id=survivor.pk
+        )
         if data:
             customer_update(actor=actor, customer_id=survivor.pk, data=data)
         key = f"merge:{record.pk}"

@@ -48,6 +48,7 @@ from tiercard.dedupe.transfer import (
 from tiercard.interactions.models import Interaction
 from tiercard.loyalty.models import ChangeReason, TierChange
 from tiercard.loyalty.services.grading import tier_after_activity
+from tiercard.loyalty.services.override_requests import override_requests_reopen
 from tiercard.loyalty.services.review_marks import review_mark
 from tiercard.loyalty.services.state import (
     Active,
@@ -123,7 +124,9 @@ def _move_back(qs: QuerySet[Any], ids: Sequence[int], survivor_id: int, merged_i
         qs.filter(pk__in=chunk, customer_id=survivor_id).update(customer_id=merged_id)
 
 
-def _records_back(record: MergeRecord, survivor: Customer, merged: Customer) -> list[int]:
+def _records_back(
+    actor: User, record: MergeRecord, survivor: Customer, merged: Customer
+) -> list[int]:
     """Move back what the merge moved; returns the ids of the replies that followed their
     ticket back (logged on the survivor after the merge)."""
     moved = record.moved
@@ -144,6 +147,7 @@ def _records_back(record: MergeRecord, survivor: Customer, merged: Customer) -> 
         Contact.objects.filter(pk__in=primaries, customer_id=merged.pk).update(is_primary=True)
     if moved.get("tags_added"):
         survivor.tags.remove(*moved["tags_added"])
+    override_requests_reopen(actor=actor, request_ids=moved.get("override_requests_closed", []))
     return replies
 
 
@@ -223,7 +227,7 @@ def customers_unmerge(*, actor: User, merge_id: int) -> MergeRecord:
         points_transfer_safe_to_reverse(record.ledger["points"], survivor_row)
         label = f"#{record.pk}: {merged.pk} ← {survivor.pk}"
         key = f"unmerge:{record.pk}"
-        replies = _records_back(record, survivor, merged)
+        replies = _records_back(actor, record, survivor, merged)
         changes: dict[str, list[Any]] = record.fields.get("survivor", {})
         if changes:
             customer_update(

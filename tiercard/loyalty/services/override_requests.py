@@ -203,3 +203,61 @@ def override_withdraw(*, actor: User, request_id: int) -> OverrideRequest:
         _waiting(found)
         _decide(found, actor, RequestStatus.WITHDRAWN, "")
     return found
+
+
+def override_requests_lock(customer_id: int) -> None:
+    """Lock the requests waiting on a card about to be merged. Taken before the merge locks
+    the memberships, in the order an approval takes them (request, then membership), so a
+    merge and an approval of the same card wait for each other instead of deadlocking."""
+    list(
+        OverrideRequest.objects.select_for_update()
+        .filter(customer_id=customer_id, status=RequestStatus.PENDING)
+        .values_list("pk", flat=True)
+    )
+
+
+def override_requests_close_for_merge(
+    *, actor: User, customer_id: int, survivor_id: int
+) -> list[int]:
+    """A request waiting on a card merged into ``survivor_id`` is closed (withdrawn, decided by
+    the one merging, the note naming the surviving card): it was asked on the figures of a card
+    that no longer stands alone, and an approval would be refused (``customer_merged``).
+    Returns the ids closed; ``override_requests_reopen`` puts them back on an undo."""
+    note = str(
+        _("The card was merged into #%(id)s; ask again on that card.") % {"id": survivor_id}
+    )[:200]
+    closed = list(
+        OverrideRequest.objects.select_for_update().filter(
+            customer_id=customer_id, status=RequestStatus.PENDING
+        )
+    )
+    for found in closed:
+        _decide(found, actor, RequestStatus.WITHDRAWN, note)
+    return [found.pk for found in closed]
+
+
+def override_requests_reopen(*, actor: User, request_ids: list[int]) -> list[int]:
+    """Undo of a merge: the requests it closed wait again, unless decided otherwise since (a
+    closed request is final to everyone else, so in practice they are all reopened). Returns
+    the ids reopened."""
+    reopened = []
+    for found in OverrideRequest.objects.select_for_update().filter(
+        pk__in=request_ids, status=RequestStatus.WITHDRAWN
+    ):
+        found.status, found.decided_by, found.decided_at, found.note = (
+            RequestStatus.PENDING,
+            None,
+            None,
+            "",
+        )
+        found.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=found,
+            customer_id=found.customer_id,
+            changes={"status": [RequestStatus.WITHDRAWN, RequestStatus.PENDING]},
+            note="unmerge",
+        )
+        reopened.append(found.pk)
+    return reopened
