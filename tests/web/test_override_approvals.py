@@ -149,3 +149,42 @@ def test_the_rep_withdraws_and_may_ask_again(
     assert OverrideRequest.objects.get(pk=made.pk).status == RequestStatus.WITHDRAWN
     panels = client.get(f"/customers/{book['east1'].pk}/loyalty/", headers=HTMX).content.decode()
     assert 'id="override-request"' not in panels and 'id="request-details"' in panels
+
+
+def test_both_lists_page_on_their_own_keeping_the_other_page(
+    login: Callable[[str], Client],
+    make_customer: Callable[..., object],
+    users: dict,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_max_num_queries: Callable[..., object],
+) -> None:
+    from tiercard.loyalty.services.override_requests import override_reject
+    from tiercard.web.views import override_approvals
+
+    monkeypatch.setattr(override_approvals, "PAGE", 2)
+    cards = [make_customer("rep_east1", name=f"客户{i}") for i in range(6)]
+    asked = [_ask(users, c) for c in cards]
+    for made in asked[3:]:  # three decided, three waiting
+        override_reject(actor=users["mgr_east"], request_id=made.pk, note="不批")
+    client = login("mgr_east")
+
+    def rows(html: str, section: str) -> list[str]:
+        part = block(html, "id", section) or ""
+        names = {c.name for c in cards}
+        return [word for word in part.split() if word in names]
+
+    first = client.get("/approvals/").content.decode()
+    with django_assert_max_num_queries(20):
+        second = client.get("/approvals/?waiting=2&decided=2").content.decode()
+    beyond = client.get("/approvals/?waiting=3&decided=%C2%B2").content.decode()
+
+    # waiting: oldest first; decided: latest decision first
+    assert rows(first, "waiting") == ["客户0", "客户1"]
+    assert 'href="?waiting=2#waiting"' in first and 'href="?decided=2#decided"' in first
+    assert rows(first, "decided") == ["客户5", "客户4"]
+    assert '<span class="help">3</span>' in first  # the count is of every waiting request
+    assert rows(second, "waiting") == ["客户2"] and rows(second, "decided") == ["客户3"]
+    assert 'rel="prev" href="?decided=2#waiting"' in second  # the other list's page is kept
+    assert 'rel="prev" href="?waiting=2#decided"' in second
+    assert "本页没有更多申请" in beyond and rows(beyond, "waiting") == []
+    assert rows(beyond, "decided") == ["客户5", "客户4"]  # "²" is page 1

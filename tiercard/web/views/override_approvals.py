@@ -28,9 +28,10 @@ from tiercard.loyalty.services.state import active_programme
 from tiercard.web import loyalty_forms
 from tiercard.web import loyalty_presenters as lp
 from tiercard.web.errors import web_view
+from tiercard.web.paging import page_links, page_number, page_of
 from tiercard.web.requests import viewer
 
-SHOWN = 100  # waiting requests are few; the decided list shows the latest
+PAGE = 50  # each list pages on its own: ?waiting=N, ?decided=N
 
 
 @web_view
@@ -40,14 +41,19 @@ def approvals_view(request: HttpRequest) -> HttpResponse:
     if not policy.can_update_customers(user):  # who may ask or decide; service and marketing not
         raise PermissionDenied()
     ladder = active_programme().programme.ladder
-    waiting = [
-        lp.waiting_request_view(r, user, ladder, r.customer.name)
-        for r in waiting_requests(viewer=user)[:SHOWN]
-    ]
-    decided = list(decided_requests(viewer=user)[:SHOWN])
+    waiting_page = page_number(request.GET.get("waiting", ""))
+    decided_page = page_number(request.GET.get("decided", ""))
+    all_waiting = waiting_requests(viewer=user)
+    waiting, waiting_more = page_of(all_waiting, waiting_page, PAGE)
+    decided, decided_more = page_of(decided_requests(viewer=user), decided_page, PAGE)
     context = {
-        "waiting": waiting,
+        "waiting": [lp.waiting_request_view(r, user, ladder, r.customer.name) for r in waiting],
+        "waiting_count": (
+            len(waiting) if waiting_page == 1 and not waiting_more else all_waiting.count()
+        ),
+        "waiting_pages": page_links(request.GET, "waiting", waiting_page, waiting_more),
         "decided": [(r, *lp.tier_label(r.tier, ladder)) for r in decided],
+        "decided_pages": page_links(request.GET, "decided", decided_page, decided_more),
         "can_decide": policy.can_approve_overrides(user),
     }
     return render(request, "web/loyalty/approvals.html", context)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django import forms as djforms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -42,6 +42,7 @@ from tiercard.servicedesk.selectors import (
 )
 from tiercard.web.errors import web_view
 from tiercard.web.forms import apply_errors
+from tiercard.web.paging import page_links, page_number, page_of, whole_number
 from tiercard.web.requests import posted, viewer
 from tiercard.web.service_forms import (
     TicketAssignForm,
@@ -93,21 +94,11 @@ def card_tickets(user: User, customer_id: int) -> dict[str, Any]:
 
 
 def _query(view: QueueView, mine: bool, customer: Any) -> str:
-    """The queue's parameters but the page, for the tabs' and pages' links."""
+    """The queue's parameters but the page, for the pages' links."""
     parts = {"view": view.value, **({"mine": "1"} if mine else {})}
     if customer is not None:
         parts["customer"] = str(customer.pk)
     return urlencode(parts)
-
-
-def _whole(raw: str, digits: int) -> int | None:
-    """A positive whole number of at most ``digits`` ASCII digits ("²" and "٣" are digits to
-    ``str.isdigit``, not to ``int``), else None."""
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= digits else None
-
-
-def _page_number(raw: str) -> int:
-    return _whole(raw, 4) or 1
 
 
 @web_view
@@ -118,25 +109,24 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     view = QueueView(raw_view) if raw_view in QueueView._value2member_map_ else QueueView.ACTIVE
     mine = request.GET.get("mine") == "1"
     raw_customer = request.GET.get("customer", "")
-    customer_id = _whole(raw_customer, 18)
+    customer_id = whole_number(raw_customer, 18)
     customer = customer_get(viewer=user, customer_id=customer_id) if customer_id else None
-    page = _page_number(request.GET.get("page", ""))
-    start = (page - 1) * PAGE
-    found = list(
+    page = page_number(request.GET.get("page", ""))
+    shown, has_next = page_of(
         ticket_queue(
             viewer=user, view=view, mine=mine, customer_id=customer.pk if customer else None
-        )[start : start + PAGE + 1]
+        ),
+        page,
+        PAGE,
     )
     context = {
-        "rows": _rows(found[:PAGE]),
+        "rows": _rows(shown),
         "view": view.value,
         "tabs": VIEW_TABS,
         "mine": mine,
         "customer": customer,
-        "query": _query(view, mine, customer),
+        "pages": page_links(QueryDict(_query(view, mine, customer)), "page", page, has_next),
         "customer_param": f"&customer={customer.pk}" if customer else "",
-        "page": page,
-        "has_next": len(found) > PAGE,
         "figures": queue_figures(viewer=user),
     }
     return render(request, "web/service/queue.html", context)
