@@ -299,3 +299,30 @@ def test_a_row_turning_invalid_after_the_check_rolls_the_whole_file_back(
     assert Customer.objects.count() == 1 and ContactPoint.objects.count() == 0
     assert AuditEvent.objects.count() == audited + 1  # only the batch's own "refused" row
     assert not ImportChange.objects.exists()
+
+
+def test_a_nul_past_the_sample_is_imported_as_a_visible_character_with_a_warning(
+    users: dict[str, User], store: Path, tmp_path: Path
+) -> None:
+    """The reader refuses a CSV file with a NUL in its first 64 KiB; one further on reached
+    the database (refused by PostgreSQL in text and JSON). It becomes “\ufffd” and the row
+    is told of it."""
+    padding = "x" * (70 * 1024)  # an unmapped column pushes the NUL past the sample
+    path = write_csv(
+        tmp_path,
+        [
+            [*HEADER, "备用"],
+            ["张伟", "13812340001", "", "", "上海", "", "M001", padding],
+            ["李\x00娜", "13912340002", "", "", "北\x00京", "", "M002", ""],
+        ],
+    )
+
+    batch = imported(users["admin"], "customers", path)
+
+    assert counts(batch)["new"] == 2, problems(batch)
+    assert Customer.objects.get(external_id="M002").name == "李\ufffd娜"
+    assert Customer.objects.get(external_id="M002").city == "北\ufffd京"
+    assert problems(batch, severity="warning") == [
+        (3, "姓名", "unreadable_character"),
+        (3, "城市", "unreadable_character"),
+    ]

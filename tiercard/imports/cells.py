@@ -12,13 +12,20 @@ from typing import Any
 
 from tiercard.core.width import HALF_WIDTH
 
+# NUL → U+FFFD (the replacement character), in the same pass as the width folding: a NUL
+# cannot be stored (PostgreSQL refuses it in text and JSON) and carries nothing, and a CSV file
+# may hold one past the sample the reader checks. ``rows.RowReader`` warns of the cell, so the
+# change is said, not silent.
+CELL_TABLE = HALF_WIDTH | {0: 0xFFFD}
+REPLACEMENT = "\ufffd"
+
 
 def clean_cell(text: str) -> str:
-    """Full-width ASCII → half-width (as ``core.text.fold_width``), runs of whitespace → one
-    space, trimmed."""
+    """Full-width ASCII → half-width (as ``core.text.fold_width``), NUL → U+FFFD, runs of
+    whitespace → one space, trimmed."""
     if not text:
         return ""
-    return " ".join(text.translate(HALF_WIDTH).split())
+    return " ".join(text.translate(CELL_TABLE).split())
 
 
 def cell_text(value: Any) -> str:

@@ -25,6 +25,7 @@ from tiercard.core.text import fold_width
 from tiercard.customers.models import CustomerKind, Gender, SourceChannel
 from tiercard.customers.validation import split_values
 from tiercard.imports import values
+from tiercard.imports.cells import REPLACEMENT
 from tiercard.imports.headers import FieldSpec, fields_for
 from tiercard.imports.models import ImportKind
 from tiercard.imports.problems import RowProblem
@@ -125,6 +126,20 @@ def choice_index(kind: str, name: str) -> dict[str, str]:
 def _as_read(text: str) -> str:
     """A text cell as ``reading`` gives it: already cleaned."""
     return text
+
+
+def _unreadable(number: int, column: str, name: str) -> RowProblem:
+    return RowProblem(
+        row=number,
+        code="unreadable_character",
+        message=_(
+            "The cell holds “�”: a NUL character or text an earlier program could not "
+            "read. Imported as it stands; correct it on the card if needed."
+        ),
+        column=column,
+        field=name,
+        severity="warning",
+    )
 
 
 class CellRefused(Exception):
@@ -230,6 +245,8 @@ class RowReader:
             text = cells[index] if index < len(cells) else ""
             if not text:
                 continue
+            if REPLACEMENT in text:
+                row.notes.append(_unreadable(number, header, spec.name))
             parse = self._parsers.get(spec.name)
             if parse is None:  # built once per column, not per cell
                 parse = self._parsers[spec.name] = self._parser(spec)
