@@ -388,3 +388,58 @@ def test_tier_override_request_texts_are_erased(rich: Customer, users: dict) -> 
     texts = list(OverrideRequest.objects.order_by("pk").values_list("reason", "note", "status"))
     assert texts == [("（已删除）", "（已删除）", "rejected"), ("（已删除）", "", "pending")]
     assert OverrideRequest.objects.get(pk=waiting.pk).until == until
+
+
+def test_an_overrides_written_reasons_are_erased_wherever_they_were_copied(
+    rich: Customer, users: dict
+) -> None:
+    """The reason may name people other than the customer (not found by the erased values):
+    the membership, the manual tier change and the audit rows all held it."""
+    from tiercard.loyalty.models import ChangeReason
+    from tiercard.loyalty.services.override_requests import override_approve, override_request
+
+    until = business_today() + dt.timedelta(days=30)
+    asked = override_request(
+        actor=users["rep_east1"],
+        customer_id=rich.pk,
+        tier_code="vip",
+        reason="王经理推荐的战略客户",
+        until=until,
+    )
+    override_approve(actor=users["mgr_east"], request_id=asked.pk, note="同意，王经理担保")
+    assert Membership.objects.get(customer=rich).override_reason == "王经理推荐的战略客户"
+    customer_erase(actor=users["admin"], customer_id=rich.pk, reason="DSR-11")
+    row = Membership.objects.get(customer=rich)
+    manual = TierChange.objects.get(customer=rich, reason=ChangeReason.MANUAL)
+
+    assert row.override_reason == "（已删除）"
+    assert (row.tier, row.lock_until) == ("vip", until)  # the override itself stands
+    assert manual.note == "（已删除）" and manual.to_tier == "vip"
+    written = json.dumps(
+        list(AuditEvent.objects.filter(customer_id=rich.pk).values_list("changes", "note")),
+        ensure_ascii=False,
+    )
+    assert "王经理" not in written
+
+
+def test_the_reason_an_override_was_ended_is_erased_from_the_audit_log(
+    rich: Customer, users: dict
+) -> None:
+    from tiercard.loyalty.services.overrides import tier_override, tier_override_clear
+
+    until = business_today() + dt.timedelta(days=30)
+    tier_override(
+        actor=users["mgr_east"],
+        customer_id=rich.pk,
+        tier_code="vip",
+        reason="战略客户",
+        until=until,
+        approver_id=users["mgr_east"].pk,
+    )
+    tier_override_clear(actor=users["mgr_east"], customer_id=rich.pk, reason="李总监决定结束")
+
+    customer_erase(actor=users["admin"], customer_id=rich.pk, reason="DSR-12")
+
+    notes = list(AuditEvent.objects.filter(customer_id=rich.pk).values_list("note", flat=True))
+    assert "tier override cleared: [已删除]" in notes
+    assert not [n for n in notes if "李总监" in n]

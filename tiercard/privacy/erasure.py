@@ -23,12 +23,15 @@ What ``customer_erase`` does, in one transaction, under the customer's row lock:
   and return notes are cleared;
 - purchases, lines, returns, the points ledger (append-only: never updated here), tier history,
   benefit uses, redemptions and the membership row are untouched, so balances, totals and the
-  dashboard figures stay exactly the same;
+  dashboard figures stay exactly the same — but for the written reason of a manual override
+  (the membership's ``override_reason`` and the manual tier change's note), which becomes the
+  placeholder: it may name people;
 - pending outgoing messages to the customer are skipped; duplicate detection's stored match
   keys of the customer and its open candidate pairs are deleted (dismissed and merged pairs,
   being decisions, stay);
 - the audit log keeps every row, but the values of personal fields in earlier rows about the
-  customer (``changes`` diffs and notes) are replaced by ``[已删除]``, and any other text there
+  customer (``changes`` diffs, and notes that are someone's writing: an override request's,
+  the reason an override was ended) are replaced by ``[已删除]``, and any other text there
   that contains one of the erased values has that value replaced. This is the one place where
   the application rewrites audit rows: the log must not remain a copy of the erased data;
 - one audit row records the erasure (who, when, which fields, how many audit rows were redacted,
@@ -62,7 +65,7 @@ from tiercard.customers.models import (
 from tiercard.customers.selectors import visible_customers
 from tiercard.dedupe.models import DuplicatePair, MatchKey, PairStatus
 from tiercard.interactions.models import Interaction
-from tiercard.loyalty.models import OverrideRequest
+from tiercard.loyalty.models import ChangeReason, Membership, OverrideRequest, TierChange
 from tiercard.outbox.models import MessageStatus, OutboxMessage
 from tiercard.privacy.policy import can_erase_customer
 from tiercard.sales.models import Purchase, PurchaseReturn
@@ -134,8 +137,14 @@ PERSONAL_AUDIT_KEYS = frozenset(
         "subject",
         "detail",
         "resolution",
+        "override_reason",
     }
 )
+# Audit rows whose note is the text someone wrote about the customer: an override request's
+# reason or decision note (the request's own rows), the reason an override was ended (the
+# membership's row, "tier override cleared: <reason>"). Redacted whole, prefix kept.
+WRITTEN_NOTE_OBJECTS = ("loyalty.overriderequest",)
+WRITTEN_NOTE_PREFIXES = ("tier override cleared: ",)
 
 
 def erased_name(customer_id: int) -> str:
@@ -207,12 +216,25 @@ def redact_audit_changes(changes: dict[str, Any], needles: list[str]) -> dict[st
     return out
 
 
+def _redact_written_note(object_type: str, note: str, needles: list[str]) -> str:
+    if not note:
+        return note
+    if object_type in WRITTEN_NOTE_OBJECTS:
+        return REDACTED
+    for prefix in WRITTEN_NOTE_PREFIXES:
+        if note.startswith(prefix):
+            return prefix + REDACTED
+    return _scrub_text(note, needles)
+
+
 def _redact_audit_trail(customer_id: int, needles: list[str]) -> int:
     """Rewrite the personal values of the customer's earlier audit rows; the rows stay."""
     changed = 0
-    for event in AuditEvent.objects.filter(customer_id=customer_id).only("changes", "note"):
+    for event in AuditEvent.objects.filter(customer_id=customer_id).only(
+        "changes", "note", "object_type"
+    ):
         changes = redact_audit_changes(event.changes or {}, needles)
-        note = _scrub_text(event.note, needles)
+        note = _redact_written_note(event.object_type, event.note, needles)
         if changes != event.changes or note != event.note:
             AuditEvent.objects.filter(pk=event.pk).update(changes=changes, note=note)
             changed += 1
@@ -255,6 +277,14 @@ def _anonymise_related(customer_id: int) -> None:
     list(requests.select_for_update().values_list("pk", flat=True))  # as the tickets, above
     requests.update(reason=ERASED_TEXT)
     requests.exclude(note="").update(note=ERASED_TEXT)
+    # An override's reason may name people; the tier, dates and deciders stay. The manual tier
+    # change copied the reason into its note (other changes' notes are the system's own).
+    Membership.objects.filter(customer_id=customer_id).exclude(override_reason="").update(
+        override_reason=ERASED_TEXT
+    )
+    TierChange.objects.filter(customer_id=customer_id, reason=ChangeReason.MANUAL).exclude(
+        note=""
+    ).update(note=ERASED_TEXT)
     CardNote.objects.filter(customer_id=customer_id).update(body=ERASED_TEXT)
     Purchase.objects.filter(customer_id=customer_id).exclude(note="").update(note="")
     PurchaseReturn.objects.filter(purchase__customer_id=customer_id).exclude(reason="").update(
