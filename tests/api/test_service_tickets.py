@@ -692,3 +692,24 @@ def test_cursors_past_the_storable_years_are_422(
 
     assert response.status_code == 422, response.content
     assert "cursor" in response.json()["fields"]
+
+
+def test_notify_customer_queues_the_acknowledgement_and_a_bad_value_writes_nothing(
+    book: dict[str, Customer], api: Callable[..., ApiClient]
+) -> None:
+    from tiercard.outbox.models import MessageKind, OutboxMessage
+
+    client = api("rep_east1")
+    made = _open(client, book["east1"], notify_customer=True)
+    plain = _open(client, book["east1"])
+    before = _state()
+
+    refused = client.post(
+        f"/customers/{book['east1'].pk}/service-tickets",
+        {"kind": "complaint", "subject": "x", "notify_customer": "maybe"},
+    )
+
+    queued = OutboxMessage.objects.get(kind=MessageKind.TICKET_RECEIVED)
+    assert queued.key == f"ticket_received:{made['id']}" and plain["id"] != made["id"]
+    assert refused.status_code == 422 and "notify_customer" in refused.json()["fields"]
+    assert _state() == before and OutboxMessage.objects.count() == 1

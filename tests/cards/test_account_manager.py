@@ -17,6 +17,7 @@ from tiercard.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture
 def vip(book: dict[str, Customer]) -> Customer:
     return vip_member(book["east1"])

@@ -273,3 +273,38 @@ def test_odd_queue_parameters_fall_back_instead_of_failing(login, users, book, q
     response = login("rep_east1").get("/service/?" + query)
     assert response.status_code == 200
     assert "设备无法开机" in response.content.decode()
+
+
+def test_the_acknowledgement_is_offered_when_it_can_reach_the_customer_and_shown_after(
+    login, users, make_customer
+) -> None:
+    from tiercard.outbox.models import OutboxMessage
+
+    reachable = make_customer(name="李四", emails=["lisi@example.com"], consent_data=True)
+    silent = make_customer(name="王六", emails=["wl@example.com"], consent_data=False)
+    client = login("rep_east1")
+
+    offered = client.get(f"/customers/{reachable.pk}/tickets/new/").content.decode()
+    withheld = client.get(f"/customers/{silent.pk}/tickets/new/").content.decode()
+    box = re.compile(r'<input type="checkbox" name="notify_customer"[^>]*>')
+
+    assert "checked" in box.search(offered).group(0)  # type: ignore[union-attr]
+    assert "checked" not in box.search(withheld).group(0)  # type: ignore[union-attr]
+    assert "不会发送任何内容" in withheld and "不会发送任何内容" not in offered
+
+    posted = client.post(
+        f"/customers/{reachable.pk}/tickets/new/",
+        {"kind": "after_sales", "subject": "退换货", "notify_customer": "on"},
+    )
+    unticked = client.post(
+        f"/customers/{silent.pk}/tickets/new/", {"kind": "enquiry", "subject": "发票"}
+    )
+
+    assert posted.status_code == 302 and unticked.status_code == 302
+    ticket = ServiceTicket.objects.get(customer=reachable)
+    assert OutboxMessage.objects.filter(key=f"ticket_received:{ticket.pk}").count() == 1
+    assert OutboxMessage.objects.count() == 1  # none for the unticked one
+    page = client.get(posted["Location"]).content.decode()
+    assert block(page, "id", "acknowledgement") == "等待发送"
+    other = ServiceTicket.objects.get(customer=silent)
+    assert block(client.get(f"/service/{other.pk}/").content, "id", "acknowledgement") is None

@@ -402,6 +402,11 @@ class TicketIn(InputSchema):
         description="Who works the ticket; defaults to the account manager. Naming someone "
         "else needs the right to assign tickets."
     )
+    notify_customer: bool = Field(
+        False,
+        description="Queue the customer's acknowledgement (e-mailed with consent): the ticket "
+        "number, when it was received and the promised response time.",
+    )
 
 
 class TicketReplyIn(InputSchema):

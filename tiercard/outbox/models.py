@@ -20,6 +20,7 @@ class MessageKind(models.TextChoices):
     TIER_RULE_CHANGE = "tier_rule_change", _("Tier after a programme change")
     POINTS_EXPIRING = "points_expiring", _("Points expiring")
     BIRTHDAY_GIFT = "birthday_gift", _("Birthday gift")
+    TICKET_RECEIVED = "ticket_received", _("Service ticket received")
 
 
 class MessageStatus(models.TextChoices):

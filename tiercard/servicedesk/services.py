@@ -31,9 +31,10 @@ from tiercard.customers.selectors import visible_customers
 from tiercard.interactions.models import Interaction
 from tiercard.interactions.services import interaction_log
 from tiercard.loyalty.selectors.benefits import service_terms
+from tiercard.servicedesk.acknowledgement import acknowledgement_queue
 from tiercard.servicedesk.models import ServiceTicket, TicketReply, TicketStatus
 
-OPEN_KEYS = frozenset({"kind", "subject", "detail", "opened_at", "assignee_id"})
+OPEN_KEYS = frozenset({"kind", "subject", "detail", "opened_at", "assignee_id", "notify_customer"})
 RESPOND_KEYS = frozenset({"kind", "summary", "occurred_at"})
 
 
@@ -71,6 +72,8 @@ def ticket_open(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Se
     tier promises none); the tier's priority booking puts the ticket first in the queue. The
     assignee defaults to the customer's account manager, else the actor; naming someone else
     needs ``can_assign_tickets``. A card merged into another is refused (``customer_merged``).
+    ``notify_customer`` (true / false) queues the customer's acknowledgement
+    (``acknowledgement``) in the same transaction.
     """
     customer = (
         visible_customers(actor)
@@ -101,6 +104,9 @@ def ticket_open(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Se
             and not policy.can_assign_tickets(actor)
         ):
             errors.add("assignee_id", _("You may not assign tickets to others."))
+    notify = data.get("notify_customer", False)
+    if not isinstance(notify, bool):
+        errors.add("notify_customer", _("Enter true or false."))
     terms = service_terms(customer_id=customer_id)
     ticket = ServiceTicket(
         customer_id=customer_id,
@@ -132,6 +138,9 @@ def ticket_open(*, actor: User, customer_id: int, data: Mapping[str, Any]) -> Se
         _refuse_merged(still.values_list("merged_into_id", flat=True).first())
         ticket.save()
         changes = {"kind": ticket.kind, "tier": ticket.tier, "priority": ticket.priority}
+        if notify:
+            acknowledgement_queue(ticket)
+            changes["notify_customer"] = True
         _audit(actor, ticket, AuditAction.CREATE, changes)
     return ticket
 

@@ -33,15 +33,30 @@ class TicketOpenForm(forms.Form):
         _("Received"), _("Leave empty for now. The response time counts from here.")
     )
     assignee_id = forms.ChoiceField(label=_("Assignee"), required=False)
+    notify_customer = forms.BooleanField(
+        label=_("Send the customer an acknowledgement"),
+        required=False,
+        initial=True,
+        help_text=_("By e-mail: the ticket number, when it was received and the promised time."),
+    )
 
     def __init__(
-        self, *args: Any, assignees: Sequence[tuple[int, str]] = (), **kwargs: Any
+        self,
+        *args: Any,
+        assignees: Sequence[tuple[int, str]] = (),
+        reachable: bool = True,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         if assignees:
             _choose(self, "assignee_id", assignees, str(_("The account manager")))
         else:
             del self.fields["assignee_id"]
+        if not reachable:
+            self.fields["notify_customer"].initial = False
+            self.fields["notify_customer"].help_text = _(
+                "This customer gave no consent or has no e-mail address: nothing would be sent."
+            )
 
 
 class TicketRespondForm(forms.Form):

@@ -1,5 +1,5 @@
-"""Delivering the outbox: tier upgrades, downgrade warnings, downgrades, expiring points and
-birthday gifts.
+"""Delivering the outbox: tier upgrades, downgrade warnings, downgrades, expiring points,
+birthday gifts and the acknowledgements of service tickets.
 
 Messages are written in the transaction of the change they announce; this sender runs later,
 outside any transaction, and mails them through Django's email machinery. Delivery is at least
@@ -38,7 +38,7 @@ class DeliveryReport:
     failed: int = 0
 
 
-def _address(customer_id: int) -> str | None:
+def mail_address(customer_id: int) -> str | None:
     """Where to mail a customer: a consenting, current card's first e-mail not opted out.
     Archived cards (merged ones among them) are not written to, whatever was queued for them
     before the archiving or by a later review."""
@@ -105,6 +105,8 @@ def compose(kind: str, payload: dict[str, Any]) -> tuple[str, str]:
                 )
                 % {"tier": name, "date": payload.get("effective_on", "")},
             )
+        if kind == MessageKind.TICKET_RECEIVED:
+            return _ticket_received(payload)
         if kind == MessageKind.BIRTHDAY_GIFT:
             return (
                 _("Happy birthday from us"),
@@ -118,6 +120,28 @@ def compose(kind: str, payload: dict[str, Any]) -> tuple[str, str]:
         )
 
 
+def _ticket_received(payload: dict[str, Any]) -> tuple[str, str]:
+    """Written by ``servicedesk.acknowledgement``: number, kind and times, no staff text."""
+    values = {
+        "kind": payload.get("kind", ""),
+        "number": payload.get("ticket", ""),
+        "received": payload.get("received", ""),
+        "due": payload.get("respond_by") or "",
+    }
+    subject = _("We have received your %(kind)s (no. %(number)s)") % values
+    if values["due"]:
+        body = _(
+            "We received your %(kind)s on %(received)s under no. %(number)s and will respond "
+            "by %(due)s."
+        )
+    else:
+        body = _(
+            "We received your %(kind)s on %(received)s under no. %(number)s and will respond "
+            "as soon as we can."
+        )
+    return subject, body % values
+
+
 def outbox_deliver(*, limit: int = 200) -> DeliveryReport:
     """Send up to ``limit`` pending messages, oldest first (see the module docstring)."""
     report = DeliveryReport()
@@ -128,7 +152,7 @@ def outbox_deliver(*, limit: int = 200) -> DeliveryReport:
         ).update(attempts=F("attempts") + 1)
         if not claimed:
             continue  # another sender has it
-        address = _address(message.customer_id)
+        address = mail_address(message.customer_id)
         if address is None:
             _finish(message.pk, MessageStatus.SKIPPED)
             report.skipped += 1

@@ -28,8 +28,11 @@ from tiercard.cards.loyalty_presenters import tier_label
 from tiercard.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tiercard.customers.selectors import customer_get
 from tiercard.loyalty.selectors.benefits import service_terms
+from tiercard.loyalty.services.notify import mail_address
 from tiercard.loyalty.services.state import active_programme
+from tiercard.outbox.models import MessageStatus
 from tiercard.servicedesk import services
+from tiercard.servicedesk.acknowledgement import acknowledgement_status
 from tiercard.servicedesk.models import ServiceTicket, TicketStatus
 from tiercard.servicedesk.selectors import (
     QueueView,
@@ -145,7 +148,8 @@ def ticket_new_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied()
     assignees = _assignee_choices(customer.pk) if policy.can_assign_tickets(user) else []
     data = posted(request)
-    form = TicketOpenForm(data, assignees=assignees)
+    reachable = mail_address(customer.pk) is not None
+    form = TicketOpenForm(data, assignees=assignees, reachable=reachable)
     status = 200
     if data is not None:
         if form.is_valid():
@@ -197,8 +201,24 @@ def _ticket_page(
         "replies": list(ticket_replies(ticket=ticket)),
         "forms": forms,
         "can_handle": policy.can_handle_tickets(user),
+        "acknowledgement": _acknowledgement_text(ticket.pk),
     }
     return render(request, "web/service/ticket.html", context, status=status)
+
+
+def _acknowledgement_text(ticket_id: int) -> str:
+    """Where the customer's acknowledgement stands; "" when none was asked for."""
+    found = acknowledgement_status(ticket_id)
+    if found is None:
+        return ""
+    status, sent_at = found
+    if status == MessageStatus.SENT:
+        return _("E-mailed on %(time)s") % {"time": f"{timezone.localtime(sent_at):%Y-%m-%d %H:%M}"}
+    if status == MessageStatus.SKIPPED:
+        return _("Not sent: no consent or no e-mail address")
+    if status == MessageStatus.FAILED:
+        return _("Sending failed")
+    return _("Waiting to be sent")
 
 
 _FORM_KEYS: dict[type[djforms.Form], str] = {
