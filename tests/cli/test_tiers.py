@@ -103,3 +103,29 @@ def test_bad_commands_fail_cleanly_and_write_nothing(users, book, args):
         TierChange.objects.count(),
         Membership.objects.count(),
     ) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_jobs_run_from_the_queue_through_a_worker(users, book):
+    """Queued as a deployment queues them (the database backend), run by django-tasks' own
+    worker: the daily review, then the expiry as a job of its own (nothing left to expire)."""
+    from django_tasks import TaskResultStatus
+
+    from tiercard.loyalty.services.state import active_programme
+    from tiercard.loyalty.tasks import expire_points
+
+    active_programme()  # a flushed database lost the migration's programme: reinstalled
+    window_ready()
+    m = member(book["east1"], "basic", spend="2500.00", orders=2, last=TODAY, marked=True)
+    review = daily_review.enqueue(TODAY.isoformat())
+    expiry = expire_points.enqueue(TODAY.isoformat())
+    assert review.status == TaskResultStatus.READY  # queued, not run in the request
+
+    call_command("db_worker", "--batch", "--no-startup-delay", stdout=StringIO())
+
+    review.refresh()
+    expiry.refresh()
+    assert review.status == expiry.status == TaskResultStatus.SUCCESSFUL
+    assert review.return_value["upgraded"] == 1
+    assert expiry.return_value == {"customers": 0, "points": 0, "notices": 0}
+    assert Membership.objects.get(pk=m.pk).tier == "standard"

@@ -67,6 +67,16 @@ def daily_review(day: str | None = None, full: bool = False) -> dict[str, Any]:
 
 
 @task()
+def expire_points(day: str | None = None) -> dict[str, int]:
+    """``tiercard points expire`` as a job, for a schedule of its own (the nightly review runs
+    the expiry too; a second run the same day finds nothing)."""
+    from tiercard.loyalty.services.points_expire import points_expire
+
+    report = points_expire(today=dt.date.fromisoformat(day) if day else business_today())
+    return {"customers": report.customers, "points": report.points, "notices": report.notices}
+
+
+@task()
 def deliver_outbox(limit: int = 200) -> dict[str, int]:
     """Queue every few minutes: mails pending outbox messages (at least once)."""
     from tiercard.loyalty.services.notify import outbox_deliver
