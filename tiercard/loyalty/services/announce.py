@@ -41,11 +41,13 @@ def messages_insert(
     customer: Any,
     payload: JSONObject,
     now: dt.datetime,
+    skip_conflicts: bool = False,
 ) -> int:
     """One pending ``kind`` message per row of ``source``; returns how many were written.
 
     ``key``, ``customer`` and ``payload`` are expressions over ``source``'s rows. The caller
-    leaves out rows whose key is already taken (the key is unique).
+    leaves out rows whose key is already taken (the key is unique), or passes
+    ``skip_conflicts`` to have the database leave them out.
     """
     return insert_select(
         OutboxMessage,
@@ -60,6 +62,7 @@ def messages_insert(
             "last_error": const("", models.CharField()),
             "created_at": const(now, models.DateTimeField()),
         },
+        skip_conflicts=skip_conflicts,
     )
 
 

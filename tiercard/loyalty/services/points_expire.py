@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 
 from tiercard.loyalty.models import (
@@ -33,9 +34,10 @@ from tiercard.loyalty.models import (
     PointsEntry,
     PointsLot,
 )
+from tiercard.loyalty.services.announce import customer_key, messages_insert
 from tiercard.loyalty.services.state import active_programme
 from tiercard.loyalty.services.window import window_share_lock
-from tiercard.outbox.models import MessageKind, OutboxMessage
+from tiercard.outbox.models import MessageKind
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def points_expire(*, today: dt.date, batch: int = 5000, notice_days: int = 30) -
         customers += n
         points += p
         after = chunk[-1]
-    notices = _queue_notices(today, notice_days, batch)
+    notices = _queue_notices(today, notice_days)
     return ExpireReport(customers=customers, points=points, notices=notices)
 
 
@@ -119,44 +121,23 @@ def _expire_chunk(today: dt.date, low: int, high: int, version: int) -> tuple[in
     return customers, total
 
 
-def _queue_notices(today: dt.date, notice_days: int, batch: int) -> int:
-    """One ``points_expiring`` message per customer and expiry date within the notice period."""
+def _queue_notices(today: dt.date, notice_days: int) -> int:
+    """One ``points_expiring`` message per customer and expiry date within the notice period,
+    in one ``INSERT ... SELECT`` over the lots grouped by customer and date; a key already
+    queued (a re-run, or a run beside this one) is left out by the database."""
     horizon = today + dt.timedelta(days=notice_days)
+    day = Cast("expires_on", models.CharField())  # ISO text on both databases
     expiring = (
         PointsLot.objects.filter(remaining__gt=0, expires_on__gte=today, expires_on__lte=horizon)
         .values("customer_id", "expires_on")
         .annotate(points=Sum("remaining"))
-        .order_by("customer_id", "expires_on")
     )
-    queued = 0
-    last: tuple[int, dt.date] | None = None
-    while True:
-        page = expiring
-        if last is not None:
-            page = page.filter(
-                Q(customer_id__gt=last[0]) | Q(customer_id=last[0], expires_on__gt=last[1])
-            )
-        rows = list(page[:batch])
-        if not rows:
-            return queued
-        last = (rows[-1]["customer_id"], rows[-1]["expires_on"])
-        messages = {
-            f"points_expiring:{r['customer_id']}:{r['expires_on'].isoformat()}": r for r in rows
-        }
-        known = set(
-            OutboxMessage.objects.filter(key__in=list(messages)).values_list("key", flat=True)
-        )
-        OutboxMessage.objects.bulk_create(
-            [
-                OutboxMessage(
-                    key=key,
-                    kind=MessageKind.POINTS_EXPIRING,
-                    customer_id=r["customer_id"],
-                    payload={"points": r["points"], "expires_on": r["expires_on"].isoformat()},
-                )
-                for key, r in messages.items()
-                if key not in known
-            ],
-            ignore_conflicts=True,
-        )
-        queued += len(messages) - len(known)
+    return messages_insert(
+        expiring,
+        key=customer_key(MessageKind.POINTS_EXPIRING, "customer_id", day),
+        kind=MessageKind.POINTS_EXPIRING,
+        customer=F("customer_id"),
+        payload=JSONObject(points=F("points"), expires_on=day),
+        now=timezone.now(),
+        skip_conflicts=True,
+    )

@@ -156,17 +156,27 @@ def const(value: object, field: models.Field[Any, Any]) -> Value:
 
 
 def insert_select(
-    model: type[models.Model], source: QuerySet[Any], columns: Mapping[str, Any]
+    model: type[models.Model],
+    source: QuerySet[Any],
+    columns: Mapping[str, Any],
+    *,
+    skip_conflicts: bool = False,
 ) -> int:
     """``INSERT INTO model (columns) SELECT <expressions> FROM <source>``; rows inserted.
 
     ``columns`` maps model field names to expressions over ``source``'s rows.
+    ``skip_conflicts`` adds ``ON CONFLICT DO NOTHING``: rows whose unique key is taken, also
+    by a concurrent statement, are left out instead of failing the statement.
     """
     aliases = {f"ins_{name}": expr for name, expr in columns.items()}
     qs = source.order_by().annotate(**aliases).values_list(*aliases)
     sql, params = qs.query.get_compiler(using=qs.db).as_sql()
     quote = connection.ops.quote_name
     targets = ", ".join(quote(_column(model, name)) for name in columns)
+    if skip_conflicts:
+        # The SELECT wrapped, with a WHERE of its own: SQLite would otherwise read the ON of
+        # ON CONFLICT as a join constraint of the SELECT's last table.
+        sql = f"SELECT * FROM ({sql}) AS src WHERE 1 = 1 ON CONFLICT DO NOTHING"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({targets}) {sql}", params)
         return int(cursor.rowcount)
