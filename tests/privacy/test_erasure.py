@@ -443,3 +443,62 @@ def test_the_reason_an_override_was_ended_is_erased_from_the_audit_log(
     notes = list(AuditEvent.objects.filter(customer_id=rich.pk).values_list("note", flat=True))
     assert "tier override cleared: [已删除]" in notes
     assert not [n for n in notes if "李总监" in n]
+
+
+def test_the_reasons_the_system_wrote_stay_so_an_import_undo_still_finds_its_override(
+    rich: Customer, users: dict
+) -> None:
+    from tiercard.loyalty.models import ChangeReason
+    from tiercard.loyalty.system_reasons import import_reason, unmerge_note
+
+    Membership.objects.filter(customer=rich).update(
+        tier="vip", lock_until=business_today(), override_reason=import_reason(7)
+    )
+    kept = TierChange.objects.create(
+        customer=rich,
+        effective_on=business_today(),
+        from_tier="vip",
+        to_tier="basic",
+        reason=ChangeReason.MANUAL,
+        ladder_version=active_programme().version,
+        metrics={},
+        note=unmerge_note(3),
+    )
+
+    customer_erase(actor=users["admin"], customer_id=rich.pk, reason="DSR-13")
+
+    assert Membership.objects.get(customer=rich).override_reason == "导入 · import #7"
+    assert TierChange.objects.get(pk=kept.pk).note == "undo merge #3"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_erasure_beside_live_purchases_of_the_same_card_lets_both_finish(
+    rich: Customer, users: dict
+) -> None:
+    """The erasure writes the membership row too (an override's reason): it locks it before
+    the card, as the purchases do, so neither waits for the other in a cycle."""
+    from tests.loyalty.threads_support import in_threads
+    from tiercard.loyalty.services.checkout import purchase_record
+    from tiercard.loyalty.services.overrides import tier_override
+
+    active_programme()  # a flushed database lost the migration's programme: reinstalled
+    tier_override(
+        actor=users["mgr_east"],
+        customer_id=rich.pk,
+        tier_code="vip",
+        reason="王经理推荐",
+        until=business_today() + dt.timedelta(days=30),
+        approver_id=users["mgr_east"].pk,
+    )
+
+    def act(i: int) -> object:
+        if i == 3:
+            return customer_erase(actor=users["admin"], customer_id=rich.pk, reason="DSR-14")
+        data = {"external_ref": f"live-{i}", "lines": [{"item_name": "茶", "unit_price": "10"}]}
+        return purchase_record(actor=users["rep_east1"], customer_id=rich.pk, data=data)
+
+    done, failed = in_threads(8, act, workers=8)
+
+    assert failed == [] and len(done) == 8
+    assert Membership.objects.get(customer=rich).override_reason == "（已删除）"
+    assert Purchase.objects.filter(customer=rich, external_ref__startswith="live-").count() == 7

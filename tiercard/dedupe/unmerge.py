@@ -58,6 +58,7 @@ from tiercard.loyalty.services.state import (
     metrics_snapshot,
     window_start_shared,
 )
+from tiercard.loyalty.system_reasons import unmerge_note
 from tiercard.sales.models import Purchase, PurchaseReturn
 from tiercard.servicedesk.models import ServiceTicket, TicketReply
 from tiercard.servicedesk.services import tickets_assignees_back, tickets_follow_card
@@ -198,7 +199,7 @@ def _tier_back(record: MergeRecord, active: Active, actor: User, today: Any) -> 
         ladder_version=active.version,
         metrics=metrics_snapshot(metrics_of(row, today)),
         actor=actor,
-        note=f"undo merge #{record.pk}"[:200],
+        note=unmerge_note(record.pk),
     )
 
 

@@ -78,6 +78,7 @@ from tiercard.loyalty.models import Membership, PointsEntry
 from tiercard.loyalty.services.overrides import tier_override
 from tiercard.loyalty.services.points import points_adjust
 from tiercard.loyalty.services.state import active_programme
+from tiercard.loyalty.system_reasons import import_reason
 
 IMPORT_ONLY = frozenset({"points", "tier", "spend_total", "owner", *CONTACT_FIELDS})
 LIST_FIELDS = ("phones", "emails", "tags")
@@ -598,7 +599,7 @@ class CustomerApplier:
         if not can_set_tier(self.actor):
             self._note(row, "tier_ignored", _("Only managers set tiers by hand; skipped."), "tier")
             return False
-        reason = f"导入 · import #{self.batch.pk}"
+        reason = import_reason(self.batch.pk)
         try:
             tier_override(
                 actor=self.actor,

@@ -66,6 +66,8 @@ from tiercard.customers.selectors import visible_customers
 from tiercard.dedupe.models import DuplicatePair, MatchKey, PairStatus
 from tiercard.interactions.models import Interaction
 from tiercard.loyalty.models import ChangeReason, Membership, OverrideRequest, TierChange
+from tiercard.loyalty.services.window import window_share_lock
+from tiercard.loyalty.system_reasons import SYSTEM_PREFIXES
 from tiercard.outbox.models import MessageStatus, OutboxMessage
 from tiercard.privacy.policy import can_erase_customer
 from tiercard.sales.models import Purchase, PurchaseReturn
@@ -278,13 +280,18 @@ def _anonymise_related(customer_id: int) -> None:
     requests.update(reason=ERASED_TEXT)
     requests.exclude(note="").update(note=ERASED_TEXT)
     # An override's reason may name people; the tier, dates and deciders stay. The manual tier
-    # change copied the reason into its note (other changes' notes are the system's own).
-    Membership.objects.filter(customer_id=customer_id).exclude(override_reason="").update(
-        override_reason=ERASED_TEXT
-    )
-    TierChange.objects.filter(customer_id=customer_id, reason=ChangeReason.MANUAL).exclude(
-        note=""
-    ).update(note=ERASED_TEXT)
+    # change copied the reason into its note (other changes' notes are the system's own, and so
+    # are an import's reason and an undone merge's note: ``system_reasons``).
+    system = Q()
+    for prefix in SYSTEM_PREFIXES:
+        system |= Q(override_reason__startswith=prefix)
+    Membership.objects.filter(customer_id=customer_id).exclude(override_reason="").exclude(
+        system
+    ).update(override_reason=ERASED_TEXT)
+    notes = TierChange.objects.filter(customer_id=customer_id, reason=ChangeReason.MANUAL)
+    for prefix in SYSTEM_PREFIXES:
+        notes = notes.exclude(note__startswith=prefix)
+    notes.exclude(note="").update(note=ERASED_TEXT)
     CardNote.objects.filter(customer_id=customer_id).update(body=ERASED_TEXT)
     Purchase.objects.filter(customer_id=customer_id).exclude(note="").update(note="")
     PurchaseReturn.objects.filter(purchase__customer_id=customer_id).exclude(reason="").update(
@@ -301,16 +308,37 @@ def _anonymise_related(customer_id: int) -> None:
     ).delete()
 
 
-def _merged_cards(customer_id: int) -> list[Customer]:
+def _lock_loyalty_rows(customer_ids: list[int]) -> None:
+    """The cards' override requests and membership rows, locked before the cards in the order
+    of the writers that lock them (window share lock, requests, memberships, then cards: a
+    purchase locks the membership and then updates the card, a merge locks the requests and
+    memberships before the cards). Taken the other way round, an erasure and a purchase or a
+    merge of the same card would each wait for the other (PostgreSQL aborts one of them)."""
+    ids = sorted(customer_ids)
+    window_share_lock()
+    list(
+        OverrideRequest.objects.select_for_update()
+        .filter(customer_id__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    list(
+        Membership.objects.select_for_update()
+        .filter(customer_id__in=ids)
+        .order_by("customer_id")
+        .values_list("pk", flat=True)
+    )
+
+
+def _merged_cards(customer_id: int, *, lock: bool = True) -> list[Customer]:
     """Cards merged into this one, directly or through others: the same person's old cards."""
     found: list[Customer] = []
     seen = {customer_id}
     frontier = [customer_id]
+    cards = Customer.objects.select_for_update() if lock else Customer.objects.all()
     while frontier:
         batch = list(
-            Customer.objects.select_for_update()
-            .filter(merged_into_id__in=frontier, erased_at__isnull=True)
-            .exclude(pk__in=seen)
+            cards.filter(merged_into_id__in=frontier, erased_at__isnull=True).exclude(pk__in=seen)
         )
         found += batch
         frontier = [c.pk for c in batch]
@@ -335,6 +363,7 @@ def customer_erase(*, actor: User, customer_id: int, reason: str) -> Customer:
         errors.add("reason", _("Give the reason for the erasure (e.g. the request's reference)."))
         errors.raise_if_any()
     with transaction.atomic():
+        _lock_loyalty_rows([customer_id, *(c.pk for c in _merged_cards(customer_id, lock=False))])
         customer = visible_customers(actor).select_for_update().filter(pk=customer_id).first()
         if customer is None:
             raise NotFound()
