@@ -124,3 +124,24 @@ def test_a_merge_and_an_approval_at_once_end_in_one_consistent_state(
         assert final.status == RequestStatus.WITHDRAWN
         assert len(failed) == 1 and isinstance(failed[0], Conflict)
         assert failed[0].code == "override_decided"
+
+
+def test_the_undo_leaves_a_closed_request_closed_when_another_waits_by_then(
+    twins: Twins, users: dict[str, User]
+) -> None:
+    s, m = twins.survivor.pk, twins.merged.pk
+    closed = _ask(users, m).pk
+    record = customers_merge(actor=users["mgr_east"], survivor_id=s, merged_id=m)
+    stray = OverrideRequest.objects.create(  # slipped in beside the merge (see above)
+        customer_id=m,
+        tier="premium",
+        until=business_today() + dt.timedelta(days=30),
+        reason="并发",
+        ladder_version=active_programme().version,
+        requested_by=users["rep_east1"],
+    )
+
+    customers_unmerge(actor=users["mgr_east"], merge_id=record.pk)
+
+    assert _row(closed)[1] == RequestStatus.WITHDRAWN
+    assert _row(stray.pk)[1] == RequestStatus.PENDING

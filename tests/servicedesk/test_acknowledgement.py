@@ -102,3 +102,15 @@ def test_a_notify_value_that_is_not_a_boolean_is_refused_and_nothing_written(
 
     assert "notify_customer" in refused.value.fields
     assert ServiceTicket.objects.count() == 0 and OutboxMessage.objects.count() == 0
+
+
+def test_a_ticket_logged_after_its_promised_time_promises_no_time_gone_by(users, reachable):
+    member(reachable, "vip")  # 4 hours
+    ticket = _open(users, reachable, notify_customer=True, opened_at="2026-06-14T09:00")
+
+    outbox_deliver()
+
+    assert (
+        ticket.respond_by is not None and OutboxMessage.objects.get().payload["respond_by"] is None
+    )
+    assert mail.outbox[0].body.endswith("我们会尽快答复您。")

@@ -20,4 +20,3 @@ def import_reason(batch_id: int) -> str:
 def unmerge_note(merge_id: int) -> str:
     """The note of the tier change an undone merge writes (``dedupe.unmerge``)."""
     return f"{UNMERGE_PREFIX}{merge_id}"
-

@@ -36,13 +36,16 @@ def acknowledgement_queue(ticket: ServiceTicket) -> OutboxMessage:
 
 
 def acknowledgement_payload(ticket: ServiceTicket) -> dict[str, Any]:
+    """A promised time already past (a ticket logged late) is left out: the message then
+    promises an answer as soon as possible rather than by a time gone by."""
     with translation.override(CUSTOMER_LANGUAGE):
         kind = str(TicketKind(ticket.kind).label)
+    due = ticket.respond_by if ticket.respond_by and ticket.respond_by > timezone.now() else None
     return {
         "ticket": ticket.pk,
         "kind": kind,
         "received": _local(ticket.opened_at),
-        "respond_by": _local(ticket.respond_by) if ticket.respond_by else None,
+        "respond_by": _local(due) if due else None,
     }
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,8 +57,14 @@ def override_request(
         raise Conflict(
             _("Nobody else may approve an override for this customer."), code="no_approver"
         )
+    if _pending(customer_id).exists():  # refused before any lock is taken
+        raise _already_waiting()
     try:
         with transaction.atomic():
+            # The card locked and checked again: a merge committing since the read above would
+            # leave this request waiting on a card it archived (the merge locks the cards).
+            still = Customer.objects.select_for_update().filter(pk=customer_id)
+            _refuse_merged(still.values_list("merged_into_id", flat=True).first())
             made = OverrideRequest.objects.create(
                 customer_id=customer_id,
                 tier=tier.code,
@@ -75,16 +82,21 @@ def override_request(
                 note=text,
             )
     except IntegrityError:
-        waiting = OverrideRequest.objects.filter(
-            customer_id=customer_id, status=RequestStatus.PENDING
-        )
-        if not waiting.exists():
+        if not _pending(customer_id).exists():
             raise  # not the one-waiting rule: a real fault, not the user's
-        raise Conflict(
-            _("An override request for this customer is already waiting for approval."),
-            code="override_pending",
-        ) from None
+        raise _already_waiting() from None
     return made
+
+
+def _pending(customer_id: int) -> QuerySet[OverrideRequest]:
+    return OverrideRequest.objects.filter(customer_id=customer_id, status=RequestStatus.PENDING)
+
+
+def _already_waiting() -> Conflict:
+    return Conflict(
+        _("An override request for this customer is already waiting for approval."),
+        code="override_pending",
+    )
 
 
 def _refuse_merged(merged_into_id: int | None) -> None:
@@ -237,13 +249,14 @@ def override_requests_close_for_merge(
 
 
 def override_requests_reopen(*, actor: User, request_ids: list[int]) -> list[int]:
-    """Undo of a merge: the requests it closed wait again, unless decided otherwise since (a
-    closed request is final to everyone else, so in practice they are all reopened). Returns
-    the ids reopened."""
+    """Undo of a merge: the requests it closed wait again, unless another request on the card
+    waits by now (one waits at a time; the newer one stands). Returns the ids reopened."""
     reopened = []
     for found in OverrideRequest.objects.select_for_update().filter(
         pk__in=request_ids, status=RequestStatus.WITHDRAWN
     ):
+        if _pending(found.customer_id).exists():
+            continue  # asked again since (one request waits at a time): the new one stands
         found.status, found.decided_by, found.decided_at, found.note = (
             RequestStatus.PENDING,
             None,

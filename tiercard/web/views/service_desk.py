@@ -215,7 +215,7 @@ def _acknowledgement_text(ticket_id: int) -> str:
     if status == MessageStatus.SENT:
         return _("E-mailed on %(time)s") % {"time": f"{timezone.localtime(sent_at):%Y-%m-%d %H:%M}"}
     if status == MessageStatus.SKIPPED:
-        return _("Not sent: no consent or no e-mail address")
+        return _("Not sent: the customer could not be e-mailed (no consent or no address)")
     if status == MessageStatus.FAILED:
         return _("Sending failed")
     return _("Waiting to be sent")
