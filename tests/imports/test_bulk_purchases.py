@@ -9,6 +9,7 @@ tier changes, messages, customer totals, audit rows, the import's own change row
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +221,40 @@ def test_order_taken_meanwhile_sends_the_chunk_through_the_checkout(
     assert Purchase.objects.filter(external_ref="SO-8").count() == 1
     for card in book["cards"].values():
         assert_ledger_consistent(card.pk)
+
+
+def test_a_points_campaign_counts_alike_on_both_paths(
+    settings: Any, store: Path, tmp_path: Path, users: dict[str, User], book: dict[str, Any]
+) -> None:
+    """×3 for premium and VIP customers 25 to 10 days ago: the climber's ¥12,000 order that
+    makes it VIP earns the bonus at the VIP multiplier; the basic customer's order in the same
+    days earns none."""
+    import datetime as dt
+
+    from tests.loyalty.conftest import activate_points_rules
+    from tiercard.core.timeutils import business_today
+    from tiercard.loyalty.services.state import active_programme
+    from tiercard.tiers.campaigns import Campaign
+
+    today = business_today()
+    activate_points_rules(
+        campaigns=(
+            Campaign(
+                name="会员周",
+                starts=today - dt.timedelta(days=25),
+                ends=today - dt.timedelta(days=10),
+                multiplier=Decimal("3"),
+                tiers=("premium", "vip"),
+            ),
+        )
+    )
+    vip = active_programme().programme.benefits_of("vip").points_multiplier
+    path = purchase_file(tmp_path, book)
+    slow = _run(settings, SLOW, users["admin"], path, book)
+    fast = _run(settings, BULK, users["admin"], path, book)
+
+    for part in slow:
+        assert fast[part] == slow[part], part
+    earned = {e[4]: e[2] for e in slow["points"] if e[1] == "earn"}
+    assert earned["purchase:SO-14:earn"] == int(12000 * vip * 3)
+    assert earned["purchase:SO-11:earn"] == 50  # the owing customer holds the lowest tier

@@ -54,20 +54,21 @@ def business_day() -> Iterator[None]:
 @pytest.fixture
 def points_rules(db: None) -> Callable[..., None]:
     """Activate a new programme version whose points rules differ from the active one's."""
+    return activate_points_rules
 
-    def activate(**changes: Any) -> None:
-        current = active_programme()
-        rules = dataclasses.replace(current.programme.points, **changes)
-        programme = dataclasses.replace(current.programme, points=rules)
-        TierLadder.objects.filter(is_active=True).update(is_active=False)
-        TierLadder.objects.create(
-            # A number never used before in this process: parses may be cached by version.
-            version=next(_versions),
-            rules=dump_programme(programme),
-            is_active=True,
-        )
 
-    return activate
+def activate_points_rules(**changes: Any) -> None:
+    """A new active programme version: the active one with ``changes`` to its points rules."""
+    current = active_programme()
+    rules = dataclasses.replace(current.programme.points, **changes)
+    programme = dataclasses.replace(current.programme, points=rules)
+    TierLadder.objects.filter(is_active=True).update(is_active=False)
+    TierLadder.objects.create(
+        # A number never used before in this process: parses may be cached by version.
+        version=next(_versions),
+        rules=dump_programme(programme),
+        is_active=True,
+    )
 
 
 def _write_purchase(actor: User, customer: Customer, data: dict[str, Any]) -> Purchase:
@@ -108,6 +109,7 @@ def earn(users: dict[str, User]) -> Callable[..., Purchase]:
                 birthday=birthday,
                 actor=None,
                 today=today or business_today(),
+                tier=row.tier,
             )
         return purchase
 

@@ -186,3 +186,33 @@ def test_points_overview_covers_the_viewers_customers_only(
     admin = login("admin").get("/programme/points/").content.decode()
     assert "2,000" in (block(admin, "id", "liability") or "")
     assert "¥20.00" in (block(admin, "id", "liability") or "")
+
+
+def test_a_points_campaign_drafted_as_json_reads_as_a_sentence(
+    login: Callable[[str], Client], users: dict
+) -> None:
+    document = dump_programme(default_programme())
+    document["points"]["campaigns"] = [
+        {"name": "双11", "starts": "2026-11-01", "ends": "2026-11-11", "multiplier": "3"},
+        {
+            "name": "VIP周",
+            "starts": "2026-11-12",
+            "ends": "2026-11-18",
+            "multiplier": "2.5",
+            "tiers": ["vip", "premium"],
+        },
+    ]
+    client = login("admin")
+    saved = client.post("/programme/new/", {"rules": json.dumps(document), "note": "活动"})
+    version = TierLadder.objects.order_by("-version").first()
+    assert saved.status_code == 302 and version is not None and version.version == 2
+
+    rules = block(client.get("/programme/v2/").content, "id", "points-rules") or ""
+
+    assert "积分活动“双11”：2026-11-01 至 2026-11-11，积分 ×3。" in rules
+    assert "积分活动“VIP周”：2026-11-12 至 2026-11-18，VIP级、高级积分 ×2.5。" in rules
+    assert "加倍不叠加" in rules
+    document["points"]["campaigns"][0]["ends"] = "2026-10-01"
+    refused = client.post("/programme/new/", {"rules": json.dumps(document), "note": "错"})
+    assert "points.campaigns[0].ends" in refused.content.decode()
+    assert TierLadder.objects.count() == 2

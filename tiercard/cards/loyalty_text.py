@@ -13,8 +13,10 @@ from django.utils.translation import ngettext
 
 from tiercard.cards import display
 from tiercard.tiers.benefits import Benefits, Quota
+from tiercard.tiers.campaigns import Campaign
 from tiercard.tiers.criteria import Criterion, Group, Leaf, Op
 from tiercard.tiers.earning import Expiry, PointsRules
+from tiercard.tiers.ladder import Ladder
 from tiercard.tiers.metrics import Metric, Value
 from tiercard.tiers.policy import DowngradePolicy, Landing
 from tiercard.tiers.window import Period, Window, WindowKind
@@ -129,7 +131,8 @@ def policy_text(policy: DowngradePolicy, warning_days: int) -> list[str]:
     ]
 
 
-def points_text(rules: PointsRules) -> list[str]:
+def points_text(rules: PointsRules, ladder: Ladder | None = None) -> list[str]:
+    """The points rules in sentences; the campaigns by name, their tiers named from ``ladder``."""
     expiry = {
         Expiry.NEVER: _("Points never expire."),
         Expiry.AFTER_DAYS: _("Points expire %(n)d days after they are earned."),
@@ -145,9 +148,32 @@ def points_text(rules: PointsRules) -> list[str]:
         % {"points": _number(rules.per_yuan)},
         _("%(growth)s growth value per ¥1 spent.") % {"growth": _number(rules.growth_per_yuan)},
         _("×%(bonus)s in the birthday month.") % {"bonus": _number(rules.birthday_multiplier)},
+        *[campaign_text(c, ladder) for c in rules.campaigns],
+        *([_("Bonuses do not add up: the largest one applies.")] if rules.campaigns else []),
         expiry,
         _("One point is worth ¥%(value)s when redeemed.") % {"value": _number(rules.point_value)},
     ]
+
+
+def campaign_text(campaign: Campaign, ladder: Ladder | None = None) -> str:
+    values = {
+        "name": campaign.name,
+        "starts": campaign.starts.isoformat(),
+        "ends": campaign.ends.isoformat(),
+        "bonus": _number(campaign.multiplier),
+    }
+    if not campaign.tiers:
+        return _("Campaign “%(name)s”: ×%(bonus)s from %(starts)s to %(ends)s.") % values
+    names = (
+        {t.code: (t.name_zh if display.chinese_ui() else t.name_en) for t in ladder.tiers}
+        if ladder
+        else {}
+    )
+    tiers = "、".join(names.get(code) or code for code in campaign.tiers)
+    return _("Campaign “%(name)s”: ×%(bonus)s from %(starts)s to %(ends)s, for %(tiers)s.") % {
+        **values,
+        "tiers": tiers,
+    }
 
 
 def _number(value: Decimal) -> str:

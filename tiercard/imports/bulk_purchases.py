@@ -286,6 +286,7 @@ class _Chunk:
                 earned_on=day,
                 owed=row.points_owed,
                 today=today,
+                tier=row.tier,
             )
             if earn is None:
                 continue

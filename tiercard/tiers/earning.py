@@ -1,8 +1,10 @@
 """Points (积分) and growth value (成长值) arithmetic: pure functions over integers and Decimals.
 
 * Points earned on a purchase: ``floor(amount × per_yuan × tier multiplier × bonus)``, where the
-  bonus is the birthday-month multiplier when the purchase falls in the customer's birthday
-  month (else 1). Always an integer >= 0; money never passes through float.
+  bonus is the largest of 1, the birthday-month multiplier when the purchase falls in the
+  customer's birthday month, and the multipliers of the campaigns covering the purchase's day
+  and the customer's tier (``campaigns``; bonuses do not stack). Always an integer >= 0; money
+  never passes through float.
 * Growth value earned on a purchase: ``floor(amount × growth_per_yuan)``; no multipliers, so
   growth value measures what the customer bought, not the promotions they hit.
 * A return takes back the same share of both as it takes of the purchase's amount, computed on
@@ -23,6 +25,13 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from tiercard.tiers.campaigns import (
+    Campaign,
+    bonus,
+    check_campaigns,
+    dump_campaigns,
+    parse_campaigns,
+)
 from tiercard.tiers.validation import RuleErrors, join
 from tiercard.tiers.window import add_months
 
@@ -53,6 +62,7 @@ class PointsRules:
     expiry: Expiry = Expiry.END_OF_YEAR
     expiry_after: int = 1
     point_value: Decimal = Decimal("0.01")
+    campaigns: tuple[Campaign, ...] = ()
 
     def __post_init__(self) -> None:
         errors = RuleErrors()
@@ -83,16 +93,31 @@ def check_rules(rules: PointsRules, errors: RuleErrors, path: str) -> None:
         errors.add(join(path, "expiry_after"), "not_integer", _("Enter a whole number."))
     elif not 0 <= after <= 3650 or (rules.expiry is Expiry.AFTER_DAYS and after < 1):
         errors.add(join(path, "expiry_after"), "out_of_range", _("This number is out of range."))
+    check_campaigns(rules.campaigns, errors, join(path, "campaigns"))
 
 
 def _floor(value: Decimal) -> int:
     return int(value.to_integral_value(rounding=ROUND_FLOOR))
 
 
-def points_for(rules: PointsRules, amount: Decimal, *, multiplier: Decimal, birthday: bool) -> int:
-    """Points earned on ``amount`` CNY (>= 0) at a tier ``multiplier``."""
-    bonus = rules.birthday_multiplier if birthday else Decimal(1)
-    return max(_floor(amount * rules.per_yuan * multiplier * bonus), 0)
+def points_for(
+    rules: PointsRules,
+    amount: Decimal,
+    *,
+    multiplier: Decimal,
+    birthday: bool,
+    day: date | None = None,
+    tier: str | None = None,
+) -> int:
+    """Points earned on ``amount`` CNY (>= 0) at a tier ``multiplier``, on business ``day`` by
+    a holder of ``tier`` (the campaigns apply only when ``day`` is given)."""
+    extra = bonus(
+        rules.campaigns if day is not None else (),
+        day or date.min,
+        tier,
+        rules.birthday_multiplier if birthday else None,
+    )
+    return max(_floor(amount * rules.per_yuan * multiplier * extra), 0)
 
 
 def growth_for(rules: PointsRules, amount: Decimal) -> int:
@@ -150,6 +175,7 @@ def parse_rules(data: Mapping[str, Any], path: str = "points") -> PointsRules:
         raw_expiry = defaults.expiry.value
     values["expiry"] = Expiry(raw_expiry)
     values["expiry_after"] = data.get("expiry_after", defaults.expiry_after)
+    values["campaigns"] = parse_campaigns(data.get("campaigns"), errors, join(path, "campaigns"))
     unchecked = PointsRules.__new__(PointsRules)
     for name, value in values.items():
         object.__setattr__(unchecked, name, value)
@@ -166,6 +192,8 @@ def dump_rules(rules: PointsRules) -> dict[str, Any]:
         "expiry": rules.expiry.value,
         "expiry_after": rules.expiry_after,
         "point_value": str(rules.point_value),
+        # Only when there are campaigns: documents stored before they existed stay as they were.
+        **({"campaigns": dump_campaigns(rules.campaigns)} if rules.campaigns else {}),
     }
 
 

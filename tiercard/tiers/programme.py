@@ -16,7 +16,8 @@ JSON form (``dump_programme`` / ``parse_programme``; ``parse(dump(p)) == p``)::
      "benefits": {"vip": {"discount_percent": "12.0", "quotas": [...]}, ...}}
 
 Invariants: every tier has a ``Benefits`` entry (defaults when absent from the JSON); benefit
-keys name tiers of the ladder (``unknown_tier``); ``0 <= warning_days <= 90``.
+keys and the tiers a points campaign is for name tiers of the ladder (``unknown_tier``);
+``0 <= warning_days <= 90``.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ class Programme:
         for code in self.benefits:
             if code not in codes:
                 errors.add(f"benefits.{code}", "unknown_tier", _("No tier has this code."))
+        for i, campaign in enumerate(self.points.campaigns):
+            if any(code not in codes for code in campaign.tiers):
+                errors.add(
+                    f"points.campaigns[{i}].tiers", "unknown_tier", _("No tier has this code.")
+                )
         errors.raise_if_any()
         full = {tier.code: self.benefits.get(tier.code, Benefits()) for tier in self.ladder.tiers}
         object.__setattr__(self, "benefits", full)

@@ -110,7 +110,7 @@ def programme_view(programme: Programme) -> ProgrammeView:
         window=_("Figures count over %(window)s.") % {"window": text.window_text(window)},
         tiers=tiers,
         policy=text.policy_text(programme.policy, programme.warning_days),
-        points=text.points_text(programme.points),
+        points=text.points_text(programme.points, programme.ladder),
     )
 
 

@@ -225,7 +225,8 @@ def _apply_purchase(
     if step.to_tier is not None:
         card_tier = "" if step.to_tier == ladder.lowest.code else step.to_tier
     purchase_totals_add(row.customer_id, purchase, tier=card_tier)
-    benefits = active.programme.benefits_of(step.to_tier or row.tier)
+    held = step.to_tier or row.tier
+    benefits = active.programme.benefits_of(held)
     points_earn(
         row=row,
         active=active,
@@ -235,6 +236,7 @@ def _apply_purchase(
         birthday=birthday_month(customer, day),
         actor=actor,
         today=today,
+        tier=held,
         balance_by_caller=True,
     )
     tier_after_activity(

@@ -151,9 +151,14 @@ def earn_of(
     earned_on: dt.date,
     owed: int,
     today: dt.date,
+    tier: str,
 ) -> Earn | None:
-    """What a purchase of ``amount`` earns at the tier ``multiplier``; ``None`` when nothing."""
-    points = earning.points_for(rules, amount, multiplier=multiplier, birthday=birthday)
+    """What a purchase of ``amount`` earns at the ``multiplier`` of ``tier`` (the tier held
+    after the purchase's own upgrade), with the birthday month's and the campaigns' bonus of
+    ``earned_on``; ``None`` when nothing."""
+    points = earning.points_for(
+        rules, amount, multiplier=multiplier, birthday=birthday, day=earned_on, tier=tier
+    )
     if points <= 0:
         return None
     expires = earning.expires_on(rules, earned_on)

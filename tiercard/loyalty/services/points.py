@@ -54,6 +54,7 @@ def points_earn(
     birthday: bool,
     actor: User | None,
     today: dt.date,
+    tier: str,
     balance_by_caller: bool = False,
 ) -> PointsEntry | None:
     """Credit the points a purchase earns; ``None`` when it earns none.
@@ -78,6 +79,7 @@ def points_earn(
         earned_on=earned_on,
         owed=row.points_owed,
         today=today,
+        tier=tier,
     )
     if earn is None:
         return None
