@@ -268,6 +268,33 @@ def test_refused_adjustments_change_nothing(users, book, api, who, body, status,
     assert loyalty_state() == before
 
 
+def test_a_manager_reverses_an_adjustment_once_and_others_may_not(users, book, api):
+    customer = book["east1"]
+    manager = api("mgr_east")
+    made = manager.post(
+        f"/customers/{customer.pk}/points/adjustments",
+        {"points": 250, "reason": "活动补偿", "key": "a1"},
+    ).json()
+    path = f"/points/entries/{made['id']}/reverse"
+    rep, other_team = api("rep_east1"), api("mgr_south")  # issuing a token is audited
+    before = loyalty_state()
+
+    by_rep = rep.post(path, {"reason": "我来"})
+    by_other_team = other_team.post(path, {"reason": "外区"})
+    no_reason = manager.post(path, {})
+    assert (by_rep.status_code, by_other_team.status_code, no_reason.status_code) == (403, 404, 422)
+    assert loyalty_state() == before
+
+    response = manager.post(path, {"reason": "重复补偿"})
+    again = manager.post(path, {"reason": "重复补偿"})
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["kind"], body["points"], body["balance_after"]) == ("reversal", -250, 0)
+    assert (body["reverses_id"], body["note"]) == (made["id"], "重复补偿")
+    assert again.status_code == 409 and again.json()["code"] == "already_reversed"
+
+
 # --- forecast and liability --------------------------------------------------------------------
 
 

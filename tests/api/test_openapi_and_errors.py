@@ -26,6 +26,7 @@ KEY_OPERATIONS = {
     "/api/v1/purchases/{purchase_id}": {"get"},
     "/api/v1/customers/{customer_id}/interactions": {"get", "post"},
     "/api/v1/customers/{customer_id}/timeline": {"get"},
+    "/api/v1/points/entries/{entry_id}/reverse": {"post"},
 }
 
 

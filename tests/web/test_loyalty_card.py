@@ -322,6 +322,34 @@ def test_adjusting_points_is_for_managers_only(
     assert PointsEntry.objects.count() == 1
 
 
+def test_a_manager_undoes_an_adjustment_from_the_ledger_once(
+    login: Callable[[str], Client], book: dict, users: dict
+) -> None:
+    from tiercard.loyalty.services.points import points_adjust
+
+    customer = book["east1"]
+    made = points_adjust(
+        actor=users["mgr_east"], customer_id=customer.pk, points=300, reason="补偿", key="a"
+    )
+    url = f"/customers/{customer.pk}/loyalty/adjust/{made.pk}/reverse/"
+    rep = login("rep_east1")
+    assert f'id="undo-{made.pk}"' not in panels(rep, customer)
+    assert rep.post(url, {"reason": "我来"}).status_code == 403
+    manager = login("mgr_east")  # the same browser, signed in as the manager now
+    assert f'id="undo-{made.pk}"' in panels(manager, customer)
+    other_card = f"/customers/{book['east2'].pk}/loyalty/adjust/{made.pk}/reverse/"
+    assert manager.post(other_card, {"reason": "别的卡"}, headers=HTMX).status_code == 404
+    assert PointsEntry.objects.count() == 1
+
+    done = manager.post(url, {"reason": "补偿重复"}, headers=HTMX).content.decode()
+
+    assert block(done, "id", "points-balance") == "0"
+    assert "已撤销调整" in done and f'id="undo-{made.pk}"' not in done
+    again = manager.post(url, {"reason": "补偿重复"}, headers=HTMX).content.decode()
+    assert "该调整已撤销过" in again
+    assert PointsEntry.objects.count() == 2
+
+
 def test_a_manager_overrides_the_tier_and_the_panel_says_until_when(
     login: Callable[[str], Client], book: dict, users: dict
 ) -> None:

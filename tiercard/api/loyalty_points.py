@@ -36,6 +36,7 @@ from tiercard.loyalty.selectors.points import (
     points_summary,
 )
 from tiercard.loyalty.services.points import points_adjust
+from tiercard.loyalty.services.points_corrections import points_adjust_reverse
 from tiercard.loyalty.services.points_redeem import points_redeem
 
 router = Router(tags=["points"])
@@ -264,6 +265,23 @@ def adjust_points(request: HttpRequest, customer_id: int, payload: AdjustmentIn)
         reason=payload.reason,
         key=payload.key,
     )
+    return Status(201, entry_out(entry))
+
+
+class ReversalIn(InputSchema):
+    reason: str = Field(max_length=200, description="Why the adjustment is undone.")
+
+
+@router.post(
+    "/points/entries/{int:entry_id}/reverse",
+    response={201: PointsEntryOut, **error_responses(403, 404, 409)},
+)
+def reverse_adjustment(request: HttpRequest, entry_id: int, payload: ReversalIn) -> Status:
+    """Undo a manual adjustment with a reversal entry naming it (`reverses_id`); the original
+    stays. Managers and administrators only, once per adjustment (409 `already_reversed`);
+    409 `not_an_adjustment` for other entries, `insufficient_points` when points added by it
+    were spent since."""
+    entry = points_adjust_reverse(actor=viewer(request), entry_id=entry_id, reason=payload.reason)
     return Status(201, entry_out(entry))
 
 

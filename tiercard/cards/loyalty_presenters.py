@@ -106,6 +106,8 @@ class LedgerRow:
     balance_after: str
     note: str
     actor: str
+    id: int = 0
+    reversible: bool = False  # a manual adjustment nothing has reversed yet
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,8 @@ def ledger_row(entry: PointsEntry, reward_names: dict[str, str]) -> LedgerRow:
         balance_after=points_text(entry.balance_after),
         note=note,
         actor=str(entry.actor) if entry.actor_id and entry.actor else "",
+        id=entry.pk,
+        reversible=entry.kind == EntryKind.ADJUST and not getattr(entry, "is_reversed", True),
     )
 
 

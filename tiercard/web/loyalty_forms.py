@@ -93,6 +93,10 @@ class AdjustForm(KeyedForm):
         return points
 
 
+class ReverseForm(forms.Form):
+    reason = forms.CharField(label=_("Why undo it"), max_length=200)
+
+
 class TierOnForm(forms.Form):
     """A business day to look the customer's tier up on: today or earlier."""
 

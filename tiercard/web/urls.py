@@ -102,6 +102,11 @@ urlpatterns = [
     path("customers/<int:pk>/loyalty/return/", loyalty_card.return_view, name="loyalty_return"),
     path("customers/<int:pk>/loyalty/adjust/", loyalty_card.adjust_view, name="loyalty_adjust"),
     path(
+        "customers/<int:pk>/loyalty/adjust/<int:entry_id>/reverse/",
+        loyalty_card.adjust_reverse_view,
+        name="loyalty_adjust_reverse",
+    ),
+    path(
         "customers/<int:pk>/loyalty/override/", loyalty_card.override_view, name="loyalty_override"
     ),
     path(

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from tiercard.accounts.models import User
@@ -39,13 +39,19 @@ class LedgerPage:
 def points_ledger(
     *, viewer: User, customer_id: int, cursor: int | None = None, limit: int = 50
 ) -> LedgerPage:
-    """A customer's entries, newest first, ``limit`` (1..200) at a time (keyset on id)."""
+    """A customer's entries, newest first, ``limit`` (1..200) at a time (keyset on id); each
+    annotated ``is_reversed`` (a reversal names it)."""
     customer_ensure_visible(viewer=viewer, customer_id=customer_id)
     limit = max(1, min(limit, MAX_PAGE))
-    entries = PointsEntry.objects.filter(customer_id=customer_id).order_by("-id")
+    reversed_ = PointsEntry.objects.filter(reverses=OuterRef("pk"))
+    entries = (
+        PointsEntry.objects.filter(customer_id=customer_id)
+        .annotate(is_reversed=Exists(reversed_))
+        .order_by("-id")
+    )
     if cursor is not None:
         entries = entries.filter(id__lt=cursor)
-    rows = list(entries.select_related("actor")[: limit + 1])
+    rows: list[PointsEntry] = list(entries.select_related("actor")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return LedgerPage(rows, rows[-1].pk if more else None)

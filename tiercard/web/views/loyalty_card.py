@@ -33,6 +33,7 @@ from tiercard.loyalty.services.checkout import purchase_return
 from tiercard.loyalty.services.override_requests import override_request
 from tiercard.loyalty.services.overrides import tier_override
 from tiercard.loyalty.services.points import points_adjust
+from tiercard.loyalty.services.points_corrections import points_adjust_reverse
 from tiercard.loyalty.services.rewards import points_redeem
 from tiercard.loyalty.services.state import active_programme
 from tiercard.web import display, loyalty_forms, presenters
@@ -258,6 +259,31 @@ def adjust_view(request: HttpRequest, pk: int) -> HttpResponse:
             }
             return _done(request, customer, message)
     return _with_errors(request, customer, "adjust", form)
+
+
+@web_view
+@require_POST
+def adjust_reverse_view(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
+    """Undo a manual adjustment from the ledger (a reversal entry); refusals come back as the
+    section's message, nothing written."""
+    user, customer = _acting(request, pk, policy.can_adjust_points)
+    form = loyalty_forms.ReverseForm(request.POST)
+    if not form.is_valid():
+        return _done(request, customer, str(form.errors["reason"][0]), tone="error")
+    try:
+        entry = points_adjust_reverse(
+            actor=user,
+            entry_id=entry_id,
+            reason=form.cleaned_data["reason"],
+            customer_id=customer.pk,  # an entry of another card is not found here
+        )
+    except (ValidationFailed, Conflict) as error:
+        return _done(request, customer, str(error.message), tone="error")
+    message = _("Adjustment reversed (%(points)s); the balance is now %(balance)s.") % {
+        "points": lp.signed_points(entry.points),
+        "balance": lp.points_text(entry.balance_after),
+    }
+    return _done(request, customer, message)
 
 
 # --- Tier override ----------------------------------------------------------------------------
