@@ -75,8 +75,8 @@ class DryRunOut(Schema):
     changed: int
     moves: list[MoveOut] = Field(description="Customers per (from, to) pair, with a few ids.")
     window_changed: bool = Field(
-        description="The version counts over another window: figures are rebuilt on apply, so "
-        "the moves shown use today's figures."
+        description="The version counts over another window: the moves are counted over "
+        "figures rebuilt for it (in a transaction rolled back), as the apply rebuilds them."
     )
 
 

@@ -16,8 +16,9 @@ SQL expression, ``mapped_tier``):
 
 Applying writes one ``TierChange`` (reason ``rule_change``, the new version) per customer whose
 tier changes; earlier history rows are never touched. When the new version counts over another
-window, the window figures are rebuilt from purchases first, inside the same transaction (the
-dry run cannot know those figures and says so with ``window_changed``).
+window, the window figures are rebuilt from purchases first, inside the same transaction; the
+dry run does the same in a transaction it rolls back, so its counts are exact then too
+(``window_changed`` says the figures were counted over the new window).
 """
 
 from __future__ import annotations
@@ -222,9 +223,26 @@ def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 
     """What applying ``version`` today would do, computed in one GROUP BY; writes nothing.
 
     ``samples`` (at most 2) example customers per changed cell: its lowest and highest id.
+    When the version counts over another window (``window_changed``), the figures are rebuilt
+    over the new window as the apply would, in a transaction that is then rolled back, so the
+    counts are exact too; purchases wait for that transaction (as for the apply).
     """
     _require_admin(actor)
     _draft(version)
+    state = WindowState.objects.filter(pk=1).first()
+    window_changed = state is not None and state.spec != dump_window(programme_of(version).window)
+    if not window_changed:
+        return _dry_run(version, today, samples, window_changed=False)
+    with transaction.atomic():
+        from tiercard.loyalty.services.window import window_rebuild
+
+        window_rebuild(Active(version, programme_of(version)), today)
+        run = _dry_run(version, today, samples, window_changed=True)
+        transaction.set_rollback(True)  # the rebuilt figures were only for counting
+    return run
+
+
+def _dry_run(version: int, today: dt.date, samples: int, *, window_changed: bool) -> DryRun:
     active = active_programme()
     ladder = programme_of(version).ladder
     locks = Membership.objects.filter(lock_until__isnull=False, lock_until__gte=today).exists()
@@ -248,8 +266,6 @@ def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 
                 more = _bare_customers().order_by("pk").values_list("pk", flat=True)
                 ids += list(more[: samples - len(ids)])
             picked.setdefault(old, {})[new] = ids
-    state = WindowState.objects.filter(pk=1).first()
-    window_changed = state is not None and state.spec != dump_window(programme_of(version).window)
     return DryRun(version, active.version, matrix, picked, window_changed)
 
 

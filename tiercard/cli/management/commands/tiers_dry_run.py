@@ -43,5 +43,5 @@ class Command(BaseCommand):
         self.stdout.write(f"total\t{run.total}\tchanged\t{run.changed}")
         if run.window_changed:
             self.stdout.write(
-                "The window changes: figures are rebuilt on apply; counts may differ."
+                "The window changes: counted over figures rebuilt for the new window."
             )
