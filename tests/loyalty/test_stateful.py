@@ -8,7 +8,9 @@ Checked after every step, for each of the machine's two customers:
   returns) and growth entries; growth value also equals the replay from purchases alone
   (each purchase's growth less the pro-rata share of what was returned);
 * the points balance equals the sum of the ledger, every ``balance_after`` is the running
-  sum, and the open lots hold exactly the balance;
+  sum, and the open lots hold exactly the balance; each purchase earned what the rules give
+  at the multiplier of the tier the model says it held after the purchase; every lot expires
+  30 days after it was earned and none holds points past that day;
 * the tier equals a model: a purchase raises it to the qualified tier at once and never lowers
   it; a review (this programme: no grace, no protection, landing on the qualified tier) and a
   rule change set it to the qualified tier.
@@ -46,7 +48,7 @@ from tiercard.loyalty.services.rewards import reward_create
 from tiercard.loyalty.services.state import active_programme, metrics_of, window_state
 from tiercard.loyalty.services.window import window_roll
 from tiercard.sales.models import Purchase
-from tiercard.tiers.earning import growth_for, pro_rata
+from tiercard.tiers.earning import growth_for, points_for, pro_rata
 from tiercard.tiers.evaluation import qualified_tier
 from tiercard.tiers.metrics import Metrics
 from tiercard.tiers.programme import default_programme, dump_programme
@@ -205,10 +207,21 @@ class LoyaltyMachine(RuleBasedStateMachine):
         }
         recorded = purchase_record(actor=self.rep, customer_id=self.customer.pk, data=data)
         self.purchases.append(recorded.purchase.pk)
-        ladder = active_programme().programme.ladder
+        programme = active_programme().programme
+        ladder = programme.ladder
         qualified = ladder.get(self._qualified())
         if ladder.index(qualified) > ladder.index(self.model_tier):
             self.model_tier = qualified.code
+        # Points earned: the total at the multiplier of the tier held after the purchase (no
+        # birthdays here, no campaigns), recomputed from the rules, not read from the ledger.
+        earned = points_for(
+            programme.points,
+            recorded.purchase.total,
+            multiplier=programme.benefits_of(self.model_tier).points_multiplier,
+            birthday=False,
+        )
+        entry = PointsEntry.objects.filter(key=f"purchase:{recorded.purchase.pk}:earn").first()
+        assert (entry.points if entry else 0) == earned
 
     @precondition(lambda self: self.purchases)
     @rule(pick=st.integers(min_value=0), share=st.sampled_from(["0.3", "0.5", "1"]))
@@ -320,6 +333,17 @@ class LoyaltyMachine(RuleBasedStateMachine):
         assert self._row().points_balance == running == (lots["s"] or 0)
 
     @invariant()
+    def lots_expire_on_their_day(self) -> None:
+        """Every lot's last day is its earning day + 30 (the rules here), and the nightly
+        expiry (run after every change of day) leaves no points in a lot past its day."""
+        for lot in PointsLot.objects.filter(customer__in=self.customers):
+            assert lot.expires_on == lot.earned_on + dt.timedelta(days=30)
+        overdue = PointsLot.objects.filter(
+            customer__in=self.customers, remaining__gt=0, expires_on__lt=business_today()
+        )
+        assert not overdue.exists()
+
+    @invariant()
     def tier_equals_model(self) -> None:
         for _ in self._each_customer():
             self._tier_equals_model()
@@ -338,7 +362,7 @@ class LoyaltyMachine(RuleBasedStateMachine):
 def test_stored_state_always_equals_the_replay(users):
     LoyaltyMachine.users = users
     LoyaltyMachine.TestCase.settings = settings(
-        max_examples=int(os.environ.get("TIERCARD_STATEFUL_EXAMPLES", "12")),
+        max_examples=int(os.environ.get("TIERCARD_STATEFUL_EXAMPLES", "25")),
         stateful_step_count=20,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
