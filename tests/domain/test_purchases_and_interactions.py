@@ -24,11 +24,18 @@ TEA = {"item_name": "龙井茶", "sku": "T-01", "quantity": "2", "unit_price": "
 
 
 def counts():
+    """Everything a purchase writes: its rows, the card's totals and the loyalty state."""
+    from tiercard.loyalty.models import GrowthEntry, Membership, PointsEntry, PointsLot
+
     return (
         Purchase.objects.count(),
         PurchaseLine.objects.count(),
         AuditEvent.objects.count(),
-        list(Customer.objects.order_by("pk").values_list("order_count", "total_spend")),
+        list(Customer.objects.order_by("pk").values_list("order_count", "total_spend", "tier")),
+        list(Membership.objects.order_by("pk").values()),
+        PointsEntry.objects.count(),
+        PointsLot.objects.count(),
+        GrowthEntry.objects.count(),
     )
 
 
@@ -131,6 +138,7 @@ def test_bad_purchases_name_the_field_and_write_nothing(users, book, data, field
     with pytest.raises(ValidationFailed) as exc:
         purchase_record(actor=users["rep_east1"], customer_id=book["east1"].pk, data=data)
     assert field in exc.value.fields
+    assert exc.value.code == "validation_error"  # the stable code; the field says what
     assert counts() == before
 
 

@@ -142,6 +142,7 @@ def offers(users, book, make_reward):
         ("rep_east1", "dear", 1, "k", Conflict, "insufficient_points"),
         ("rep_east1", "tea", 3, "k", Conflict, "insufficient_points"),  # 90 > 70
         ("rep_east1", "tea", 0, "k", ValidationFailed, "bad_quantity"),
+        ("rep_east1", "tea", -1, "k", ValidationFailed, "bad_quantity"),
         ("rep_east1", "tea", 101, "k", ValidationFailed, "bad_quantity"),
         ("rep_east1", "tea", 2, "used", ValidationFailed, "duplicate_key"),
         ("rep_east1", "tea", 1, "", ValidationFailed, "validation_error"),
