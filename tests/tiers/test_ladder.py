@@ -208,3 +208,46 @@ def test_a_ladder_cannot_be_built_invalid_in_python_either() -> None:
         "tiers[1].rank": ["duplicate_rank"],
         "tiers[1].criteria": ["missing_criteria"],
     }
+
+
+@pytest.mark.parametrize(
+    ("silver", "gold"),
+    [
+        # An OR below a simple tier: each way into silver already meets gold.
+        ({"any": [spend("5000"), orders(10)]}, {"any": [spend("1000"), orders(5)]}),
+        # An OR below an AND-free single condition on one of its metrics, strict or not.
+        ({"any": [spend("5000"), spend("9000")]}, spend("5000")),
+        # Nested: every branch of silver asks at least ¥5,000, more than all gold asks.
+        (
+            {
+                "all": [
+                    spend("5000"),
+                    {"any": [orders(10), {"metric": "growth_value", "op": ">=", "threshold": 500}]},
+                ]
+            },
+            spend("3000"),
+        ),
+    ],
+)
+def test_a_tier_whose_criteria_always_meet_a_higher_one_is_refused(
+    silver: dict[str, Any], gold: dict[str, Any]
+) -> None:
+    data = broken(lambda t: (t[1].update(criteria=silver), t[2].update(criteria=gold)))
+
+    assert codes_of(data) == {"tiers[1].criteria": ["tier_unreachable"]}
+
+
+@pytest.mark.parametrize(
+    ("silver", "gold"),
+    [
+        # Another route into silver that gold does not give: silver stays reachable.
+        ({"any": [spend("5000"), orders(10)]}, {"all": [spend("1000"), orders(20)]}),
+        ({"any": [spend("5000"), orders(10)]}, spend("1000")),
+        # A strict bound above a lenient one at the same threshold asks more.
+        (spend("5000"), spend("5000", ">")),
+    ],
+)
+def test_a_tier_with_a_way_of_its_own_is_kept(silver: dict[str, Any], gold: dict[str, Any]) -> None:
+    data = broken(lambda t: (t[1].update(criteria=silver), t[2].update(criteria=gold)))
+
+    assert parse_ladder(data).get("silver").criteria is not None

@@ -18,7 +18,9 @@ reports every problem by field path. The rules (each with its stable code):
   strictly harder by the higher tier: a larger lower bound (``spend >= 8000`` above
   ``spend >= 2000``; ``> 2000`` above ``>= 2000`` also counts) or a smaller recency bound.
   Every pair is compared, not only neighbours. Criteria with an ``any`` are not compared:
-  an OR is a deliberate alternative route, so no order between them is implied.
+  an OR is a deliberate alternative route, so no order between them is implied;
+* every tier can be held (``tier_unreachable``): no tier's criteria imply a higher tier's, in
+  whatever AND / OR form (a customer meeting them would always be graded into the higher).
 """
 
 from __future__ import annotations
@@ -135,6 +137,8 @@ def check_ladder(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
     _check_criteria_presence(tiers, errors)
     _check_directions(tiers, errors)
     _check_rising(tiers, errors)
+    if not errors:  # on a ladder otherwise valid: the same fault is not reported twice
+        _check_reachable(tiers, errors)
 
 
 def _check_fields(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
@@ -272,6 +276,71 @@ def _stricter(high: Leaf, low: Leaf) -> bool:
         bigger = high.threshold > low.threshold
         return bigger != high.metric.lower_is_better
     return high.op in (Op.GT, Op.LT) and low.op in (Op.GE, Op.LE)
+
+
+MAX_BRANCHES = 64
+
+
+def _check_reachable(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
+    """A tier nobody could hold: every way to meet its criteria also meets a higher tier's
+    (grading gives the highest tier met), whatever the customer's figures. Proven on the
+    criteria in OR-of-ANDs form: each branch of the lower tier must imply some branch of the
+    higher one, leaf by leaf (a bound on the same metric at least as strict). This catches
+    what the pairwise threshold check cannot see, e.g. ``spend >= 5000 OR orders >= 10``
+    below ``spend >= 1000 OR orders >= 5``; criteria on other metrics never imply each other,
+    so an alternative route (``orders >= 10`` beside ``spend >= 1000``) keeps a tier."""
+    ranked = _ranked(tiers)
+    for pos, (i, lower) in enumerate(ranked[1:-1], start=1):
+        low = _branches(lower.criteria)
+        if low is None:
+            continue
+        for _j, higher in ranked[pos + 1 :]:
+            high = _branches(higher.criteria)
+            if high is not None and all(any(_covers(b, h) for h in high) for b in low):
+                message = format_lazy(
+                    _(
+                        "Everyone who meets these criteria also meets those of the higher "
+                        "tier {tier}: no customer could stay in this one."
+                    ),
+                    tier=higher.code,
+                )
+                errors.add(f"tiers[{i}].criteria", "tier_unreachable", message)
+                break
+
+
+def _branches(criteria: Criterion | None) -> list[list[Leaf]] | None:
+    """The criteria as OR-ed branches of AND-ed leaves; None past ``MAX_BRANCHES``."""
+    if criteria is None:
+        return None
+    if isinstance(criteria, Leaf):
+        return [[criteria]]
+    parts = [_branches(c) for c in criteria.children]
+    if any(p is None for p in parts):
+        return None
+    if criteria.kind is Group.ANY:
+        found = [b for p in parts if p is not None for b in p]
+    else:
+        found = [[]]
+        for p in parts:
+            assert p is not None
+            found = [a + b for a in found for b in p]
+            if len(found) > MAX_BRANCHES:
+                return None
+    return found if len(found) <= MAX_BRANCHES else None
+
+
+def _covers(branch: list[Leaf], target: list[Leaf]) -> bool:
+    """Whether meeting every leaf of ``branch`` meets every leaf of ``target``."""
+    return all(any(_implies(a, t) for a in branch) for t in target)
+
+
+def _implies(a: Leaf, t: Leaf) -> bool:
+    """``a`` holding makes ``t`` hold: same metric and a bound at least as strict."""
+    if a.metric != t.metric or a.op.is_lower_bound != t.op.is_lower_bound:
+        return False
+    if a.threshold != t.threshold:
+        return (a.threshold > t.threshold) == a.op.is_lower_bound
+    return a.op in (Op.GT, Op.LT) or t.op in (Op.GE, Op.LE)
 
 
 def _leaf_paths(criterion: Criterion, path: str) -> Iterator[tuple[str, Leaf]]:

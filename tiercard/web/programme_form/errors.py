@@ -37,7 +37,7 @@ def attach_errors(editor: Editor, error: ValidationFailed) -> None:
         for n, message in enumerate(messages):
             code = codes.get(path, [error.code] * len(messages))[n]
             text = str(FORM_MESSAGES.get(code, message))
-            if code == "thresholds_not_rising":
+            if code in ("thresholds_not_rising", "tier_unreachable"):
                 text = _named(editor, text)
             if not _place(editor, path, text):
                 editor.errors.append(text)
