@@ -290,7 +290,7 @@ def test_a_manager_reverses_an_adjustment_once_and_others_may_not(users, book, a
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["kind"], body["points"], body["balance_after"]) == ("reversal", -250, 0)
+    assert (body["kind"], body["points"], body["balance_after"]) == ("adjust", -250, 0)
     assert (body["reverses_id"], body["note"]) == (made["id"], "重复补偿")
     assert again.status_code == 409 and again.json()["code"] == "already_reversed"
 

@@ -32,7 +32,8 @@ def test_reversing_an_addition_takes_its_own_lot_back_and_keeps_the_original(
 
     undone = points_adjust_reverse(actor=users["mgr_east"], entry_id=wrong.pk, reason="多加了")
 
-    assert (undone.kind, undone.points, undone.reverses_id) == (EntryKind.REVERSAL, -500, wrong.pk)
+    # An adjustment naming the original: reports count it with the adjustments, not as a return.
+    assert (undone.kind, undone.points, undone.reverses_id) == (EntryKind.ADJUST, -500, wrong.pk)
     assert (undone.balance_after, undone.note) == (100, "多加了")
     assert PointsEntry.objects.filter(pk=wrong.pk).values().get() == before  # untouched
     lots = dict(PointsLot.objects.values_list("entry_id", "remaining"))
@@ -75,7 +76,7 @@ def test_refusals_write_nothing(users, book, make_reward):
     before = _state(customer.pk)
 
     cases = [
-        (users["mgr_east"], gift.pk, "用掉了", Conflict, "insufficient_points"),  # 100 left of 500
+        (users["mgr_east"], gift.pk, "用掉了", Conflict, "points_spent"),  # 400 of 500 spent
         (users["mgr_east"], small.pk, "再来", Conflict, "already_reversed"),
         (users["mgr_east"], redeemed.pk, "兑换", Conflict, "not_an_adjustment"),
         (users["mgr_east"], gift.pk, "   ", ValidationFailed, "validation_error"),
@@ -87,10 +88,63 @@ def test_refusals_write_nothing(users, book, make_reward):
         with pytest.raises(error) as refused:
             points_adjust_reverse(actor=actor, entry_id=entry_id, reason=reason)
         assert refused.value.code == code, (reason, refused.value.code)
+    undo = PointsEntry.objects.get(reverses=small)
+    cases_more = [
+        (users["mgr_east"], undo.pk, "撤销撤销", Conflict, "not_an_adjustment"),  # a correction
+    ]
+    for actor, entry_id, reason, error, code in cases_more:
+        with pytest.raises(error) as refused:
+            points_adjust_reverse(actor=actor, entry_id=entry_id, reason=reason)
+        assert refused.value.code == code
     with pytest.raises(NotFound):  # on another card's page
         points_adjust_reverse(
             actor=users["admin"], entry_id=gift.pk, reason="别的卡", customer_id=book["east2"].pk
         )
+    assert _state(customer.pk) == before
+
+
+def test_a_merges_transfer_is_not_an_adjustment_to_reverse(users, make_customer):
+    """Transfers are ``adjust`` entries too; reversing one would make points out of nothing."""
+    from tiercard.dedupe.merge import customers_merge
+
+    a = make_customer("rep_east1", name="张伟", phones="13800001111")
+    b = make_customer("rep_east1", name="张伟", phones="13800002222")
+    _adjust(users, b, 300, "b")
+    customers_merge(actor=users["mgr_east"], survivor_id=a.pk, merged_id=b.pk)
+    transfers = PointsEntry.objects.filter(kind=EntryKind.ADJUST).exclude(key__startswith="adjust:")
+    assert transfers.count() == 2  # out of the merged card, into the survivor
+    before = _state(a.pk)
+
+    for entry in transfers:
+        with pytest.raises(Conflict) as refused:
+            points_adjust_reverse(actor=users["admin"], entry_id=entry.pk, reason="误操作")
+        assert refused.value.code == "not_an_adjustment"
+    assert _state(a.pk) == before
+
+
+def test_an_addition_whose_points_expired_is_not_reversed_from_other_points(
+    users, book, points_rules
+):
+    import datetime as dt
+
+    import time_machine
+
+    from tiercard.loyalty.services.points_expire import points_expire
+    from tiercard.tiers.earning import Expiry
+
+    customer = book["east1"]
+    points_rules(expiry=Expiry.AFTER_DAYS, expiry_after=1)
+    old = _adjust(users, customer, 100, "old")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=5)
+    with time_machine.travel(later, tick=False):
+        from tiercard.core.timeutils import business_today
+
+        points_expire(today=business_today())
+        _adjust(users, customer, 100, "new")
+        before = _state(customer.pk)
+        with pytest.raises(Conflict) as refused:
+            points_adjust_reverse(actor=users["mgr_east"], entry_id=old.pk, reason="发错")
+    assert refused.value.code == "points_spent"  # expired: the new 100 are not taken instead
     assert _state(customer.pk) == before
 
 

@@ -279,8 +279,8 @@ class ReversalIn(InputSchema):
 def reverse_adjustment(request: HttpRequest, entry_id: int, payload: ReversalIn) -> Status:
     """Undo a manual adjustment with a reversal entry naming it (`reverses_id`); the original
     stays. Managers and administrators only, once per adjustment (409 `already_reversed`);
-    409 `not_an_adjustment` for other entries, `insufficient_points` when points added by it
-    were spent since."""
+    409 `not_an_adjustment` for other entries (transfers, opening balances, corrections),
+    `points_spent` when points it added were spent or expired since."""
     entry = points_adjust_reverse(actor=viewer(request), entry_id=entry_id, reason=payload.reason)
     return Status(201, entry_out(entry))
 

@@ -166,7 +166,11 @@ def ledger_row(entry: PointsEntry, reward_names: dict[str, str]) -> LedgerRow:
         note=note,
         actor=str(entry.actor) if entry.actor_id and entry.actor else "",
         id=entry.pk,
-        reversible=entry.kind == EntryKind.ADJUST and not getattr(entry, "is_reversed", True),
+        reversible=(
+            entry.kind == EntryKind.ADJUST
+            and entry.key.startswith("adjust:")  # by hand: not a transfer or a correction
+            and not getattr(entry, "is_reversed", True)
+        ),
     )
 
 

@@ -1,18 +1,21 @@
 """Correcting a manual adjustment (撤销调整): a reversal entry, never an edit.
 
-The ledger is append-only, so an adjustment made in error is undone by a new ``reversal``
+The ledger is append-only, so an adjustment made in error is undone by a new ``adjust``
 entry that names it (``reverses``) and carries the opposite points, with the reason for the
-correction; the original stays as it was. Rules:
+correction; the original stays as it was. An adjustment, not a ``reversal``: reports count
+negative reversals as returns and positive ones as cancelled redemptions, and this is
+neither (as the undo of a merge's transfer). Rules:
 
-* only manual adjustments are reversed here (purchases are corrected by returns, redemptions
-  by their cancellation); managers and administrators who may adjust points, on customers in
-  their scope;
+* only adjustments made by hand (key ``adjust:<client key>``) are reversed here — not a
+  merge's transfers or opening balances, which are also ``adjust`` entries, nor a correction
+  itself; purchases are corrected by returns, redemptions by their cancellation; managers and
+  administrators who may adjust points, on customers in their scope;
 * once per adjustment: the key ``adjust-reverse:<entry id>`` is unique, and the membership row
   is locked first, so two people reversing at once reverse once (``already_reversed``);
-* reversing an addition takes the points back from that adjustment's own lot first, then
-  first-expiring-first; when the customer has already spent some of them the reversal is
-  refused (``insufficient_points``) — remove what is left with an adjustment instead — so the
-  balance never goes negative and nothing is owed on a correction;
+* reversing an addition takes back that adjustment's own lot, which must still hold all its
+  points: when some were spent or have expired the reversal is refused (``points_spent``) —
+  remove what is left with an adjustment instead — so no other points are taken, the balance
+  never goes negative and nothing is owed on a correction;
 * reversing a removal gives the points back as a new lot, expiring per the rules from today.
 """
 
@@ -30,11 +33,12 @@ from tiercard.core.text import clean_text
 from tiercard.core.timeutils import business_today
 from tiercard.customers.selectors import visible_customers
 from tiercard.loyalty.models import EntryKind, PointsEntry, PointsLot
-from tiercard.loyalty.services.points_ledger import credit_lot, draw, insufficient, post
+from tiercard.loyalty.services.points_ledger import credit_lot, draw, post
 from tiercard.loyalty.services.state import active_programme, membership_lock
 from tiercard.tiers import earning
 
 MAX_REASON = 200
+HAND_PREFIX = "adjust:"  # the key of an adjustment made by hand (``points.points_adjust``)
 
 
 def points_adjust_reverse(
@@ -54,7 +58,8 @@ def points_adjust_reverse(
         raise NotFound()
     if not policy.can_adjust_points(actor):
         raise PermissionDenied()
-    if original.kind != EntryKind.ADJUST:
+    by_hand = original.kind == EntryKind.ADJUST and original.key.startswith(HAND_PREFIX)
+    if not by_hand or original.reverses_id is not None:
         raise Conflict(
             _("Only manual adjustments are reversed this way."), code="not_an_adjustment"
         )
@@ -65,11 +70,18 @@ def points_adjust_reverse(
         if PointsEntry.objects.filter(reverses=original).exists():
             raise Conflict(_("This adjustment was reversed already."), code="already_reversed")
         points = -original.points
-        if points < 0 and row.points_balance < -points:
-            raise insufficient(row.points_balance, -points)
+        lot = PointsLot.objects.filter(entry=original).first()
+        if points < 0 and (lot is None or lot.remaining != lot.points):
+            raise Conflict(
+                _(
+                    "Some of these points were spent or have expired: remove what is left "
+                    "with an adjustment instead."
+                ),
+                code="points_spent",
+            )
         entry = post(
             row,
-            kind=EntryKind.REVERSAL,
+            kind=EntryKind.ADJUST,
             points=points,
             key=f"adjust-reverse:{original.pk}",
             actor=actor,
@@ -82,7 +94,7 @@ def points_adjust_reverse(
             expiry = earning.expires_on(active.programme.points, today)
             credit_lot(entry, earned_on=today, expires_on=expiry)
         else:
-            draw(entry, usable_on=today, first=PointsLot.objects.filter(entry=original).first())
+            draw(entry, usable_on=today, first=lot)
         audit_record(
             actor=actor,
             action=AuditAction.CREATE,
