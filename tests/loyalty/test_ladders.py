@@ -225,3 +225,34 @@ def test_applying_the_active_version_again_is_refused(users, people):
     with pytest.raises(Conflict) as caught:
         ladder_apply(actor=users["admin"], version=1, today=TODAY)
     assert caught.value.code == "already_active"
+
+
+def test_a_draft_with_a_tier_nobody_could_hold_is_refused_but_a_stored_one_still_loads(users):
+    """Checked when a draft is saved; a version stored before the check existed still loads
+    (the active programme is read on every purchase)."""
+    from tiercard.loyalty.services.state import programme_of
+
+    rules = dump_programme(default_programme())
+    tiers = rules["ladder"]["tiers"]
+    spend = {"metric": "spend", "op": ">="}
+    tiers[1]["criteria"] = {
+        "any": [
+            {**spend, "threshold": "5000"},
+            {"metric": "order_count", "op": ">=", "threshold": 10},
+        ]
+    }
+    tiers[2]["criteria"] = {
+        "any": [
+            {**spend, "threshold": "1000"},
+            {"metric": "order_count", "op": ">=", "threshold": 5},
+        ]
+    }
+    before = counts()
+
+    with pytest.raises(ValidationFailed) as refused:
+        ladder_draft_create(actor=users["admin"], rules=rules, note="错")
+
+    assert refused.value.params["field_codes"] == {"ladder.tiers[1].criteria": ["tier_unreachable"]}
+    assert counts() == before
+    stored = TierLadder.objects.create(version=99, rules=rules, is_active=False)
+    assert programme_of(stored.version).ladder.get("standard") is not None

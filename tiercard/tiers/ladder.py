@@ -19,8 +19,8 @@ reports every problem by field path. The rules (each with its stable code):
   ``spend >= 2000``; ``> 2000`` above ``>= 2000`` also counts) or a smaller recency bound.
   Every pair is compared, not only neighbours. Criteria with an ``any`` are not compared:
   an OR is a deliberate alternative route, so no order between them is implied;
-* every tier can be held (``tier_unreachable``): no tier's criteria imply a higher tier's, in
-  whatever AND / OR form (a customer meeting them would always be graded into the higher).
+* and, when a draft is saved, every tier can be held (``unreachable_tiers``, code
+  ``tier_unreachable``): no tier's criteria imply a higher tier's, in whatever AND / OR form.
 """
 
 from __future__ import annotations
@@ -137,8 +137,6 @@ def check_ladder(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
     _check_criteria_presence(tiers, errors)
     _check_directions(tiers, errors)
     _check_rising(tiers, errors)
-    if not errors:  # on a ladder otherwise valid: the same fault is not reported twice
-        _check_reachable(tiers, errors)
 
 
 def _check_fields(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
@@ -281,31 +279,29 @@ def _stricter(high: Leaf, low: Leaf) -> bool:
 MAX_BRANCHES = 64
 
 
-def _check_reachable(tiers: tuple[Tier, ...], errors: RuleErrors) -> None:
-    """A tier nobody could hold: every way to meet its criteria also meets a higher tier's
-    (grading gives the highest tier met), whatever the customer's figures. Proven on the
-    criteria in OR-of-ANDs form: each branch of the lower tier must imply some branch of the
-    higher one, leaf by leaf (a bound on the same metric at least as strict). This catches
-    what the pairwise threshold check cannot see, e.g. ``spend >= 5000 OR orders >= 10``
-    below ``spend >= 1000 OR orders >= 5``; criteria on other metrics never imply each other,
-    so an alternative route (``orders >= 10`` beside ``spend >= 1000``) keeps a tier."""
-    ranked = _ranked(tiers)
-    for pos, (i, lower) in enumerate(ranked[1:-1], start=1):
+def unreachable_tiers(ladder: Ladder) -> list[tuple[str, str]]:
+    """(tier code, higher tier code) for each tier nobody could hold: every way to meet its
+    criteria also meets the higher tier's (grading gives the highest tier met), whatever the
+    customer's figures. Proven on the criteria in OR-of-ANDs form: each branch of the lower
+    tier must imply some branch of the higher one, leaf by leaf (a bound on the same metric at
+    least as strict). This catches what the pairwise threshold check cannot see, e.g.
+    ``spend >= 5000 OR orders >= 10`` below ``spend >= 1000 OR orders >= 5``; criteria on
+    other metrics never imply each other, so an alternative route keeps a tier.
+
+    Checked when a draft is saved (``loyalty.services.ladders.ladder_draft_create``), not by
+    ``Ladder`` itself: a version stored before the check existed must still load."""
+    found: list[tuple[str, str]] = []
+    tiers = ladder.tiers
+    for pos, lower in enumerate(tiers[1:-1], start=1):
         low = _branches(lower.criteria)
         if low is None:
             continue
-        for _j, higher in ranked[pos + 1 :]:
+        for higher in tiers[pos + 1 :]:
             high = _branches(higher.criteria)
             if high is not None and all(any(_covers(b, h) for h in high) for b in low):
-                message = format_lazy(
-                    _(
-                        "Everyone who meets these criteria also meets those of the higher "
-                        "tier {tier}: no customer could stay in this one."
-                    ),
-                    tier=higher.code,
-                )
-                errors.add(f"tiers[{i}].criteria", "tier_unreachable", message)
+                found.append((lower.code, higher.code))
                 break
+    return found
 
 
 def _branches(criteria: Criterion | None) -> list[list[Leaf]] | None:

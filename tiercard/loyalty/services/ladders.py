@@ -55,10 +55,11 @@ from tiercard.loyalty.services.tier_sql import (
 from tiercard.loyalty.services.window import window_exclusive_lock
 from tiercard.outbox.models import MessageKind
 from tiercard.tiers.evaluation import qualified_tier
-from tiercard.tiers.ladder import Ladder
+from tiercard.tiers.ladder import Ladder, unreachable_tiers
 from tiercard.tiers.metrics import Metrics
 from tiercard.tiers.programme import PROGRAMME_PRESETS, dump_programme, parse_programme
 from tiercard.tiers.sql import criterion_q, tier_case
+from tiercard.tiers.validation import RuleErrors
 from tiercard.tiers.window import dump_window
 
 
@@ -94,6 +95,7 @@ def ladder_draft_create(
         programme = PROGRAMME_PRESETS[preset]()
     else:
         programme = parse_programme(rules)
+        _refuse_unreachable(programme.ladder, rules)
     if len(note) > 200:
         raise ValidationFailed(
             code="note_too_long", fields={"note": [_("At most 200 characters.")]}
@@ -117,6 +119,27 @@ def ladder_draft_create(
     except IntegrityError as error:  # two drafts at once took the same number
         raise Conflict(code="version_taken") from error
     return draft
+
+
+def _refuse_unreachable(ladder: Ladder, rules: dict[str, Any] | None) -> None:
+    """``tier_unreachable`` on the criteria of each tier nobody could hold, by its position in
+    the submitted document (``ladder.tiers[i].criteria``)."""
+    found = unreachable_tiers(ladder)
+    if not found:
+        return
+    raw = ((rules or {}).get("ladder") or {}).get("tiers") or []
+    position = {t.get("code"): i for i, t in enumerate(raw) if isinstance(t, dict)}
+    errors = RuleErrors()
+    for code, higher in found:
+        message = format_lazy(
+            _(
+                "Everyone who meets these criteria also meets those of the higher tier {tier}: "
+                "no customer could stay in this one."
+            ),
+            tier=higher,
+        )
+        errors.add(f"ladder.tiers[{position.get(code, 0)}].criteria", "tier_unreachable", message)
+    errors.raise_if_any()
 
 
 def mapped_tier(ladder: Ladder, today: dt.date) -> Case:
