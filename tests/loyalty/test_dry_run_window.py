@@ -1,5 +1,6 @@
-"""A draft that counts over another window: the dry run rebuilds the figures over the new
-window (rolled back) so its matrix is exactly what the apply then does; it writes nothing."""
+"""A draft that counts over another window: asked to be exact, the dry run rebuilds the
+figures over the new window (rolled back) so its matrix is exactly what the apply then does;
+it writes nothing either way."""
 
 from __future__ import annotations
 
@@ -47,9 +48,14 @@ def test_the_dry_run_over_a_longer_window_matches_the_apply(users, book):
     figures = list(Membership.objects.order_by("pk").values())
     window = list(WindowState.objects.values())
 
-    run = ladder_dry_run(actor=users["admin"], version=draft.version, today=TODAY)
+    estimate = ladder_dry_run(actor=users["admin"], version=draft.version, today=TODAY)
+    run = ladder_dry_run(actor=users["admin"], version=draft.version, today=TODAY, exact=True)
 
-    assert run.window_changed
+    assert estimate.window_changed and not estimate.exact  # today's figures: they stay basic
+    assert ("basic", "standard") not in {
+        (o, n) for o, row in estimate.matrix.items() for n in row if o != n
+    }
+    assert run.window_changed and run.exact
     assert list(Membership.objects.order_by("pk").values()) == figures  # rolled back
     assert list(WindowState.objects.values()) == window
     predicted = Counter(

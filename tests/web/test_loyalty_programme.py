@@ -216,3 +216,23 @@ def test_a_points_campaign_drafted_as_json_reads_as_a_sentence(
     refused = client.post("/programme/new/", {"rules": json.dumps(document), "note": "错"})
     assert "points.campaigns[0].ends" in refused.content.decode()
     assert TierLadder.objects.count() == 2
+
+
+def test_a_longer_window_is_estimated_on_sight_and_counted_exactly_on_request(
+    login: Callable[[str], Client], users: dict, book: dict
+) -> None:
+    document = dump_programme(default_programme())
+    document["window"] = {"kind": "rolling", "months": 24}
+    draft = ladder_draft_create(actor=users["admin"], rules=document, note="两年")
+    buy(users, book["east1"], "100", "w1")  # the window row exists once a purchase was made
+    client = login("admin")
+    url = f"/programme/v{draft.version}/dry-run/"
+    members = list(Membership.objects.order_by("pk").values())
+
+    shown = block(client.get(url).content, "id", "window-note") or ""
+    counted = block(client.post(url).content, "id", "window-note") or ""
+
+    assert "估算" in shown and "精确计算" in shown
+    assert "与正式应用时一致" in counted and "精确计算" not in counted
+    assert list(Membership.objects.order_by("pk").values()) == members
+    assert TierLadder.objects.get(is_active=True).version == 1

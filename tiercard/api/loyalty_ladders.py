@@ -75,8 +75,11 @@ class DryRunOut(Schema):
     changed: int
     moves: list[MoveOut] = Field(description="Customers per (from, to) pair, with a few ids.")
     window_changed: bool = Field(
-        description="The version counts over another window: the moves are counted over "
-        "figures rebuilt for it (in a transaction rolled back), as the apply rebuilds them."
+        description="The version counts over another window (figures are rebuilt on apply)."
+    )
+    exact: bool = Field(
+        description="The moves are exact: false when the window changes and `exact` was not "
+        "asked for (then they use today's figures)."
     )
 
 
@@ -136,10 +139,16 @@ def create_ladder(request: HttpRequest, payload: LadderIn) -> Status:
 @router.get(
     "/ladders/{int:version}/dry-run", response={200: DryRunOut, **error_responses(403, 404)}
 )
-def dry_run_ladder(request: HttpRequest, version: int) -> dict[str, Any]:
-    """What applying the version today would do to every customer; writes nothing."""
+def dry_run_ladder(request: HttpRequest, version: int, exact: bool = False) -> dict[str, Any]:
+    """What applying the version today would do to every customer; writes nothing.
+
+    When the version counts over another window the moves are an estimate over today's
+    figures; `exact=true` rebuilds the figures over the new window in a transaction rolled
+    back (purchases wait while it runs)."""
     today = business_today()
-    run = ladder_dry_run(actor=viewer(request), version=min(version, MAX_VERSION), today=today)
+    run = ladder_dry_run(
+        actor=viewer(request), version=min(version, MAX_VERSION), today=today, exact=exact
+    )
     moves = [
         {
             "from_tier": old,
@@ -158,6 +167,7 @@ def dry_run_ladder(request: HttpRequest, version: int) -> dict[str, Any]:
         "changed": run.changed,
         "moves": moves,
         "window_changed": run.window_changed,
+        "exact": run.exact,
     }
 
 

@@ -17,8 +17,8 @@ SQL expression, ``mapped_tier``):
 Applying writes one ``TierChange`` (reason ``rule_change``, the new version) per customer whose
 tier changes; earlier history rows are never touched. When the new version counts over another
 window, the window figures are rebuilt from purchases first, inside the same transaction; the
-dry run does the same in a transaction it rolls back, so its counts are exact then too
-(``window_changed`` says the figures were counted over the new window).
+dry run counts today's figures then (``window_changed``, an estimate) unless asked to be
+``exact``: it rebuilds too, in a transaction it rolls back.
 """
 
 from __future__ import annotations
@@ -166,6 +166,7 @@ class DryRun:
     matrix: dict[str, dict[str, int]]
     samples: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     window_changed: bool = False
+    exact: bool = True  # False: the window changes and today's figures were counted
 
     @property
     def total(self) -> int:
@@ -242,30 +243,35 @@ def _cells(cells: list[tuple[str, str, int, int, int]]) -> Cells:
     return matrix, ends
 
 
-def ladder_dry_run(*, actor: User, version: int, today: dt.date, samples: int = 2) -> DryRun:
+def ladder_dry_run(
+    *, actor: User, version: int, today: dt.date, samples: int = 2, exact: bool = False
+) -> DryRun:
     """What applying ``version`` today would do, computed in one GROUP BY; writes nothing.
 
     ``samples`` (at most 2) example customers per changed cell: its lowest and highest id.
-    When the version counts over another window (``window_changed``), the figures are rebuilt
-    over the new window as the apply would, in a transaction that is then rolled back, so the
-    counts are exact too; purchases wait for that transaction (as for the apply).
+    When the version counts over another window (``window_changed``), the counts use today's
+    figures unless ``exact``: then the figures are rebuilt over the new window as the apply
+    would, in a transaction that is rolled back. That holds the window and every membership
+    row while it runs (purchases wait, as for the apply), so it is asked for, never implied.
     """
     _require_admin(actor)
     _draft(version)
     state = WindowState.objects.filter(pk=1).first()
     window_changed = state is not None and state.spec != dump_window(programme_of(version).window)
-    if not window_changed:
-        return _dry_run(version, today, samples, window_changed=False)
+    if not window_changed or not exact:
+        return _dry_run(version, today, samples, window_changed=window_changed)
     with transaction.atomic():
         from tiercard.loyalty.services.window import window_rebuild
 
         window_rebuild(Active(version, programme_of(version)), today)
-        run = _dry_run(version, today, samples, window_changed=True)
+        run = _dry_run(version, today, samples, window_changed=True, exact=True)
         transaction.set_rollback(True)  # the rebuilt figures were only for counting
     return run
 
 
-def _dry_run(version: int, today: dt.date, samples: int, *, window_changed: bool) -> DryRun:
+def _dry_run(
+    version: int, today: dt.date, samples: int, *, window_changed: bool, exact: bool = False
+) -> DryRun:
     active = active_programme()
     ladder = programme_of(version).ladder
     locks = Membership.objects.filter(lock_until__isnull=False, lock_until__gte=today).exists()
@@ -289,7 +295,8 @@ def _dry_run(version: int, today: dt.date, samples: int, *, window_changed: bool
                 more = _bare_customers().order_by("pk").values_list("pk", flat=True)
                 ids += list(more[: samples - len(ids)])
             picked.setdefault(old, {})[new] = ids
-    return DryRun(version, active.version, matrix, picked, window_changed)
+    exact = exact or not window_changed
+    return DryRun(version, active.version, matrix, picked, window_changed, exact)
 
 
 @dataclass(frozen=True)

@@ -106,11 +106,19 @@ def draft_view(request: HttpRequest) -> HttpResponse:
 
 
 @web_view
-@require_GET
+@require_http_methods(["GET", "POST"])
 def dry_run_view(request: HttpRequest, version: int) -> HttpResponse:
+    """The estimate on GET; a POST (the page's button) counts exactly over a changed window,
+    which holds purchases while it runs, so a page visit never does."""
     user = admin_only(request)
     row = _version(version)
-    result = ladder_dry_run(actor=user, version=version, today=business_today(), samples=SAMPLES)
+    result = ladder_dry_run(
+        actor=user,
+        version=version,
+        today=business_today(),
+        samples=SAMPLES,
+        exact=request.method == "POST",
+    )
     ids = {pk for cells in result.samples.values() for pks in cells.values() for pk in pks}
     people = visible_customers(user).filter(pk__in=ids)
     context = {
@@ -123,6 +131,7 @@ def dry_run_view(request: HttpRequest, version: int) -> HttpResponse:
             viewer=user,
         ),
         "window_changed": result.window_changed,
+        "exact": result.exact,
         "section": "versions",
     }
     return render(request, "web/loyalty/dry_run.html", context)

@@ -23,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--samples", type=int, default=2, help="example customers per move (at most 2)"
         )
+        parser.add_argument(
+            "--exact",
+            action="store_true",
+            help="when the window changes, rebuild the figures (rolled back; purchases wait)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -31,6 +36,7 @@ class Command(BaseCommand):
                 version=options["version"],
                 today=day_of(options["date"]),
                 samples=options["samples"],
+                exact=options["exact"],
             )
         except DomainError as error:
             raise failed(error) from error
@@ -44,4 +50,6 @@ class Command(BaseCommand):
         if run.window_changed:
             self.stdout.write(
                 "The window changes: counted over figures rebuilt for the new window."
+                if run.exact
+                else "The window changes: an estimate over today's figures (--exact to count)."
             )
