@@ -93,7 +93,7 @@ GOOD = {"name": "双11", "starts": "2026-11-01", "ends": "2026-11-11", "multipli
     ],
 )
 def test_a_malformed_campaign_is_refused_at_its_path(campaign: Any, path: str, code: str) -> None:
-    assert code in _codes({"campaigns": [campaign]}).get(path, [])
+    assert _codes({"campaigns": [campaign]}).get(path) == [code]  # once, not twice
 
 
 def test_too_many_campaigns_and_a_campaign_for_an_unknown_tier_are_refused() -> None:
@@ -105,5 +105,7 @@ def test_too_many_campaigns_and_a_campaign_for_an_unknown_tier_are_refused() -> 
         parse_programme(document)
 
     assert caught.value.params["field_codes"] == {"points.campaigns[0].tiers": ["unknown_tier"]}
+    assert "“双11”" in str(caught.value.fields["points.campaigns[0].tiers"][0])
+    assert "gold" in str(caught.value.fields["points.campaigns[0].tiers"][0])
     document["points"]["campaigns"] = [{**GOOD, "tiers": ["vip"]}]
     assert parse_programme(document).points.campaigns[0].tiers == ("vip",)

@@ -258,6 +258,7 @@ class _Chunk:
         plan = _Plan()
         programme, version, today = self.active.programme, self.active.version, self.today
         rules, ladder = programme.points, programme.ladder
+        codes = {t.code for t in ladder.tiers}
         for i, order in enumerate(self.orders):
             purchase, cid = order.purchase, order.customer_id
             row = rows[cid]
@@ -286,7 +287,8 @@ class _Chunk:
                 earned_on=day,
                 owed=row.points_owed,
                 today=today,
-                tier=row.tier,
+                # An older version's code counts as the lowest tier, as for the multiplier.
+                tier=row.tier if row.tier in codes else ladder.lowest.code,
             )
             if earn is None:
                 continue

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tiercard.core.errors import ValidationFailed
@@ -62,10 +63,17 @@ class Programme:
             if code not in codes:
                 errors.add(f"benefits.{code}", "unknown_tier", _("No tier has this code."))
         for i, campaign in enumerate(self.points.campaigns):
-            if any(code not in codes for code in campaign.tiers):
-                errors.add(
-                    f"points.campaigns[{i}].tiers", "unknown_tier", _("No tier has this code.")
-                )
+            for code in campaign.tiers:
+                if code not in codes:
+                    message = format_lazy(
+                        _(
+                            "The points campaign “{name}” is for tier {code}, which the ladder "
+                            "does not have: change the campaign in the JSON editor."
+                        ),
+                        name=campaign.name,
+                        code=code,
+                    )
+                    errors.add(f"points.campaigns[{i}].tiers", "unknown_tier", message)
         errors.raise_if_any()
         full = {tier.code: self.benefits.get(tier.code, Benefits()) for tier in self.ladder.tiers}
         object.__setattr__(self, "benefits", full)

@@ -227,6 +227,8 @@ def _apply_purchase(
     purchase_totals_add(row.customer_id, purchase, tier=card_tier)
     held = step.to_tier or row.tier
     benefits = active.programme.benefits_of(held)
+    if held not in {t.code for t in ladder.tiers}:
+        held = ladder.lowest.code  # an older version's code counts as the lowest tier
     points_earn(
         row=row,
         active=active,
