@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from tiercard.tiers.validation import RuleErrors, join
+from tiercard.tiers.validation import RuleErrors, decimal_of, join
 
 MAX_CAMPAIGNS = 20
 MAX_NAME = 40
@@ -91,7 +91,7 @@ def parse_campaigns(raw: object, errors: RuleErrors, path: str) -> tuple[Campaig
             if key not in ("name", "starts", "ends", "multiplier", "tiers"):
                 errors.add(join(at, str(key)), "unknown_key", _("Unknown field."))
         starts, ends = _day(item.get("starts")), _day(item.get("ends"))
-        multiplier = _number(item.get("multiplier"))
+        multiplier = decimal_of(item.get("multiplier"))
         tiers = item.get("tiers", [])
         ok = True
         for name, value in (("starts", starts), ("ends", ends)):
@@ -139,13 +139,3 @@ def _day(raw: object) -> date | None:
         return date.fromisoformat(raw.strip())
     except ValueError:
         return None
-
-
-def _number(raw: object) -> Decimal | None:
-    if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal):
-        return None
-    try:
-        number = Decimal(raw.strip() if isinstance(raw, str) else raw)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiercard.core.money import MAX_AMOUNT, quantize
 from tiercard.tiers.metrics import Metric, Metrics, Value
-from tiercard.tiers.validation import RuleErrors, join
+from tiercard.tiers.validation import RuleErrors, decimal_of, join
 
 MAX_DEPTH = 4
 """Groups may nest this many levels (``any`` of ``all`` of ... ); deeper trees are refused."""
@@ -228,7 +228,7 @@ def parse_threshold(metric: Metric, raw: object, path: str, errors: RuleErrors) 
 
     Floats and booleans are refused: JSON clients send money as a string or an integer.
     """
-    number = _to_decimal(raw)
+    number = decimal_of(raw)
     if number is None:
         errors.add(path, "not_a_number", _('Enter a number (money as a string, e.g. "5000.00").'))
         return None
@@ -247,13 +247,3 @@ def parse_threshold(metric: Metric, raw: object, path: str, errors: RuleErrors) 
         errors.add(path, "not_integer", _("Enter a whole number."))
         return None
     return int(number)
-
-
-def _to_decimal(raw: object) -> Decimal | None:
-    if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal):
-        return None
-    try:
-        number = Decimal(raw.strip() if isinstance(raw, str) else raw)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None

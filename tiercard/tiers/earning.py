@@ -19,7 +19,7 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -32,7 +32,7 @@ from tiercard.tiers.campaigns import (
     dump_campaigns,
     parse_campaigns,
 )
-from tiercard.tiers.validation import RuleErrors, join
+from tiercard.tiers.validation import RuleErrors, decimal_of, join
 from tiercard.tiers.window import add_months
 
 MAX_RATE = Decimal("1000")
@@ -160,7 +160,7 @@ def parse_rules(data: Mapping[str, Any], path: str = "points") -> PointsRules:
     values: dict[str, Any] = {}
     for name in ("per_yuan", "growth_per_yuan", "birthday_multiplier", "point_value"):
         raw = data.get(name, getattr(defaults, name))
-        number = _decimal(raw)
+        number = decimal_of(raw)
         if number is None:
             errors.add(join(path, name), "not_a_number", _("Enter a number."))
             number = getattr(defaults, name)
@@ -195,13 +195,3 @@ def dump_rules(rules: PointsRules) -> dict[str, Any]:
         # Only when there are campaigns: documents stored before they existed stay as they were.
         **({"campaigns": dump_campaigns(rules.campaigns)} if rules.campaigns else {}),
     }
-
-
-def _decimal(raw: object) -> Decimal | None:
-    if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal):
-        return None
-    try:
-        number = Decimal(raw.strip() if isinstance(raw, str) else raw)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None

@@ -10,6 +10,7 @@ The raised error's ``code`` is the code of the first problem found; every proble
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.utils.functional import Promise
 
@@ -51,3 +52,15 @@ def absorb(errors: RuleErrors, exc: ValidationFailed, prefix: str = "") -> None:
 def join(path: str, key: str) -> str:
     """``join("criteria", "all")`` -> ``criteria.all``; an empty path gives just the key."""
     return f"{path}.{key}" if path else key
+
+
+def decimal_of(raw: object) -> Decimal | None:
+    """A JSON number or numeric text as a finite ``Decimal``; None for anything else (booleans,
+    floats, NaN, infinities, words), which the caller reports at its path."""
+    if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal):
+        return None
+    try:
+        number = Decimal(raw.strip() if isinstance(raw, str) else raw)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None

@@ -120,9 +120,23 @@ def _waiting(found: OverrideRequest) -> None:
 
 
 def _decide(found: OverrideRequest, actor: User, status: str, note: str) -> None:
+    _set_status(found, actor, status, decided_by=actor, note=note, audit_note=note)
+
+
+def _set_status(
+    found: OverrideRequest,
+    actor: User,
+    status: str,
+    *,
+    decided_by: User | None,
+    note: str,
+    audit_note: str,
+) -> None:
+    """Save the request's new status (decided by ``decided_by``, now; or waiting again when
+    None) and audit the change."""
     before = found.status
-    found.status, found.decided_by, found.decided_at = status, actor, timezone.now()
-    found.note = note
+    found.status, found.decided_by, found.note = status, decided_by, note
+    found.decided_at = timezone.now() if decided_by is not None else None
     found.save(update_fields=["status", "decided_by", "decided_at", "note"])
     audit_record(
         actor=actor,
@@ -130,7 +144,7 @@ def _decide(found: OverrideRequest, actor: User, status: str, note: str) -> None
         obj=found,
         customer_id=found.customer_id,
         changes={"status": [before, status]},
-        note=note,
+        note=audit_note,
     )
 
 
@@ -257,20 +271,8 @@ def override_requests_reopen(*, actor: User, request_ids: list[int]) -> list[int
     ):
         if _pending(found.customer_id).exists():
             continue  # asked again since (one request waits at a time): the new one stands
-        found.status, found.decided_by, found.decided_at, found.note = (
-            RequestStatus.PENDING,
-            None,
-            None,
-            "",
-        )
-        found.save(update_fields=["status", "decided_by", "decided_at", "note"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=found,
-            customer_id=found.customer_id,
-            changes={"status": [RequestStatus.WITHDRAWN, RequestStatus.PENDING]},
-            note="unmerge",
+        _set_status(
+            found, actor, RequestStatus.PENDING, decided_by=None, note="", audit_note="unmerge"
         )
         reopened.append(found.pk)
     return reopened
