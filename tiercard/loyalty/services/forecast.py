@@ -21,9 +21,11 @@ Method (set-based: a fixed number of statements, whatever the number of customer
    window that day, only where a leaving purchase may have been it. The same ``Q`` as the
    review's (``below_held_q``) judges them, with ``last_purchase_on`` moved back ``k`` days:
    the days since the last purchase on ``today + k``, judged on ``today``.
-4. The first event below is the fall. The planned downgrade is the first day from it that the
-   policy allows (lock, protection, grace counted from the fall): the date the card shows as
-   ``Keep.downgrade_on``. ``downgrade_warnings.warnings_queue`` warns once per planned date.
+4. The first event below is the fall, kept per customer in a temporary table of the
+   connection (``FALLS``). The planned downgrade is the first day from it that the policy
+   allows (lock, protection, grace counted from the fall): the date the card shows as
+   ``Keep.downgrade_on``. ``downgrade_warnings.warnings_queue`` warns once per planned date,
+   one set of statements per fall day over the table's rows; no customer passes through Python.
 
 Rows warned ahead whose plan no longer holds (they bought again) lose ``warned_for``: a later
 fall is a new plan and a new warning. Held under the window row, like a review chunk.
@@ -32,7 +34,6 @@ fall is a new plan and a new warning. Held under the window row, like a review c
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
@@ -40,7 +41,6 @@ from django.db import connection, models, transaction
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from tiercard.loyalty.models import Membership
 from tiercard.loyalty.services.downgrade_warnings import warnings_queue
@@ -49,7 +49,6 @@ from tiercard.loyalty.services.tier_sql import (
     COLUMNS,
     below_held_q,
     day_start,
-    ids_in,
     may_downgrade_q,
 )
 from tiercard.loyalty.services.window import NOT_RETURNED, db_time, window_exclusive_lock
@@ -60,23 +59,9 @@ from tiercard.tiers.policy import Landing, latest_warned_fall
 from tiercard.tiers.sql import tier_case
 from tiercard.tiers.window import add_months
 
-CHUNK = 10_000
-"""Rows re-read per statement under the lock (their ids are written into it)."""
-
 TABLE = '"loyalty_membership"'
 """The projected rows are selected under the membership table's own name, so that ``Q``
 objects written for ``Membership`` compile against them unchanged."""
-
-
-@dataclass(frozen=True)
-class Fall:
-    """A customer's projected fall: on ``today + k``, landing on ``to_tier`` when downgraded;
-    ``seen`` is the row's ``updated_at`` when projected (every writer of a membership sets it)."""
-
-    customer_id: int
-    k: int
-    to_tier: str
-    seen: dt.datetime
 
 
 def forecast_warn(today: dt.date) -> tuple[int, int]:
@@ -84,78 +69,81 @@ def forecast_warn(today: dt.date) -> tuple[int, int]:
 
     ``warned`` counts messages written; ``cleared`` the rows whose earlier warning ahead no
     longer holds. Safe to re-run: a second run the same day writes nothing. The projection is
-    read first, without locks (it is the slow part: one pass over the purchases leaving the
-    window); the writes then run in one short transaction under the window row, and only if
-    the programme is still the one projected under (a rule change in between: the next
-    night's run warns under the new one).
+    computed first, without locks, into a temporary table of this connection (it is the slow
+    part: one pass over the purchases leaving the window); the writes then run in one short
+    transaction under the window row, set-based over that table (a fixed number of statements
+    per fall day, never a loop over customers), and only if the programme is still the one
+    projected under (a rule change in between: the next night's run warns under the new one).
     """
     active = active_programme()
     programme = active.programme
     last = None
     if programme.warning_days:
         last = latest_warned_fall(today, programme.warning_days, programme.policy.grace_months)
-    falls = _falls(active, today, last) if last is not None else []
-    with transaction.atomic():
-        window_exclusive_lock()
-        if active_programme().version != active.version:
-            return 0, 0
+    try:
+        _project(active, today, last)
+        with transaction.atomic():
+            window_exclusive_lock()
+            if active_programme().version != active.version:
+                return 0, 0
+            return _warn_projected(active, today)
+    finally:
+        _drop()
+
+
+def _warn_projected(active: Active, today: dt.date) -> tuple[int, int]:
+    programme = active.programme
+    one_step = programme.policy.landing is Landing.ONE_STEP
+    with connection.cursor() as cur:
         # A row written since it was projected (a purchase, a return, an override) is left
         # for the next night: what was projected of it may no longer hold, and a customer
         # just upgraded must not be warned about the tier they left.
-        falls = _unchanged(falls)
-        now = timezone.now()
-        horizon = today + dt.timedelta(days=programme.warning_days)
-        warned = 0
-        one_step = programme.policy.landing is Landing.ONE_STEP
-        for (k, to_tier), ids in _grouped(falls, by_tier=not one_step).items():
-            fell = today + dt.timedelta(days=k)
-            # The grace alone allows the downgrade from add_months(fell, grace) on; later days
-            # only for rows a lock or the protection holds longer.
-            first = add_months(fell, programme.policy.grace_months)
-            days = [first + dt.timedelta(days=n) for n in range((horizon - first).days + 1)]
-            warned += warnings_queue(
-                # Still not below: a row the review or a return moved below meanwhile is the
-                # review's to warn, from its own ``below_since``.
-                Membership.objects.filter(ids_in(Membership, ids), below_since__isnull=True),
-                [(may_downgrade_q(programme.policy, day, fell), day) for day in days],
-                to_tier=one_step_landing(programme.ladder)
-                if one_step
-                else Value(to_tier, output_field=models.CharField()),
-                version=active.version,
-                now=now,
-            )
-        # Read first (a partial index of the few warned rows): most nights nothing is stale,
-        # and a night that changes nothing writes nothing.
-        planned = {fall.customer_id for fall in falls}
-        stale = [
-            pk
-            for pk in Membership.objects.filter(
-                below_since__isnull=True, warned_for__isnull=False
-            ).values_list("pk", flat=True)
-            if pk not in planned
-        ]
-        if stale:
-            Membership.objects.filter(ids_in(Membership, stale)).update(warned_for=None)
-    return warned, len(stale)
-
-
-def _unchanged(falls: list[Fall]) -> list[Fall]:
-    """The falls whose membership row is as it was when projected."""
-    now: dict[int, dt.datetime] = {}
-    ids = [fall.customer_id for fall in falls]
-    for i in range(0, len(ids), CHUNK):
-        rows = Membership.objects.filter(ids_in(Membership, ids[i : i + CHUNK]))
-        now.update(rows.values_list("pk", "updated_at"))
-    return [fall for fall in falls if now.get(fall.customer_id) == fall.seen]
-
-
-def _grouped(falls: list[Fall], *, by_tier: bool) -> dict[tuple[int, str], list[int]]:
-    """Customer ids by fall day (and landing tier, when it is not one step down): each group
-    is warned by one set of statements."""
-    groups: dict[tuple[int, str], list[int]] = {}
-    for fall in falls:
-        groups.setdefault((fall.k, fall.to_tier if by_tier else ""), []).append(fall.customer_id)
-    return groups
+        cur.execute(
+            f"DELETE FROM {FALLS} WHERE NOT EXISTS (SELECT 1 FROM {TABLE} "  # noqa: S608
+            f"WHERE {TABLE}.customer_id = {FALLS}.customer_id "
+            f"AND {TABLE}.updated_at = {FALLS}.seen)"
+        )
+        # The groups, not the customers: one per fall day (and landing tier, when it is not
+        # one step down), each warned by one set of statements.
+        landing = "''" if one_step else "landing"
+        cur.execute(f"SELECT DISTINCT fc_k, {landing} FROM {FALLS} ORDER BY 1, 2")  # noqa: S608
+        groups = cur.fetchall()
+    now = timezone.now()
+    horizon = today + dt.timedelta(days=programme.warning_days)
+    warned = 0
+    for k, to_tier in groups:
+        fell = today + dt.timedelta(days=k)
+        # The grace alone allows the downgrade from add_months(fell, grace) on; later days
+        # only for rows a lock or the protection holds longer.
+        first = add_months(fell, programme.policy.grace_months)
+        days = [first + dt.timedelta(days=n) for n in range((horizon - first).days + 1)]
+        members = f"SELECT customer_id FROM {FALLS} WHERE fc_k = %s"  # noqa: S608
+        params: list[Any] = [k]
+        if not one_step:
+            members += " AND landing = %s"
+            params.append(to_tier)
+        warned += warnings_queue(
+            # Still not below: a row the review or a return moved below meanwhile is the
+            # review's to warn, from its own ``below_since``.
+            Membership.objects.filter(
+                pk__in=RawSQL(members, params),  # noqa: S611 (constant SQL, values as params)
+                below_since__isnull=True,
+            ),
+            [(may_downgrade_q(programme.policy, day, fell), day) for day in days],
+            to_tier=one_step_landing(programme.ladder)
+            if one_step
+            else Value(to_tier, output_field=models.CharField()),
+            version=active.version,
+            now=now,
+        )
+    # Warnings ahead whose plan no longer holds (they bought again): a later fall is a new
+    # plan and a new warning. The partial index of the few warned rows serves the read, and a
+    # night that changes nothing writes nothing.
+    stale = Membership.objects.filter(below_since__isnull=True, warned_for__isnull=False).exclude(
+        pk__in=RawSQL(f"SELECT customer_id FROM {FALLS}", ())  # noqa: S611, S608
+    )
+    cleared = stale.update(warned_for=None) if stale.exists() else 0
+    return warned, cleared
 
 
 def one_step_landing(ladder: Ladder) -> Case:
@@ -168,12 +156,56 @@ def one_step_landing(ladder: Ladder) -> Case:
     )
 
 
-def _falls(active: Active, today: dt.date, last: dt.date) -> list[Fall]:
-    """The first projected fall of every candidate, by customer id."""
+FALLS = "tc_forecast_falls"
+"""The projection: a temporary table of this connection, (customer_id, fc_k, landing, seen),
+one row per candidate: its first projected fall on ``today + fc_k``, the tier it would land on,
+and the row's ``updated_at`` when projected (every writer of a membership sets it)."""
+
+
+def _drop() -> None:
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {FALLS}")
+
+
+def _project(active: Active, today: dt.date, last: dt.date | None) -> int:
+    """Fill ``FALLS`` with the first projected fall of every candidate; returns how many.
+    Read without locks; written to this connection's own temporary table only."""
+    _drop()
+    types = (
+        "bigint, fc_k integer, landing varchar(32), seen timestamptz"
+        if connection.vendor == "postgresql"
+        else "integer, fc_k integer, landing text, seen text"
+    )
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE {FALLS} (customer_id {types})")
+    projected = _projection_sql(active, today, last) if last is not None else None
+    if projected is None:
+        return 0
+    sql, params = projected
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {FALLS} (customer_id, fc_k, landing, seen) "  # noqa: S608
+            f"SELECT j.customer_id, j.fc_k, j.landing, j.updated_at FROM ({sql}) j",
+            params,
+        )
+        # The first fall of each customer: later event days of the same customer go.
+        cur.execute(
+            f"DELETE FROM {FALLS} WHERE EXISTS (SELECT 1 FROM {FALLS} f2 "  # noqa: S608
+            f"WHERE f2.customer_id = {FALLS}.customer_id AND f2.fc_k < {FALLS}.fc_k)"
+        )
+        cur.execute(f"SELECT COUNT(*) FROM {FALLS}")  # noqa: S608
+        return int(cur.fetchone()[0])
+
+
+def _projection_sql(
+    active: Active, today: dt.date, last: dt.date
+) -> tuple[str, tuple[Any, ...]] | None:
+    """Every candidate's projected rows judged below its tier: (customer_id, fc_k, landing,
+    updated_at); None when nothing can fall by ``last``."""
     programme = active.programme
     ladder = programme.ladder
     if len(ladder.tiers) < 2:
-        return []
+        return None
     horizon = today + dt.timedelta(days=programme.warning_days)
     candidates = Membership.objects.filter(
         Q(tier__in=[tier.code for tier in ladder.tiers[1:]], below_since__isnull=True)
@@ -182,7 +214,7 @@ def _falls(active: Active, today: dt.date, last: dt.date) -> list[Fall]:
     )
     events_sql, events_params = _events_sql(active, today, last, candidates)
     if not events_sql:
-        return []
+        return None
     if programme.policy.landing is Landing.QUALIFIED:
         landing: Any = tier_case(ladder, COLUMNS, today=today)
     else:
@@ -191,7 +223,7 @@ def _falls(active: Active, today: dt.date, last: dt.date) -> list[Fall]:
         Membership.objects.filter(below_held_q(ladder, today))
         .annotate(fc_k=RawSQL(f"{TABLE}.fc_k", (), output_field=models.IntegerField()))  # noqa: S611 (a constant column name)
         .annotate(landing=landing)
-        .order_by("customer_id", "fc_k")
+        .order_by()
         .values_list("customer_id", "fc_k", "landing", "updated_at")
     )
     sql, params = judged.query.sql_with_params()
@@ -199,13 +231,7 @@ def _falls(active: Active, today: dt.date, last: dt.date) -> list[Fall]:
     assert sql.count(source) == 1, "the judged query reads one table"
     sql = sql.replace(source, f"FROM ({events_sql}) {TABLE}")
     before = sql.partition(events_sql)[0].count("%s")  # the judged query's own parameters
-    params = (*params[:before], *events_params, *params[before:])
-    falls: dict[int, Fall] = {}
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        for customer_id, k, to_tier, seen in cur.fetchall():
-            falls.setdefault(customer_id, Fall(customer_id, k, to_tier, _instant(seen)))
-    return list(falls.values())
+    return sql, (*params[:before], *events_params, *params[before:])
 
 
 def _events_sql(
@@ -301,14 +327,6 @@ def _events_sql(
               JOIN {m} ON {m}.customer_id = e.cid
               WHERE {where_sql}"""  # noqa: S608 (constant SQL fragments only)
     return sql, [*max_params, *params, *where_params]
-
-
-def _instant(value: Any) -> dt.datetime:
-    """A timestamp read by raw SQL as the ORM reads it: aware, UTC (SQLite returns the stored
-    text, naive UTC)."""
-    parsed = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
-    assert parsed is not None, value
-    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=dt.UTC)
 
 
 def _where(candidates: QuerySet[Membership]) -> tuple[str, list[Any]]:
