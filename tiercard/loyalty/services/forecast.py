@@ -172,9 +172,9 @@ def _project(active: Active, today: dt.date, last: dt.date | None) -> int:
     Read without locks; written to this connection's own temporary table only."""
     _drop()
     types = (
-        "bigint, fc_k integer, landing varchar(32), seen timestamptz"
+        "bigint PRIMARY KEY, fc_k integer, landing varchar(32), seen timestamptz"
         if connection.vendor == "postgresql"
-        else "integer, fc_k integer, landing text, seen text"
+        else "integer PRIMARY KEY, fc_k integer, landing text, seen text"
     )
     with connection.cursor() as cur:
         cur.execute(f"CREATE TEMP TABLE {FALLS} (customer_id {types})")
@@ -183,15 +183,14 @@ def _project(active: Active, today: dt.date, last: dt.date | None) -> int:
         return 0
     sql, params = projected
     with connection.cursor() as cur:
+        # The first fall of each customer (its earliest event day judged below), in one pass.
         cur.execute(
             f"INSERT INTO {FALLS} (customer_id, fc_k, landing, seen) "  # noqa: S608
-            f"SELECT j.customer_id, j.fc_k, j.landing, j.updated_at FROM ({sql}) j",
+            "SELECT customer_id, fc_k, landing, updated_at FROM ("
+            "SELECT j.customer_id, j.fc_k, j.landing, j.updated_at, ROW_NUMBER() OVER "
+            f"(PARTITION BY j.customer_id ORDER BY j.fc_k) AS nth FROM ({sql}) j) first "
+            "WHERE nth = 1",
             params,
-        )
-        # The first fall of each customer: later event days of the same customer go.
-        cur.execute(
-            f"DELETE FROM {FALLS} WHERE EXISTS (SELECT 1 FROM {FALLS} f2 "  # noqa: S608
-            f"WHERE f2.customer_id = {FALLS}.customer_id AND f2.fc_k < {FALLS}.fc_k)"
         )
         cur.execute(f"SELECT COUNT(*) FROM {FALLS}")  # noqa: S608
         return int(cur.fetchone()[0])
